@@ -1,0 +1,63 @@
+"""Every way to work on Sluice: tests, lint, types, codegen, benchmark, serve.
+
+`nox` runs the default sessions (tests, lint, types); `nox -l` lists them all.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "types"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.download_python = "never"
+
+PYTHON = "3.13"
+
+
+def _npm_install(session: nox.Session) -> None:
+    """Install the pinned node tools (json-schema-to-typescript, tsc, AsyncAPI specs)."""
+    npm = shutil.which("npm")
+    if npm is None:
+        session.error("npm is required (the TypeScript and AsyncAPI checks use it)")
+    session.run(npm, "ci", "--no-audit", "--no-fund", "--silent", external=True)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Run the test suite (unit, property and end-to-end)."""
+    _npm_install(session)
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check."""
+    session.install("ruff>=0.8")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def types(session: nox.Session) -> None:
+    """mypy (strict on protocol and sse_core)."""
+    session.install("-e", ".[test,lint]")
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def codegen(session: nox.Session) -> None:
+    """Regenerate protocol/models.py from the JSON Schemas."""
+    session.install("-e", ".")
+    session.run("python", "-m", "protocol.codegen")
+    session.install("ruff>=0.8")
+    session.run("ruff", "format", "protocol/models.py")
+
+
+@nox.session(python=PYTHON)
+def serve(session: nox.Session) -> None:
+    """Run the server on the embedded memory backplane (args go to `sluice serve`)."""
+    session.install("-e", ".")
+    session.run("sluice", "serve", *session.posargs)

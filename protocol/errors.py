@@ -1,0 +1,45 @@
+"""Errors of the protocol layer, saying whose fault it was (as h11 does)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+
+@attrs.frozen
+class SchemaError:
+    """One way in which a value breaks its schema.
+
+    ``pointer`` is the RFC 6901 JSON pointer of the failing value (``/data/progress``; ``""``
+    for the document itself); ``message`` says what is wrong in words a publisher can act on.
+    """
+
+    pointer: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.pointer or '/'}: {self.message}"
+
+
+class ProtocolError(Exception):
+    """Base of every error raised by ``protocol``."""
+
+
+class InvalidEvent(ProtocolError, ValueError):
+    """The event you tried to publish breaks the schema: fix the event (a 422 to a publisher).
+
+    ``errors`` lists *every* problem found, each with its JSON pointer.
+    """
+
+    def __init__(self, errors: Sequence[SchemaError]) -> None:
+        self.errors: tuple[SchemaError, ...] = tuple(errors)
+        super().__init__("; ".join(str(e) for e in self.errors) or "invalid event")
+
+
+class LocalProtocolError(ProtocolError, ValueError):
+    """You asked the encoder for something that cannot be framed (e.g. a newline in an id)."""
+
+
+class RemoteProtocolError(ProtocolError, ValueError):
+    """The peer sent a stream that cannot be parsed."""

@@ -1,0 +1,92 @@
+"""Schema validators, compiled once: a fast accept, and a detailed list of every error.
+
+The fast path (``is_valid``) runs jsonschema-rs with formats checked; only when it refuses is
+the slower ``jsonschema`` validator run to list every error with its JSON pointer. Both see the
+same schemas through the same offline registry.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import jsonschema_rs
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from . import registry
+from .errors import InvalidEvent, SchemaError
+
+
+def _pointer(path: Any) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def _describe(error: ValidationError) -> SchemaError:
+    return SchemaError(_pointer(error.absolute_path), error.message)
+
+
+def _leaves(error: ValidationError) -> list[ValidationError]:
+    """The errors that say something: the deepest ones under ``if/then`` and combinators."""
+    if error.context:
+        return [leaf for sub in error.context for leaf in _leaves(sub)]
+    return [error]
+
+
+class Validator:
+    """Validates instances against one schema of the protocol (by relative name)."""
+
+    __slots__ = ("_detailed", "_fast", "name")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        body = registry.schema(name)
+        self._detailed = Draft202012Validator(
+            body,
+            registry=registry.registry(),
+            format_checker=Draft202012Validator.FORMAT_CHECKER,
+        )
+        rs_registry = jsonschema_rs.Registry(
+            [(registry.uri(n), s) for n, s in registry.load_all().items()]
+        )
+        self._fast = jsonschema_rs.validator_for(
+            body, validate_formats=True, registry=rs_registry, base_uri=registry.uri(name)
+        )
+
+    def is_valid(self, instance: Any) -> bool:
+        """True when ``instance`` satisfies the schema (fast path, formats checked)."""
+        return bool(self._fast.is_valid(instance))
+
+    def errors(self, instance: Any) -> list[SchemaError]:
+        """Every error, sorted by pointer; empty when valid."""
+        found = {
+            _describe(leaf)
+            for error in self._detailed.iter_errors(instance)
+            for leaf in _leaves(error)
+        }
+        return sorted(found, key=lambda e: (e.pointer, e.message))
+
+    def check(self, instance: Any) -> None:
+        """Raise :class:`InvalidEvent` listing every error unless ``instance`` is valid."""
+        if self.is_valid(instance):
+            return
+        errors = self.errors(instance)
+        if not errors:  # the two validators disagree: trust the stricter one, say so
+            errors = [SchemaError("", f"does not match {self.name}")]
+        raise InvalidEvent(errors)
+
+
+@cache
+def validator(name: str) -> Validator:
+    """The compiled validator for a schema, built on first use and kept."""
+    return Validator(name)
+
+
+def check_event_input(event: Any) -> None:
+    """Validate a publisher's event ``{"type", "data", "ttl"?}``; raise :class:`InvalidEvent`."""
+    validator("event-input.json").check(event)
+
+
+def check_envelope(envelope: Any) -> None:
+    """Validate a wire envelope ``{"type", "data", "id", "timestamp", "ttl"?}``."""
+    validator("envelope.json").check(envelope)

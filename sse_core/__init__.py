@@ -1,0 +1,1 @@
+"""The Sluice broadcaster: sessions, bounded fan-out, history and resume, on pure Trio."""
