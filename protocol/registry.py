@@ -16,7 +16,7 @@ BASE_URI = schemas.BASE_URI
 
 
 def _refuse(uri: str) -> Resource[Any]:
-    raise NoSuchResource(ref=uri)
+    raise NoSuchResource(uri)
 
 
 @cache
@@ -42,7 +42,8 @@ def registry() -> Registry[Any]:
         (uri(name), Resource.from_contents(body, default_specification=DRAFT202012))
         for name, body in load_all().items()
     ]
-    return Registry(retrieve=_refuse).with_resources(resources).crawl()  # type: ignore[call-arg]
+    empty = Registry(retrieve=_refuse)  # type: ignore[call-arg]  # attrs alias of _retrieve
+    return empty.with_resources(resources).crawl()
 
 
 def event_types() -> tuple[str, ...]:
