@@ -1,8 +1,11 @@
 """The Sluice protocol, sans-IO: schemas, typed models, validation, the SSE wire codec.
 
 Nothing here imports trio or a web framework: bytes and dicts in, events and bytes out.
+The cattrs converter is ``protocol.converter.converter`` (``protocol.converter`` is the module).
 """
 
+from . import models
+from .converter import envelope_from_wire, envelope_to_wire, from_wire, to_wire
 from .errors import (
     InvalidEvent,
     LocalProtocolError,
@@ -10,16 +13,28 @@ from .errors import (
     RemoteProtocolError,
     SchemaError,
 )
+from .models import *  # noqa: F403  (generated: the event classes, Event, EVENT_CLASSES, Envelope)
 from .registry import event_types
+from .sse_event import SSEEvent
 from .validation import Validator, check_envelope, check_event_input, validator
-from .wire import encode_comment, encode_envelope, encode_frame, encode_retry
+from .wire import (
+    EventStreamParser,
+    ServerSentEvent,
+    encode_comment,
+    encode_envelope,
+    encode_frame,
+    encode_retry,
+)
 
 __all__ = [
+    "EventStreamParser",
     "InvalidEvent",
     "LocalProtocolError",
     "ProtocolError",
     "RemoteProtocolError",
+    "SSEEvent",
     "SchemaError",
+    "ServerSentEvent",
     "Validator",
     "check_envelope",
     "check_event_input",
@@ -27,6 +42,11 @@ __all__ = [
     "encode_envelope",
     "encode_frame",
     "encode_retry",
+    "envelope_from_wire",
+    "envelope_to_wire",
     "event_types",
+    "from_wire",
+    "to_wire",
     "validator",
 ]
+__all__ += models.__all__

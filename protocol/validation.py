@@ -2,7 +2,10 @@
 
 The fast path (``is_valid``) runs jsonschema-rs with formats checked; only when it refuses is
 the slower ``jsonschema`` validator run to list every error with its JSON pointer. Both see the
-same schemas through the same offline registry.
+same schemas through the same offline registry, and judge ``date-time`` alike (the detailed one
+through :func:`protocol.constraints.is_date_time`). The fast path decides: where the engines
+still read a schema differently (Python's ``$`` also matches before a final newline, ECMA-262's
+does not), the error list is the fast engine's own.
 """
 
 from __future__ import annotations
@@ -11,15 +14,32 @@ from functools import cache
 from typing import Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
-from . import registry
+from . import constraints, registry
 from .errors import InvalidEvent, SchemaError
 
 
 def _pointer(path: Any) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def _format_checker() -> FormatChecker:
+    """Draft 2020-12's format checks, with ``date-time`` judged as the fast path does."""
+    checker = FormatChecker(())
+    checker.checkers = {
+        **Draft202012Validator.FORMAT_CHECKER.checkers,
+        "date-time": (_is_date_time, ()),
+    }
+    return checker
+
+
+def _is_date_time(instance: object) -> bool:
+    return not isinstance(instance, str) or constraints.is_date_time(instance)
+
+
+_FORMATS = _format_checker()
 
 
 def _describe(error: ValidationError) -> SchemaError:
@@ -44,7 +64,7 @@ class Validator:
         self._detailed = Draft202012Validator(
             body,
             registry=registry.registry(),
-            format_checker=Draft202012Validator.FORMAT_CHECKER,
+            format_checker=_FORMATS,
         )
         rs_registry = jsonschema_rs.Registry(
             [(registry.uri(n), s) for n, s in registry.load_all().items()]
@@ -58,22 +78,27 @@ class Validator:
         return bool(self._fast.is_valid(instance))
 
     def errors(self, instance: Any) -> list[SchemaError]:
-        """Every error, sorted by pointer; empty when valid."""
+        """Every error, sorted by pointer; empty when valid (as :meth:`is_valid` decides)."""
+        return [] if self.is_valid(instance) else self._explain(instance)
+
+    def check(self, instance: Any) -> None:
+        """Raise :class:`InvalidEvent` listing every error unless ``instance`` is valid."""
+        if not self.is_valid(instance):
+            raise InvalidEvent(self._explain(instance))
+
+    def _explain(self, instance: Any) -> list[SchemaError]:
+        """Why the fast path refused ``instance``: every error, sorted by pointer."""
         found = {
             _describe(leaf)
             for error in self._detailed.iter_errors(instance)
             for leaf in _leaves(error)
         }
+        if not found:  # the engines read the schema differently: the fast one's own errors
+            found = {
+                SchemaError(_pointer(error.instance_path), error.message)
+                for error in self._fast.iter_errors(instance)
+            }
         return sorted(found, key=lambda e: (e.pointer, e.message))
-
-    def check(self, instance: Any) -> None:
-        """Raise :class:`InvalidEvent` listing every error unless ``instance`` is valid."""
-        if self.is_valid(instance):
-            return
-        errors = self.errors(instance)
-        if not errors:  # the two validators disagree: trust the stricter one, say so
-            errors = [SchemaError("", f"does not match {self.name}")]
-        raise InvalidEvent(errors)
 
 
 @cache

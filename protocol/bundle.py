@@ -1,0 +1,145 @@
+"""The schemas as named components of one self-contained document (AsyncAPI, TypeScript).
+
+Every schema file and shared definition becomes one component, its ``$ref``\\ s rewritten to
+point at other components (``ref_prefix + name``). The envelope and the publish input, which
+the files describe as "an event (``allOf: event.json``, an if/then dispatch on ``type``) plus
+fields", become a ``oneOf`` with one branch per event type, each with ``type`` as a ``const``
+and ``data`` pointing at that type's data schema: the same instances are valid, and tools
+that generate types or documents see a discriminated union.
+
+Names: ``MessageData`` (``events/message.json``), ``MessageEnvelope`` and ``MessageInput``
+(one type's envelope and publish input), ``SluiceEvent`` and ``SluiceEventInput`` (their
+unions), ``EventType`` (the enum of types), ``SessionId`` (``defs.json#/$defs/sessionId``),
+``PublishRequest`` (``rest/publish-request.json``), and so on.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urldefrag, urljoin
+
+from . import registry
+
+#: Component of the enum of event types.
+EVENT_TYPE = "EventType"
+
+# Schemas that are "event.json plus fields": (union name, suffix of one type's branch).
+_SPLIT = {
+    "envelope.json": ("SluiceEvent", "Envelope"),
+    "event-input.json": ("SluiceEventInput", "Input"),
+}
+_DROPPED_KEYWORDS = ("$schema", "$id", "$defs")
+
+
+def _camel(text: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", text))
+
+
+def data_component(event_type: str) -> str:
+    """The component of an event type's data object, e.g. ``MessageData``."""
+    return _camel(event_type) + "Data"
+
+
+def envelope_component(event_type: str) -> str:
+    """The component of an event type's envelope, e.g. ``MessageEnvelope``."""
+    return _camel(event_type) + _SPLIT["envelope.json"][1]
+
+
+def file_component(name: str) -> str:
+    """The component holding a schema file: ``PublishRequest`` for ``rest/publish-request.json``.
+
+    ``KeyError`` for files that are not a component of their own: ``defs.json`` (only its
+    definitions are) and ``event.json`` (split into ``EventType`` and the per-type branches).
+    """
+    if name in _SPLIT:
+        return _SPLIT[name][0]
+    folder, _, file = name.rpartition("/")
+    stem = file.removesuffix(".json")
+    if folder == "events":
+        return data_component(stem)
+    if folder == "rest":
+        return _camel(stem)
+    raise KeyError(f"{name} is not a component of its own")
+
+
+def _target(uri: str) -> str:
+    """The component a resolved ``$ref`` URI points at."""
+    document, fragment = urldefrag(uri)
+    name = document.removeprefix(registry.BASE_URI)
+    if not fragment:
+        return file_component(name)
+    match = re.fullmatch(r"/\$defs/([^/]+)", fragment)
+    if match is None:
+        raise KeyError(f"cannot bundle $ref {uri}: only whole files and $defs entries")
+    return _camel(match[1])
+
+
+def _rewrite(node: Any, base: str, prefix: str) -> Any:
+    """A copy of ``node`` with every ``$ref`` (relative to ``base``) pointing at a component."""
+    if isinstance(node, dict):
+        return {
+            key: prefix + _target(urljoin(base, value))
+            if key == "$ref" and isinstance(value, str)
+            else _rewrite(value, base, prefix)
+            for key, value in node.items()
+            if key not in _DROPPED_KEYWORDS
+        }
+    if isinstance(node, list):
+        return [_rewrite(item, base, prefix) for item in node]
+    return node
+
+
+def _branch(body: dict[str, Any], event_type: str, prefix: str) -> dict[str, Any]:
+    """One event type's branch of an "event.json plus fields" schema."""
+    properties = dict(body["properties"])
+    properties["type"] = {**properties["type"], "const": event_type}
+    properties["data"] = {**properties["data"], "$ref": prefix + data_component(event_type)}
+    return {
+        **body,
+        "title": f"{body['title']}: {event_type}",
+        "description": f"{body['description']} (type {event_type})",
+        "properties": properties,
+    }
+
+
+def components(ref_prefix: str) -> dict[str, dict[str, Any]]:
+    """Every schema as a named component; ``$ref``\\ s read ``ref_prefix + name``.
+
+    ``ref_prefix`` is where the caller puts the components, e.g. ``"#/components/schemas/"``.
+    Raises ``KeyError`` for a ``$ref`` that cannot be expressed between components.
+    """
+    found: dict[str, dict[str, Any]] = {}
+
+    def add(name: str, schema: dict[str, Any]) -> None:
+        if name in found:
+            raise KeyError(f"two schemas bundle under the component name {name}")
+        found[name] = schema
+
+    types = registry.event_types()
+    add(EVENT_TYPE, {"title": "Event type", **registry.schema("event.json")["properties"]["type"]})
+    for name, schema in registry.load_all().items():
+        base = registry.uri(name)
+        for key, definition in schema.get("$defs", {}).items():
+            add(_camel(key), _rewrite(definition, base, ref_prefix))
+        if name in ("event.json", "defs.json"):
+            continue
+        if name not in _SPLIT:
+            add(file_component(name), _rewrite(schema, base, ref_prefix))
+            continue
+        union, suffix = _SPLIT[name]
+        if schema.get("allOf") != [{"$ref": "event.json"}]:
+            raise KeyError(f"{name} was expected to be allOf event.json plus fields")
+        # the dispatch on type that allOf brings in is made explicit by the branches
+        body = _rewrite({k: v for k, v in schema.items() if k != "allOf"}, base, ref_prefix)
+        for event_type in types:
+            add(_camel(event_type) + suffix, _branch(body, event_type, ref_prefix))
+        add(
+            union,
+            {
+                "title": body["title"],
+                "description": body["description"],
+                "oneOf": [{"$ref": ref_prefix + _camel(t) + suffix} for t in types],
+            },
+        )
+    return found

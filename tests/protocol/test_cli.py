@@ -1,0 +1,169 @@
+"""``sluice validate`` and ``sluice schemas export``: the contract tests' command line."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+import schemas
+from server import cli, typescript
+
+TS = "2026-01-31T12:00:00Z"
+BAD = '{"type":"regeneration_progress","data":{"progress":150}}'
+GOOD = '{"type":"message","data":{"content":"hi"}}'
+
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def sluice(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
+    """``sluice(*argv, stdin=...)`` runs ``server.cli.main`` and returns (status, out, err)."""
+
+    def run(*argv: str, stdin: str | bytes = b"") -> tuple[int, str, str]:
+        data = stdin.encode() if isinstance(stdin, str) else stdin
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+        status = cli.main(list(argv))
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return run
+
+
+def test_one_invalid_event_prints_every_error_and_exits_1(sluice: Run) -> None:
+    status, out, err = sluice("validate", "-", stdin=BAD + "\n")
+    assert status == 1
+    assert out.splitlines() == [
+        "/data: 'messageId' is a required property",
+        "/data/progress: 150 is greater than the maximum of 100",
+        "0 valid, 1 invalid",
+    ]
+    assert err == ""
+
+
+def test_a_valid_event_from_a_file_exits_0(sluice: Run, tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(orjson.dumps(orjson.loads(GOOD), option=orjson.OPT_INDENT_2).decode())
+    assert sluice("validate", str(event)) == (0, "1 valid, 0 invalid\n", "")
+
+
+def test_json_lines_errors_carry_their_line_number(sluice: Run, tmp_path: Path) -> None:
+    envelope = {"type": "keepalive", "data": {"timestamp": TS}, "id": "", "timestamp": TS}
+    bad_envelope = {**envelope, "timestamp": "noon"}
+    lines = [GOOD, BAD, "", orjson.dumps(envelope).decode(), orjson.dumps(bad_envelope).decode()]
+    events = tmp_path / "events.jsonl"
+    events.write_text("\n".join(lines) + "\n")
+    status, out, _ = sluice("validate", str(events))
+    assert status == 1
+    assert out.splitlines() == [
+        "line 2: /data: 'messageId' is a required property",
+        "line 2: /data/progress: 150 is greater than the maximum of 100",
+        "line 5: /timestamp: 'noon' is not a 'date-time'",
+        "2 valid, 2 invalid",
+    ]
+
+
+def test_an_envelope_is_validated_as_an_envelope(sluice: Run) -> None:
+    partial = {"type": "message", "data": {"content": "hi"}, "timestamp": TS}  # no id
+    status, out, _ = sluice("validate", stdin=orjson.dumps(partial).decode())
+    assert status == 1
+    assert out.splitlines()[0] == "/: 'id' is a required property"
+
+
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [
+        ("", "stdin is empty"),
+        ('{"type": ', "stdin is not JSON"),
+        (GOOD + "\n{oops\n", "stdin line 2 is not JSON"),
+        (b"\xff\xfe", "stdin is not JSON"),
+    ],
+)
+def test_unreadable_input_exits_2_with_one_line(
+    sluice: Run, stdin: str | bytes, message: str
+) -> None:
+    status, out, err = sluice("validate", "-", stdin=stdin)
+    assert (status, out) == (2, "")
+    assert err.startswith(f"sluice validate: {message}")
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_a_missing_file_exits_2(sluice: Run, tmp_path: Path) -> None:
+    missing = tmp_path / "missing.jsonl"
+    status, _, err = sluice("validate", str(missing))
+    assert status == 2
+    assert err == f"sluice validate: cannot read {missing}: No such file or directory\n"
+
+
+def test_the_installed_command_reads_stdin() -> None:
+    """The issue's own check: a real ``sluice`` process fed through a pipe."""
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    result = subprocess.run(
+        ["sh", "-c", f"echo '{BAD}' | sluice validate -"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": path},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "/data/progress" in result.stdout
+    assert "messageId" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_export_writes_every_schema_keeping_the_folders(sluice: Run, tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    status, out, _ = sluice("schemas", "export", str(target))
+    assert status == 0
+    written = sorted(str(p.relative_to(target)) for p in target.rglob("*.json"))
+    expected = sorted(name for name, _ in schemas.iter_files())
+    assert written == expected
+    assert "events/message.json" in written
+    assert "rest/problem.json" in written
+    for name, source in schemas.iter_files():
+        assert (target / name).read_bytes() == source.read_bytes()
+    assert out == f"wrote {len(expected)} schemas to {target}\n"
+
+
+def test_export_to_a_place_that_cannot_be_written_exits_2(sluice: Run, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    status, _, err = sluice("schemas", "export", str(blocker))
+    assert status == 2
+    assert err.startswith("sluice schemas export: ")
+
+
+def test_export_typescript_writes_the_declarations(
+    sluice: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[Any] = []
+
+    def write_declarations(directory: Path) -> Path:
+        calls.append(directory)
+        return directory / typescript.DECLARATIONS
+
+    monkeypatch.setattr(typescript, "write_declarations", write_declarations)
+    status, out, _ = sluice("schemas", "export", "--typescript", str(tmp_path))
+    assert (status, calls) == (0, [tmp_path])
+    assert out == f"wrote {tmp_path / typescript.DECLARATIONS}\n"
+
+
+def test_export_typescript_without_the_node_tools_exits_2(
+    sluice: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def write_declarations(directory: Path) -> Path:
+        raise typescript.NodeToolError("node is not on PATH")
+
+    monkeypatch.setattr(typescript, "write_declarations", write_declarations)
+    status, _, err = sluice("schemas", "export", "--typescript", str(tmp_path))
+    assert (status, err) == (2, "sluice schemas export: node is not on PATH\n")
