@@ -10,7 +10,13 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sluice", description="Sluice, an SSE hub on Trio.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="run the server (memory backplane by default)")
+    serve = commands.add_parser(
+        "serve",
+        help="run the server (memory backplane by default)",
+        description="Run the hub on Hypercorn's trio worker. Every flag has a SLUICE_* "
+        "environment variable; a flag wins over its variable. Auth is on unless --no-auth.",
+    )
+    _serve_arguments(serve)
     serve.set_defaults(run=_serve)
 
     validate = commands.add_parser(
@@ -30,19 +36,121 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _serve_arguments(parser: argparse.ArgumentParser) -> None:
+    from .settings import add_arguments
+
+    add_arguments(parser)
+
+
 def _serve(args: argparse.Namespace) -> int:
-    print("sluice serve: not yet implemented", file=sys.stderr)
-    return 2
+    import os
+
+    import trio
+
+    from . import logs
+    from .app import create_app
+    from .run import serve_until_signalled
+    from .settings import InvalidSetting, label, load
+
+    try:
+        settings = load(vars(args), os.environ)
+        logs.configure(settings.log_level)
+        app = create_app(settings)
+    except InvalidSetting as error:
+        name = error.name if error.name.startswith(("-", "SLUICE_")) else label(error.name)
+        print(f"sluice serve: {name}: {error.message}", file=sys.stderr)
+        return 2
+    trio.run(serve_until_signalled, app)
+    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
-    print("sluice validate: not yet implemented", file=sys.stderr)
-    return 2
+    """Validate one event (a JSON document) or many (JSON Lines); print every error.
+
+    An event is ``{"type", "data", "ttl"?}`` as a publisher sends it, or a whole envelope
+    (with ``id`` and ``timestamp``). Exit 0 when all are valid, 1 when any is not, 2 when the
+    input cannot be read or is not JSON.
+    """
+    from protocol import validator
+
+    try:
+        events = _read_events(args.file)
+    except _Unreadable as unreadable:
+        print(f"sluice validate: {unreadable}", file=sys.stderr)
+        return 2
+    invalid = 0
+    for line, event in events:
+        is_envelope = isinstance(event, dict) and ("id" in event or "timestamp" in event)
+        errors = validator("envelope.json" if is_envelope else "event-input.json").errors(event)
+        invalid += bool(errors)
+        for error in errors:
+            print(error if line is None else f"line {line}: {error}")
+    print(f"{len(events) - invalid} valid, {invalid} invalid")
+    return 1 if invalid else 0
+
+
+class _Unreadable(Exception):
+    """The input of ``sluice validate`` is missing, unreadable or not JSON."""
+
+
+def _read_events(file: str) -> list[tuple[int | None, object]]:
+    """The events of one JSON document (line ``None``) or of JSON Lines (numbered from 1)."""
+    from pathlib import Path
+
+    import orjson
+
+    name = "stdin" if file == "-" else file
+    try:
+        data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    except OSError as error:
+        raise _Unreadable(f"cannot read {name}: {error.strerror or error}") from None
+    if not data.strip():
+        raise _Unreadable(f"{name} is empty")
+    try:
+        return [(None, orjson.loads(data))]
+    except orjson.JSONDecodeError as error:
+        not_json = _Unreadable(f"{name} is not JSON: {error}")
+    events: list[tuple[int | None, object]] = []
+    for number, line in enumerate(data.splitlines(), 1):
+        if line.strip():
+            try:
+                events.append((number, orjson.loads(line)))
+            except orjson.JSONDecodeError as error:
+                if not events:  # not JSON Lines either: say why the document is not JSON
+                    raise not_json from None
+                raise _Unreadable(f"{name} line {number} is not JSON: {error}") from None
+    return events
 
 
 def _export(args: argparse.Namespace) -> int:
-    print("sluice schemas export: not yet implemented", file=sys.stderr)
-    return 2
+    """Write every schema file into the directory (keeping ``events/`` and ``rest/``), or
+    with ``--typescript`` the TypeScript declarations. Exit 2 when it cannot be written."""
+    from pathlib import Path
+
+    import schemas
+
+    directory = Path(args.directory)
+    try:
+        if args.typescript:
+            from .typescript import NodeToolError, write_declarations
+
+            try:
+                print(f"wrote {write_declarations(directory)}")
+            except NodeToolError as error:
+                print(f"sluice schemas export: {error}", file=sys.stderr)
+                return 2
+            return 0
+        count = 0
+        for name, source in schemas.iter_files():
+            target = directory / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+            count += 1
+        print(f"wrote {count} schemas to {directory}")
+    except OSError as error:
+        print(f"sluice schemas export: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

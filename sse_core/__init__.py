@@ -1,1 +1,38 @@
-"""The Sluice broadcaster: sessions, bounded fan-out, history and resume, on pure Trio."""
+"""The Sluice broadcaster: sessions, bounded fan-out, history and resume, on pure Trio.
+
+The guide's names are here too (``EnhancedSSEBroadcaster``, ``get_sse_broadcaster``,
+``SSEEvent``, ``SSEEventBuilder``, ``ThoughtProcessTracker``, ``ProgressTracker``), so code
+written from it ports with new imports and trio idioms.
+"""
+
+from protocol import SSEEvent
+
+from .backplane import Backplane, HistoryFigures, MemoryBackplane, Sink
+from .broadcaster import Broadcaster, EnhancedSSEBroadcaster, get_sse_broadcaster, open_broadcaster
+from .builders import SSEEventBuilder
+from .config import BroadcasterConfig, ConfigError
+from .events import Draft, HistoryPage, ResetReason, StoredEvent
+from .subscription import Subscription
+from .trackers import ProgressTracker, ThoughtProcessTracker
+
+__all__ = [
+    "Backplane",
+    "Broadcaster",
+    "BroadcasterConfig",
+    "ConfigError",
+    "Draft",
+    "EnhancedSSEBroadcaster",
+    "HistoryFigures",
+    "HistoryPage",
+    "MemoryBackplane",
+    "ProgressTracker",
+    "ResetReason",
+    "SSEEvent",
+    "SSEEventBuilder",
+    "Sink",
+    "StoredEvent",
+    "Subscription",
+    "ThoughtProcessTracker",
+    "get_sse_broadcaster",
+    "open_broadcaster",
+]

@@ -1,0 +1,69 @@
+"""The app factory: a Quart-Trio app whose lifespan owns the hub (broadcaster, background work)."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from . import chat_actions, logs, ops, problems, sessions, streams
+from .agent import Agent, load_agent
+from .auth import Authenticator
+from .context import SluiceApp
+from .hub import run_hub
+from .metrics import HubCollector
+from .settings import Settings, load
+
+log = logging.getLogger("sluice.server")
+
+
+def create_app(settings: Settings, *, agent: Agent | None = None) -> SluiceApp:
+    """The app for ``settings``; ``agent`` overrides the ``agent`` setting.
+
+    Raises :class:`~server.settings.InvalidSetting` for an unusable key file or agent. The hub
+    opens in the app's lifespan (``before_serving``) inside the app's nursery and closes in
+    ``after_serving``; a process that wants streams to end before Hypercorn's graceful timeout
+    calls ``app.hub.close()`` from its shutdown trigger (see :mod:`server.run`).
+    """
+    authenticator = Authenticator.from_settings(settings)
+    agent = agent if agent is not None else load_agent(settings.agent)
+
+    app = SluiceApp(__name__)
+    app.settings = settings
+    app.metrics = HubCollector()
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        BACKGROUND_TASK_SHUTDOWN_TIMEOUT=settings.graceful_timeout,
+        PROPAGATE_EXCEPTIONS=False,
+    )
+    problems.install(app)
+    for module in (streams, sessions, chat_actions, ops):
+        app.register_blueprint(module.blueprint)
+
+    @app.before_serving
+    async def open_hub() -> None:
+        app.hub = await app.nursery.start(run_hub, settings, authenticator, agent)
+        if settings.no_auth:
+            logs.event(
+                log,
+                "auth_disabled",
+                logging.WARNING,
+                detail="running WITHOUT authentication (--no-auth): any caller may read "
+                "and publish to any session; for local development only",
+            )
+        logs.event(log, "hub_open", epoch=app.hub.broadcaster.epoch, backplane=settings.backplane)
+
+    @app.after_serving
+    async def close_hub() -> None:
+        await app.hub.close()
+
+    return app
+
+
+def app_from_env() -> SluiceApp:
+    """The app configured from ``SLUICE_*`` variables alone.
+
+    For the ``hypercorn`` command: ``hypercorn --worker-class trio 'server.app:app_from_env()'``.
+    """
+    settings = load({}, os.environ)
+    logs.configure(settings.log_level)
+    return create_app(settings)

@@ -1,0 +1,61 @@
+"""The guide's request-response pattern: ``POST /api/chat_actions/regenerate``.
+
+The answer comes at once with the new ``messageId``; the agent runs as the hub's background
+work and reports ``message_regenerating``, the thought process, ``regeneration_progress``...,
+then ``message_regenerated`` (or ``regeneration_error``) on the session. Shutdown cancels it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from functools import partial
+
+from quart import Blueprint, Response
+
+from protocol import validator
+
+from .agent import AgentRequest, run_agent
+from .context import caller, current_hub, forbid_unless, json_body, json_response
+from .problems import Problem
+
+blueprint = Blueprint("chat_actions", __name__, url_prefix="/api/chat_actions")
+
+
+@blueprint.post("/regenerate")
+async def regenerate() -> Response:
+    """Start regenerating a message; the result arrives over SSE."""
+    hub = current_hub()
+    principal = caller(hub)
+    doc = await json_body()
+    errors = validator("rest/regenerate-request.json").errors(doc)
+    if errors:
+        raise Problem(
+            422,
+            "invalid-request",
+            "Invalid request",
+            "the body does not match rest/regenerate-request.json; see errors",
+            errors=errors,
+        )
+    session_id = doc["sessionId"]
+    forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
+    hub = current_hub()  # still open after reading the body?
+    message_id, task_id = str(uuid.uuid4()), str(uuid.uuid4())
+    agent_request = AgentRequest(
+        query=doc["query"], session_id=session_id, user_id=principal.subject
+    )
+    hub.start_soon(
+        "regenerate",
+        partial(
+            run_agent, message_id=message_id, task_id=task_id, regenerating=doc.get("messageId", "")
+        ),
+        hub.agent,
+        hub.broadcaster,
+        agent_request,
+    )
+    return json_response(
+        {
+            "success": True,
+            "messageId": message_id,
+            "message": "Regeneration started, listen for SSE events",
+        }
+    )

@@ -1,0 +1,128 @@
+"""The body of one SSE response, independent of the web framework: bytes out, nothing else.
+
+:func:`event_stream` is an async generator of body chunks: a ``retry:`` hint, the ``connection``
+event, then the subscription's frames (history, then live; coalesced, one chunk per wake-up), a
+typed ``keepalive`` event whenever the stream has been idle for ``keepalive`` seconds, and, when
+the server ends the stream (shutdown, token expiry, the session closed), a final ``connection``
+event with status ``disconnected``.
+
+Trio rules kept here: no cancel scope spans a ``yield`` (timeouts wrap the ``await`` only), and
+cleanup is synchronous, so a disconnect (``Cancelled`` at the ``await``, or ``GeneratorExit`` at
+the ``yield``) frees the subscription and the connection slot at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import AsyncIterator, Callable
+from typing import Literal
+
+import trio
+
+from protocol import encode_retry
+from sse_core import Broadcaster, SSEEventBuilder
+
+from . import logs
+from .auth import Principal
+from .limits import ConnectionCounter
+
+log = logging.getLogger("sluice.stream")
+
+HEADERS = {
+    "Content-Type": "text/event-stream; charset=utf-8",
+    "Cache-Control": "no-cache",
+    "X-Accel-Buffering": "no",
+}
+
+
+def _connection(
+    broadcaster: Broadcaster,
+    status: Literal["connected", "disconnected"],
+    session_id: str,
+    user: str | None,
+) -> bytes:
+    event = SSEEventBuilder.connection(status=status, session_id=session_id, user_id=user)
+    return broadcaster.encode_ephemeral(event)
+
+
+def _error(broadcaster: Broadcaster, code: str, message: str) -> bytes:
+    return broadcaster.encode_ephemeral(SSEEventBuilder.error(message=message, code=code))
+
+
+async def event_stream(
+    broadcaster: Broadcaster,
+    connections: ConnectionCounter,
+    *,
+    session_id: str,
+    principal: Principal,
+    last_event_id: str | None,
+    keepalive: float,
+    retry: int,
+    on_open: Callable[[], None] | None = None,
+    until: Callable[[bytes], bool] | None = None,
+) -> AsyncIterator[bytes]:
+    """Stream ``session_id`` to ``principal`` from ``last_event_id`` (``None``: all history).
+
+    ``on_open`` runs once subscribed (nothing published after it can be missed); the stream
+    ends after the first chunk for which ``until`` is true. The token's expiry (if any) ends
+    the stream with an ``error`` event (code ``token_expired``). A user already holding the
+    connection limit (a race the route's check cannot see) gets an ``error`` event and the end.
+    """
+    user = principal.subject
+    if not connections.acquire(user):
+        yield _error(broadcaster, "too_many_connections", "too many open streams for this user")
+        return
+    left = principal.seconds_left()
+    expires = math.inf if left is None else trio.current_time() + left
+    started = trio.current_time()
+    frames = 0
+    outcome = "client_gone"
+    try:
+        async with broadcaster.subscribe(session_id, last_event_id=last_event_id) as sub:
+            logs.event(
+                log,
+                "connect",
+                session_id=session_id,
+                user=user,
+                last_event_id=last_event_id,
+                reset=sub.reset_reason,
+            )
+            if on_open is not None:
+                on_open()
+            yield encode_retry(retry) + _connection(broadcaster, "connected", session_id, user)
+            while True:
+                chunk = b""
+                with trio.move_on_at(min(trio.current_time() + keepalive, expires)):
+                    try:
+                        chunk = await sub.receive_batch()
+                    except trio.EndOfChannel:
+                        outcome = "closed_by_hub"
+                        break
+                if chunk:
+                    frames += chunk.count(b"\n\n")
+                    yield chunk
+                    if until is not None and until(chunk):
+                        outcome = "complete"
+                        break
+                elif trio.current_time() >= expires:
+                    outcome = "token_expired"
+                    break
+                else:
+                    yield broadcaster.encode_ephemeral(SSEEventBuilder.keepalive())
+        if outcome == "token_expired":
+            yield _error(
+                broadcaster, "token_expired", "the token has expired; reconnect with a new one"
+            )
+        yield _connection(broadcaster, "disconnected", session_id, user)
+    finally:
+        connections.release(user)
+        logs.event(
+            log,
+            "disconnect",
+            session_id=session_id,
+            user=user,
+            outcome=outcome,
+            duration=round(trio.current_time() - started, 3),
+            events=frames,
+        )

@@ -1,0 +1,87 @@
+"""The running server's state: the broadcaster, auth, limits, the agent and background work.
+
+:func:`run_hub` owns it all: it opens the broadcaster and a nursery for background work (agent
+runs), reports the :class:`Hub` through ``task_status``, and runs until :meth:`Hub.close`. Closing
+cancels the background work first (each run reports its cancellation), then shuts the
+broadcaster down, which ends every open stream with a clean final frame.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import attrs
+import trio
+
+from sse_core import Broadcaster, open_broadcaster
+
+from . import logs
+from .agent import Agent
+from .auth import Authenticator
+from .limits import ConnectionCounter
+from .settings import Settings
+
+log = logging.getLogger("sluice.server")
+
+
+@attrs.define(eq=False)
+class Hub:
+    """What routes work with; created by :func:`run_hub`, alive while the app serves."""
+
+    settings: Settings
+    broadcaster: Broadcaster
+    authenticator: Authenticator
+    agent: Agent
+    connections: ConnectionCounter
+    _work: trio.Nursery
+    _stop: trio.Event = attrs.field(factory=trio.Event)
+    _closed: trio.Event = attrs.field(factory=trio.Event)
+
+    @property
+    def closing(self) -> bool:
+        """True once :meth:`close` has been called."""
+        return self._stop.is_set()
+
+    def start_soon(self, name: str, fn: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        """Run ``fn(*args)`` as background work; a failure is logged, never propagated."""
+
+        async def guarded() -> None:
+            try:
+                await fn(*args)
+            except Exception as error:
+                logs.event(log, "task_error", logging.ERROR, task=name, error=repr(error))
+
+        self._work.start_soon(guarded, name=name)
+
+    async def close(self) -> None:
+        """Cancel background work, then end every stream; returns once both are done."""
+        self._stop.set()
+        with trio.move_on_after(self.settings.graceful_timeout):
+            await self._closed.wait()
+
+
+async def run_hub(
+    settings: Settings,
+    authenticator: Authenticator,
+    agent: Agent,
+    *,
+    task_status: trio.TaskStatus[Hub] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Open the broadcaster, report the :class:`Hub` and run until it is closed."""
+    async with open_broadcaster(settings.broadcaster_config()) as broadcaster:
+        async with trio.open_nursery() as work:
+            hub = Hub(
+                settings,
+                broadcaster,
+                authenticator,
+                agent,
+                ConnectionCounter(settings.max_connections_per_user),
+                work,
+            )
+            task_status.started(hub)
+            await hub._stop.wait()
+            work.cancel_scope.cancel()
+        await broadcaster.shutdown()
+    hub._closed.set()

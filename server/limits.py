@@ -1,0 +1,98 @@
+"""The server's limits, each with a clear problem: session ids, event sizes, streams per user.
+
+The request body limit itself is Quart's ``MAX_CONTENT_LENGTH`` (413, see ``problems``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from protocol import SchemaError, registry
+
+from .problems import Problem
+
+SESSION_ID = re.compile(registry.schema("defs.json")["$defs"]["sessionId"]["pattern"])
+SESSION_ID_RULE = "1 to 128 characters from A-Z, a-z, 0-9, '.', '_', ':' and '-'"
+
+
+def check_session_id(session_id: str) -> str:
+    """Return ``session_id`` when well formed; raise a 400 problem otherwise."""
+    if SESSION_ID.match(session_id) is None:
+        raise Problem(
+            400,
+            "invalid-session-id",
+            "Invalid session id",
+            f"session ids are {SESSION_ID_RULE}",
+        )
+    return session_id
+
+
+def check_event_sizes(events: Sequence[Any], body_size: int, limit: int, *, batch: bool) -> None:
+    """Raise a 413 problem listing every event larger than ``limit`` bytes as JSON.
+
+    A body no larger than the limit cannot hold a larger event, so it is not measured again.
+    """
+    if body_size <= limit:
+        return
+    errors = [
+        SchemaError(f"/{i}" if batch else "", f"the event is {size} bytes as JSON, at most {limit}")
+        for i, event in enumerate(events)
+        if (size := len(orjson.dumps(event))) > limit
+    ]
+    if errors:
+        raise Problem(
+            413,
+            "event-too-large",
+            "Event too large",
+            f"an event may be at most {limit} bytes as JSON",
+            errors=errors,
+        )
+
+
+class ConnectionCounter:
+    """Open streams per user, bounded by ``limit``; anonymous callers (no auth) are not counted."""
+
+    __slots__ = ("_open", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._open: Counter[str] = Counter()
+
+    def full(self, user: str | None) -> bool:
+        """Whether ``user`` already holds ``limit`` streams."""
+        return user is not None and self._open[user] >= self.limit
+
+    def acquire(self, user: str | None) -> bool:
+        """Count one more stream for ``user``; False (nothing counted) when at the limit."""
+        if self.full(user):
+            return False
+        if user is not None:
+            self._open[user] += 1
+        return True
+
+    def release(self, user: str | None) -> None:
+        """Count one stream less for ``user`` (synchronous: safe in ``finally`` under cancel)."""
+        if user is None:
+            return
+        self._open[user] -= 1
+        if self._open[user] <= 0:
+            del self._open[user]
+
+    def __getitem__(self, user: str) -> int:
+        return self._open[user]
+
+
+def too_many_connections(limit: int) -> Problem:
+    """The 429 problem of a user at the stream limit."""
+    return Problem(
+        429,
+        "too-many-connections",
+        "Too many connections",
+        f"a user may hold at most {limit} open streams; close one first",
+        headers={"Retry-After": "5"},
+    )

@@ -1,0 +1,105 @@
+"""Every error answer as RFC 9457 ``application/problem+json`` (``schemas/rest/problem.json``).
+
+Routes raise :class:`Problem`; :func:`install` turns it, Quart's HTTP errors (404, 405, 413...)
+and any unexpected exception (a logged 500) into a problem body. No HTML page, no traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import orjson
+from quart import Quart, Response, current_app, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from protocol import SchemaError
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://sluice-sse.dev/problems/"
+
+
+class Problem(Exception):
+    """An error answered with ``status`` and a problem body of type ``TYPE_BASE + slug``."""
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str | None = None,
+        *,
+        errors: Iterable[SchemaError] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.errors = tuple(errors)
+        self.headers = dict(headers or {})
+
+    def body(self, instance: str | None = None) -> dict[str, object]:
+        """The problem document (``instance`` is the request path)."""
+        doc: dict[str, object] = {
+            "type": TYPE_BASE + self.slug,
+            "title": self.title,
+            "status": self.status,
+        }
+        if self.detail:
+            doc["detail"] = self.detail
+        if instance is not None:
+            doc["instance"] = instance
+        if self.errors:
+            doc["errors"] = [{"pointer": e.pointer, "message": e.message} for e in self.errors]
+        return doc
+
+    def encode(self, instance: str | None = None) -> bytes:
+        """The problem document as JSON bytes."""
+        return orjson.dumps(self.body(instance))
+
+
+def response(problem: Problem, instance: str | None = None) -> Response:
+    """A Quart response carrying ``problem``."""
+    return current_app.response_class(
+        problem.encode(instance),
+        status=problem.status,
+        headers=problem.headers,
+        content_type=MEDIA_TYPE,
+    )
+
+
+def _from_http(error: HTTPException) -> Problem:
+    code = error.code or 500
+    name = error.name or "Error"
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    return Problem(code, name.lower().replace(" ", "-"), name, error.description, headers=headers)
+
+
+def install(app: Quart) -> None:
+    """Answer :class:`Problem`, HTTP errors and unexpected exceptions with problem+json."""
+
+    @app.errorhandler(Problem)
+    async def _problem(problem: Problem) -> Response:
+        return response(problem, request.path)
+
+    @app.errorhandler(HTTPException)
+    async def _http(error: HTTPException) -> Response:
+        if isinstance(error, InternalServerError):  # Quart has logged the exception
+            problem = Problem(
+                500,
+                "internal-error",
+                "Internal Server Error",
+                "the server failed to answer; the error was logged",
+            )
+        elif error.code == 413:
+            limit = app.config["MAX_CONTENT_LENGTH"]
+            problem = Problem(
+                413,
+                "body-too-large",
+                "Content Too Large",
+                f"the request body exceeds {limit} bytes",
+            )
+        else:
+            problem = _from_http(error)
+        return response(problem, request.path)

@@ -1,0 +1,70 @@
+"""Serving the app on Hypercorn's trio worker, with a shutdown that ends every stream cleanly.
+
+Hypercorn runs the lifespan shutdown only after every connection has ended, so the hub cannot
+wait for it: the shutdown trigger closes the hub itself. Background work is cancelled, the
+broadcaster shuts down, each stream sends its final frame and ends with a clean chunked end,
+and Hypercorn returns well within the graceful timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+import trio
+from hypercorn.config import Config
+from hypercorn.trio import serve as hypercorn_serve
+
+from . import logs
+from .context import SluiceApp
+from .settings import Settings
+
+log = logging.getLogger("sluice.server")
+
+
+def hypercorn_config(settings: Settings) -> Config:
+    """Hypercorn's configuration: the bind, the graceful timeout, logs, and no read timeout."""
+    config = Config()
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    config.bind = [f"{host}:{settings.port}"]
+    config.graceful_timeout = settings.graceful_timeout
+    config.read_timeout = None  # a stream's client sends nothing after its request
+    config.accesslog = logging.getLogger("hypercorn.access")
+    config.errorlog = logging.getLogger("hypercorn.error")
+    return config
+
+
+async def serve(
+    app: SluiceApp,
+    shutdown_trigger: Callable[[], Awaitable[None]],
+    *,
+    task_status: trio.TaskStatus[list[str]] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Serve ``app`` until ``shutdown_trigger`` returns; reports the bound URLs when listening.
+
+    When the trigger returns the hub is closed first (streams get their final frame and end),
+    then Hypercorn finishes the remaining requests within the graceful timeout.
+    """
+
+    async def trigger() -> None:
+        await shutdown_trigger()
+        logs.event(
+            log, "shutdown", open_streams=(await app.hub.broadcaster.get_stats())["subscribers"]
+        )
+        await app.hub.close()
+
+    config = hypercorn_config(app.settings)
+    await hypercorn_serve(app, config, shutdown_trigger=trigger, task_status=task_status)
+
+
+async def serve_until_signalled(app: SluiceApp) -> None:
+    """Serve ``app`` until SIGINT or SIGTERM (caught from the start, never a traceback)."""
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+
+        async def signalled() -> None:
+            async for signum in signals:
+                logs.event(log, "signal", signal=signal.Signals(signum).name)
+                return
+
+        await serve(app, signalled)

@@ -1,0 +1,153 @@
+"""The session REST API: publish, the polling fallback, session create/stats/clear, hub stats."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from quart import Blueprint, Response, current_app, request
+
+from protocol import InvalidEvent, SchemaError
+
+from . import logs
+from .context import caller, current_hub, forbid_unless, json_body, json_response
+from .hub import Hub
+from .limits import check_event_sizes, check_session_id
+from .problems import Problem
+
+blueprint = Blueprint("sessions", __name__, url_prefix="/api")
+log = logging.getLogger("sluice.publish")
+
+MAX_BATCH = 1000
+MAX_PAGE = 1000
+#: Control events only the hub sends: a publisher may not forge them.
+HUB_EVENTS = frozenset({"connection", "keepalive", "stream_reset", "stream_overflow"})
+
+
+def _session(session_id: str, *, publish: bool = False) -> tuple[Hub, str]:
+    """The hub and the checked session id, for a caller with the right to read (or publish)."""
+    session_id = check_session_id(session_id)
+    hub = current_hub()
+    principal = caller(hub)
+    if publish:
+        forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
+    else:
+        forbid_unless(principal.may_subscribe(session_id), f"no right to read {session_id}")
+    return hub, session_id
+
+
+def _invalid(errors: list[SchemaError], detail: str) -> Problem:
+    return Problem(422, "invalid-event", "Invalid event", detail, errors=errors)
+
+
+@blueprint.post("/sessions/<session_id>/events")
+async def publish(session_id: str) -> Response:
+    """Publish one event ``{"type", "data", "ttl"?}`` or an array of them, all or nothing."""
+    hub, session_id = _session(session_id, publish=True)
+    doc = await json_body()
+    batch = isinstance(doc, list)
+    events: list[Any] = doc if batch else [doc]
+    if batch and not 1 <= len(events) <= MAX_BATCH:
+        raise _invalid(
+            [SchemaError("", f"a batch holds 1 to {MAX_BATCH} events, got {len(events)}")],
+            "the batch is empty or too long",
+        )
+    reserved = [
+        SchemaError(
+            f"/{i}/type" if batch else "/type", f"{event['type']!r} is sent by the hub only"
+        )
+        for i, event in enumerate(events)
+        if isinstance(event, dict) and event.get("type") in HUB_EVENTS
+    ]
+    if reserved:
+        raise _invalid(reserved, "control events cannot be published")
+    check_event_sizes(
+        events, len(await request.get_data()), hub.settings.max_event_bytes, batch=batch
+    )
+    try:
+        ids = await current_hub().broadcaster.publish_many(session_id, events)
+    except InvalidEvent as error:
+        logs.event(
+            log,
+            "publish_error",
+            logging.WARNING,
+            session_id=session_id,
+            errors=[str(e) for e in error.errors],
+        )
+        raise _invalid(
+            list(error.errors), "nothing was published: fix every error listed"
+        ) from None
+    return json_response({"sessionId": session_id, "ids": ids}, 201)
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None:
+        return 100
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise Problem(
+            400,
+            "invalid-parameter",
+            "Invalid parameter",
+            f"limit= must be an integer from 1 to {MAX_PAGE}",
+        )
+    return int(raw)
+
+
+@blueprint.get("/sessions/<session_id>/events")
+async def poll(session_id: str) -> Response:
+    """The polling fallback: events after ``after=`` (oldest first, at most ``limit=``).
+
+    ``reset`` is true when history no longer reaches back to ``after``: refetch state.
+    ``lastEventId`` is the id to pass as ``after=`` next time.
+    """
+    hub, session_id = _session(session_id)
+    after = request.args.get("after") or None
+    page = await hub.broadcaster.events_after(
+        session_id, after=after, limit=_limit(request.args.get("limit"))
+    )
+    reset = page.reset_reason is not None
+    last = page.events[-1].id if page.events else (None if reset else after)
+    return json_response(
+        {
+            "sessionId": session_id,
+            "events": [event.envelope for event in page.events],
+            "reset": reset,
+            "resetReason": page.reset_reason,
+            "lastEventId": last,
+        }
+    )
+
+
+@blueprint.put("/sessions/<session_id>")
+async def create(session_id: str) -> Response:
+    """Create the session explicitly (publishing creates it too); answers its stats."""
+    hub, session_id = _session(session_id, publish=True)
+    await hub.broadcaster.create_session(session_id)
+    return json_response(hub.broadcaster.session_stats(session_id))
+
+
+@blueprint.get("/sessions/<session_id>/stats")
+async def session_stats(session_id: str) -> Response:
+    """Figures of one session (``schemas/rest/session-stats.json``)."""
+    hub, session_id = _session(session_id)
+    return json_response(hub.broadcaster.session_stats(session_id))
+
+
+@blueprint.delete("/sessions/<session_id>")
+async def clear(session_id: str) -> Response:
+    """Drop the session's history; its subscribers stay connected."""
+    hub, session_id = _session(session_id, publish=True)
+    await hub.broadcaster.clear_session(session_id)
+    return current_app.response_class(b"", status=204)
+
+
+@blueprint.get("/stats")
+async def stats() -> Response:
+    """Hub totals, and the figures of the sessions the caller may read."""
+    hub = current_hub()
+    principal = caller(hub)
+    figures = await hub.broadcaster.get_stats()
+    figures["sessionStats"] = {
+        sid: s for sid, s in figures["sessionStats"].items() if principal.may_subscribe(sid)
+    }
+    return json_response(figures)

@@ -1,0 +1,453 @@
+"""The broadcaster: publish (validate, encode once, store, fan out), subscribe and resume,
+expiry and cleanup, stats, and the lifecycle that owns every task it starts."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import trio
+
+from protocol import InvalidEvent, SchemaError, check_event_input, encode_envelope, to_wire
+from protocol.models import Event
+
+from .backplane import Backplane, MemoryBackplane
+from .builders import SSEEventBuilder
+from .config import BroadcasterConfig
+from .events import Draft, HistoryPage, ResetReason, StoredEvent, utc_now
+from .session import Session
+from .subscription import Subscription
+
+logger = logging.getLogger("sluice.core")
+
+_SESSION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_CURRENT: ContextVar[Broadcaster | None] = ContextVar("sluice_broadcaster", default=None)
+_OPEN: list[Broadcaster] = []
+
+#: What ``publish`` accepts: a generated ``protocol.models`` event, or the wire dict
+#: ``{"type", "data", "ttl"?}`` (checked against the schema, so any mapping is let in).
+EventInput = Event | Mapping[str, Any]
+
+
+def _check_session_id(session_id: str) -> None:
+    if not isinstance(session_id, str) or _SESSION_ID.fullmatch(session_id) is None:
+        raise ValueError(f"session id must be 1 to 128 of A-Z a-z 0-9 . _ : -, got {session_id!r}")
+
+
+def _wire_form(event: EventInput, ttl: float | None) -> dict[str, Any]:
+    """The publisher's event as ``{"type", "data", "ttl"?}``, not yet validated."""
+    item = dict(event) if isinstance(event, Mapping) else to_wire(event)
+    if ttl is not None:
+        item["ttl"] = ttl
+    return item
+
+
+class Broadcaster:
+    """Sessions of ordered events, fanned out to bounded subscribers; the guide's
+    ``EnhancedSSEBroadcaster``.
+
+    Open it with :func:`open_broadcaster`, which runs its cleanup loop and backplane tasks
+    and ends them all on exit. Methods are called from trio tasks of the same run. None of
+    them ever waits on a subscriber: a subscriber whose queue is full is cut off with
+    ``stream_overflow``. After :meth:`shutdown` (or the end of ``open_broadcaster``) every
+    subscription's stream has ended and publishing or subscribing raises ``RuntimeError``.
+    """
+
+    def __init__(
+        self, config: BroadcasterConfig | None = None, backplane: Backplane | None = None
+    ) -> None:
+        self.config = config if config is not None else BroadcasterConfig()
+        self.backplane = backplane if backplane is not None else MemoryBackplane()
+        self._sessions: dict[str, Session] = {}
+        self._published = 0
+        self._delivered = 0
+        self._overflowed = 0
+        self._open = False
+        self._closed = False
+        self._background = trio.CancelScope()
+        self._stopped = trio.Event()
+
+    @property
+    def epoch(self) -> str:
+        """Identifies this hub run (the backplane's epoch); part of every event id."""
+        return self.backplane.epoch
+
+    # --- publish ---------------------------------------------------------------------------
+
+    async def publish(self, session_id: str, event: EventInput, ttl: float | None = None) -> str:
+        """Validate ``event``, give it an id, keep it in history, send it to every subscriber.
+
+        ``event`` is a ``protocol.models`` event or a dict ``{"type", "data", "ttl"?}``;
+        ``ttl`` (seconds in history) overrides the event's own. Returns the event's id.
+        Raises ``protocol.InvalidEvent`` listing every problem (nothing is stored or sent),
+        ``ValueError`` for a malformed session id, ``RuntimeError`` when not open.
+
+        A checkpoint; never waits on a subscriber (a full one is cut off). With the memory
+        backplane a publish cancelled at its checkpoint publishes nothing, and one past it
+        completes. The hub keeps ``data`` as given: do not change it after publishing.
+        """
+        self._require_open()
+        _check_session_id(session_id)
+        draft = self._draft(event, ttl, utc_now())
+        (stored,) = await self.backplane.append(session_id, (draft,))
+        return stored.id
+
+    async def publish_many(
+        self, session_id: str, events: Sequence[EventInput], ttl: float | None = None
+    ) -> list[str]:
+        """Publish ``events`` in order, all or nothing; returns their ids.
+
+        Every event is validated first; ``InvalidEvent`` lists the problems of all of them,
+        each pointer prefixed with the event's index (``/2/data/progress``). Otherwise as
+        :meth:`publish`.
+        """
+        self._require_open()
+        _check_session_id(session_id)
+        timestamp = utc_now()
+        drafts: list[Draft] = []
+        errors: list[SchemaError] = []
+        for index, event in enumerate(events):
+            try:
+                drafts.append(self._draft(event, ttl, timestamp))
+            except InvalidEvent as invalid:
+                errors.extend(
+                    SchemaError(f"/{index}{e.pointer}", e.message) for e in invalid.errors
+                )
+        if errors:
+            raise InvalidEvent(errors)
+        stored = await self.backplane.append(session_id, drafts)
+        return [event.id for event in stored]
+
+    async def broadcast_event(self, session_id: str, event: EventInput) -> str:
+        """The guide's name for :meth:`publish` (``ttl`` from the dict's ``"ttl"`` key)."""
+        return await self.publish(session_id, event)
+
+    def encode_ephemeral(self, event: EventInput) -> bytes:
+        """The frame of an event kept out of history (``connection``, ``keepalive``).
+
+        Validated like a published event; its envelope has id ``""`` (so no ``id:`` line and
+        the client's last event id stays) and a fresh timestamp; ``ttl`` is dropped.
+        """
+        draft = self._draft(event, None, utc_now())
+        return encode_envelope(
+            {"type": draft.type, "data": draft.data, "id": "", "timestamp": draft.timestamp}
+        )
+
+    def _draft(self, event: EventInput, ttl: float | None, timestamp: str) -> Draft:
+        item = _wire_form(event, ttl)
+        check_event_input(item)
+        return Draft(type=item["type"], data=item["data"], timestamp=timestamp, ttl=item.get("ttl"))
+
+    def _deliver(self, session_id: str, events: Sequence[StoredEvent]) -> None:
+        """The backplane's sink: count the events and fan them out to local subscribers."""
+        session = self._session(session_id)
+        count = len(events)
+        session.published += count
+        self._published += count
+        queued, cut = session.fan_out(events)
+        session.delivered += queued
+        self._delivered += queued
+        for subscription, last_id in cut:
+            self._cut_off(session, subscription, last_id)
+
+    def _cut_off(self, session: Session, subscription: Subscription, last_id: str | None) -> None:
+        overflow = SSEEventBuilder.stream_overflow(
+            session_id=session.id,
+            max_queue_size=self.config.max_queue_size,
+            last_event_id=last_id,
+        )
+        subscription._cut_off(self.encode_ephemeral(overflow))
+        session.overflowed += 1
+        self._overflowed += 1
+        logger.warning(
+            "subscriber of session %s cut off: %d frames queued and not read",
+            session.id,
+            self.config.max_queue_size,
+        )
+
+    # --- subscribe -------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def subscribe(
+        self, session_id: str, last_event_id: str | None = None
+    ) -> AsyncIterator[Subscription]:
+        """Subscribe to ``session_id`` for the duration of the block.
+
+        Without ``last_event_id`` (or with ``""``) the stream starts with the history held,
+        then live events. With it, exactly the events after that id, then live ones, with no
+        duplicate and no gap; if history cannot cover it the stream starts with
+        ``stream_reset`` and then what history holds. The subscription is removed on leaving
+        the block however it is left (cancellation included); holds no cancel scope, so a
+        generator may yield inside the block.
+        """
+        subscription = await self.add_subscriber(session_id, last_event_id)
+        try:
+            yield subscription
+        finally:
+            self._detach(session_id, subscription)
+
+    async def add_subscriber(
+        self, session_id: str, last_event_id: str | None = None
+    ) -> Subscription:
+        """The guide's form of :meth:`subscribe`: pair it with :meth:`remove_subscriber`.
+
+        A checkpoint. The subscription is registered before history is read, so nothing
+        published meanwhile is missed; live events the replay already covered are dropped.
+        Cancelled, it leaves nothing registered.
+        """
+        self._require_open()
+        _check_session_id(session_id)
+        session = self._session(session_id)
+        subscription = Subscription(session_id, self.config.max_queue_size)
+        session.subscribers[subscription] = subscription.offer
+        try:
+            page = await self.backplane.replay(session_id, last_event_id or None)
+        except BaseException:
+            self._detach(session_id, subscription)
+            raise
+        frames = [event.frame for event in page.events]
+        if page.reset_reason is not None:
+            frames.insert(0, self._reset_frame(session_id, page.reset_reason, last_event_id))
+            subscription.reset_reason = page.reset_reason
+        subscription._catch_up(frames, page.position)
+        return subscription
+
+    async def remove_subscriber(self, session_id: str, subscription: Subscription) -> None:
+        """End and remove a subscription made by :meth:`add_subscriber` (a checkpoint)."""
+        self._detach(session_id, subscription)
+        await trio.lowlevel.checkpoint()
+
+    def _reset_frame(
+        self, session_id: str, reason: ResetReason, last_event_id: str | None
+    ) -> bytes:
+        reset = SSEEventBuilder.stream_reset(
+            reason=reason,
+            session_id=session_id,
+            last_event_id=last_event_id if last_event_id and len(last_event_id) <= 1024 else None,
+        )
+        return self.encode_ephemeral(reset)
+
+    def _detach(self, session_id: str, subscription: Subscription) -> None:
+        session = self._sessions.get(session_id)
+        if session is not None and session.subscribers.pop(subscription, None) is not None:
+            session.last_activity = trio.current_time()
+        subscription._discard()
+
+    # --- history ---------------------------------------------------------------------------
+
+    async def events_after(
+        self, session_id: str, after: str | None = None, limit: int = 100
+    ) -> HistoryPage:
+        """Up to ``limit`` held events after the id ``after`` (from the oldest when None),
+        oldest first, with a reset reason when history cannot cover ``after``: the polling
+        fallback. A checkpoint."""
+        _check_session_id(session_id)
+        return await self.backplane.replay(session_id, after or None, limit)
+
+    async def get_event_history(self, session_id: str, limit: int = 50) -> list[StoredEvent]:
+        """The newest ``limit`` held events of the session, oldest first. A checkpoint."""
+        _check_session_id(session_id)
+        return await self.backplane.recent(session_id, limit)
+
+    # --- sessions --------------------------------------------------------------------------
+
+    def sessions(self) -> list[str]:
+        """The ids of the sessions this hub holds, sorted."""
+        return sorted(self._sessions)
+
+    async def create_session(self, session_id: str) -> None:
+        """Make the session known (it then lives ``session_ttl`` without activity)."""
+        _check_session_id(session_id)
+        self._session(session_id)
+        await trio.lowlevel.checkpoint()
+
+    async def clear_session(self, session_id: str, *, close_subscribers: bool = False) -> None:
+        """Drop the session's history; its subscribers stay connected unless
+        ``close_subscribers``, which ends their streams after what is queued."""
+        _check_session_id(session_id)
+        await self.backplane.clear(session_id)
+        session = self._sessions.get(session_id)
+        if session is not None and close_subscribers:
+            self._end_all(session)
+
+    def _session(self, session_id: str) -> Session:
+        """The session, made if new; its activity time set to now."""
+        now = trio.current_time()
+        session = self._sessions.get(session_id)
+        if session is None:
+            session = self._sessions[session_id] = Session(session_id, now)
+        else:
+            session.last_activity = now
+        return session
+
+    def _end_all(self, session: Session) -> None:
+        for subscription in session.subscribers:
+            subscription._end()
+        session.subscribers.clear()
+
+    # --- stats -----------------------------------------------------------------------------
+
+    async def get_stats(self) -> dict[str, Any]:
+        """Totals and per-session figures in the shape of ``schemas/rest/stats.json``."""
+        await trio.lowlevel.checkpoint()
+        totals = self.backplane.totals()
+        per_session = {}
+        for session_id, session in self._sessions.items():
+            history = self.backplane.figures(session_id)
+            per_session[session_id] = {
+                "subscribers": len(session.subscribers),
+                "historySize": history.size,
+                "published": session.published,
+                "delivered": session.delivered,
+                "overflowed": session.overflowed,
+                "expired": history.expired,
+                "shed": history.shed,
+                "bytesHeld": history.bytes_held,
+            }
+        return {
+            "sessions": len(self._sessions),
+            "subscribers": sum(len(s.subscribers) for s in self._sessions.values()),
+            "published": self._published,
+            "delivered": self._delivered,
+            "overflowed": self._overflowed,
+            "expired": totals.expired,
+            "shed": totals.shed,
+            "bytesHeld": totals.bytes_held,
+            "memoryUsageMb": totals.bytes_held / 2**20,
+            "epoch": self.epoch,
+            "sessionStats": per_session,
+        }
+
+    def session_stats(self, session_id: str) -> dict[str, Any]:
+        """One session's figures in the shape of ``schemas/rest/session-stats.json``
+        (``active`` False and zeros for a session the hub does not hold)."""
+        _check_session_id(session_id)
+        session = self._sessions.get(session_id)
+        history = self.backplane.figures(session_id)
+        return {
+            "sessionId": session_id,
+            "subscribers": 0 if session is None else len(session.subscribers),
+            "historySize": history.size,
+            "active": session is not None,
+            "published": 0 if session is None else session.published,
+            "delivered": 0 if session is None else session.delivered,
+            "overflowed": 0 if session is None else session.overflowed,
+            "expired": history.expired,
+            "shed": history.shed,
+            "bytesHeld": history.bytes_held,
+            "lastEventId": history.last_id,
+        }
+
+    # --- cleanup and lifecycle -------------------------------------------------------------
+
+    async def cleanup(self) -> None:
+        """One cleanup pass: drop expired events, close subscribers idle for
+        ``max_subscriber_idle_time``, remove sessions without subscribers that saw no
+        activity for ``session_ttl``. The cleanup loop runs it every ``cleanup_interval``."""
+        await self.backplane.expire()
+        now = trio.current_time()
+        idle_limit = self.config.max_subscriber_idle_time
+        for session in list(self._sessions.values()):
+            if self._sessions.get(session.id) is not session:
+                continue  # removed while an earlier session was being forgotten
+            idle = [s for s in session.subscribers if now - s.last_active >= idle_limit]
+            for subscription in idle:
+                del session.subscribers[subscription]
+                subscription._end()
+            if idle:
+                session.last_activity = now
+                logger.info("closed %d idle subscribers of session %s", len(idle), session.id)
+            elif not session.subscribers and now - session.last_activity >= self.config.session_ttl:
+                del self._sessions[session.id]
+                await self.backplane.forget(session.id)
+                logger.info("session %s expired", session.id)
+
+    async def _cleanup_loop(self) -> None:
+        while True:
+            await trio.sleep(self.config.cleanup_interval)
+            await self.cleanup()
+
+    async def _serve(
+        self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+    ) -> None:
+        """Run the backplane and the cleanup loop until :meth:`shutdown`."""
+        try:
+            with self._background:
+                async with trio.open_nursery() as nursery:
+                    await nursery.start(self.backplane.run, self.config, self._deliver)
+                    self._open = True
+                    nursery.start_soon(self._cleanup_loop)
+                    task_status.started()
+        finally:
+            self._stopped.set()
+
+    async def shutdown(self) -> None:
+        """End every subscription's stream (after what is queued) and stop the background
+        tasks, returning once they are done; later publishes and subscribes raise
+        ``RuntimeError``. Idempotent; a checkpoint."""
+        self._close()
+        if self._open:
+            await self._stopped.wait()
+        else:
+            await trio.lowlevel.checkpoint()
+
+    def _close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for session in self._sessions.values():
+            self._end_all(session)
+        self._background.cancel()
+        logger.info("broadcaster shut down")
+
+    def _require_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the broadcaster is shut down")
+        if not self._open:
+            raise RuntimeError("the broadcaster is not open; use open_broadcaster()")
+
+
+#: The guide's name for :class:`Broadcaster`.
+EnhancedSSEBroadcaster = Broadcaster
+
+
+@asynccontextmanager
+async def open_broadcaster(
+    config: BroadcasterConfig | None = None, backplane: Backplane | None = None
+) -> AsyncIterator[Broadcaster]:
+    """Open a :class:`Broadcaster` (on a new :class:`MemoryBackplane` unless given one).
+
+    Inside the block it runs the backplane and the cleanup loop in its own nursery and is
+    what :func:`get_sse_broadcaster` returns. Leaving the block, normally, by an exception
+    or by cancellation, shuts it down: every subscription's stream ends and every task it
+    started is done before the block exits.
+    """
+    broadcaster = Broadcaster(config, backplane)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(broadcaster._serve)
+        token = _CURRENT.set(broadcaster)
+        _OPEN.append(broadcaster)
+        try:
+            yield broadcaster
+        finally:
+            _OPEN.remove(broadcaster)
+            _CURRENT.reset(token)
+            broadcaster._close()
+
+
+def get_sse_broadcaster() -> Broadcaster:
+    """The broadcaster of the innermost open :func:`open_broadcaster` (the guide's singleton).
+
+    Looks at the calling task's context first, then at the most recently opened broadcaster
+    still open (for tasks started outside the block). Raises ``RuntimeError`` when none is.
+    """
+    current = _CURRENT.get()
+    if current is not None:
+        return current
+    if _OPEN:
+        return _OPEN[-1]
+    raise RuntimeError("no broadcaster is open; use open_broadcaster()")

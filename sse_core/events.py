@@ -1,0 +1,114 @@
+"""An event's records inside the hub: the draft a publisher's event becomes, the stored
+event (envelope and frame, encoded once), and a page of history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import attrs
+
+from protocol import encode_envelope
+
+#: Why a resume could not continue exactly where the client left off (``stream_reset``).
+ResetReason = Literal["history_exhausted", "unknown_epoch", "malformed_id"]
+
+
+def utc_now() -> str:
+    """The current time as RFC 3339 in UTC with milliseconds: ``2026-01-31T12:00:00.000Z``."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@attrs.frozen(kw_only=True)
+class Draft:
+    """A validated event the hub accepted, before the backplane gives it an id.
+
+    ``type`` and ``data`` are the wire form (camelCase keys); ``timestamp`` is when the hub
+    accepted it (RFC 3339, UTC); ``ttl`` is the publisher's own time to live, or None for
+    the hub's ``event_ttl``.
+    """
+
+    type: str
+    data: dict[str, Any]
+    timestamp: str
+    ttl: float | None = None
+
+
+@attrs.frozen(kw_only=True)
+class StoredEvent:
+    """An event with its id, as kept in history and handed to every subscriber.
+
+    ``envelope`` is the dict the SSE ``data:`` field carries (``type``, ``data``, ``id``,
+    ``timestamp``, ``ttl`` when set) and ``frame`` its complete SSE frame, encoded once: every
+    subscriber receives this same bytes object. ``position`` orders the events of a session
+    (the backplane's sequence); ``accepted_at`` and ``expires_at`` are ``trio.current_time()``
+    values of this process. Treat ``data`` as read-only.
+    """
+
+    id: str
+    position: int
+    envelope: dict[str, Any]
+    frame: bytes
+    accepted_at: float
+    expires_at: float
+
+    @classmethod
+    def build(cls, draft: Draft, *, id: str, position: int, now: float, ttl: float) -> StoredEvent:
+        """Make the envelope of ``draft`` under ``id`` and encode its frame.
+
+        ``ttl`` is the time to live to apply (the draft's own, or the hub's default).
+        """
+        envelope: dict[str, Any] = {
+            "type": draft.type,
+            "data": draft.data,
+            "id": id,
+            "timestamp": draft.timestamp,
+        }
+        if draft.ttl is not None:
+            envelope["ttl"] = draft.ttl
+        return cls(
+            id=id,
+            position=position,
+            envelope=envelope,
+            frame=encode_envelope(envelope),
+            accepted_at=now,
+            expires_at=now + ttl,
+        )
+
+    @property
+    def type(self) -> str:
+        """The event type."""
+        return str(self.envelope["type"])
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The event's payload, camelCase keys as on the wire."""
+        data: dict[str, Any] = self.envelope["data"]
+        return data
+
+    @property
+    def created_at(self) -> str:
+        """When the hub accepted the event (RFC 3339, UTC)."""
+        return str(self.envelope["timestamp"])
+
+    @property
+    def ttl(self) -> float | None:
+        """The publisher's own time to live in seconds, or None (the hub's ``event_ttl``)."""
+        ttl: float | None = self.envelope.get("ttl")
+        return ttl
+
+
+@attrs.frozen(kw_only=True)
+class HistoryPage:
+    """Events of one session read from history, oldest first.
+
+    ``reset_reason`` is None when the page continues exactly after the id asked for (or none
+    was asked for); otherwise history could not cover that id and ``events`` is what it holds.
+    ``position`` is how far the page reaches in the session's order: its last event's
+    position, or the resume point's when nothing newer is held; None when it reaches nothing.
+    A subscriber drops live events at or below it (they were replayed or already seen).
+    """
+
+    events: list[StoredEvent]
+    reset_reason: ResetReason | None = None
+    position: int | None = None

@@ -1,0 +1,153 @@
+"""The auth matrix end to end (one test each), plus the session patterns on their own."""
+
+from __future__ import annotations
+
+import base64
+import time
+from pathlib import Path
+
+import jwt
+import orjson
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from hub_client import Server, bearer, check_problem, message, running, settings, token
+
+from server.auth import SessionPattern
+
+
+def _unauthorized(response: object, detail: str) -> None:
+    problem = check_problem(response, 401)  # type: ignore[arg-type]
+    assert detail in problem["detail"]
+    assert response.headers["www-authenticate"].startswith("Bearer")  # type: ignore[attr-defined]
+
+
+async def test_no_token_is_a_401(server: Server) -> None:
+    _unauthorized(await server.client.get("/sse/alice:chat"), "token is required")
+
+
+async def test_bad_signature_is_a_401(server: Server) -> None:
+    forged = token(key="another-secret-that-is-also-long-enough-for-hs256")
+    _unauthorized(await server.client.get("/sse/alice:chat", headers=bearer(forged)), "Signature")
+
+
+async def test_alg_none_is_a_401(server: Server) -> None:
+    def part(doc: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(orjson.dumps(doc)).rstrip(b"=").decode()
+
+    claims = jwt.decode(token(), options={"verify_signature": False})
+    unsigned = f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+    response = await server.client.get("/sse/alice:chat", headers=bearer(unsigned))
+    _unauthorized(response, "invalid token")
+
+
+async def test_expired_token_is_a_401(server: Server) -> None:
+    response = await server.client.get("/sse/alice:chat", headers=bearer(token(ttl=-10)))
+    _unauthorized(response, "expired")
+
+
+async def test_token_not_valid_yet_is_a_401(server: Server) -> None:
+    early = token(nbf=int(time.time()) + 60)
+    _unauthorized(
+        await server.client.get("/sse/alice:chat", headers=bearer(early)), "not valid yet"
+    )
+
+
+async def test_subscribing_to_another_users_session_is_a_403(server: Server) -> None:
+    response = await server.client.get("/sse/bob:chat", headers=bearer(token("alice")))
+    check_problem(response, 403)
+    stats = await server.client.get("/api/sessions/bob:chat/stats", headers=bearer(token("alice")))
+    check_problem(stats, 403)
+
+
+async def test_publishing_without_the_right_is_a_403(server: Server) -> None:
+    reader = bearer(token("alice", publish=[]))
+    response = await server.client.post(
+        "/api/sessions/alice:chat/events", json=message("m"), headers=reader
+    )
+    check_problem(response, 403)
+    response = await server.client.post(
+        "/api/sessions/bob:chat/events", json=message("m"), headers=bearer(token("alice"))
+    )
+    check_problem(response, 403)
+
+
+async def test_token_in_the_cookie(server: Server) -> None:
+    server.client.cookies.set("sluice_token", token())
+    async with server.stream("/sse/alice:chat") as stream:
+        assert (await stream.next())["data"]["userId"] == "alice"
+
+
+async def test_token_in_the_query(server: Server) -> None:
+    async with server.stream("/sse/alice:chat", params={"access_token": token()}) as stream:
+        assert (await stream.next())["data"]["userId"] == "alice"
+
+
+async def test_sub_pattern_is_the_subject(server: Server) -> None:
+    auth = bearer(token("bob", subscribe=["chat.{sub}"]))
+    async with server.stream("/sse/chat.bob", headers=auth) as stream:
+        assert (await stream.next())["data"]["sessionId"] == "chat.bob"
+    check_problem(await server.client.get("/sse/chat.alice", headers=auth), 403)
+
+
+async def test_star_pattern_matches_within_one_segment(server: Server) -> None:
+    auth = bearer(token("carol", subscribe=["team:*"]))
+    async with server.stream("/sse/team:red", headers=auth) as stream:
+        assert (await stream.next())["type"] == "connection"
+    check_problem(await server.client.get("/sse/team:red:secret", headers=auth), 403)
+    check_problem(await server.client.get("/sse/teams", headers=auth), 403)
+
+
+async def test_stream_ends_when_the_token_expires(server: Server) -> None:
+    short = jwt.encode(
+        {"sub": "alice", "exp": time.time() + 1.5, "sluice": {"subscribe": ["alice:*"]}},
+        key=server.app.settings.jwt_secret,
+        algorithm="HS256",
+    )
+    async with server.stream("/sse/alice:chat", headers=bearer(short)) as stream:
+        events = await stream.rest()  # ends cleanly
+    assert [e["type"] for e in events] == ["connection", "error", "connection"]
+    assert events[1]["data"]["code"] == "token_expired"
+    assert events[2]["data"]["status"] == "disconnected"
+
+
+async def test_es256_public_key_file(tmp_path: Path) -> None:
+    private = ec.generate_private_key(ec.SECP256R1())
+    pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    (tmp_path / "key.pem").write_bytes(pem)
+    async with running(settings(jwt_public_key_file=str(tmp_path / "key.pem"))) as server:
+        signed = token(key=private, algorithm="ES256")
+        async with server.stream("/sse/alice:chat", headers=bearer(signed)) as stream:
+            assert (await stream.next())["data"]["userId"] == "alice"
+        hmac = await server.client.get("/sse/alice:chat", headers=bearer(token()))
+        check_problem(hmac, 401)
+
+
+async def test_no_auth_mode_lets_everyone_in_and_says_so(open_server: Server) -> None:
+    health = (await open_server.client.get("/healthz")).json()
+    assert health["auth"] == "disabled"
+    async with open_server.stream("/sse/anyone") as stream:
+        assert "userId" not in (await stream.next())["data"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "subject", "session_id", "matches"),
+    [
+        ("{sub}:*", "alice", "alice:chat", True),
+        ("{sub}:*", "alice", "alice:chat:x", False),
+        ("{sub}:*", "alice", "alicex:chat", False),
+        ("{sub}:*", "al:ice", "al:ice:chat", False),  # a subject with ':' never matches
+        ("{sub}", "a|b", "a|b", False),  # nor one with characters ids cannot hold
+        ("a.*", "x", "a.b", True),
+        ("a.*", "x", "aXb", False),  # '.' is literal
+        ("*", "x", "anything-at-all", True),
+        ("*", "x", "two:segments", False),
+        ("exact", None, "exact", True),
+    ],
+)
+def test_session_patterns(
+    pattern: str, subject: str | None, session_id: str, matches: bool
+) -> None:
+    assert SessionPattern.compile(pattern, subject).matches(session_id) is matches

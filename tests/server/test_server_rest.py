@@ -1,0 +1,187 @@
+"""End-to-end: the REST API (publish, polling, sessions, stats), limits, and problem+json errors."""
+
+from __future__ import annotations
+
+import orjson
+from hub_client import (
+    Server,
+    bearer,
+    check_body,
+    check_problem,
+    message,
+    running,
+    settings,
+    settles,
+    token,
+)
+
+from protocol import validator
+from server.app import create_app
+
+
+async def test_publish_one_event_and_a_batch(server: Server) -> None:
+    auth = bearer(token())
+    (one,) = await server.publish("alice:chat", message("one"), headers=auth)
+    batch = await server.publish(
+        "alice:chat",
+        [message("two"), {"type": "status_update", "data": {"status": "running"}, "ttl": 5}],
+        headers=auth,
+    )
+    assert len({one, *batch}) == 3
+    stats = server.app.hub.broadcaster.session_stats("alice:chat")
+    assert stats["historySize"] == 3
+
+
+async def test_invalid_events_list_every_error_and_publish_nothing(server: Server) -> None:
+    auth = bearer(token())
+    batch = [
+        message("fine"),
+        {"type": "regeneration_progress", "data": {"messageId": "m", "progress": 150}},
+        {"type": "no_such_type", "data": {}},
+    ]
+    response = await server.client.post("/api/sessions/alice:chat/events", json=batch, headers=auth)
+    problem = check_problem(response, 422)
+    pointers = {e["pointer"] for e in problem["errors"]}
+    assert "/1/data/progress" in pointers
+    assert "/2/type" in pointers
+    assert server.app.hub.broadcaster.session_stats("alice:chat")["historySize"] == 0
+
+
+async def test_control_events_cannot_be_published(server: Server) -> None:
+    event = {
+        "type": "stream_reset",
+        "data": {
+            "reason": "malformed_id",
+            "sessionId": "alice:x",
+            "timestamp": "2026-01-01T00:00:00Z",
+        },
+    }
+    response = await server.client.post(
+        "/api/sessions/alice:x/events", json=event, headers=bearer(token())
+    )
+    assert check_problem(response, 422)["errors"][0]["pointer"] == "/type"
+
+
+async def test_malformed_json_is_a_400(server: Server) -> None:
+    response = await server.client.post(
+        "/api/sessions/alice:x/events", content=b"{nope", headers=bearer(token())
+    )
+    check_problem(response, 400)
+
+
+async def test_polling_fallback(server: Server) -> None:
+    auth = bearer(token())
+    first, second, third = await server.publish(
+        "alice:chat", [message("1"), message("2"), message("3")], headers=auth
+    )
+    url = "/api/sessions/alice:chat/events"
+    page = check_body(
+        await server.client.get(url, params={"after": first, "limit": 1}, headers=auth),
+        "rest/history-response.json",
+    )
+    assert [e["id"] for e in page["events"]] == [second]
+    assert (page["reset"], page["resetReason"], page["lastEventId"]) == (False, None, second)
+    page = check_body(
+        await server.client.get(url, params={"after": third}, headers=auth),
+        "rest/history-response.json",
+    )
+    assert (page["events"], page["reset"], page["lastEventId"]) == ([], False, third)
+    page = check_body(
+        await server.client.get(url, params={"after": "0123456789ab-000000000001"}, headers=auth),
+        "rest/history-response.json",
+    )
+    assert page["reset"] is True and page["resetReason"] == "unknown_epoch"
+    assert [e["id"] for e in page["events"]] == [first, second, third]
+    check_problem(await server.client.get(url, params={"limit": "0"}, headers=auth), 400)
+
+
+async def test_session_create_stats_clear_and_global_stats(server: Server) -> None:
+    auth = bearer(token())
+    created = await server.client.put("/api/sessions/alice:new", headers=auth)
+    assert check_body(created, "rest/session-stats.json")["active"] is True
+    await server.publish("alice:chat", message("x"), headers=auth)
+    await server.publish("bob:chat", message("y"), headers=bearer(token("bob")))
+    async with server.stream("/sse/alice:chat", headers=auth) as stream:
+        await stream.until("message")
+        stats = check_body(
+            await server.client.get("/api/sessions/alice:chat/stats", headers=auth),
+            "rest/session-stats.json",
+        )
+        assert (stats["subscribers"], stats["historySize"], stats["published"]) == (1, 1, 1)
+        cleared = await server.client.delete("/api/sessions/alice:chat", headers=auth)
+        assert cleared.status_code == 204
+        assert server.app.hub.broadcaster.session_stats("alice:chat")["historySize"] == 0
+        (later,) = await server.publish("alice:chat", message("after clear"), headers=auth)
+        assert (await stream.next())["id"] == later  # still connected
+    totals = check_body(await server.client.get("/api/stats", headers=auth), "rest/stats.json")
+    assert totals["sessions"] == 3
+    assert set(totals["sessionStats"]) == {"alice:new", "alice:chat"}  # not bob's
+
+
+async def test_body_too_large_is_a_413() -> None:
+    async with running(settings(max_body_bytes=1000)) as server:
+        big = message("x" * 2000)
+        response = await server.client.post(
+            "/api/sessions/alice:x/events", json=big, headers=bearer(token())
+        )
+        assert "1000 bytes" in check_problem(response, 413)["detail"]
+
+
+async def test_event_too_large_is_a_413_naming_the_event() -> None:
+    async with running(settings(max_event_bytes=200)) as server:
+        batch = [message("small"), message("x" * 300)]
+        response = await server.client.post(
+            "/api/sessions/alice:x/events", json=batch, headers=bearer(token())
+        )
+        problem = check_problem(response, 413)
+        assert [e["pointer"] for e in problem["errors"]] == ["/1"]
+
+
+async def test_connections_per_user_limit_is_a_429() -> None:
+    async with running(settings(max_connections_per_user=2)) as server:
+        auth = bearer(token())
+        async with server.stream("/sse/alice:a", headers=auth) as one:
+            await one.next()
+            async with server.stream("/sse/alice:b", headers=auth) as two:
+                await two.next()
+                refused = await server.client.get("/sse/alice:c", headers=auth)
+                check_problem(refused, 429)
+                async with server.stream("/sse/bob:c", headers=bearer(token("bob"))) as bob:
+                    assert (await bob.next())["type"] == "connection"  # per user
+        await settles(lambda: server.app.hub.connections["alice"] == 0)
+        async with server.stream("/sse/alice:c", headers=auth) as again:
+            assert (await again.next())["type"] == "connection"
+
+
+async def test_malformed_session_ids_are_a_400(server: Server) -> None:
+    auth = bearer(token(subscribe=["*"], publish=["*"]))
+    for session_id in ("bad%20id", "x" * 129, "semi;colon"):
+        check_problem(await server.client.get(f"/sse/{session_id}", headers=auth), 400)
+        response = await server.client.post(
+            f"/api/sessions/{session_id}/events", json=message("m"), headers=auth
+        )
+        check_problem(response, 400)
+
+
+async def test_unknown_paths_and_methods_are_problems(server: Server) -> None:
+    check_problem(await server.client.get("/no/such/path"), 404)
+    response = await server.client.delete("/healthz")
+    assert "GET" in response.headers["allow"]
+    check_problem(response, 405)
+    check_problem(await server.client.get("/schemas/no-such.json"), 404)
+
+
+async def test_an_unexpected_error_is_a_500_problem_without_details() -> None:
+    app = create_app(settings())
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("internal detail")
+
+    async with app.test_app() as test_app:
+        response = await test_app.test_client().get("/boom")
+        body = await response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert response.content_type == "application/problem+json"
+    validator("rest/problem.json").check(orjson.loads(body))
+    assert "internal detail" not in body and "Traceback" not in body

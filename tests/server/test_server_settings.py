@@ -1,0 +1,89 @@
+"""Settings from flags and SLUICE_* variables; `sluice serve` refuses a bad one with exit code 2."""
+
+from __future__ import annotations
+
+import attrs
+import pytest
+from hub_client import SECRET
+
+from server.cli import main
+from server.settings import InvalidSetting, Settings, load, options
+
+
+def test_defaults_and_precedence() -> None:
+    settings = load({"port": "9000"}, {"SLUICE_PORT": "7000", "SLUICE_NO_AUTH": "yes"})
+    assert settings.port == 9000  # the flag wins over the variable
+    assert settings.no_auth is True
+    assert (settings.host, settings.keepalive, settings.retry) == ("127.0.0.1", 30.0, 3000)
+    config = settings.broadcaster_config()
+    assert (config.max_queue_size, config.max_history_per_session, config.event_ttl) == (
+        1000,
+        500,
+        300.0,
+    )
+
+
+def test_every_setting_has_a_flag_and_a_variable() -> None:
+    found = options()
+    assert set(found) == {a.name for a in attrs.fields(Settings)}
+    assert found["max_history_per_session"].flag == "--history-size"
+    assert found["max_history_per_session"].env == "SLUICE_HISTORY_SIZE"
+    assert found["enable_metrics"].flag == "--metrics"
+    for required in (
+        "--no-auth",
+        "--jwt-secret",
+        "--jwt-public-key-file",
+        "--keepalive",
+        "--max-queue-size",
+        "--event-ttl",
+        "--session-ttl",
+        "--backplane",
+    ):
+        assert required in {o.flag for o in found.values()}
+
+
+@pytest.mark.parametrize(
+    ("flags", "environ", "named"),
+    [
+        ({"port": "eighty"}, {"SLUICE_NO_AUTH": "1"}, "--port"),
+        ({"port": "70000"}, {"SLUICE_NO_AUTH": "1"}, "--port"),
+        ({}, {"SLUICE_NO_AUTH": "1", "SLUICE_KEEPALIVE": "0"}, "SLUICE_KEEPALIVE"),
+        ({}, {"SLUICE_NO_AUTH": "maybe"}, "SLUICE_NO_AUTH"),
+        ({"event_ttl": "-5", "no_auth": "true"}, {}, "--event-ttl"),
+        ({"no_auth": "true", "backplane": "redis"}, {}, "--backplane"),
+        ({"no_auth": "true", "log_level": "loud"}, {}, "--log-level"),
+        ({"no_auth": "true", "agent": "not a spec"}, {}, "--agent"),
+        ({}, {}, "--jwt-secret (SLUICE_JWT_SECRET)"),  # auth is on: a key is required
+        ({"no_auth": "true", "jwt_secret": SECRET}, {}, "--no-auth"),
+        ({"jwt_secret": SECRET, "jwt_algorithms": "none"}, {}, "--jwt-algorithms"),
+        (
+            {"no_auth": "true", "memory_warning_threshold_mb": "300"},
+            {},
+            "--memory-warning-mb",
+        ),
+    ],
+)
+def test_bad_settings_name_the_setting(
+    flags: dict[str, str], environ: dict[str, str], named: str
+) -> None:
+    with pytest.raises(InvalidSetting) as raised:
+        load(flags, environ)
+    assert raised.value.name == named
+
+
+def test_serve_exits_2_with_one_line_for_a_bad_setting(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SLUICE_NO_AUTH", raising=False)
+    monkeypatch.delenv("SLUICE_JWT_SECRET", raising=False)
+    assert main(["serve", "--no-auth", "--max-queue-size", "0"]) == 2
+    assert main(["serve", "--jwt-secret", "short"]) == 2
+    assert main(["serve", "--no-auth", "--agent", "no_such_module:agent"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        "sluice serve: --max-queue-size: must be a positive integer, got 0",
+        "sluice serve: --jwt-secret (SLUICE_JWT_SECRET): must be at least 32 bytes for HS256 "
+        "(RFC 7518 3.2)",
+        "sluice serve: --agent (SLUICE_AGENT): cannot load 'no_such_module:agent': "
+        "No module named 'no_such_module'",
+    ]

@@ -1,0 +1,119 @@
+"""End-to-end: streams, history, resume, disconnect cleanup, the ADK run endpoint."""
+
+from __future__ import annotations
+
+from hub_client import Server, bearer, check_problem, message, settles, token
+
+
+async def test_connect_receives_retry_hint_then_connection(server: Server) -> None:
+    async with server.stream("/sse/alice:chat", headers=bearer(token())) as stream:
+        first = await stream.next()
+        assert stream.retry == 3000
+        assert first["type"] == "connection"
+        assert first["id"] == ""
+        assert first["data"]["status"] == "connected"
+        assert first["data"]["sessionId"] == "alice:chat"
+        assert first["data"]["userId"] == "alice"
+
+
+async def test_publish_then_receive(server: Server) -> None:
+    auth = bearer(token())
+    async with server.stream("/agent_network_sse/alice:chat", headers=auth) as stream:
+        await stream.until("connection")
+        (event_id,) = await server.publish("alice:chat", message("hello"), headers=auth)
+        received = await stream.next()
+        assert received["id"] == event_id
+        assert received["data"] == {"content": "hello"}
+
+
+async def test_late_joiner_gets_history(server: Server) -> None:
+    auth = bearer(token())
+    ids = await server.publish("alice:chat", [message("one"), message("two")], headers=auth)
+    async with server.stream("/sse/alice:chat", headers=auth) as stream:
+        await stream.until("connection")
+        history = [await stream.next(), await stream.next()]
+    assert [e["id"] for e in history] == ids
+    assert [e["data"]["content"] for e in history] == ["one", "two"]
+
+
+async def test_resume_with_last_event_id_header(server: Server) -> None:
+    auth = bearer(token())
+    first, second, third = await server.publish(
+        "alice:chat", [message("1"), message("2"), message("3")], headers=auth
+    )
+    async with server.stream("/sse/alice:chat", headers={**auth, "Last-Event-ID": first}) as stream:
+        await stream.until("connection")
+        assert [(await stream.next())["id"] for _ in range(2)] == [second, third]
+        (fourth,) = await server.publish("alice:chat", message("4"), headers=auth)
+        assert (await stream.next())["id"] == fourth
+
+
+async def test_resume_with_query_parameter_and_the_header_wins(server: Server) -> None:
+    auth = bearer(token())
+    first, second, third = await server.publish(
+        "alice:chat", [message("1"), message("2"), message("3")], headers=auth
+    )
+    async with server.stream(f"/sse/alice:chat?lastEventId={first}", headers=auth) as stream:
+        await stream.until("connection")
+        assert (await stream.next())["id"] == second
+    headers = {**auth, "Last-Event-ID": second}
+    async with server.stream(f"/sse/alice:chat?lastEventId={first}", headers=headers) as stream:
+        await stream.until("connection")
+        assert (await stream.next())["id"] == third
+
+
+async def test_unknown_and_malformed_ids_start_with_stream_reset(server: Server) -> None:
+    auth = bearer(token())
+    (only,) = await server.publish("alice:chat", message("kept"), headers=auth)
+    for last_id, reason in (
+        ("0123456789ab-000000000007", "unknown_epoch"),
+        ("junk", "malformed_id"),
+    ):
+        headers = {**auth, "Last-Event-ID": last_id}
+        async with server.stream("/sse/alice:chat", headers=headers) as stream:
+            await stream.until("connection")
+            reset = await stream.next()
+            assert reset["type"] == "stream_reset"
+            assert reset["data"]["reason"] == reason
+            assert reset["data"]["lastEventId"] == last_id
+            assert (await stream.next())["id"] == only
+
+
+async def test_disconnect_frees_the_subscription_within_a_second(server: Server) -> None:
+    auth = bearer(token())
+    async with server.stream("/sse/alice:chat", headers=auth) as stream:
+        await stream.until("connection")
+        assert server.subscribers("alice:chat") == 1
+    await settles(lambda: server.subscribers("alice:chat") == 0)
+    stats = (await server.client.get("/api/sessions/alice:chat/stats", headers=auth)).json()
+    assert stats["subscribers"] == 0
+
+
+async def test_adk_run_streams_the_agent_to_the_caller_and_every_subscriber(server: Server) -> None:
+    auth = bearer(token())
+    await server.publish("alice:chat", message("earlier"), headers=auth)
+    async with server.stream("/sse/alice:chat", headers=auth) as watcher:
+        await watcher.until("message")  # history
+        path = "/apps/demo/users/alice/sessions/alice:chat/run"
+        async with server.stream(path, params={"query": "what is sluice?"}, headers=auth) as run:
+            seen = await run.rest()  # the stream ends after the run's answer
+        watched = await watcher.until("message_regenerated")
+    types = [e["type"] for e in seen]
+    assert types[0] == "connection"
+    assert "message" not in types  # starts after the session's newest event
+    assert types[1:4] == ["thought_process_start", "thought_process_step", "thought_process_step"]
+    assert "regeneration_progress" in types
+    assert types[-3:] == ["thought_process_complete", "message_regenerated", "connection"]
+    assert seen[-1]["data"]["status"] == "disconnected"
+    answer = seen[-2]["data"]
+    assert "what is sluice?" in answer["content"]
+    progress = [e["data"] for e in seen if e["type"] == "regeneration_progress"]
+    assert progress[-1]["progress"] == 100
+    assert progress[-1]["partialContent"] == answer["content"]
+    assert [e["id"] for e in watched if e["id"]] == [e["id"] for e in seen if e["id"]]
+
+
+async def test_adk_run_user_must_be_the_token_subject(server: Server) -> None:
+    path = "/apps/demo/users/mallory/sessions/alice:chat/run?query=hi"
+    response = await server.client.get(path, headers=bearer(token()))
+    check_problem(response, 403)

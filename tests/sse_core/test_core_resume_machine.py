@@ -1,0 +1,181 @@
+"""Resume as a state machine: publishes, subscribes, reads, disconnects and resumes from
+arbitrary last ids, interleaved. Every stream is exactly what the session's events say it
+should be: the events after the resume point, or ``stream_reset`` and what history held.
+
+The broadcaster runs in a trio run on its own thread; each step is one blocking call into
+it (``trio.from_thread``), so steps happen one at a time, in order.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import attrs
+import trio
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    invariant,
+    multiple,
+    rule,
+)
+from sse_frames import ids, message, pending_envelopes
+
+from sse_core import Broadcaster, BroadcasterConfig, MemoryBackplane, Subscription, open_broadcaster
+from sse_core.ids import parse_event_id
+
+T = TypeVar("T")
+HISTORY = 6
+EPOCH = "e0"
+
+
+class TrioThread:
+    """An open broadcaster in a trio run on another thread, called step by step."""
+
+    def __init__(self, config: BroadcasterConfig) -> None:
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=trio.run, args=(self._main, config))
+        self._thread.start()
+        assert self._ready.wait(10)
+
+    async def _main(self, config: BroadcasterConfig) -> None:
+        async with open_broadcaster(config, MemoryBackplane(epoch=EPOCH)) as broadcaster:
+            self.broadcaster = broadcaster
+            self._token = trio.lowlevel.current_trio_token()
+            self._stop = trio.Event()
+            self._ready.set()
+            await self._stop.wait()
+
+    def run(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        return trio.from_thread.run(fn, *args, trio_token=self._token)
+
+    def close(self) -> None:
+        trio.from_thread.run_sync(self._stop.set, trio_token=self._token)
+        self._thread.join()
+
+
+@attrs.define
+class Reader:
+    """One subscription and what it must see: ``reset`` first (or not), then the session's
+    events from index ``first`` on."""
+
+    subscription: Subscription
+    reset: str | None
+    first: int
+    seen: list[dict[str, Any]] = attrs.Factory(list)
+
+
+garbage = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["-", f"{EPOCH}-", f"{EPOCH}-x", f"{EPOCH}--1", "E0-000000000001"]),
+    st.integers(0, 99).map(lambda n: f"{EPOCH}-{n}"),
+    st.integers(0, 99).map(lambda n: f"other-{n:012d}"),
+)
+
+
+class ResumeMachine(RuleBasedStateMachine):
+    readers = Bundle("readers")
+    gone = Bundle("gone")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hub = TrioThread(BroadcasterConfig(max_history_per_session=HISTORY))
+        self.bc: Broadcaster = self.hub.broadcaster
+        self.events: list[str] = []
+        self.live: list[Reader] = []
+
+    def teardown(self) -> None:
+        self.hub.close()
+
+    def expect(self, last_event_id: str | None) -> tuple[str | None, int]:
+        """What a subscription from ``last_event_id`` must see: (reset reason, first index)."""
+        held_from = max(len(self.events) - HISTORY, 0)
+        if not last_event_id:
+            return None, held_from
+        parsed = parse_event_id(last_event_id)
+        if parsed is None:
+            return "malformed_id", held_from
+        if parsed.epoch != self.bc.epoch:
+            return "unknown_epoch", held_from
+        if parsed.sequence > len(self.events) or parsed.sequence < held_from:
+            return "history_exhausted", held_from
+        return None, parsed.sequence
+
+    def open(self, last_event_id: str | None) -> Reader:
+        reason, first = self.expect(last_event_id)
+        subscription = self.hub.run(self.bc.add_subscriber, "s", last_event_id)
+        assert subscription.reset_reason == reason
+        event(f"reset: {reason}")
+        reader = Reader(subscription, reason, first)
+        self.live.append(reader)
+        return reader
+
+    @rule(count=st.integers(1, 4), many=st.booleans())
+    def publish(self, count: int, many: bool) -> None:
+        batch = [message(len(self.events) + n) for n in range(count)]
+        if many:
+            self.events += self.hub.run(self.bc.publish_many, "s", batch)
+        else:
+            for event in batch:
+                self.events.append(self.hub.run(self.bc.publish, "s", event))
+
+    @rule(target=readers)
+    def join(self) -> Reader:
+        return self.open(None)
+
+    @rule(target=readers, data=st.data())
+    def resume_from_a_published_id(self, data: st.DataObject) -> Reader:
+        last = data.draw(st.sampled_from(self.events)) if self.events else None
+        return self.open(last)
+
+    @rule(target=readers, last=garbage)
+    def resume_from_anything(self, last: str) -> Reader:
+        return self.open(last)
+
+    @rule(reader=readers)
+    def read(self, reader: Reader) -> None:
+        if reader in self.live:
+            reader.seen += self.hub.run(pending_envelopes, reader.subscription)
+
+    @rule(target=gone, reader=consumes(readers))
+    def disconnect(self, reader: Reader) -> Reader:
+        if reader in self.live:
+            self.read(reader)
+            self.live.remove(reader)
+            self.hub.run(self.bc.remove_subscriber, "s", reader.subscription)
+        return reader
+
+    @rule(target=readers, reader=consumes(gone))
+    def reconnect(self, reader: Reader) -> Any:
+        seen = ids(reader.seen)
+        return multiple(self.open(seen[-1] if seen else None))
+
+    @invariant()
+    def every_stream_is_exact(self) -> None:
+        for reader in self.live:
+            reader.seen += self.hub.run(pending_envelopes, reader.subscription)
+            frames = reader.seen
+            if reader.reset is not None:
+                assert frames[0]["type"] == "stream_reset"
+                assert frames[0]["data"]["reason"] == reader.reset
+                frames = frames[1:]
+            assert all(f["type"] == "message" for f in frames)
+            assert ids(frames) == self.events[reader.first :]
+
+    @invariant()
+    def stats_count_the_live_readers(self) -> None:
+        assert self.bc.session_stats("s")["subscribers"] == len(self.live)
+
+
+ResumeMachine.TestCase.settings = settings(
+    max_examples=40,
+    stateful_step_count=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+TestResumeMachine = ResumeMachine.TestCase
