@@ -7,7 +7,7 @@ import os
 
 from . import chat_actions, logs, ops, problems, sessions, streams
 from .agent import Agent, load_agent
-from .auth import Authenticator
+from .auth import UNCONFIGURED, Authenticator
 from .context import SluiceApp
 from .hub import run_hub
 from .metrics import HubCollector
@@ -50,6 +50,8 @@ def create_app(settings: Settings, *, agent: Agent | None = None) -> SluiceApp:
                 detail="running WITHOUT authentication (--no-auth): any caller may read "
                 "and publish to any session; for local development only",
             )
+        elif authenticator.mode == "unconfigured":
+            logs.event(log, "auth_unconfigured", logging.WARNING, detail=UNCONFIGURED)
         logs.event(log, "hub_open", epoch=app.hub.broadcaster.epoch, backplane=settings.backplane)
 
     @app.after_serving

@@ -114,19 +114,37 @@ def _string_list(claims: Mapping[str, Any], key: str) -> list[str]:
     return value
 
 
+UNCONFIGURED = (
+    "auth is on and no JWT key is configured: start the server with --jwt-secret or "
+    "--jwt-public-key-file (or --no-auth for local development)"
+)
+
+
 @attrs.frozen
 class Authenticator:
-    """Verifies tokens against one key; ``Authenticator.disabled()`` lets everyone in."""
+    """Verifies tokens against one key; ``Authenticator.disabled()`` lets everyone in.
+
+    ``refusal`` set means auth is on but no key was configured: every request that needs a
+    token is refused (401) with that text, so the hub starts safe and says what to configure.
+    """
 
     key: Any = attrs.field(repr=False)
     algorithms: tuple[str, ...]
     audience: str | None = None
     issuer: str | None = None
+    refusal: str | None = None
 
     @property
     def enabled(self) -> bool:
         """False in ``--no-auth`` mode."""
-        return bool(self.algorithms)
+        return bool(self.algorithms) or self.refusal is not None
+
+    @property
+    def mode(self) -> str:
+        """``jwt``, ``disabled`` (``--no-auth``) or ``unconfigured`` (auth on, no key)."""
+        if self.refusal is not None:
+            return "unconfigured"
+        return "jwt" if self.enabled else "disabled"
 
     @classmethod
     def disabled(cls) -> Authenticator:
@@ -138,6 +156,8 @@ class Authenticator:
         """Load the key named by the settings; raise :class:`InvalidSetting` when it is unusable."""
         if settings.no_auth:
             return cls.disabled()
+        if settings.jwt_secret is None and settings.jwt_public_key_file is None:
+            return cls(key=None, algorithms=(), refusal=UNCONFIGURED)
         if settings.jwt_secret is not None:
             key: Any = settings.jwt_secret.encode()
             algorithms = settings.jwt_algorithms or ("HS256",)
@@ -164,6 +184,8 @@ class Authenticator:
         """The principal of ``token``; raises :class:`Unauthorized` (401)."""
         if not self.enabled:
             return ANONYMOUS
+        if self.refusal is not None:
+            raise Unauthorized(self.refusal)
         if token is None:
             raise Unauthorized("a bearer token is required")
         try:

@@ -31,7 +31,7 @@ async def healthz() -> Response:
     return json_response(
         {
             "status": "ok",
-            "auth": "disabled" if app.settings.no_auth else "jwt",
+            "auth": app.hub.authenticator.mode,
             "backplane": app.settings.backplane,
         }
     )

@@ -276,12 +276,6 @@ class Settings:
             "cannot be combined with a JWT secret or public key",
         )
         _check(
-            self.no_auth or keyed,
-            "jwt_secret",
-            "auth is on by default: give a JWT secret or public key file, "
-            "or --no-auth for local development",
-        )
-        _check(
             self.jwt_secret is None or self.jwt_public_key_file is None,
             "jwt_secret",
             "give either a secret or a public key file, not both",

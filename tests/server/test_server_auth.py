@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jwt
 import orjson
+import attrs
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -130,6 +131,20 @@ async def test_no_auth_mode_lets_everyone_in_and_says_so(open_server: Server) ->
     assert health["auth"] == "disabled"
     async with open_server.stream("/sse/anyone") as stream:
         assert "userId" not in (await stream.next())["data"]
+
+
+async def test_without_a_key_the_hub_starts_locked() -> None:
+    unkeyed = settings()
+    unkeyed = attrs.evolve(unkeyed, jwt_secret=None)
+    async with running(unkeyed) as server:
+        health = (await server.client.get("/healthz")).json()
+        assert health["auth"] == "unconfigured"
+        refused = check_problem(await server.client.get("/sse/alice:chat"), 401)
+        assert "--jwt-secret" in refused["detail"]
+        publish = await server.client.post(
+            "/api/sessions/alice:chat/events", headers=bearer(token()), json=[]
+        )
+        check_problem(publish, 401)
 
 
 @pytest.mark.parametrize(
