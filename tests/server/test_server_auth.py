@@ -6,9 +6,9 @@ import base64
 import time
 from pathlib import Path
 
+import attrs
 import jwt
 import orjson
-import attrs
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
