@@ -65,7 +65,11 @@ async def publish(session_id: str) -> Response:
         events, len(await request.get_data()), hub.settings.max_event_bytes, batch=batch
     )
     try:
-        ids = await current_hub().broadcaster.publish_many(session_id, events)
+        broadcaster = hub.broadcaster
+        if batch:
+            ids = await broadcaster.publish_many(session_id, events)
+        else:
+            ids = [await broadcaster.publish(session_id, doc)]
     except InvalidEvent as error:
         logs.event(
             log,

@@ -47,6 +47,16 @@ async def test_invalid_events_list_every_error_and_publish_nothing(server: Serve
     assert server.app.hub.broadcaster.session_stats("alice:chat")["historySize"] == 0
 
 
+async def test_a_single_invalid_event_has_unprefixed_pointers(server: Server) -> None:
+    event = {"type": "regeneration_progress", "data": {"progress": 150}}
+    response = await server.client.post(
+        "/api/sessions/alice:chat/events", json=event, headers=bearer(token())
+    )
+    errors = check_problem(response, 422)["errors"]
+    assert {e["pointer"] for e in errors} == {"/data", "/data/progress"}
+    assert any("messageId" in e["message"] for e in errors)
+
+
 async def test_control_events_cannot_be_published(server: Server) -> None:
     event = {
         "type": "stream_reset",
