@@ -22,7 +22,7 @@ SESSION_ID_RULE = "1 to 128 characters from A-Z, a-z, 0-9, '.', '_', ':' and '-'
 
 def check_session_id(session_id: str) -> str:
     """Return ``session_id`` when well formed; raise a 400 problem otherwise."""
-    if SESSION_ID.match(session_id) is None:
+    if SESSION_ID.fullmatch(session_id) is None:
         raise Problem(
             400,
             "invalid-session-id",

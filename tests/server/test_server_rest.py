@@ -165,7 +165,7 @@ async def test_connections_per_user_limit_is_a_429() -> None:
 
 async def test_malformed_session_ids_are_a_400(server: Server) -> None:
     auth = bearer(token(subscribe=["*"], publish=["*"]))
-    for session_id in ("bad%20id", "x" * 129, "semi;colon"):
+    for session_id in ("bad%20id", "x" * 129, "semi;colon", "trailing%0A"):
         check_problem(await server.client.get(f"/sse/{session_id}", headers=auth), 400)
         response = await server.client.post(
             f"/api/sessions/{session_id}/events", json=message("m"), headers=auth
