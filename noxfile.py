@@ -56,6 +56,22 @@ def codegen(session: nox.Session) -> None:
     session.run("ruff", "format", "protocol/models.py")
 
 
+BENCH_DEPS = (
+    "sse-starlette>=3.0",
+    "uvicorn[standard]>=0.30",
+    "psutil>=6.0",
+    "matplotlib>=3.9",
+    "py-spy>=0.4",
+)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmark Sluice against sse-starlette on uvicorn (args go to bench/run.py, e.g. --quick)."""
+    session.install("-e", ".", *BENCH_DEPS)
+    session.run("python", "bench/run.py", *session.posargs)
+
+
 @nox.session(python=PYTHON)
 def serve(session: nox.Session) -> None:
     """Run the server on the embedded memory backplane (args go to `sluice serve`)."""
