@@ -16,7 +16,7 @@ from .errors import (
 from .models import *  # noqa: F403  (generated: the event classes, Event, EVENT_CLASSES, Envelope)
 from .registry import event_types
 from .sse_event import SSEEvent
-from .validation import Validator, check_envelope, check_event_input, validator
+from .validation import Validator, check_envelope, check_event_input, is_session_id, validator
 from .wire import (
     EventStreamParser,
     ServerSentEvent,
@@ -46,6 +46,7 @@ __all__ = [
     "envelope_to_wire",
     "event_types",
     "from_wire",
+    "is_session_id",
     "to_wire",
     "validator",
 ]

@@ -10,6 +10,7 @@ does not), the error list is the fast engine's own.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -115,3 +116,14 @@ def check_event_input(event: Any) -> None:
 def check_envelope(envelope: Any) -> None:
     """Validate a wire envelope ``{"type", "data", "id", "timestamp", "ttl"?}``."""
     validator("envelope.json").check(envelope)
+
+
+@cache
+def _session_id_pattern() -> re.Pattern[str]:
+    ecma = registry.schema("defs.json")["$defs"]["sessionId"]["pattern"]
+    return re.compile(constraints.python_pattern(ecma))
+
+
+def is_session_id(value: object) -> bool:
+    """True for a well-formed session id (``defs.json#/$defs/sessionId``)."""
+    return isinstance(value, str) and _session_id_pattern().search(value) is not None

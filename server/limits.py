@@ -5,24 +5,22 @@ The request body limit itself is Quart's ``MAX_CONTENT_LENGTH`` (413, see ``prob
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 import orjson
 
-from protocol import SchemaError, registry
+from protocol import SchemaError, is_session_id
 
 from .problems import Problem
 
-SESSION_ID = re.compile(registry.schema("defs.json")["$defs"]["sessionId"]["pattern"])
 SESSION_ID_RULE = "1 to 128 characters from A-Z, a-z, 0-9, '.', '_', ':' and '-'"
 
 
 def check_session_id(session_id: str) -> str:
     """Return ``session_id`` when well formed; raise a 400 problem otherwise."""
-    if SESSION_ID.fullmatch(session_id) is None:
+    if not is_session_id(session_id):
         raise Problem(
             400,
             "invalid-session-id",

@@ -4,7 +4,6 @@ expiry and cleanup, stats, and the lifecycle that owns every task it starts."""
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -12,7 +11,14 @@ from typing import Any
 
 import trio
 
-from protocol import InvalidEvent, SchemaError, check_event_input, encode_envelope, to_wire
+from protocol import (
+    InvalidEvent,
+    SchemaError,
+    check_event_input,
+    encode_envelope,
+    is_session_id,
+    to_wire,
+)
 from protocol.models import Event
 
 from .backplane import Backplane, MemoryBackplane
@@ -24,7 +30,6 @@ from .subscription import Subscription
 
 logger = logging.getLogger("sluice.core")
 
-_SESSION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _CURRENT: ContextVar[Broadcaster | None] = ContextVar("sluice_broadcaster", default=None)
 _OPEN: list[Broadcaster] = []
 
@@ -34,7 +39,7 @@ EventInput = Event | Mapping[str, Any]
 
 
 def _check_session_id(session_id: str) -> None:
-    if not isinstance(session_id, str) or _SESSION_ID.fullmatch(session_id) is None:
+    if not is_session_id(session_id):
         raise ValueError(f"session id must be 1 to 128 of A-Z a-z 0-9 . _ : -, got {session_id!r}")
 
 

@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from protocol import InvalidEvent, SchemaError, check_envelope, check_event_input, validator
+from protocol import (
+    InvalidEvent,
+    SchemaError,
+    check_envelope,
+    check_event_input,
+    is_session_id,
+    validator,
+)
 from protocol.registry import event_types
 
 TS = "2026-01-31T12:00:00Z"
@@ -184,3 +191,19 @@ def test_the_corpus_holds_valid_and_invalid_instances_of_every_type() -> None:
     valid_types = {e["type"] for e in CORPUS if check.is_valid(e)}
     assert valid_types == set(event_types())
     assert sum(not check.is_valid(e) for e in CORPUS) > len(event_types())
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("alice:chat", True),
+        ("a" * 128, True),
+        ("a" * 129, False),
+        ("", False),
+        ("s\n", False),
+        ("semi;colon", False),
+        (42, False),
+    ],
+)
+def test_session_ids_follow_the_schema_to_the_last_character(value: object, ok: bool) -> None:
+    assert is_session_id(value) is ok
