@@ -11,6 +11,7 @@ from .auth import UNCONFIGURED, Authenticator
 from .context import SluiceApp
 from .hub import run_hub
 from .metrics import HubCollector
+from .run import tune_collector
 from .settings import Settings, load
 
 log = logging.getLogger("sluice.server")
@@ -68,4 +69,6 @@ def app_from_env() -> SluiceApp:
     """
     settings = load({}, os.environ)
     logs.configure(settings.log_level)
-    return create_app(settings)
+    app = create_app(settings)
+    tune_collector(settings.gc_threshold)
+    return app

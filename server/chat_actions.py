@@ -15,7 +15,8 @@ from quart import Blueprint, Response
 from protocol import validator
 
 from .agent import AgentRequest, run_agent
-from .context import caller, current_hub, forbid_unless, json_body, json_response
+from .context import caller, current_hub, json_body, json_response
+from .gate import forbid_unless
 from .problems import Problem
 
 blueprint = Blueprint("chat_actions", __name__, url_prefix="/api/chat_actions")

@@ -13,7 +13,10 @@ from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, ASGISendEven
 from quart import Response, current_app, request
 from quart_trio import QuartTrio
 
-from .auth import Principal, Unauthorized, token_from
+from . import gate
+from .asgi_stream import serve_stream, stream_session
+from .auth import Principal
+from .gate import authenticate, check_open
 from .hub import Hub
 from .metrics import HubCollector
 from .problems import Problem
@@ -30,7 +33,8 @@ class SluiceApp(QuartTrio):
     async def asgi_app(
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
     ) -> None:
-        """Quart's ASGI entry, with the last ``send`` of each response shielded.
+        """Quart's ASGI entry, with the last ``send`` of each response shielded; a ``GET`` of
+        a stream route goes to :func:`~server.asgi_stream.serve_stream` instead, once serving.
 
         Inside that ``send`` Hypercorn recycles the keep-alive connection and sends the app
         ``http.disconnect``, on which quart-trio cancels the request. The cancel used to land in
@@ -40,6 +44,11 @@ class SluiceApp(QuartTrio):
         """
         if scope["type"] != "http":
             await super().asgi_app(scope, receive, send)
+            return
+        session_id = stream_session(scope)
+        hub: Hub | None = getattr(self, "hub", None)
+        if session_id is not None and hub is not None:
+            await serve_stream(hub, self.logger, session_id, scope, receive, send)
             return
 
         async def send_final_shielded(message: ASGISendEvent) -> None:
@@ -57,45 +66,17 @@ def current_hub() -> Hub:
 
     Call it again after an ``await`` (reading the body) before starting work on the hub.
     """
-    hub = cast(SluiceApp, current_app).hub
-    if hub.closing:
-        raise Problem(
-            503,
-            "shutting-down",
-            "Shutting down",
-            "the server is shutting down",
-            headers={"Retry-After": "1"},
-        )
-    return hub
+    return check_open(cast(SluiceApp, current_app).hub)
 
 
 def caller(hub: Hub) -> Principal:
     """The authenticated caller; raises a 401 problem without a valid token."""
-    try:
-        token = token_from(request.headers.get("Authorization"), request.cookies, request.args)
-        return hub.authenticator.authenticate(token)
-    except Unauthorized as error:
-        raise Problem(
-            401,
-            "unauthorized",
-            "Unauthorized",
-            str(error),
-            headers={"WWW-Authenticate": 'Bearer realm="sluice"'},
-        ) from None
-
-
-def forbid_unless(allowed: bool, detail: str) -> None:
-    """Raise a 403 problem with ``detail`` unless ``allowed``."""
-    if not allowed:
-        raise Problem(403, "forbidden", "Forbidden", detail)
+    return authenticate(hub, request)
 
 
 def resume_point() -> str | None:
-    """Where a stream resumes: the ``Last-Event-ID`` header, else the ``lastEventId`` parameter.
-
-    The header wins: a browser sends it on every reconnect, while the URL keeps the first value.
-    """
-    return request.headers.get("Last-Event-ID") or request.args.get("lastEventId") or None
+    """Where this request's stream resumes (see :func:`server.gate.resume_point`)."""
+    return gate.resume_point(request)
 
 
 async def json_body() -> Any:

@@ -6,16 +6,17 @@ typed ``keepalive`` event whenever the stream has been idle for ``keepalive`` se
 the server ends the stream (shutdown, token expiry, the session closed), a final ``connection``
 event with status ``disconnected``.
 
-Trio rules kept here: no cancel scope spans a ``yield`` (timeouts wrap the ``await`` only), and
-cleanup is synchronous, so a disconnect (``Cancelled`` at the ``await``, or ``GeneratorExit`` at
-the ``yield``) frees the subscription and the connection slot at once.
+Trio rules kept here: no cancel scope spans a ``yield`` (the wait for frames takes its deadline
+itself, without a scope), and cleanup is synchronous, so a disconnect (``Cancelled`` at the
+``await``, or ``GeneratorExit`` at the ``yield``) frees the subscription and the connection slot
+at once.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Literal
 
 import trio
@@ -61,7 +62,7 @@ async def event_stream(
     retry: int,
     on_open: Callable[[], None] | None = None,
     until: Callable[[bytes], bool] | None = None,
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes]:
     """Stream ``session_id`` to ``principal`` from ``last_event_id`` (``None``: all history).
 
     ``on_open`` runs once subscribed (nothing published after it can be missed); the stream
@@ -92,13 +93,11 @@ async def event_stream(
                 on_open()
             yield encode_retry(retry) + _connection(broadcaster, "connected", session_id, user)
             while True:
-                chunk = b""
-                with trio.move_on_at(min(trio.current_time() + keepalive, expires)):
-                    try:
-                        chunk = await sub.receive_batch()
-                    except trio.EndOfChannel:
-                        outcome = "closed_by_hub"
-                        break
+                try:
+                    chunk = await sub.receive_batch(min(trio.current_time() + keepalive, expires))
+                except trio.EndOfChannel:
+                    outcome = "closed_by_hub"
+                    break
                 if chunk:
                     frames += chunk.count(b"\n\n")
                     yield chunk

@@ -9,7 +9,7 @@ broadcaster down, which ends every open stream with a clean final frame.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 import attrs
@@ -19,7 +19,8 @@ from sse_core import Broadcaster, open_broadcaster
 
 from . import logs
 from .agent import Agent
-from .auth import Authenticator
+from .auth import Authenticator, Principal
+from .eventstream import event_stream
 from .limits import ConnectionCounter
 from .settings import Settings
 
@@ -54,6 +55,22 @@ class Hub:
                 logs.event(log, "task_error", logging.ERROR, task=name, error=repr(error))
 
         self._work.start_soon(guarded, name=name)
+
+    def stream(
+        self, session_id: str, principal: Principal, last_event_id: str | None, **options: Any
+    ) -> AsyncGenerator[bytes]:
+        """The body of ``principal``'s stream of ``session_id`` (see
+        :func:`~server.eventstream.event_stream`, which takes ``options``)."""
+        return event_stream(
+            self.broadcaster,
+            self.connections,
+            session_id=session_id,
+            principal=principal,
+            last_event_id=last_event_id,
+            keepalive=self.settings.keepalive,
+            retry=self.settings.retry,
+            **options,
+        )
 
     async def close(self) -> None:
         """Cancel background work, then end every stream; returns once both are done."""

@@ -69,6 +69,16 @@ def response(problem: Problem, instance: str | None = None) -> Response:
     )
 
 
+def internal_error() -> Problem:
+    """The 500 problem of an unexpected exception (logged; its details are never shown)."""
+    return Problem(
+        500,
+        "internal-error",
+        "Internal Server Error",
+        "the server failed to answer; the error was logged",
+    )
+
+
 def _from_http(error: HTTPException) -> Problem:
     code = error.code or 500
     name = error.name or "Error"
@@ -86,12 +96,7 @@ def install(app: Quart) -> None:
     @app.errorhandler(HTTPException)
     async def _http(error: HTTPException) -> Response:
         if isinstance(error, InternalServerError):  # Quart has logged the exception
-            problem = Problem(
-                500,
-                "internal-error",
-                "Internal Server Error",
-                "the server failed to answer; the error was logged",
-            )
+            problem = internal_error()
         elif error.code == 413:
             limit = app.config["MAX_CONTENT_LENGTH"]
             problem = Problem(

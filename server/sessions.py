@@ -10,7 +10,8 @@ from quart import Blueprint, Response, current_app, request
 from protocol import InvalidEvent, SchemaError
 
 from . import logs
-from .context import caller, current_hub, forbid_unless, json_body, json_response
+from .context import caller, current_hub, json_body, json_response
+from .gate import forbid_unless
 from .hub import Hub
 from .limits import check_event_sizes, check_session_id
 from .problems import Problem

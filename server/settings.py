@@ -247,6 +247,13 @@ class Settings:
     graceful_timeout: float = _setting(
         5.0, "seconds shutdown waits for connections to end", _float, validator=_positive
     )
+    gc_threshold: int = _setting(
+        50_000,
+        "allocations between the garbage collector's youngest-generation passes (0: Python's "
+        "default); objects alive at start-up are frozen out of collection too",
+        _int,
+        validator=_between(0),
+    )
     log_level: str = _setting(
         "info", "log level: " + ", ".join(LOG_LEVELS), str.lower, validator=_one_of(LOG_LEVELS)
     )

@@ -2,7 +2,9 @@
 the ADK-style run endpoint that streams an agent's work.
 
 Each route checks the session id, the caller and the connection limit, then answers with
-:func:`~server.eventstream.event_stream` as the body (Quart's response timeout off).
+:func:`~server.eventstream.event_stream` as the body (Quart's response timeout off). A ``GET``
+of the first two never reaches these routes while the app serves: :mod:`server.asgi_stream`
+answers it with the same checks and body, without Quart's per-chunk cost.
 """
 
 from __future__ import annotations
@@ -10,17 +12,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from quart import Blueprint, Response, current_app, request
 
 from .agent import AgentRequest, run_agent
 from .auth import Principal
-from .context import caller, current_hub, forbid_unless, resume_point
-from .eventstream import HEADERS, event_stream
+from .context import SluiceApp, resume_point
+from .eventstream import HEADERS
+from .gate import admit_stream, forbid_unless
 from .hub import Hub
-from .limits import check_session_id, too_many_connections
 from .problems import Problem
 
 blueprint = Blueprint("streams", __name__)
@@ -31,16 +33,7 @@ _FINAL_EVENTS = (b"event: message_regenerated\n", b"event: regeneration_error\n"
 def _streaming(
     hub: Hub, session_id: str, principal: Principal, last_event_id: str | None, **options: Any
 ) -> Response:
-    body = event_stream(
-        hub.broadcaster,
-        hub.connections,
-        session_id=session_id,
-        principal=principal,
-        last_event_id=last_event_id,
-        keepalive=hub.settings.keepalive,
-        retry=hub.settings.retry,
-        **options,
-    )
+    body = hub.stream(session_id, principal, last_event_id, **options)
     response = current_app.response_class(body, status=200, headers=HEADERS)
     response.timeout = None  # RESPONSE_TIMEOUT would cut the stream
     return response
@@ -48,14 +41,8 @@ def _streaming(
 
 def _open(session_id: str, *, publish: bool = False) -> tuple[Hub, str, Principal]:
     """The hub, the checked session id and the caller allowed to read it (and publish to it)."""
-    session_id = check_session_id(session_id)
-    hub = current_hub()
-    principal = caller(hub)
-    forbid_unless(principal.may_subscribe(session_id), f"no right to subscribe to {session_id}")
-    if publish:
-        forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
-    if hub.connections.full(principal.subject):
-        raise too_many_connections(hub.connections.limit)
+    hub = cast(SluiceApp, current_app).hub
+    session_id, principal = admit_stream(hub, session_id, request, publish=publish)
     return hub, session_id, principal
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -21,6 +21,7 @@ from protocol import (
 )
 from protocol.models import Event
 
+from .alarms import Alarms
 from .backplane import Backplane, MemoryBackplane
 from .builders import SSEEventBuilder
 from .config import BroadcasterConfig
@@ -74,6 +75,7 @@ class Broadcaster:
         self._open = False
         self._closed = False
         self._background = trio.CancelScope()
+        self._alarms = Alarms()
         self._stopped = trio.Event()
 
     @property
@@ -176,10 +178,9 @@ class Broadcaster:
 
     # --- subscribe -------------------------------------------------------------------------
 
-    @asynccontextmanager
-    async def subscribe(
+    def subscribe(
         self, session_id: str, last_event_id: str | None = None
-    ) -> AsyncIterator[Subscription]:
+    ) -> AbstractAsyncContextManager[Subscription]:
         """Subscribe to ``session_id`` for the duration of the block.
 
         Without ``last_event_id`` (or with ``""``) the stream starts with the history held,
@@ -189,11 +190,7 @@ class Broadcaster:
         the block however it is left (cancellation included); holds no cancel scope, so a
         generator may yield inside the block.
         """
-        subscription = await self.add_subscriber(session_id, last_event_id)
-        try:
-            yield subscription
-        finally:
-            self._detach(session_id, subscription)
+        return _Subscribed(self, session_id, last_event_id)
 
     async def add_subscriber(
         self, session_id: str, last_event_id: str | None = None
@@ -207,7 +204,7 @@ class Broadcaster:
         self._require_open()
         _check_session_id(session_id)
         session = self._session(session_id)
-        subscription = Subscription(session_id, self.config.max_queue_size)
+        subscription = Subscription(session_id, self.config.max_queue_size, self._alarms)
         session.subscribers[subscription] = subscription.offer
         try:
             page = await self.backplane.replay(session_id, last_event_id or None)
@@ -379,13 +376,15 @@ class Broadcaster:
     async def _serve(
         self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
     ) -> None:
-        """Run the backplane and the cleanup loop until :meth:`shutdown`."""
+        """Run the backplane, the cleanup loop and the subscriptions' alarms until
+        :meth:`shutdown`."""
         try:
             with self._background:
                 async with trio.open_nursery() as nursery:
                     await nursery.start(self.backplane.run, self.config, self._deliver)
                     self._open = True
                     nursery.start_soon(self._cleanup_loop)
+                    nursery.start_soon(self._alarms.run)
                     task_status.started()
         finally:
             self._stopped.set()
@@ -414,6 +413,28 @@ class Broadcaster:
             raise RuntimeError("the broadcaster is shut down")
         if not self._open:
             raise RuntimeError("the broadcaster is not open; use open_broadcaster()")
+
+
+class _Subscribed:
+    """The block of :meth:`Broadcaster.subscribe` (a class: lighter than a generator's)."""
+
+    __slots__ = ("_broadcaster", "_last_event_id", "_session_id", "_subscription")
+
+    def __init__(self, broadcaster: Broadcaster, session_id: str, last_event_id: str | None):
+        self._broadcaster = broadcaster
+        self._session_id = session_id
+        self._last_event_id = last_event_id
+        self._subscription: Subscription | None = None
+
+    async def __aenter__(self) -> Subscription:
+        self._subscription = await self._broadcaster.add_subscriber(
+            self._session_id, self._last_event_id
+        )
+        return self._subscription
+
+    async def __aexit__(self, *_exc: object) -> None:
+        assert self._subscription is not None
+        self._broadcaster._detach(self._session_id, self._subscription)
 
 
 #: The guide's name for :class:`Broadcaster`.

@@ -1,24 +1,32 @@
-"""One subscriber's stream: history to catch up on, then a bounded channel of live events."""
+"""One subscriber's stream: history to catch up on, then a bounded queue of live events."""
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 import trio
 
 from .events import ResetReason, StoredEvent
+
+if TYPE_CHECKING:
+    from .alarms import Alarms
+
+_RANG = -math.inf  # the deadline of a wait once its alarm has woken it
 
 
 class Subscription:
     """The frames of one session for one reader, in order: SSE frames as ``bytes``.
 
     First come the catch-up frames (a ``stream_reset`` frame when the resume point could not
-    be honoured, then history), then live events from a bounded trio memory channel of
-    ``max_queue_size``. The broadcaster fills the channel with ``send_nowait`` and never
-    waits: when it is full this subscriber is cut off, its reader drains what is queued, gets
-    a final ``stream_overflow`` frame, and the stream ends. On shutdown, idle close or a
-    clear that closes subscribers the stream just ends after what is queued.
+    be honoured, then history), then live events from a bounded queue of ``max_queue_size`` (a
+    deque and the one waiting reader's task: no channel, nothing allocated per event). The
+    broadcaster fills it with :attr:`offer` and never waits: when it is full this subscriber
+    is cut off, its reader drains what is queued, gets a final ``stream_overflow`` frame, and
+    the stream ends. On shutdown, idle close or a clear that closes subscribers the stream
+    just ends after what is queued.
 
     Read with ``async for frame in sub`` (one frame per step), :meth:`receive_batch`
     (everything pending, joined) or the guide's :meth:`get`. Reading is a checkpoint;
@@ -32,29 +40,40 @@ class Subscription:
     """
 
     __slots__ = (
+        "_alarms",
+        "_armed",
         "_backlog",
+        "_deadline",
         "_end_frame",
+        "_ended",
         "_floor",
-        "_recv",
-        "_send",
+        "_limit",
+        "_live",
+        "_waiter",
         "last_active",
         "reset_reason",
         "session_id",
     )
 
-    def __init__(self, session_id: str, max_queue_size: int) -> None:
+    def __init__(self, session_id: str, max_queue_size: int, alarms: Alarms) -> None:
         self.session_id = session_id
         self.reset_reason: ResetReason | None = None
         self.last_active = trio.current_time()
-        self._send, self._recv = trio.open_memory_channel[StoredEvent](max_queue_size)
-        self._backlog: deque[bytes] = deque()
+        self._limit = max_queue_size
+        self._live: list[StoredEvent] = []  # a list: 56 bytes empty, a deque 760
+        self._backlog: deque[bytes] | None = None
         self._floor: int | None = None
         self._end_frame: bytes | None = None
+        self._ended = False
+        self._waiter: trio.lowlevel.Task | None = None
+        self._alarms = alarms
+        self._deadline = math.inf  # of the wait in progress
+        self._armed = math.inf  # when the alarm armed for this subscription rings
 
     @property
     def offer(self) -> Callable[[StoredEvent], None]:
         """Queue a live event without waiting; raises ``trio.WouldBlock`` when full."""
-        return self._send.send_nowait
+        return self._offer
 
     def __aiter__(self) -> Subscription:
         return self
@@ -65,27 +84,36 @@ class Subscription:
         except trio.EndOfChannel:
             raise StopAsyncIteration from None
 
-    async def receive_batch(self) -> bytes:
-        """Wait for at least one frame, then return every pending frame joined (coalescing).
+    async def receive_batch(self, deadline: float = math.inf) -> bytes:
+        """Wait for at least one frame, then return every pending frame joined (coalescing);
+        ``b""`` when ``deadline`` (``trio.current_time()`` clock) comes first.
 
-        Raises ``trio.EndOfChannel`` once the stream has ended and everything was read.
+        Raises ``trio.EndOfChannel`` once the stream has ended and everything was read. A
+        deadline costs no cancel scope (see :mod:`sse_core.alarms`).
         """
-        frames = [await self._next()]
-        frames.extend(self._backlog)
-        self._backlog.clear()
-        while True:
-            try:
-                event = self._recv.receive_nowait()
-            except trio.WouldBlock:
-                break
-            except (trio.EndOfChannel, trio.ClosedResourceError):
-                if self._end_frame is not None:
-                    frames.append(self._end_frame)
-                    self._end_frame = None
-                break
-            if self._fresh(event):
-                frames.append(event.frame)
-        return frames[0] if len(frames) == 1 else b"".join(frames)
+        while await self._ready(deadline):
+            live = self._live
+            if len(live) == 1 and self._backlog is None and self._floor is None:
+                self._live = []  # the usual wake-up: one new event, nothing else to join
+                self.last_active = trio.current_time()
+                if self._end_frame is None:
+                    return live[0].frame
+            frames: list[bytes] = []
+            if self._backlog is not None:
+                frames.extend(self._backlog)
+                self._backlog = None
+            if live:
+                self._live = []
+                self.last_active = trio.current_time()
+                frames.extend([event.frame for event in live if self._fresh(event)])
+            if self._end_frame is not None:  # set only with _ended: the stream's last frame
+                frames.append(self._end_frame)
+                self._end_frame = None
+            if frames:
+                return frames[0] if len(frames) == 1 else b"".join(frames)
+            if self._ended:
+                raise trio.EndOfChannel
+        return b""
 
     async def get(self, timeout: float | None = None) -> str:  # noqa: ASYNC109 (the guide's API)
         """The guide's ``queue.get()``: the next frame as text.
@@ -100,25 +128,74 @@ class Subscription:
 
     def qsize(self) -> int:
         """Frames waiting to be read (the guide's ``queue.qsize()``)."""
-        queued = self._recv.statistics().current_buffer_used
-        return len(self._backlog) + queued + (self._end_frame is not None)
+        backlog = len(self._backlog) if self._backlog else 0
+        return backlog + len(self._live) + (self._end_frame is not None)
 
     async def _next(self) -> bytes:
-        if self._backlog:
-            await trio.lowlevel.checkpoint()
-            self.last_active = trio.current_time()
-            return self._backlog.popleft()
         while True:
-            try:
-                event = await self._recv.receive()
-            except (trio.EndOfChannel, trio.ClosedResourceError):
-                frame, self._end_frame = self._end_frame, None
-                if frame is None:
-                    raise trio.EndOfChannel from None
+            await self._ready(math.inf)
+            backlog = self._backlog
+            if backlog is not None:
+                frame = backlog.popleft()
+                if not backlog:
+                    self._backlog = None
+                self.last_active = trio.current_time()
                 return frame
-            self.last_active = trio.current_time()
-            if self._fresh(event):
-                return event.frame
+            live = self._live
+            while live:
+                event = live.pop(0)
+                self.last_active = trio.current_time()
+                if self._fresh(event):
+                    return event.frame
+            if self._ended:
+                end, self._end_frame = self._end_frame, None
+                if end is None:
+                    raise trio.EndOfChannel
+                return end
+
+    async def _ready(self, deadline: float) -> bool:
+        """Wait until a frame can be taken or the stream has ended (True), or until
+        ``deadline`` (False). A checkpoint."""
+        if self._backlog is not None or self._live or self._ended:
+            await trio.lowlevel.checkpoint()
+            return True
+        if deadline != math.inf:
+            if deadline <= trio.current_time():
+                await trio.lowlevel.checkpoint()
+                return False
+            if deadline < self._armed:
+                self._armed = deadline
+                self._alarms.arm(self, deadline)
+            self._deadline = deadline
+        self._waiter = trio.lowlevel.current_task()
+        try:
+            await trio.lowlevel.wait_task_rescheduled(self._abort_wait)
+            return self._deadline != _RANG
+        finally:
+            self._deadline = math.inf
+
+    def _ring(self, now: float) -> None:
+        """The alarm armed for this subscription rings: wake the reader if its deadline has
+        come, or arm the alarm for the deadline it waits for now."""
+        self._armed = math.inf
+        deadline = self._deadline
+        if deadline <= now:
+            waiter, self._waiter = self._waiter, None
+            if waiter is not None:
+                self._deadline = _RANG
+                trio.lowlevel.reschedule(waiter)
+        elif deadline != math.inf:
+            self._armed = deadline
+            self._alarms.arm(self, deadline)
+
+    def _abort_wait(self, _raise_cancel: object) -> trio.lowlevel.Abort:
+        self._waiter = None
+        return trio.lowlevel.Abort.SUCCEEDED
+
+    def _wake(self) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None:
+            trio.lowlevel.reschedule(waiter)
 
     def _fresh(self, event: StoredEvent) -> bool:
         """False for a live event the catch-up already covered (at or below the floor)."""
@@ -131,23 +208,34 @@ class Subscription:
 
     # The broadcaster's side. Each of these is synchronous and never blocks.
 
+    def _offer(self, event: StoredEvent) -> None:
+        if self._ended:
+            raise trio.ClosedResourceError("the subscription has ended")
+        if len(self._live) >= self._limit:
+            raise trio.WouldBlock
+        self._live.append(event)
+        if self._waiter is not None:
+            self._wake()
+
     def _catch_up(self, frames: Iterable[bytes], floor: int | None) -> None:
         """Serve ``frames`` before the live events; drop live events at or below ``floor``."""
-        self._backlog.extend(frames)
+        backlog = deque(frames)
+        self._backlog = backlog or None
         self._floor = floor
 
     def _end(self) -> None:
         """End the stream after what is queued."""
-        self._send.close()
+        self._ended = True
+        self._wake()
 
     def _cut_off(self, overflow_frame: bytes) -> None:
         """End the stream after what is queued and a final ``overflow_frame``."""
         self._end_frame = overflow_frame
-        self._send.close()
+        self._end()
 
     def _discard(self) -> None:
-        """Close both ends: the reader is gone."""
-        self._send.close()
-        self._recv.close()
-        self._backlog.clear()
+        """Drop everything queued and end the stream: the reader is gone."""
+        self._live.clear()
+        self._backlog = None
         self._end_frame = None
+        self._end()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from hub_client import Server, bearer, check_problem, message, settles, token
+
+from server.auth import Authenticator
 
 
 async def test_connect_receives_retry_hint_then_connection(server: Server) -> None:
@@ -117,3 +122,44 @@ async def test_adk_run_user_must_be_the_token_subject(server: Server) -> None:
     path = "/apps/demo/users/mallory/sessions/alice:chat/run?query=hi"
     response = await server.client.get(path, headers=bearer(token()))
     check_problem(response, 403)
+
+
+async def test_stream_routes_bypass_quarts_request_handling(server: Server) -> None:
+    """``GET`` of the two stream routes is served by the plain ASGI handler: Quart's request
+    handling is never entered for it (answers and errors alike), and is for everything else."""
+    handled: list[str] = []
+    quart_handle_request = server.app.handle_request
+
+    async def recording(request: Any) -> Any:
+        handled.append(f"{request.method} {request.path}")
+        return await quart_handle_request(request)
+
+    server.app.handle_request = recording  # type: ignore[method-assign]
+    auth = bearer(token())
+    for path in ("/sse/alice:chat", "/agent_network_sse/alice:chat"):
+        async with server.stream(path, headers=auth) as stream:
+            assert (await stream.next())["type"] == "connection"
+        check_problem(await server.client.get(path), 401)
+    check_problem(await server.client.get("/sse/bob:chat", headers=auth), 403)
+    check_problem(await server.client.get("/sse/bad id", headers=auth), 400)
+    assert handled == []
+    await server.publish("alice:chat", message("through Quart"), headers=auth)
+    check_problem(await server.client.post("/sse/alice:chat", headers=auth), 405)
+    assert handled == ["POST /api/sessions/alice:chat/events", "POST /sse/alice:chat"]
+
+
+async def test_an_unexpected_error_opening_a_stream_is_a_logged_500_problem(
+    server: Server, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(self: Authenticator, token: str | None) -> Any:
+        raise RuntimeError("internal detail")
+
+    monkeypatch.setattr(Authenticator, "authenticate", failing)
+    for path in ("/sse/alice:chat", "/api/sessions/alice:chat/stats"):  # ASGI path, Quart's
+        caplog.clear()
+        response = await server.client.get(path, headers=bearer(token()))
+        problem = check_problem(response, 500)
+        assert problem["type"].endswith("/internal-error")
+        assert "internal detail" not in response.text
+        (record,) = [r for r in caplog.records if r.exc_info]
+        assert record.getMessage() == f"Exception on request GET {path}"
