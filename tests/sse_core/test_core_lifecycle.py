@@ -8,18 +8,19 @@ from test_core_resume import LaggyBackplane
 from sse_core import Broadcaster, open_broadcaster
 
 
+async def read_all(bc: Broadcaster, session_id: str) -> None:
+    """Subscribe to ``session_id`` and read until the stream ends."""
+    async with bc.subscribe(session_id) as sub:
+        async for _ in sub:
+            pass
+
+
 async def test_cancelling_a_subscriber_task_leaves_nothing_behind(bc: Broadcaster) -> None:
     before = task_count()
     with trio.CancelScope() as scope:
         async with trio.open_nursery() as nursery:
-
-            async def read() -> None:
-                async with bc.subscribe("s1") as sub:
-                    async for _ in sub:
-                        pass
-
             for _ in range(3):
-                nursery.start_soon(read)
+                nursery.start_soon(read_all, bc, "s1")
             await trio.testing.wait_all_tasks_blocked()
             assert bc.session_stats("s1")["subscribers"] == 3
             await bc.publish("s1", message(1))
@@ -47,9 +48,7 @@ async def test_leaving_the_broadcaster_ends_streams_and_every_task() -> None:
     async with trio.open_nursery() as readers, open_broadcaster() as bc:
 
         async def read() -> None:
-            async with bc.subscribe("s1") as sub:
-                async for _ in sub:
-                    pass
+            await read_all(bc, "s1")
             endings.append("ended")
 
         for _ in range(3):
@@ -66,14 +65,8 @@ async def test_cancelling_the_broadcaster_leaves_nothing_behind(
     before = task_count()
     with trio.move_on_after(5):
         async with open_broadcaster() as bc, trio.open_nursery() as nursery:
-
-            async def read() -> None:
-                async with bc.subscribe("s1") as sub:
-                    async for _ in sub:
-                        pass
-
             for _ in range(3):
-                nursery.start_soon(read)
+                nursery.start_soon(read_all, bc, "s1")
 
             async def publish() -> None:
                 for n in range(1000):
