@@ -414,6 +414,16 @@ def cores() -> tuple[int | None, int | None]:
     return available[0], available[1]
 
 
+def _runs_above(results: list[dict[str, Any]], figure: str, limit: float) -> list[str]:
+    """``"<scenario> on <server>"`` for every run whose ``figure`` exceeds ``limit``."""
+    return [
+        f"{e['scenario']['name']} on {name}"
+        for e in results
+        for name, summary in e["servers"].items()
+        if (summary.get(figure) or 0) > limit
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short scenarios, 2,000 idle, 1 run")
@@ -519,20 +529,10 @@ def main() -> int:
     if goals:
         print("targets of issue 5 (Sluice/reference):")
         print("\n".join(goals))
-    saturated = [
-        f"{e['scenario']['name']} on {name}"
-        for e in results
-        for name, summary in e["servers"].items()
-        if (summary.get("loadgen_cpu_pct") or 0) > 90
-    ]
+    saturated = _runs_above(results, "loadgen_cpu_pct", 90)
     if saturated:
         print("note: the load generator used >90% of its core in: " + ", ".join(saturated))
-    busy = [
-        f"{e['scenario']['name']} on {name}"
-        for e in results
-        for name, summary in e["servers"].items()
-        if (summary.get("server_core_other_pct") or 0) > 20
-    ]
+    busy = _runs_above(results, "server_core_other_pct", 20)
     if busy:
         print(
             "note: other processes used >20% of the server's core in: " + ", ".join(busy) + "; "
