@@ -71,7 +71,7 @@ def _request(scope: HTTPScope) -> Request:
     )
 
 
-def _open(hub: Hub, session_id: str, scope: HTTPScope) -> AsyncGenerator[bytes]:
+def open_stream(hub: Hub, session_id: str, scope: HTTPScope) -> AsyncGenerator[bytes]:
     """The body of an admitted stream (the parsed request is not kept while it streams)."""
     request = _request(scope)
     session_id, principal = admit_stream(hub, session_id, request)
@@ -107,7 +107,7 @@ async def serve_stream(
     answered with a 500 problem, as Quart answers it.
     """
     try:
-        body = _open(hub, session_id, scope)
+        body = open_stream(hub, session_id, scope)
     except Problem as problem:
         await _send_problem(send, problem, scope["path"])
         return

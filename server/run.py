@@ -1,9 +1,13 @@
-"""Serving the app on Hypercorn's trio worker, with a shutdown that ends every stream cleanly.
+"""Serving the app: Hypercorn's trio worker behind the stream front, and a clean shutdown.
 
-Hypercorn runs the lifespan shutdown only after every connection has ended, so the hub cannot
-wait for it: the shutdown trigger closes the hub itself. Background work is cancelled, the
-broadcaster shuts down, each stream sends its final frame and ends with a clean chunked end,
-and Hypercorn returns well within the graceful timeout.
+The listeners, the lifespan and the graceful shutdown are Hypercorn's trio worker's, arranged
+so that each accepted connection goes to :class:`~server.front.Front` (which serves admitted
+streams itself and hands every other connection to Hypercorn's connection handler).
+
+The lifespan shutdown runs only after every connection has ended, so the hub cannot wait for
+it: the shutdown trigger closes the hub itself. Background work is cancelled, the broadcaster
+shuts down, each stream sends its final frame and ends with a clean chunked end, and the
+server returns well within the graceful timeout.
 """
 
 from __future__ import annotations
@@ -12,13 +16,18 @@ import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 import trio
 from hypercorn.config import Config
-from hypercorn.trio import serve as hypercorn_serve
+from hypercorn.trio.lifespan import Lifespan
+from hypercorn.trio.worker_context import WorkerContext
+from hypercorn.typing import LifespanState
+from hypercorn.utils import repr_socket_addr, wrap_app
 
 from . import logs
 from .context import SluiceApp
+from .front import Front
 from .settings import Settings
 
 log = logging.getLogger("sluice.server")
@@ -49,18 +58,42 @@ async def serve(
     """Serve ``app`` until ``shutdown_trigger`` returns; reports the bound URLs when listening.
 
     When the trigger returns the hub is closed first (streams get their final frame and end),
-    then Hypercorn finishes the remaining requests within the graceful timeout.
+    then the remaining connections have the graceful timeout to finish.
     """
-
-    async def trigger() -> None:
-        await shutdown_trigger()
-        logs.event(
-            log, "shutdown", open_streams=(await app.hub.broadcaster.get_stats())["subscribers"]
-        )
-        await app.hub.close()
-
     config = hypercorn_config(app.settings)
-    await hypercorn_serve(app, config, shutdown_trigger=trigger, task_status=task_status)
+    wrapped = wrap_app(app, config.wsgi_max_body_size, "asgi")
+    state: LifespanState = {}
+    lifespan = Lifespan(wrapped, config, state)
+    context = WorkerContext(None)
+    async with trio.open_nursery() as lifespan_nursery:
+        await lifespan_nursery.start(lifespan.handle_lifespan)
+        await lifespan.wait_for_startup()
+        front = Front(wrapped, app.hub, config, context, state, app.settings.send_timeout)
+        async with trio.open_nursery() as connections:
+            sockets = config.create_sockets().insecure_sockets
+            for sock in sockets:
+                sock.listen(config.backlog)
+            listeners = [trio.SocketListener(trio.socket.from_stdlib_socket(s)) for s in sockets]
+            async with trio.open_nursery() as accepting:
+                accepting.start_soon(
+                    partial(trio.serve_listeners, front, listeners, handler_nursery=connections)
+                )
+                urls = [f"http://{repr_socket_addr(s.family, s.getsockname())}" for s in sockets]
+                for url in urls:
+                    await config.log.info(f"Running on {url} (CTRL + C to quit)")
+                task_status.started(urls)
+                await shutdown_trigger()
+                accepting.cancel_scope.cancel()
+            logs.event(
+                log,
+                "shutdown",
+                open_streams=(await app.hub.broadcaster.get_stats())["subscribers"],
+            )
+            await app.hub.close()
+            await context.terminated.set()
+            connections.cancel_scope.deadline = trio.current_time() + config.graceful_timeout
+        await lifespan.wait_for_shutdown()
+        lifespan_nursery.cancel_scope.cancel()
 
 
 def tune_collector(threshold: int) -> None:

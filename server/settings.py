@@ -244,6 +244,13 @@ class Settings:
         _int,
         validator=_positive,
     )
+    send_timeout: float = _setting(
+        30.0,
+        "seconds a stream's write may wait on a client that does not read before the stream "
+        "is closed",
+        _float,
+        validator=_positive,
+    )
     graceful_timeout: float = _setting(
         5.0, "seconds shutdown waits for connections to end", _float, validator=_positive
     )

@@ -23,6 +23,7 @@ from httpx_sse import EventSource, ServerSentEvent
 from protocol import EventStreamParser, check_envelope, validator
 from server.agent import Agent, DemoAgent
 from server.app import create_app
+from server.asgi_stream import PREFIXES
 from server.context import SluiceApp
 from server.run import serve
 from server.settings import Settings
@@ -175,19 +176,35 @@ class Server:
     url: str
     app: SluiceApp
     client: httpx.AsyncClient
+    streams: httpx.AsyncClient  # keeps no connection alive: a new one for each request
     stop: trio.Event
     stopped: trio.Event
 
     @asynccontextmanager
     async def stream(
-        self, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any
+        self,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        client: httpx.AsyncClient | None = None,
+        **kwargs: Any,
     ) -> AsyncIterator[Stream]:
-        """Open ``path`` as a stream and check the SSE response headers."""
-        async with self.client.stream("GET", path, headers=headers, **kwargs) as response:
+        """Open ``path`` as a stream and check the SSE response headers.
+
+        Without ``client`` the stream goes through :attr:`streams`: on a new connection, as a
+        browser's ``EventSource`` usually has one, where the front must serve a stream route
+        (no ``server`` header, which Hypercorn adds); a ``client`` may send it on a kept-alive
+        connection.
+        """
+        async with (client or self.streams).stream(
+            "GET", path, headers=headers, **kwargs
+        ) as response:
             assert response.status_code == 200, (await response.aread()).decode()
             assert response.headers["content-type"].startswith("text/event-stream")
             assert response.headers["cache-control"] == "no-cache"
             assert response.headers["x-accel-buffering"] == "no"
+            if client is None and path.startswith(PREFIXES):
+                assert "server" not in response.headers, "a new connection went past the front"
             stream = Stream(response)
             try:
                 yield stream
@@ -232,10 +249,16 @@ async def running(
     async with trio.open_nursery() as nursery:
         (url,) = await nursery.start(serving)
         limits = httpx.Limits(max_connections=None, max_keepalive_connections=20)
-        async with httpx.AsyncClient(
-            base_url=url, timeout=10, limits=limits, headers=headers
-        ) as client:
-            yield Server(url, app, client, stop, stopped)
+        async with (
+            httpx.AsyncClient(base_url=url, timeout=10, limits=limits, headers=headers) as client,
+            httpx.AsyncClient(
+                base_url=url,
+                timeout=10,
+                limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
+                headers=headers,
+            ) as streams,
+        ):
+            yield Server(url, app, client, streams, stop, stopped)
         stop.set()
 
 

@@ -74,7 +74,7 @@ async def test_publishing_without_the_right_is_a_403(server: Server) -> None:
 
 
 async def test_token_in_the_cookie(server: Server) -> None:
-    server.client.cookies.set("sluice_token", token())
+    server.streams.cookies.set("sluice_token", token())
     async with server.stream("/sse/alice:chat") as stream:
         assert (await stream.next())["data"]["userId"] == "alice"
 
