@@ -1,0 +1,205 @@
+"""The front: which connections it serves itself, which it hands to Hypercorn, and its limits.
+
+A new connection whose first request is an admitted stream is served by the front (no
+``server`` header: Hypercorn adds one); everything else goes to Hypercorn with the bytes
+already read and is answered as before. Timeouts run on trio's MockClock over a socket pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+import trio
+from hub_client import Server, bearer, check_problem, message, running, settings, settles, token
+from hypercorn.trio.worker_context import WorkerContext
+from hypercorn.utils import wrap_app
+
+from server.agent import DemoAgent
+from server.app import create_app
+from server.front import Front
+from server.hub import Hub
+from server.run import hypercorn_config
+
+
+async def _exchange(server: Server, request: bytes) -> bytes:
+    """Send raw ``request`` bytes on a new connection; everything the server sends back
+    until it closes the connection."""
+    host, port = server.url.removeprefix("http://").split(":")
+    stream = await trio.open_tcp_stream(host, int(port))
+    async with stream:
+        await stream.send_all(request)
+        received = bytearray()
+        with trio.fail_after(5):
+            while chunk := await stream.receive_some():
+                received += chunk
+    return bytes(received)
+
+
+async def _stream_until_shutdown(server: Server, request: bytes) -> bytes:
+    """What the server sends back for raw ``request``, a stream: it is open, then the server
+    shuts down, which ends it."""
+    received: list[bytes] = []
+
+    async def exchange() -> None:
+        received.append(await _exchange(server, request))
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(exchange)
+        await settles(lambda: server.subscribers("alice:chat") == 1, within=5)
+        server.stop.set()
+    assert server.subscribers("alice:chat") == 0
+    return received[0]
+
+
+def _head(response: bytes) -> str:
+    return response.split(b"\r\n\r\n", 1)[0].decode().lower()
+
+
+async def test_a_stream_on_a_kept_alive_connection_is_served_by_hypercorn_alike(
+    server: Server,
+) -> None:
+    auth = bearer(token())
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=10) as client:
+        (first,) = await server.publish("alice:chat", message("before"), headers=auth)
+        await client.get("/healthz")  # the connection the stream will reuse
+        async with server.stream("/sse/alice:chat", headers=auth, client=client) as stream:
+            assert stream.response.headers["server"].startswith("hypercorn")
+            assert (await stream.next())["type"] == "connection"
+            assert (await stream.next())["id"] == first
+            (second,) = await server.publish("alice:chat", message("after"), headers=auth)
+            assert (await stream.next())["id"] == second
+    await settles(lambda: server.subscribers("alice:chat") == 0)
+
+
+async def test_a_rejected_stream_on_a_new_connection_gets_hypercorns_problem(
+    server: Server,
+) -> None:
+    response = await server.streams.get("/sse/alice:chat")
+    check_problem(response, 401)
+    assert response.headers["server"].startswith("hypercorn")
+    check_problem(await server.streams.get("/sse/bob:chat", headers=bearer(token())), 403)
+
+
+@pytest.mark.parametrize(
+    ("request_line", "extra"),
+    [
+        (b"GET /sse/alice:chat HTTP/1.0", b""),  # HTTP/1.0
+        (b"GET /sse/alice:chat HTTP/1.1", b"Content-Length: 2\r\n"),  # a body
+        (b"GET /sse/alice:chat HTTP/1.1", b"Upgrade: websocket\r\n"),  # an upgrade
+    ],
+)
+async def test_streams_the_front_does_not_take_go_to_hypercorn(
+    server: Server, request_line: bytes, extra: bytes
+) -> None:
+    auth = f"Authorization: Bearer {token()}\r\n".encode()
+    body = b"{}" if b"Content-Length" in extra else b""
+    request = request_line + b"\r\nHost: x\r\n" + auth + extra + b"\r\n" + body
+    response = await _stream_until_shutdown(server, request)
+    assert "server: hypercorn" in _head(response)
+    assert b'"status":"disconnected"' in response
+
+
+async def test_a_pipelined_request_sends_the_connection_to_hypercorn(server: Server) -> None:
+    auth = f"Authorization: Bearer {token()}\r\n".encode()
+    stream = b"GET /sse/alice:chat HTTP/1.1\r\nHost: x\r\n" + auth + b"\r\n"
+    healthz = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    response = await _stream_until_shutdown(server, stream + healthz)
+    assert "server: hypercorn" in _head(response)
+    assert b'"status":"disconnected"' in response
+
+
+async def test_a_malformed_request_gets_hypercorns_400(server: Server) -> None:
+    response = await _exchange(server, b"GET /sse/alice:chat HTTP/1.1\r\nno colon here\r\n\r\n")
+    assert response.startswith(b"HTTP/1.1 400")
+    assert "server: hypercorn" in _head(response)
+
+
+async def test_a_stream_served_by_the_front_ends_with_a_chunked_end_and_closes(
+    server: Server,
+) -> None:
+    request = f"GET /sse/alice:chat HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token()}\r\n\r\n"
+    response = await _stream_until_shutdown(server, request.encode())
+    head = _head(response)
+    assert response.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert "transfer-encoding: chunked" in head and "connection: close" in head
+    assert "server:" not in head
+    assert response.endswith(b"\r\n0\r\n\r\n")
+    assert b'"status":"disconnected"' in response
+
+
+async def test_the_access_log_has_the_streams_the_front_served(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("INFO", logger="hypercorn.access")
+    async with running() as server:
+        async with server.stream("/sse/alice:chat", headers=bearer(token())) as stream:
+            assert (await stream.next())["type"] == "connection"
+        await settles(lambda: any("/sse/alice:" in r.getMessage() for r in caplog.records))
+    (line,) = [r.getMessage() for r in caplog.records if "GET /sse/alice:chat" in r.getMessage()]
+    assert '" 200 ' in line
+
+
+# The front alone, over a socket pair, on trio's MockClock.
+
+
+@asynccontextmanager
+async def front_on_a_socket_pair(**overrides: Any) -> AsyncIterator[tuple[Hub, trio.SocketStream]]:
+    """The app's hub, and the client end of a connection the front serves."""
+    app = create_app(settings(**overrides), agent=DemoAgent(delay=0))
+    config = hypercorn_config(app.settings)
+    async with app.test_app(), trio.open_nursery() as nursery:
+        wrapped = wrap_app(app, config.wsgi_max_body_size, "asgi")
+        front = Front(wrapped, app.hub, config, WorkerContext(None), {}, app.settings.send_timeout)
+        ours, theirs = trio.socket.socketpair()
+        client = trio.SocketStream(theirs)
+        nursery.start_soon(front, trio.SocketStream(ours))
+        async with client:
+            yield app.hub, client
+        nursery.cancel_scope.cancel()
+
+
+async def _read_to_the_end(client: trio.SocketStream, within: float = 1) -> bytes:
+    """What the server sent until it closed the connection (fails if it does not ``within``
+    seconds)."""
+    received = bytearray()
+    with trio.fail_after(within):
+        while chunk := await client.receive_some():
+            received += chunk
+    return bytes(received)
+
+
+async def test_a_connection_that_sends_no_request_is_closed_after_the_keep_alive_timeout(
+    autojump_clock: trio.abc.Clock,
+) -> None:
+    async with front_on_a_socket_pair() as (_, client):
+        await client.send_all(b"GET /sse/alice:chat HTTP/1.1\r\n")  # and no more
+        start = trio.current_time()
+        assert await _read_to_the_end(client, within=60) == b""
+        assert trio.current_time() - start == pytest.approx(5)  # Hypercorn's default
+
+
+async def test_a_client_that_stops_reading_is_cut_after_the_send_timeout(
+    autojump_clock: trio.abc.Clock,
+) -> None:
+    async with front_on_a_socket_pair(send_timeout=20, max_queue_size=10_000) as (hub, client):
+        request = (
+            f"GET /sse/alice:chat HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token()}\r\n\r\n"
+        )
+        await client.send_all(request.encode())
+        assert b"200 OK" in await client.receive_some()
+        assert hub.connections["alice"] == 1
+        filler = message("x" * 60_000)
+        for _ in range(100):  # far more than the socket pair's buffers hold
+            await hub.broadcaster.publish("alice:chat", filler)
+        start = trio.current_time()
+        await trio.sleep(19)
+        assert hub.connections["alice"] == 1  # still waiting on the client
+        await trio.sleep(2)
+        assert hub.connections["alice"] == 0
+        assert trio.current_time() - start < 22
+        assert (await _read_to_the_end(client)).count(b"event: message") < 100
