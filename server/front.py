@@ -14,6 +14,7 @@ own connection handler with the bytes already read, and is served exactly as wit
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import AsyncGenerator
@@ -39,6 +40,7 @@ from .asgi_stream import open_stream, stream_session
 from .eventstream import HEADERS
 from .hub import Hub
 
+log = logging.getLogger("sluice.server")
 MAX_RECV = 2**16
 _HEAD = b"".join(
     [b"HTTP/1.1 200 OK\r\n"]
@@ -201,31 +203,43 @@ class Front:
         self.send_timeout = send_timeout
 
     async def __call__(self, stream: trio.SocketStream) -> None:
-        """Serve the connection on ``stream`` until it closes."""
+        """Serve the connection on ``stream`` until it closes.
+
+        An unexpected error is logged and closes this connection only.
+        """
+        try:
+            admitted = await self._first_request(stream)
+            if admitted is not None:
+                await self._stream(stream, *admitted)
+        except Exception:
+            log.exception("Error serving a connection")
+        finally:
+            await trio.aclose_forcefully(stream)
+
+    async def _first_request(
+        self, stream: trio.SocketStream
+    ) -> tuple[HTTPScope, AsyncGenerator[bytes]] | None:
+        """The scope and body of the connection's first request when it is a stream this front
+        serves. Otherwise ``None``, once Hypercorn has served the connection (or, when the client
+        sent no request, at once); what was read is not kept while a stream runs."""
         try:
             read, request = await _read_head(stream, self.config)
         except (trio.BrokenResourceError, trio.ClosedResourceError):
-            read, request = b"", None
+            return None
         if not read:
-            await trio.aclose_forcefully(stream)
-            return
-        body = None
+            return None
         if request is not None:
             scope = _scope(request, stream, self.state)
             session_id = stream_session(scope)
-            if session_id is not None:
-                body = self._admit(session_id, scope)
-        if body is None:
-            state = ConnectionState(self.state.copy())
-            # Annotated as taking a TLS stream, it serves any stream with a ``socket``, as
-            # Hypercorn's own worker passes it plain socket streams.
-            replay: Any = _Replay(stream, read)
-            await TCPServer(self.app, self.config, self.context, state, replay)
-            return
-        try:
-            await self._stream(stream, scope, body)
-        finally:
-            await trio.aclose_forcefully(stream)
+            body = None if session_id is None else self._admit(session_id, scope)
+            if body is not None:
+                return scope, body
+        state = ConnectionState(self.state.copy())
+        # Annotated as taking a TLS stream, it serves any stream with a ``socket``, as
+        # Hypercorn's own worker passes it plain socket streams.
+        replay: Any = _Replay(stream, read)
+        await TCPServer(self.app, self.config, self.context, state, replay)
+        return None
 
     def _admit(self, session_id: str, scope: HTTPScope) -> AsyncGenerator[bytes] | None:
         """The stream's body when the checks admit it; ``None`` leaves the request (and its
@@ -238,6 +252,8 @@ class Front:
     async def _stream(
         self, stream: trio.SocketStream, scope: HTTPScope, body: AsyncGenerator[bytes]
     ) -> None:
+        """Write ``body`` as the response until it ends, the client goes, a write times out or
+        the body fails (logged; the response is left without its end, so the client retries)."""
         started = time.time()
         writer = _ChunkWriter(stream, self.send_timeout)
         async with trio.open_nursery() as nursery:
@@ -250,6 +266,8 @@ class Front:
                 await writer.write(_LAST_CHUNK)
             except _GONE:
                 pass
+            except Exception:
+                log.exception("Exception on request GET %s", scope["path"])
             nursery.cancel_scope.cancel()
         response: ResponseSummary = {"status": 200, "headers": []}
         await self.config.log.access(scope, response, time.time() - started)

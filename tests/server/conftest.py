@@ -6,10 +6,11 @@ import pytest
 from hub_client import Server, running, settings
 
 
-@pytest.fixture
-async def server() -> AsyncIterator[Server]:
-    """A real server with HS256 auth on 127.0.0.1 (free port)."""
-    async with running() as running_server:
+@pytest.fixture(params=["front", "hypercorn"])
+async def server(request: pytest.FixtureRequest) -> AsyncIterator[Server]:
+    """A real server with HS256 auth on 127.0.0.1 (free port); each test runs twice: with
+    streams served by the front, and by Hypercorn and the app (as on a kept-alive connection)."""
+    async with running(front=request.param == "front") as running_server:
         yield running_server
 
 

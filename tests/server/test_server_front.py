@@ -25,6 +25,13 @@ from server.hub import Hub
 from server.run import hypercorn_config
 
 
+@pytest.fixture
+async def server() -> AsyncIterator[Server]:
+    """A real server (its front serves the streams of new connections)."""
+    async with running() as running_server:
+        yield running_server
+
+
 async def _exchange(server: Server, request: bytes) -> bytes:
     """Send raw ``request`` bytes on a new connection; everything the server sends back
     until it closes the connection."""
@@ -142,6 +149,23 @@ async def test_the_access_log_has_the_streams_the_front_served(
         await settles(lambda: any("/sse/alice:" in r.getMessage() for r in caplog.records))
     (line,) = [r.getMessage() for r in caplog.records if "GET /sse/alice:chat" in r.getMessage()]
     assert '" 200 ' in line
+
+
+async def test_a_body_failing_mid_stream_is_logged_and_ends_its_connection_only(
+    server: Server, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def failing(self: Hub, *args: Any) -> AsyncIterator[bytes]:
+        yield b"retry: 1000\n\n"
+        raise RuntimeError("internal detail")
+
+    monkeypatch.setattr(Hub, "stream", failing)
+    request = f"GET /sse/alice:chat HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token()}\r\n\r\n"
+    response = await _exchange(server, request.encode())
+    assert response.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert response.endswith(b"retry: 1000\n\n\r\n")  # and no chunked end
+    (record,) = [r for r in caplog.records if r.exc_info]
+    assert record.getMessage() == "Exception on request GET /sse/alice:chat"
+    assert (await server.client.get("/healthz")).status_code == 200
 
 
 # The front alone, over a socket pair, on trio's MockClock.
