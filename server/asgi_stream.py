@@ -9,6 +9,10 @@ of frames goes out as one ``http.response.body`` message.
 
 Every other method and path (``HEAD``, a path with more segments, the run endpoint) stays with
 Quart, which answers it as before.
+
+Under ``sluice serve`` the front (:mod:`server.front`) serves a new connection's admitted stream
+before Hypercorn sees it; the streams that reach the app (a refused one, one on a kept-alive
+connection, every one under the ``hypercorn`` command) are served here.
 """
 
 from __future__ import annotations
