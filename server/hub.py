@@ -15,7 +15,8 @@ from typing import Any
 import attrs
 import trio
 
-from sse_core import Broadcaster, open_broadcaster
+from sse_core import Backplane, Broadcaster, MemoryBackplane, open_broadcaster
+from sse_core.redis_backplane import RedisBackplane
 
 from . import logs
 from .agent import Agent
@@ -79,6 +80,13 @@ class Hub:
             await self._closed.wait()
 
 
+def backplane(settings: Settings) -> Backplane:
+    """The backplane the settings name: in memory, or shared through Redis Streams."""
+    if settings.backplane == "redis":
+        return RedisBackplane(settings.redis_url, prefix=settings.redis_prefix)
+    return MemoryBackplane()
+
+
 async def run_hub(
     settings: Settings,
     authenticator: Authenticator,
@@ -87,7 +95,7 @@ async def run_hub(
     task_status: trio.TaskStatus[Hub] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Open the broadcaster, report the :class:`Hub` and run until it is closed."""
-    async with open_broadcaster(settings.broadcaster_config()) as broadcaster:
+    async with open_broadcaster(settings.broadcaster_config(), backplane(settings)) as broadcaster:
         async with trio.open_nursery() as work:
             hub = Hub(
                 settings,

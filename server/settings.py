@@ -19,7 +19,7 @@ import attrs
 from sse_core import BroadcasterConfig, ConfigError
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
-BACKPLANES = ("memory",)
+BACKPLANES = ("memory", "redis")
 JWT_ALGORITHMS = (
     *("HS256", "HS384", "HS512"),
     *("RS256", "RS384", "RS512"),
@@ -110,6 +110,18 @@ def _positive(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> No
         attribute.name,
         f"must be a number greater than 0, got {value!r}",
     )
+
+
+def _redis_url(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    _check(
+        isinstance(value, str) and value.startswith(("redis://", "rediss://", "unix://")),
+        attribute.name,
+        "must be a redis://, rediss:// or unix:// URL",
+    )
+
+
+def _non_empty(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    _check(isinstance(value, str) and bool(value), attribute.name, "must not be empty")
 
 
 def _one_of(choices: tuple[str, ...]) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
@@ -268,7 +280,20 @@ class Settings:
         "demo", "agent run by the ADK endpoint and regenerate: demo or module:callable", str
     )
     backplane: str = _setting(
-        "memory", "where sessions live: memory", str.lower, validator=_one_of(BACKPLANES)
+        "memory",
+        "where sessions live: memory (this process) or redis (shared by every process on it)",
+        str.lower,
+        validator=_one_of(BACKPLANES),
+    )
+    redis_url: str = _setting(
+        "redis://127.0.0.1:6379/0",
+        "the Redis of --backplane redis (redis://[user:password@]host:port/db, or rediss://)",
+        str,
+        validator=_redis_url,
+        secret=True,
+    )
+    redis_prefix: str = _setting(
+        "sluice:", "prefix of every Redis key of --backplane redis", str, validator=_non_empty
     )
 
     def __attrs_post_init__(self) -> None:

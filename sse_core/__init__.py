@@ -7,16 +7,18 @@ written from it ports with new imports and trio idioms.
 
 from protocol import SSEEvent
 
-from .backplane import Backplane, HistoryFigures, MemoryBackplane, Sink
+from .backplane import Backplane, BackplaneUnavailable, MemoryBackplane, Sink
 from .broadcaster import Broadcaster, EnhancedSSEBroadcaster, get_sse_broadcaster, open_broadcaster
 from .builders import SSEEventBuilder
 from .config import BroadcasterConfig, ConfigError
 from .events import Draft, HistoryPage, ResetReason, StoredEvent
+from .history import HistoryFigures
 from .subscription import Subscription
 from .trackers import ProgressTracker, ThoughtProcessTracker
 
 __all__ = [
     "Backplane",
+    "BackplaneUnavailable",
     "Broadcaster",
     "BroadcasterConfig",
     "ConfigError",

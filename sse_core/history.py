@@ -1,13 +1,37 @@
-"""The bounded history of one session: events in order, each with its own expiry, and the
-bytes they hold."""
+"""The bounded history of a session (events in order, each with its own expiry, and the bytes
+they hold) and the histories of every session of a process."""
 
 from __future__ import annotations
 
+import heapq
+import logging
 import math
 from collections import deque
+from collections.abc import Sequence
 from itertools import islice
 
+import attrs
+
+from .config import BroadcasterConfig
 from .events import StoredEvent
+
+logger = logging.getLogger("sluice.core")
+
+
+@attrs.frozen(kw_only=True)
+class HistoryFigures:
+    """What history holds for one session (or, from :meth:`Backplane.totals`, for all).
+
+    ``size`` events holding ``bytes_held`` bytes of frames; ``expired`` and ``shed`` events
+    removed so far for their ttl and for memory pressure; ``last_id`` the newest event's id
+    (None for totals or a session without events).
+    """
+
+    size: int
+    bytes_held: int
+    expired: int
+    shed: int
+    last_id: str | None = None
 
 
 class History:
@@ -117,3 +141,140 @@ class History:
     def _forget(self, event: StoredEvent) -> None:
         self.bytes_held -= len(event.frame)
         self.removed_through = max(self.removed_through, event.position)
+
+
+class Histories:
+    """The histories of every session of one process, with the bytes they hold in total.
+
+    Crossing ``memory_warning_bytes`` logs one warning (again only after going back under
+    it); past ``memory_critical_bytes`` the oldest events of all sessions are shed until usage
+    is back at the warning threshold. Counts the removals of sessions since forgotten.
+    Never blocks.
+    """
+
+    def __init__(self) -> None:
+        self._histories: dict[str, History] = {}
+        self._bytes_held = 0
+        self._expired = 0
+        self._shed = 0
+        self._warned = False
+
+    def get(self, session_id: str) -> History | None:
+        """The session's history, if it has one."""
+        return self._histories.get(session_id)
+
+    def sessions(self) -> list[str]:
+        """The sessions that have a history."""
+        return list(self._histories)
+
+    def append(
+        self, session_id: str, events: Sequence[StoredEvent], config: BroadcasterConfig, start: int
+    ) -> None:
+        """Keep ``events`` in the session's history (made, beginning at ``start``, if it has
+        none), then watch the memory held."""
+        history = self._histories.get(session_id)
+        if history is None:
+            history = self._histories[session_id] = History(config.max_history_per_session, start)
+        before = history.bytes_held
+        for event in events:
+            history.append(event)
+        self._bytes_held += history.bytes_held - before
+        self._watch_memory(config)
+
+    def current(self, session_id: str, now: float) -> History:
+        """The session's history with expired events dropped (an empty one if it has none)."""
+        history = self._histories.get(session_id)
+        if history is None:
+            return History(1)
+        self._expire(history, now)
+        return history
+
+    def clear(self, session_id: str, config: BroadcasterConfig | None) -> None:
+        """Drop the session's events; positions go on from where they were."""
+        history = self._histories.get(session_id)
+        if history is not None:
+            self._bytes_held -= history.bytes_held
+            history.clear()
+            self._rearm_warning(config)
+
+    def forget(self, session_id: str, config: BroadcasterConfig | None) -> None:
+        """Drop the session's history altogether."""
+        history = self._histories.pop(session_id, None)
+        if history is not None:
+            self._bytes_held -= history.bytes_held
+            self._rearm_warning(config)
+
+    def expire(self, now: float, config: BroadcasterConfig | None) -> None:
+        """Drop every event whose ttl ran out at ``now``."""
+        for history in self._histories.values():
+            self._expire(history, now)
+        self._rearm_warning(config)
+
+    def figures(self, session_id: str) -> HistoryFigures:
+        """What the session's history holds (zeros when it has none)."""
+        history = self._histories.get(session_id)
+        if history is None:
+            return HistoryFigures(size=0, bytes_held=0, expired=0, shed=0)
+        return HistoryFigures(
+            size=len(history),
+            bytes_held=history.bytes_held,
+            expired=history.expired,
+            shed=history.shed,
+            last_id=history.last_id,
+        )
+
+    def totals(self) -> HistoryFigures:
+        """What every history holds, with the removals of forgotten sessions counted."""
+        return HistoryFigures(
+            size=sum(len(h) for h in self._histories.values()),
+            bytes_held=self._bytes_held,
+            expired=self._expired,
+            shed=self._shed,
+        )
+
+    def _expire(self, history: History, now: float) -> None:
+        before = history.bytes_held
+        self._expired += history.expire(now)
+        self._bytes_held -= before - history.bytes_held
+
+    def _watch_memory(self, config: BroadcasterConfig) -> None:
+        """Warn once per crossing of the warning threshold; shed past the critical one."""
+        if self._bytes_held > config.memory_warning_bytes and not self._warned:
+            self._warned = True
+            logger.warning(
+                "history holds %d bytes, over the warning threshold of %d bytes",
+                self._bytes_held,
+                config.memory_warning_bytes,
+            )
+        if self._bytes_held > config.memory_critical_bytes:
+            self._shed_oldest(config)
+
+    def _shed_oldest(self, config: BroadcasterConfig) -> None:
+        """Drop the oldest events of all sessions until usage is back at the warning threshold."""
+        heads = [
+            (oldest.accepted_at, oldest.position, session_id)
+            for session_id, history in self._histories.items()
+            if (oldest := history.oldest()) is not None
+        ]
+        heapq.heapify(heads)
+        shed = 0
+        while heads and self._bytes_held > config.memory_warning_bytes:
+            _, _, session_id = heapq.heappop(heads)
+            history = self._histories[session_id]
+            before = history.bytes_held
+            history.shed_oldest()
+            self._bytes_held -= before - history.bytes_held
+            shed += 1
+            if (oldest := history.oldest()) is not None:
+                heapq.heappush(heads, (oldest.accepted_at, oldest.position, session_id))
+        self._shed += shed
+        logger.warning(
+            "history was over the critical threshold of %d bytes: shed the %d oldest events",
+            config.memory_critical_bytes,
+            shed,
+        )
+        self._rearm_warning(config)
+
+    def _rearm_warning(self, config: BroadcasterConfig | None) -> None:
+        if config is not None and self._bytes_held <= config.memory_warning_bytes:
+            self._warned = False
