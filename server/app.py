@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 
+from sse_core import BackplaneUnavailable, find_error
+
 from . import chat_actions, logs, ops, problems, sessions, streams
 from .agent import Agent, load_agent
 from .auth import UNCONFIGURED, Authenticator
@@ -42,7 +44,14 @@ def create_app(settings: Settings, *, agent: Agent | None = None) -> SluiceApp:
 
     @app.before_serving
     async def open_hub() -> None:
-        app.hub = await app.nursery.start(run_hub, settings, authenticator, agent)
+        try:
+            app.hub = await app.nursery.start(run_hub, settings, authenticator, agent)
+        except Exception as error:
+            unavailable = find_error(error, BackplaneUnavailable)
+            if unavailable is None:
+                raise
+            app.startup_error = str(unavailable)  # serve() ends with it, in one line
+            return
         if settings.no_auth:
             logs.event(
                 log,

@@ -47,9 +47,11 @@ def _serve(args: argparse.Namespace) -> int:
 
     import trio
 
+    from sse_core import find_error
+
     from . import logs
     from .app import create_app
-    from .run import serve_until_signalled
+    from .run import StartupFailed, serve_until_signalled
     from .settings import InvalidSetting, label, load
 
     try:
@@ -60,7 +62,14 @@ def _serve(args: argparse.Namespace) -> int:
         name = error.name if error.name.startswith(("-", "SLUICE_")) else label(error.name)
         print(f"sluice serve: {name}: {error.message}", file=sys.stderr)
         return 2
-    trio.run(serve_until_signalled, app)
+    try:
+        trio.run(serve_until_signalled, app)
+    except BaseExceptionGroup as group:
+        failed = find_error(group, StartupFailed)
+        if failed is None:
+            raise
+        print(f"sluice serve: {failed}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -29,6 +29,7 @@ class SluiceApp(QuartTrio):
     settings: Settings
     metrics: HubCollector
     hub: Hub
+    startup_error: str | None = None  # why the hub could not open, when it could not
 
     async def asgi_app(
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable

@@ -6,6 +6,7 @@ and any unexpected exception (a logged 500) into a problem body. No HTML page, n
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 
 import orjson
@@ -13,6 +14,9 @@ from quart import Quart, Response, current_app, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from protocol import SchemaError
+from sse_core import BackplaneUnavailable
+
+log = logging.getLogger("sluice.server")
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://sluice-sse.dev/problems/"
@@ -91,6 +95,19 @@ def install(app: Quart) -> None:
 
     @app.errorhandler(Problem)
     async def _problem(problem: Problem) -> Response:
+        return response(problem, request.path)
+
+    @app.errorhandler(BackplaneUnavailable)
+    async def _unavailable(error: BackplaneUnavailable) -> Response:
+        log.error("backplane unavailable on %s %s: %s", request.method, request.path, str(error))
+        problem = Problem(
+            503,
+            "backplane-unavailable",
+            "Backplane unavailable",
+            "the event store cannot be reached; retry later (a publish may or may not have "
+            "been stored)",
+            headers={"Retry-After": "1"},
+        )
         return response(problem, request.path)
 
     @app.errorhandler(HTTPException)

@@ -33,6 +33,10 @@ from .settings import Settings
 log = logging.getLogger("sluice.server")
 
 
+class StartupFailed(Exception):
+    """The hub could not open (its backplane out of reach, say): the message says why."""
+
+
 def hypercorn_config(settings: Settings) -> Config:
     """Hypercorn's configuration: the bind, the graceful timeout, logs (the access log only
     when its level lets it through), and no read timeout."""
@@ -68,6 +72,8 @@ async def serve(
     async with trio.open_nursery() as lifespan_nursery:
         await lifespan_nursery.start(lifespan.handle_lifespan)
         await lifespan.wait_for_startup()
+        if app.startup_error is not None:
+            raise StartupFailed(app.startup_error)
         front = Front(wrapped, app.hub, config, context, state, app.settings.send_timeout)
         async with trio.open_nursery() as connections:
             sockets = config.create_sockets().insecure_sockets

@@ -7,7 +7,7 @@ written from it ports with new imports and trio idioms.
 
 from protocol import SSEEvent
 
-from .backplane import Backplane, BackplaneUnavailable, MemoryBackplane, Sink
+from .backplane import Backplane, BackplaneUnavailable, MemoryBackplane, Sink, find_error
 from .broadcaster import Broadcaster, EnhancedSSEBroadcaster, get_sse_broadcaster, open_broadcaster
 from .builders import SSEEventBuilder
 from .config import BroadcasterConfig, ConfigError
@@ -35,6 +35,7 @@ __all__ = [
     "StoredEvent",
     "Subscription",
     "ThoughtProcessTracker",
+    "find_error",
     "get_sse_broadcaster",
     "open_broadcaster",
 ]

@@ -32,6 +32,20 @@ class BackplaneUnavailable(Exception):
     stored). The message says where, without credentials."""
 
 
+def find_error[E: BaseException](
+    error: BaseException, kind: type[E] | tuple[type[E], ...]
+) -> E | None:
+    """``error`` if it is a ``kind``, else the first ``kind`` inside it (exception groups
+    nest: a backplane's error reaches its caller through the nurseries in between)."""
+    if isinstance(error, kind):
+        return error
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            if (found := find_error(inner, kind)) is not None:
+                return found
+    return None
+
+
 class Backplane(ABC):
     """Orders, identifies, stores and delivers the events of every session.
 

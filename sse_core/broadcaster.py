@@ -22,7 +22,7 @@ from protocol import (
 from protocol.models import Event
 
 from .alarms import Alarms
-from .backplane import Backplane, MemoryBackplane
+from .backplane import Backplane, BackplaneUnavailable, MemoryBackplane
 from .builders import SSEEventBuilder
 from .config import BroadcasterConfig
 from .events import Draft, HistoryPage, ResetReason, StoredEvent, utc_now
@@ -371,7 +371,10 @@ class Broadcaster:
     async def _cleanup_loop(self) -> None:
         while True:
             await trio.sleep(self.config.cleanup_interval)
-            await self.cleanup()
+            try:
+                await self.cleanup()
+            except BackplaneUnavailable as error:  # the next pass tries again
+                logger.error("cleanup pass skipped: %s", str(error))
 
     async def _serve(
         self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -35,7 +36,7 @@ import orjson
 import trio
 from coredis.exceptions import ResponseError
 
-from .backplane import Backplane, BackplaneUnavailable, Sink
+from .backplane import Backplane, BackplaneUnavailable, Sink, find_error
 from .config import BroadcasterConfig
 from .events import Draft, HistoryPage, ResetReason, StoredEvent
 from .history import Histories, HistoryFigures
@@ -130,17 +131,6 @@ return 0
 _RECONNECT_DELAY = 1.0
 
 
-def _unreachable(error: BaseException) -> BaseException | None:
-    """The error saying Redis could not be reached, if ``error`` is (or groups) one."""
-    if isinstance(error, coredis.exceptions.ConnectionError | OSError):
-        return error
-    if isinstance(error, BaseExceptionGroup):
-        for inner in error.exceptions:
-            if (found := _unreachable(inner)) is not None:
-                return found
-    return None
-
-
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -187,7 +177,7 @@ class RedisBackplane(Backplane):
         if self._client is not None:
             raise RuntimeError("this backplane already serves a broadcaster")
         client: coredis.Redis[bytes] = coredis.Redis.from_url(self.url, decode_responses=False)
-        try:
+        with self._reaching():
             async with client:
                 self._scripts = {
                     name: client.register_script(source)
@@ -207,11 +197,6 @@ class RedisBackplane(Backplane):
                     await self._read_live(client, config, sink, since)
                 finally:
                     self._client = self._config = None
-        except Exception as error:
-            cause = _unreachable(error)
-            if cause is None:
-                raise
-            raise BackplaneUnavailable(f"cannot reach Redis at {self.where}: {cause}") from cause
 
     @property
     def where(self) -> str:
@@ -237,7 +222,8 @@ class RedisBackplane(Backplane):
             try:
                 found = await client.xread({live: since}, count=1000, block=int(self.block * 1000))
             except (coredis.exceptions.ConnectionError, TimeoutError) as error:
-                logger.error("reading the live stream from Redis failed: %r; retrying", error)
+                # The text only: a log record must not keep the error (and its frames) alive.
+                logger.error("reading the live stream from Redis failed: %s; retrying", repr(error))
                 await trio.sleep(_RECONNECT_DELAY)
                 continue
             if not found:
@@ -306,14 +292,15 @@ class RedisBackplane(Backplane):
             self._key("m:", session_id),
             self._key("live"),
         ]
-        try:
-            first = int(await self._scripts["append"](keys=keys, args=args))
-        except ResponseError as error:
-            if "SLUICE_EPOCH" not in str(error):
-                raise
-            await self._join(client)  # Redis lost its data: the ids start a new epoch
-            args[0] = self._epoch
-            first = int(await self._scripts["append"](keys=keys, args=args))
+        with self._reaching():
+            try:
+                first = int(await self._scripts["append"](keys=keys, args=args))
+            except ResponseError as error:
+                if "SLUICE_EPOCH" not in str(error):
+                    raise
+                await self._join(client)  # Redis lost its data: the ids start a new epoch
+                args[0] = self._epoch
+                first = int(await self._scripts["append"](keys=keys, args=args))
         now = trio.current_time()
         return [
             StoredEvent.build(
@@ -333,7 +320,8 @@ class RedisBackplane(Backplane):
         after = parsed.sequence if parsed is not None and parsed.epoch == self._epoch else None
         floor, last, expired, entries, epoch = await self._read(session_id, after, limit)
         if epoch != self._epoch:  # Redis lost its data: the ids start a new epoch
-            await self._join(self._require_client())
+            with self._reaching():
+                await self._join(self._require_client())
             after = None
             floor, last, expired, entries, epoch = await self._read(session_id, None, limit)
         reason: ResetReason | None = None
@@ -356,7 +344,8 @@ class RedisBackplane(Backplane):
         self._require_client()
         keys = [self._key("s:", session_id), self._key("m:", session_id), self._key("epoch")]
         args = ["" if after is None else after, limit or 0, repr(self.clock())]
-        floor, last, expired, raw, epoch = await self._scripts["read"](keys=keys, args=args)
+        with self._reaching():
+            floor, last, expired, raw, epoch = await self._scripts["read"](keys=keys, args=args)
         entries = [
             _Entry(identifier, dict(zip(values[::2], values[1::2], strict=True)))
             for identifier, values in raw
@@ -365,7 +354,8 @@ class RedisBackplane(Backplane):
 
     async def recent(self, session_id: str, limit: int) -> list[StoredEvent]:
         client = self._require_client()
-        entries = await client.xrevrange(self._key("s:", session_id), "+", "-", count=limit)
+        with self._reaching():
+            entries = await client.xrevrange(self._key("s:", session_id), "+", "-", count=limit)
         now = self.clock()
         events = [
             self._stored(int(_text(e.identifier)[2:]), e.field_values)
@@ -377,7 +367,8 @@ class RedisBackplane(Backplane):
     async def clear(self, session_id: str) -> None:
         self._require_client()
         keys = [self._key("s:", session_id), self._key("m:", session_id)]
-        await self._scripts["clear"](keys=keys, args=[])
+        with self._reaching():
+            await self._scripts["clear"](keys=keys, args=[])
         self._mirror.clear(session_id, self._config)
 
     async def forget(self, session_id: str) -> None:
@@ -389,7 +380,8 @@ class RedisBackplane(Backplane):
         now = self.clock()
         for session_id in self._mirror.sessions():
             keys = [self._key("s:", session_id), self._key("m:", session_id)]
-            await self._scripts["expire"](keys=keys, args=[repr(now)])
+            with self._reaching():
+                await self._scripts["expire"](keys=keys, args=[repr(now)])
         self._mirror.expire(trio.current_time(), self._config)
 
     def figures(self, session_id: str) -> HistoryFigures:
@@ -397,6 +389,17 @@ class RedisBackplane(Backplane):
 
     def totals(self) -> HistoryFigures:
         return self._mirror.totals()
+
+    @contextmanager
+    def _reaching(self) -> Iterator[None]:
+        """Translate Redis being out of reach into :class:`BackplaneUnavailable`."""
+        try:
+            yield
+        except Exception as error:
+            cause = find_error(error, (coredis.exceptions.ConnectionError, OSError))
+            if cause is None:
+                raise
+            raise BackplaneUnavailable(f"cannot reach Redis at {self.where}: {cause}") from cause
 
     def _key(self, *parts: str) -> str:
         return self.prefix + "".join(parts)

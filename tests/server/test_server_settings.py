@@ -50,7 +50,7 @@ def test_every_setting_has_a_flag_and_a_variable() -> None:
         ({}, {"SLUICE_NO_AUTH": "1", "SLUICE_KEEPALIVE": "0"}, "SLUICE_KEEPALIVE"),
         ({}, {"SLUICE_NO_AUTH": "maybe"}, "SLUICE_NO_AUTH"),
         ({"event_ttl": "-5", "no_auth": "true"}, {}, "--event-ttl"),
-        ({"no_auth": "true", "backplane": "redis"}, {}, "--backplane"),
+        ({"no_auth": "true", "backplane": "kafka"}, {}, "--backplane"),
         ({"no_auth": "true", "log_level": "loud"}, {}, "--log-level"),
         ({"no_auth": "true", "agent": "not a spec"}, {}, "--agent"),
         ({"no_auth": "true", "jwt_secret": SECRET}, {}, "--no-auth"),
