@@ -128,8 +128,6 @@ end
 return 0
 """
 
-_RECONNECT_DELAY = 1.0
-
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
@@ -139,8 +137,9 @@ class RedisBackplane(Backplane):
     """Sessions in Redis Streams at ``url`` (``redis://host:port/db``), keys under ``prefix``.
 
     ``live_cap`` bounds the live stream (a reader further behind than that loses events, and
-    logs it); ``block`` is how long (s) one read of it waits; ``clock`` gives wall-clock
-    seconds (every process must agree on them to within the ttls). Needs Redis 6.2 or newer.
+    logs it); ``block`` is how long (s) one read of it waits, ``retry_delay`` how long the
+    reader waits after a failed read; ``clock`` gives wall-clock seconds (every process must
+    agree on them to within the ttls). Needs Redis 6.2 or newer.
     """
 
     def __init__(
@@ -150,12 +149,14 @@ class RedisBackplane(Backplane):
         prefix: str = "sluice:",
         live_cap: int = 100_000,
         block: float = 5.0,
+        retry_delay: float = 1.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.url = url
         self.prefix = prefix
         self.live_cap = live_cap
         self.block = block
+        self.retry_delay = retry_delay
         self.clock = clock
         self._epoch = ""
         self._client: coredis.Redis[bytes] | None = None
@@ -221,10 +222,12 @@ class RedisBackplane(Backplane):
         while True:
             try:
                 found = await client.xread({live: since}, count=1000, block=int(self.block * 1000))
-            except (coredis.exceptions.ConnectionError, TimeoutError) as error:
+            except Exception as error:
+                if find_error(error, (coredis.exceptions.ConnectionError, OSError)) is None:
+                    raise
                 # The text only: a log record must not keep the error (and its frames) alive.
                 logger.error("reading the live stream from Redis failed: %s; retrying", repr(error))
-                await trio.sleep(_RECONNECT_DELAY)
+                await trio.sleep(self.retry_delay)
                 continue
             if not found:
                 continue

@@ -29,13 +29,13 @@ def _answers_ping(port: int) -> bool:
 
 
 @contextmanager
-def redis_server_process() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """A ``redis-server`` on a free port keeping nothing on disk: its URL (without a
-    database) and its process. Skips the test when the binary is missing."""
+def redis_server_process(port: int = 0) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A ``redis-server`` on ``port`` (0: a free one) keeping nothing on disk: its URL
+    (without a database) and its process. Skips the test when the binary is missing."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server not found on PATH: the Redis backplane tests need it")
-    port = _free_port()
+    port = port or _free_port()
     command = [binary, "--port", str(port), "--bind", "127.0.0.1"]
     command += ["--save", "", "--appendonly", "no"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -15,6 +15,7 @@ from typing import Any
 import coredis
 import pytest
 import trio
+from redis_process import redis_server_process
 from sse_frames import envelopes, ids, message
 
 from sse_core import (
@@ -180,10 +181,11 @@ async def test_no_gap_and_no_duplicate_at_the_seam_while_publishing(url: str, pr
 
         async def subscriber(start: str | None) -> None:
             got: list[str] = []
+            wanted = 200 - (0 if start is None else published.index(start) + 1)
             async with two.subscribe("s1", last_event_id=start) as sub:
                 assert sub.reset_reason is None
                 with trio.fail_after(10):
-                    while len(published) < 200 or ([start, *got])[-1] != published[-1]:
+                    while len(got) < wanted:  # the last may arrive before its publish returns
                         got += ids(envelopes(await sub.receive_batch()))
             results.append((start, got))
 
@@ -192,6 +194,27 @@ async def test_no_gap_and_no_duplicate_at_the_seam_while_publishing(url: str, pr
     for start, got in results:
         first = 0 if start is None else published.index(start) + 1
         assert got == published[first:], f"resume after {start}"
+
+
+async def test_the_reader_goes_on_after_redis_restarts_empty(prefix: str) -> None:
+    # coredis 6.9 leaves the anyio memory streams of each failed connection unclosed: they are
+    # collected here, where their ResourceWarning is known, not in whichever test runs next.
+    with warnings.catch_warnings(), redis_server_process() as (url, process):
+        warnings.simplefilter("ignore", ResourceWarning)
+        backplane = RedisBackplane(f"{url}/0", prefix=prefix, block=0.2, retry_delay=0.01)
+        async with open_broadcaster(backplane=backplane) as bc, bc.subscribe("s1") as sub:
+            before = await bc.publish("s1", message("before"))
+            assert ids(await receive(sub, 1)) == [before]
+            process.terminate()
+            process.wait(timeout=10)
+            with pytest.raises(BackplaneUnavailable):
+                await bc.publish("s1", message("nowhere"))
+            port = int(url.rsplit(":", 1)[1])
+            with redis_server_process(port):
+                after = await bc.publish("s1", message("after"))
+                assert ids(await receive(sub, 1)) == [after]
+        assert parse_event_id(after).epoch != parse_event_id(before).epoch  # type: ignore[union-attr]
+        gc.collect()
 
 
 async def test_a_redis_that_lost_its_data_starts_a_new_epoch(url: str, prefix: str) -> None:
