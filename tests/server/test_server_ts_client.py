@@ -1,0 +1,168 @@
+"""The TypeScript client (``clients/typescript``) against a real server: compiled by tsc, run
+by node with the ``eventsource`` package, driven by ``ts_client_driver.mjs``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trio
+from hub_client import Server, bearer, message, running, settings, token
+
+from server.typescript import DECLARATIONS, node_command, write_declarations
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENT = ROOT / "clients" / "typescript"
+DRIVER = Path(__file__).with_name("ts_client_driver.mjs")
+
+
+def _tsc(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*node_command("tsc"), *args], capture_output=True, text=True, check=False, timeout=120
+    )
+
+
+@pytest.fixture(scope="module")
+def client_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The client compiled to JavaScript: the file URL of its ``client.js``."""
+    out = tmp_path_factory.mktemp("sluice-client")
+    result = _tsc("-p", str(CLIENT), "--outDir", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    (out / "package.json").write_text('{"type": "module"}')
+    yield (out / "client.js").as_uri()
+    shutil.rmtree(out, ignore_errors=True)
+
+
+def test_the_declarations_in_the_client_are_the_generated_ones(tmp_path: Path) -> None:
+    write_declarations(tmp_path)
+    committed = (CLIENT / "src" / DECLARATIONS).read_text()
+    assert committed == (tmp_path / DECLARATIONS).read_text(), (
+        "stale: run `sluice schemas export clients/typescript/src --typescript`"
+    )
+
+
+def test_the_client_compiles_strict_and_a_wrong_field_does_not(tmp_path: Path) -> None:
+    assert _tsc("-p", str(CLIENT), "--noEmit").returncode == 0
+    wrong = tmp_path / "wrong.ts"
+    wrong.write_text(
+        f'import {{ SluiceStream }} from "{(CLIENT / "src" / "client.js").as_posix()}";\n'
+        'new SluiceStream("/sse/x").on("message", (e) => e.data.progress);\n'
+    )
+    options = ["--ignoreConfig", "--noEmit", "--strict", "--module", "nodenext"]
+    result = _tsc(*options, "--lib", "ES2022,DOM", "--types", "", str(wrong))
+    assert result.returncode != 0
+    assert "Property 'progress' does not exist on type 'MessageData'" in result.stdout
+
+
+class Driven:
+    """The node process running the client: what it reported, line by line."""
+
+    def __init__(self, process: trio.Process) -> None:
+        self.process = process
+        self.buffer = b""
+        self.lines: list[dict[str, Any]] = []
+
+    async def until(self, wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        """Read reports up to the first that ``wanted`` accepts (each is kept in ``lines``)."""
+        assert self.process.stdout is not None
+        with trio.move_on_after(10):
+            while True:
+                while b"\n" in self.buffer:
+                    raw, self.buffer = self.buffer.split(b"\n", 1)
+                    line = json.loads(raw)
+                    self.lines.append(line)
+                    if wanted(line):
+                        return line
+                chunk = await self.process.stdout.receive_some()
+                assert chunk, f"the client exited: {self.lines}"
+                self.buffer += chunk
+        raise AssertionError(f"not reported within 10 s; reported: {self.lines}")
+
+    async def event(self, event_type: str) -> dict[str, Any]:
+        return await self.until(lambda line: line.get("type") == event_type)
+
+    async def state(self, state: str) -> dict[str, Any]:
+        return await self.until(lambda line: line.get("state") == state)
+
+
+@asynccontextmanager
+async def driven(client_module: str, **options: Any) -> AsyncIterator[Driven]:
+    """The client running in node with ``options`` until the block ends."""
+    command = ["node", str(DRIVER), client_module, json.dumps(options)]
+    process = await trio.lowlevel.open_process(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT
+    )
+    try:
+        yield Driven(process)
+        assert process.stdin is not None
+        await process.stdin.send_all(b"stop\n")
+        with trio.fail_after(10):
+            await process.wait()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        for pipe in (process.stdin, process.stdout):
+            if pipe is not None:
+                await pipe.aclose()
+
+
+async def test_the_client_streams_and_resumes_after_the_server_ends_the_stream(
+    server: Server, client_module: str
+) -> None:
+    auth = bearer(token())
+    url = f"{server.url}/sse/alice:chat?access_token={token()}"
+    async with driven(client_module, url=url, transport="eventsource", reconnectDelay=20) as c:
+        await c.state("connected")
+        assert (await c.event("connection"))["data"]["status"] == "connected"
+        first, second = await server.publish(
+            "alice:chat", [message("one"), message("two")], headers=auth
+        )
+        assert (await c.event("message"))["id"] == first
+        assert (await c.event("message"))["resumeFrom"] == second
+        await server.app.hub.broadcaster.clear_session("alice:chat", close_subscribers=True)
+        assert (await c.event("connection"))["data"]["status"] == "disconnected"
+        await c.state("reconnecting")
+        await c.state("connected")
+        (third,) = await server.publish("alice:chat", message("three"), headers=auth)
+        assert (await c.event("message"))["id"] == third
+    types = [line.get("type") for line in c.lines if "type" in line]
+    assert types.count("message") == 3  # resumed after `second`: nothing twice
+    assert "stream_reset" not in types
+
+
+async def test_the_client_gives_up_after_its_attempts(client_module: str) -> None:
+    async with running(settings()) as server:
+        url = f"{server.url}/sse/alice:chat"  # no token: every attempt is refused
+        options = {"reconnectDelay": 5, "maxReconnectAttempts": 3}
+        async with driven(client_module, url=url, transport="eventsource", **options) as c:
+            failed = await c.state("error")
+    assert failed["attempt"] == 3
+    assert failed["error"] == "the stream was interrupted"
+    assert [line["state"] for line in c.lines[:3]] == ["connecting", "reconnecting", "error"]
+
+
+async def test_without_eventsource_the_client_polls(server: Server, client_module: str) -> None:
+    auth = bearer(token())
+    (first,) = await server.publish("alice:chat", message("before"), headers=auth)
+    options = {
+        "url": f"{server.url}/sse/alice:chat",
+        "transport": "poll",
+        "pollUrl": f"{server.url}/api/sessions/alice:chat/events",
+        "pollHeaders": auth,
+        "pollInterval": 20,
+        "lastEventId": "garbage",
+    }
+    async with driven(client_module, **options) as c:
+        reset = await c.event("stream_reset")
+        assert reset["data"]["reason"] == "malformed_id"
+        assert (await c.event("message"))["id"] == first
+        (second,) = await server.publish("alice:chat", message("polled"), headers=auth)
+        assert (await c.event("message"))["id"] == second
+    assert [line["id"] for line in c.lines if line.get("type") == "message"] == [first, second]
