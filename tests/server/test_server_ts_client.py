@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 import trio
-from hub_client import Server, bearer, message, running, settings, token
+from hub_client import Server, bearer, message, running, settings, settles, token
 
 from server.typescript import DECLARATIONS, node_command, write_declarations
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT = ROOT / "clients" / "typescript"
 DRIVER = Path(__file__).with_name("ts_client_driver.mjs")
+HOOK_DRIVER = Path(__file__).with_name("ts_hook_driver.mjs")
 
 
 def _tsc(*args: str) -> subprocess.CompletedProcess[str]:
@@ -30,11 +31,13 @@ def _tsc(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def client_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The client compiled to JavaScript: the file URL of its ``client.js``."""
+    """The client compiled to JavaScript: the file URL of its ``client.js`` (``useSSE.js``
+    beside it)."""
     out = tmp_path_factory.mktemp("sluice-client")
     result = _tsc("-p", str(CLIENT), "--outDir", str(out))
     assert result.returncode == 0, result.stdout + result.stderr
     (out / "package.json").write_text('{"type": "module"}')
+    (out / "node_modules").symlink_to(ROOT / "node_modules")  # where its imports resolve
     yield (out / "client.js").as_uri()
     shutil.rmtree(out, ignore_errors=True)
 
@@ -94,14 +97,23 @@ class Driven:
 @asynccontextmanager
 async def driven(client_module: str, **options: Any) -> AsyncIterator[Driven]:
     """The client running in node with ``options`` until the block ends."""
-    command = ["node", str(DRIVER), client_module, json.dumps(options)]
+    async with driving(DRIVER, client_module, json.dumps(options)) as running_driver:
+        yield running_driver
+
+
+@asynccontextmanager
+async def driving(driver: Path, *args: str) -> AsyncIterator[Driven]:
+    """``driver`` running in node with ``args`` until the block ends (then told to stop)."""
+    command = ["node", str(driver), *args]
     process = await trio.lowlevel.open_process(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT
     )
     try:
-        yield Driven(process)
+        reports = Driven(process)
+        yield reports
         assert process.stdin is not None
         await process.stdin.send_all(b"stop\n")
+        await reports.until(lambda line: line == {"stopped": True})
         with trio.fail_after(10):
             await process.wait()
     finally:
@@ -166,3 +178,23 @@ async def test_without_eventsource_the_client_polls(server: Server, client_modul
         (second,) = await server.publish("alice:chat", message("polled"), headers=auth)
         assert (await c.event("message"))["id"] == second
     assert [line["id"] for line in c.lines if line.get("type") == "message"] == [first, second]
+
+
+async def test_the_react_hook_follows_the_stream_and_closes_it_on_unmount(
+    server: Server, client_module: str
+) -> None:
+    auth = bearer(token())
+    hook = client_module.removesuffix("client.js") + "useSSE.js"
+    url = f"{server.url}/sse/alice:chat?access_token={token()}"
+    async with driving(HOOK_DRIVER, hook, url) as c:
+        await c.until(lambda line: line.get("state") == "connected")
+        assert server.subscribers("alice:chat") == 1
+        await server.publish(
+            "alice:chat", [message("one"), message("two"), message("three")], headers=auth
+        )
+        await c.until(lambda line: line.get("listened") == "three")
+        latest = await c.until(lambda line: line.get("last") == "message")
+        while latest["events"] != ["message", "message"]:  # the latest maxEvents=2
+            latest = await c.until(lambda line: "events" in line)
+    assert [line["listened"] for line in c.lines if "listened" in line] == ["one", "two", "three"]
+    await settles(lambda: server.subscribers("alice:chat") == 0)
