@@ -68,11 +68,14 @@ async def event_stream(
     ``on_open`` runs once subscribed (nothing published after it can be missed); the stream
     ends after the first chunk for which ``until`` is true. The token's expiry (if any) ends
     the stream with an ``error`` event (code ``token_expired``). A user already holding the
-    connection limit (a race the route's check cannot see) gets an ``error`` event and the end.
+    connection limit, or a server at its stream limit (a race the route's check cannot see), gets
+    an ``error`` event and the end.
     """
     user = principal.subject
     if not connections.acquire(user):
-        yield _error(broadcaster, "too_many_connections", "too many open streams for this user")
+        yield _error(
+            broadcaster, "too_many_connections", "too many open streams for this user or server"
+        )
         return
     left = principal.seconds_left()
     expires = math.inf if left is None else trio.current_time() + left

@@ -12,7 +12,7 @@ from werkzeug.sansio.request import Request
 
 from .auth import Principal, Unauthorized, token_from
 from .hub import Hub
-from .limits import check_session_id, too_many_connections
+from .limits import check_session_id, too_many_connections, too_many_streams
 from .problems import Problem
 
 
@@ -64,7 +64,7 @@ def admit_stream(
     """The checked session id and the caller allowed to read it (and publish to it) as a stream.
 
     In order: the session id (400), the hub open (503), the token (401), the rights (403), the
-    caller's open streams (429).
+    caller's open streams (429), the server's open streams (503).
     """
     session_id = check_session_id(session_id)
     check_open(hub)
@@ -74,4 +74,6 @@ def admit_stream(
         forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
     if hub.connections.full(principal.subject):
         raise too_many_connections(hub.connections.limit)
+    if hub.connections.at_capacity():
+        raise too_many_streams(hub.connections.total_limit)
     return session_id, principal

@@ -102,7 +102,7 @@ async def run_hub(
                 broadcaster,
                 authenticator,
                 agent,
-                ConnectionCounter(settings.max_connections_per_user),
+                ConnectionCounter(settings.max_connections_per_user, settings.max_streams),
                 work,
             )
             task_status.started(hub)

@@ -1,4 +1,5 @@
-"""The server's limits, each with a clear problem: session ids, event sizes, streams per user.
+"""The server's limits, each with a clear problem: session ids, event sizes, streams per user
+and in all.
 
 The request body limit itself is Quart's ``MAX_CONTENT_LENGTH`` (413, see ``problems``).
 """
@@ -53,28 +54,37 @@ def check_event_sizes(events: Sequence[Any], body_size: int, limit: int, *, batc
 
 
 class ConnectionCounter:
-    """Open streams per user, bounded by ``limit``; anonymous callers (no auth) are not counted."""
+    """Open streams: per user, bounded by ``limit`` (anonymous callers, without auth, are not
+    counted per user), and in all, bounded by ``total_limit`` (0: no bound)."""
 
-    __slots__ = ("_open", "limit")
+    __slots__ = ("_open", "limit", "total", "total_limit")
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, total_limit: int = 0) -> None:
         self.limit = limit
+        self.total_limit = total_limit
+        self.total = 0
         self._open: Counter[str] = Counter()
 
     def full(self, user: str | None) -> bool:
         """Whether ``user`` already holds ``limit`` streams."""
         return user is not None and self._open[user] >= self.limit
 
+    def at_capacity(self) -> bool:
+        """Whether ``total_limit`` streams are open."""
+        return 0 < self.total_limit <= self.total
+
     def acquire(self, user: str | None) -> bool:
-        """Count one more stream for ``user``; False (nothing counted) when at the limit."""
-        if self.full(user):
+        """Count one more stream for ``user``; False (nothing counted) at either limit."""
+        if self.full(user) or self.at_capacity():
             return False
+        self.total += 1
         if user is not None:
             self._open[user] += 1
         return True
 
     def release(self, user: str | None) -> None:
         """Count one stream less for ``user`` (synchronous: safe in ``finally`` under cancel)."""
+        self.total -= 1
         if user is None:
             return
         self._open[user] -= 1
@@ -92,5 +102,16 @@ def too_many_connections(limit: int) -> Problem:
         "too-many-connections",
         "Too many connections",
         f"a user may hold at most {limit} open streams; close one first",
+        headers={"Retry-After": "5"},
+    )
+
+
+def too_many_streams(limit: int) -> Problem:
+    """The 503 problem of a server holding its ``--max-streams``."""
+    return Problem(
+        503,
+        "too-many-streams",
+        "Too many streams",
+        f"this server holds its limit of {limit} open streams; retry later",
         headers={"Retry-After": "5"},
     )

@@ -256,6 +256,12 @@ class Settings:
         _int,
         validator=_positive,
     )
+    max_streams: int = _setting(
+        0,
+        "open streams this server holds in all, anonymous ones included (503 above; 0: no limit)",
+        _int,
+        validator=_between(0),
+    )
     send_timeout: float = _setting(
         30.0,
         "seconds a stream's write may wait on a client that does not read before the stream "

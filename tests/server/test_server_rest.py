@@ -163,6 +163,20 @@ async def test_connections_per_user_limit_is_a_429() -> None:
             assert (await again.next())["type"] == "connection"
 
 
+async def test_streams_in_all_limit_is_a_503_and_counts_anonymous_streams() -> None:
+    async with running(settings(no_auth=True, max_streams=2)) as server:
+        async with server.stream("/sse/a") as one, server.stream("/sse/b") as two:
+            await one.next()
+            await two.next()
+            refused = await server.client.get("/sse/c")
+            problem = check_problem(refused, 503)
+            assert problem["type"].endswith("/too-many-streams")
+            assert refused.headers["retry-after"] == "5"
+        await settles(lambda: server.app.hub.connections.total == 0)
+        async with server.stream("/sse/c") as again:
+            assert (await again.next())["type"] == "connection"
+
+
 async def test_malformed_session_ids_are_a_400(server: Server) -> None:
     auth = bearer(token(subscribe=["*"], publish=["*"]))
     for session_id in ("bad%20id", "x" * 129, "semi;colon", "trailing%0A"):
