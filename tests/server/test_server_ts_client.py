@@ -180,6 +180,30 @@ async def test_without_eventsource_the_client_polls(server: Server, client_modul
     assert [line["id"] for line in c.lines if line.get("type") == "message"] == [first, second]
 
 
+async def test_a_stream_that_keeps_failing_falls_back_on_polling(
+    server: Server, client_module: str
+) -> None:
+    auth = bearer(token())
+    (first,) = await server.publish("alice:chat", message("polled"), headers=auth)
+    options = {
+        "url": f"{server.url}/sse/alice:chat",  # no token: the stream is refused every time
+        "transport": "eventsource",
+        "reconnectDelay": 5,
+        "maxReconnectAttempts": 2,
+        "pollUrl": f"{server.url}/api/sessions/alice:chat/events",
+        "pollHeaders": auth,
+        "pollInterval": 20,
+    }
+    async with driven(client_module, **options) as c:
+        assert (await c.event("message"))["id"] == first
+    connected = [line for line in c.lines if line.get("state") == "connected"]
+    assert connected[0]["transport"] == "polling"
+    assert [line["state"] for line in c.lines if "state" in line][:2] == [
+        "connecting",
+        "reconnecting",
+    ]
+
+
 async def test_the_react_hook_follows_the_stream_and_closes_it_on_unmount(
     server: Server, client_module: str
 ) -> None:

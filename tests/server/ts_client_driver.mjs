@@ -12,7 +12,9 @@ if (transport === "eventsource") options.eventSource = EventSource;
 
 const out = (line) => process.stdout.write(JSON.stringify(line) + "\n");
 const stream = new SluiceStream(url, options);
-stream.onState((state) => out({ state, error: stream.error ?? null, attempt: stream.reconnectAttempt }));
+stream.onState((state) =>
+  out({ state, error: stream.error ?? null, attempt: stream.reconnectAttempt, transport: stream.transport }),
+);
 stream.onEvent((event) => out({ type: event.type, id: event.id, data: event.data, resumeFrom: stream.lastEventId ?? null }));
 stream.connect();
 

@@ -62,7 +62,10 @@ export interface SluiceStreamOptions {
   withCredentials?: boolean;
   /** The EventSource to use (default: the global one); without one the client polls. */
   eventSource?: EventSourceFactory;
-  /** The polling fallback's URL (`/api/sessions/{id}/events`); required to poll. */
+  /**
+   * The polling fallback's URL (`/api/sessions/{id}/events`): polled where there is no
+   * EventSource, and once the stream has failed `maxReconnectAttempts` times in a row.
+   */
   pollUrl?: string | (() => string);
   /** Milliseconds between polls (default 2000). */
   pollInterval?: number;
@@ -82,6 +85,8 @@ export class SluiceStream {
   lastEventId: string | undefined;
   /** Failed attempts since the last successful connect. */
   reconnectAttempt = 0;
+  /** How events arrive: a stream, or polling (no EventSource, or the stream kept failing). */
+  transport: "eventsource" | "polling" = "eventsource";
   /** What went wrong last, if anything. */
   error: string | undefined;
 
@@ -139,6 +144,7 @@ export class SluiceStream {
     if (this.wanted) return;
     this.wanted = true;
     this.reconnectAttempt = 0;
+    this.transport = "eventsource";
     this.open("connecting");
   }
 
@@ -158,7 +164,8 @@ export class SluiceStream {
   private open(state: "connecting" | "reconnecting"): void {
     this.setState(state);
     const factory = this.options.eventSource ?? (globalThis as { EventSource?: EventSourceFactory }).EventSource;
-    if (factory === undefined) {
+    if (factory === undefined || this.transport === "polling") {
+      this.transport = "polling";
       this.poll();
       return;
     }
@@ -204,6 +211,12 @@ export class SluiceStream {
       return;
     }
     if (this.reconnectAttempt >= this.options.maxReconnectAttempts) {
+      if (this.transport === "eventsource" && this.options.pollUrl !== undefined) {
+        this.transport = "polling"; // the stream keeps failing: fall back on polling
+        this.reconnectAttempt = 0;
+        this.open("reconnecting");
+        return;
+      }
       this.wanted = false;
       this.setState("error");
       return;
