@@ -23,6 +23,8 @@ export interface UseSSEResult {
   events: SluiceEvent[];
   error: string | undefined;
   reconnectAttempt: number;
+  /** How events arrive: a stream, or polling (see `SluiceStreamOptions.pollUrl`). */
+  transport: "eventsource" | "polling";
   connect: () => void;
   disconnect: () => void;
   reconnect: () => void;
@@ -48,6 +50,7 @@ export function useSSE(url: string | (() => string) | null, options: UseSSEOptio
   const [events, setEvents] = useState<SluiceEvent[]>([]);
   const [error, setError] = useState<string | undefined>(undefined);
   const [reconnectAttempt, setReconnectAttempt] = useState(0);
+  const [transport, setTransport] = useState<"eventsource" | "polling">("eventsource");
 
   useEffect(() => {
     if (url === null || !enabled) return undefined;
@@ -58,6 +61,7 @@ export function useSSE(url: string | (() => string) | null, options: UseSSEOptio
         setConnectionState(state);
         setError(current.error);
         setReconnectAttempt(current.reconnectAttempt);
+        setTransport(current.transport);
       }),
       current.onEvent((event) => {
         setLastEvent(event);
@@ -88,6 +92,7 @@ export function useSSE(url: string | (() => string) | null, options: UseSSEOptio
     events,
     error,
     reconnectAttempt,
+    transport,
     connect,
     disconnect,
     reconnect,
