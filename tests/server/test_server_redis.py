@@ -3,18 +3,16 @@ of reach is a clear error at start and a 503 problem afterwards."""
 
 from __future__ import annotations
 
-import gc
 import random
 import subprocess
 import sys
-import warnings
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import pytest
 import trio
 from hub_client import Server, bearer, check_body, check_problem, message, running, settings, token
-from redis_process import redis_server_process
+from redis_process import failed_connections_collected, redis_server_process
 
 
 def _redis_settings(url: str, prefix: str) -> dict[str, str]:
@@ -51,10 +49,7 @@ async def test_a_client_reads_and_resumes_on_either_server(redis_server: str) ->
 
 
 async def test_a_redis_gone_away_is_a_503_problem(redis_server: str) -> None:
-    # coredis 6.9 leaves the anyio memory streams of each failed connection unclosed: they are
-    # collected here, where their ResourceWarning is known, not in whichever test runs next.
-    with warnings.catch_warnings(), redis_server_process() as (url, process):
-        warnings.simplefilter("ignore", ResourceWarning)
+    with failed_connections_collected(), redis_server_process() as (url, process):
         async with running(settings(**_redis_settings(f"{url}/0", "gone:"))) as server:
             auth = bearer(token())
             await server.publish("alice:chat", message("stored"), headers=auth)
@@ -66,7 +61,6 @@ async def test_a_redis_gone_away_is_a_503_problem(redis_server: str) -> None:
             problem = check_problem(response, 503)
             assert problem["type"].endswith("/backplane-unavailable")
             assert response.headers["retry-after"] == "1"
-        gc.collect()
 
 
 async def test_sluice_serve_without_its_redis_exits_1_with_one_line() -> None:

@@ -4,10 +4,8 @@ hand-driven wall clock, and a Redis that lost its data."""
 
 from __future__ import annotations
 
-import gc
 import itertools
 import random
-import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,7 +13,7 @@ from typing import Any
 import coredis
 import pytest
 import trio
-from redis_process import redis_server_process
+from redis_process import failed_connections_collected, redis_server_process
 from sse_frames import envelopes, ids, message
 
 from sse_core import (
@@ -197,10 +195,7 @@ async def test_no_gap_and_no_duplicate_at_the_seam_while_publishing(url: str, pr
 
 
 async def test_the_reader_goes_on_after_redis_restarts_empty(prefix: str) -> None:
-    # coredis 6.9 leaves the anyio memory streams of each failed connection unclosed: they are
-    # collected here, where their ResourceWarning is known, not in whichever test runs next.
-    with warnings.catch_warnings(), redis_server_process() as (url, process):
-        warnings.simplefilter("ignore", ResourceWarning)
+    with failed_connections_collected(), redis_server_process() as (url, process):
         backplane = RedisBackplane(f"{url}/0", prefix=prefix, block=0.2, retry_delay=0.01)
         async with open_broadcaster(backplane=backplane) as bc, bc.subscribe("s1") as sub:
             before = await bc.publish("s1", message("before"))
@@ -214,7 +209,6 @@ async def test_the_reader_goes_on_after_redis_restarts_empty(prefix: str) -> Non
                 after = await bc.publish("s1", message("after"))
                 assert ids(await receive(sub, 1)) == [after]
         assert parse_event_id(after).epoch != parse_event_id(before).epoch  # type: ignore[union-attr]
-        gc.collect()
 
 
 async def test_a_redis_that_lost_its_data_starts_a_new_epoch(url: str, prefix: str) -> None:
@@ -240,16 +234,12 @@ def _leaves(error: BaseException) -> list[BaseException]:
 
 async def test_a_backplane_cannot_start_without_redis() -> None:
     backplane = RedisBackplane("redis://user:hush@127.0.0.1:1/0")
-    # coredis 6.9 leaves the anyio memory streams of a failed connection unclosed: they are
-    # collected here, where their ResourceWarning is known, not in whichever test runs next.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
+    with failed_connections_collected():
         with pytest.raises(BaseExceptionGroup) as caught:
             async with open_broadcaster(backplane=backplane):
                 pass
         errors = [(type(leaf), str(leaf)) for leaf in _leaves(caught.value)]
         del caught
-        gc.collect()
     ((kind, text),) = errors
     assert kind is BackplaneUnavailable
     assert text.startswith("cannot reach Redis at redis://user:***@127.0.0.1:1/0: ")
