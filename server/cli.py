@@ -50,9 +50,9 @@ def _serve(args: argparse.Namespace) -> int:
     from sse_core import find_error
 
     from . import logs
-    from .app import create_app
-    from .run import StartupFailed, serve_until_signalled
+    from .serving.run import StartupFailed, serve_until_signalled
     from .settings import InvalidSetting, label, load
+    from .web.app import create_app
 
     try:
         settings = load(vars(args), os.environ)

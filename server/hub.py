@@ -20,10 +20,10 @@ from sse_core.redis_backplane import RedisBackplane
 
 from . import logs
 from .agent import Agent
-from .auth import Authenticator, Principal
-from .eventstream import event_stream
-from .limits import ConnectionCounter
+from .security.auth import Authenticator, Principal
+from .security.limits import ConnectionCounter
 from .settings import Settings
+from .streaming.body import event_stream
 
 log = logging.getLogger("sluice.server")
 
@@ -61,7 +61,7 @@ class Hub:
         self, session_id: str, principal: Principal, last_event_id: str | None, **options: Any
     ) -> AsyncGenerator[bytes]:
         """The body of ``principal``'s stream of ``session_id`` (see
-        :func:`~server.eventstream.event_stream`, which takes ``options``)."""
+        :func:`~server.streaming.body.event_stream`, which takes ``options``)."""
         return event_stream(
             self.broadcaster,
             self.connections,

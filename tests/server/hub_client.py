@@ -23,11 +23,11 @@ from httpx_sse import EventSource, ServerSentEvent
 
 from protocol import EventStreamParser, check_envelope, validator
 from server.agent import Agent, DemoAgent
-from server.app import create_app
-from server.asgi_stream import PREFIXES
-from server.context import SluiceApp
-from server.run import serve
+from server.serving.run import serve
 from server.settings import Settings
+from server.streaming.asgi import PREFIXES
+from server.web.app import create_app
+from server.web.context import SluiceApp
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 
@@ -253,7 +253,9 @@ async def running(
 
     async with contextlib.AsyncExitStack() as stack:
         if not front:  # the front then takes no stream: Hypercorn and the app serve them all
-            stack.enter_context(mock.patch("server.front.stream_session", lambda scope: None))
+            stack.enter_context(
+                mock.patch("server.streaming.front.stream_session", lambda scope: None)
+            )
         nursery = await stack.enter_async_context(trio.open_nursery())
         (url,) = await nursery.start(serving)
         limits = httpx.Limits(max_connections=None, max_keepalive_connections=20)

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from hub_client import Server, bearer, check_problem, message, running, settings, token
 
-from server.auth import SessionPattern
+from server.security.auth import SessionPattern
 
 
 def _unauthorized(response: object, detail: str) -> None:

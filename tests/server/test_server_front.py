@@ -19,10 +19,10 @@ from hypercorn.trio.worker_context import WorkerContext
 from hypercorn.utils import wrap_app
 
 from server.agent import DemoAgent
-from server.app import create_app
-from server.front import Front
 from server.hub import Hub
-from server.run import hypercorn_config
+from server.serving.run import hypercorn_config
+from server.streaming.front import Front
+from server.web.app import create_app
 
 
 @pytest.fixture

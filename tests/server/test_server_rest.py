@@ -16,7 +16,7 @@ from hub_client import (
 )
 
 from protocol import validator
-from server.app import create_app
+from server.web.app import create_app
 
 
 async def test_publish_one_event_and_a_batch(server: Server) -> None:

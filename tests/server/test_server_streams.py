@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from hub_client import Server, bearer, check_problem, message, settles, token
 
-from server.auth import Authenticator
+from server.security.auth import Authenticator
 
 
 async def test_connect_receives_retry_hint_then_connection(server: Server) -> None:

@@ -13,8 +13,8 @@ from hub_client import bearer, envelopes, message, settings, token
 from quart import typing as quart_types
 
 from server.agent import DemoAgent
-from server.app import create_app
-from server.context import SluiceApp
+from server.web.app import create_app
+from server.web.context import SluiceApp
 
 
 @asynccontextmanager

@@ -2,8 +2,8 @@
 the ADK-style run endpoint that streams an agent's work.
 
 Each route checks the session id, the caller and the connection limit, then answers with
-:func:`~server.eventstream.event_stream` as the body (Quart's response timeout off). A ``GET``
-of the first two never reaches these routes while the app serves: :mod:`server.asgi_stream`
+:func:`~server.streaming.body.event_stream` as the body (Quart's response timeout off). A ``GET``
+of the first two never reaches these routes while the app serves: :mod:`server.streaming.asgi`
 answers it with the same checks and body, without Quart's per-chunk cost.
 """
 
@@ -17,13 +17,14 @@ from typing import Any, cast
 import orjson
 from quart import Blueprint, Response, current_app, request
 
-from .agent import AgentRequest, run_agent
-from .auth import Principal
+from ..agent import AgentRequest, run_agent
+from ..hub import Hub
+from ..problems import Problem
+from ..security.access import forbid_unless
+from ..security.auth import Principal
+from ..streaming.admission import admit_stream
+from ..streaming.body import HEADERS
 from .context import SluiceApp, resume_point
-from .eventstream import HEADERS
-from .gate import admit_stream, forbid_unless
-from .hub import Hub
-from .problems import Problem
 
 blueprint = Blueprint("streams", __name__)
 

@@ -7,14 +7,15 @@ import os
 
 from sse_core import BackplaneUnavailable, find_error
 
-from . import chat_actions, logs, ops, problems, sessions, streams
-from .agent import Agent, load_agent
-from .auth import UNCONFIGURED, Authenticator
+from .. import logs, problems
+from ..agent import Agent, load_agent
+from ..hub import run_hub
+from ..metrics import HubCollector
+from ..security.auth import UNCONFIGURED, Authenticator
+from ..serving.run import tune_collector
+from ..settings import Settings, load
+from . import actions, agent_run, ops, sessions
 from .context import SluiceApp
-from .hub import run_hub
-from .metrics import HubCollector
-from .run import tune_collector
-from .settings import Settings, load
 
 log = logging.getLogger("sluice.server")
 
@@ -25,7 +26,7 @@ def create_app(settings: Settings, *, agent: Agent | None = None) -> SluiceApp:
     Raises :class:`~server.settings.InvalidSetting` for an unusable key file or agent. The hub
     opens in the app's lifespan (``before_serving``) inside the app's nursery and closes in
     ``after_serving``; a process that wants streams to end before Hypercorn's graceful timeout
-    calls ``app.hub.close()`` from its shutdown trigger (see :mod:`server.run`).
+    calls ``app.hub.close()`` from its shutdown trigger (see :mod:`server.serving.run`).
     """
     authenticator = Authenticator.from_settings(settings)
     agent = agent if agent is not None else load_agent(settings.agent)
@@ -39,7 +40,7 @@ def create_app(settings: Settings, *, agent: Agent | None = None) -> SluiceApp:
         PROPAGATE_EXCEPTIONS=False,
     )
     problems.install(app)
-    for module in (streams, sessions, chat_actions, ops):
+    for module in (agent_run, sessions, actions, ops):
         app.register_blueprint(module.blueprint)
 
     @app.before_serving
@@ -74,7 +75,8 @@ def create_app(settings: Settings, *, agent: Agent | None = None) -> SluiceApp:
 def app_from_env() -> SluiceApp:
     """The app configured from ``SLUICE_*`` variables alone.
 
-    For the ``hypercorn`` command: ``hypercorn --worker-class trio 'server.app:app_from_env()'``.
+    For the ``hypercorn`` command:
+    ``hypercorn --worker-class trio 'server.web.app:app_from_env()'``.
     """
     settings = load({}, os.environ)
     logs.configure(settings.log_level)

@@ -9,12 +9,12 @@ from quart import Blueprint, Response, current_app, request
 
 from protocol import InvalidEvent, SchemaError
 
-from . import logs
+from .. import logs
+from ..hub import Hub
+from ..problems import Problem
+from ..security.access import forbid_unless
+from ..security.limits import check_event_sizes, check_session_id
 from .context import caller, current_hub, json_body, json_response
-from .gate import forbid_unless
-from .hub import Hub
-from .limits import check_event_sizes, check_session_id
-from .problems import Problem
 
 blueprint = Blueprint("sessions", __name__, url_prefix="/api")
 log = logging.getLogger("sluice.publish")

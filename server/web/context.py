@@ -13,14 +13,14 @@ from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, ASGISendEven
 from quart import Response, current_app, request
 from quart_trio import QuartTrio
 
-from . import gate
-from .asgi_stream import serve_stream, stream_session
-from .auth import Principal
-from .gate import authenticate, check_open
-from .hub import Hub
-from .metrics import HubCollector
-from .problems import Problem
-from .settings import Settings
+from ..hub import Hub
+from ..metrics import HubCollector
+from ..problems import Problem
+from ..security.access import authenticate, check_open
+from ..security.auth import Principal
+from ..settings import Settings
+from ..streaming import admission
+from ..streaming.asgi import serve_stream, stream_session
 
 
 class SluiceApp(QuartTrio):
@@ -35,7 +35,7 @@ class SluiceApp(QuartTrio):
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
     ) -> None:
         """Quart's ASGI entry, with the last ``send`` of each response shielded; a ``GET`` of
-        a stream route goes to :func:`~server.asgi_stream.serve_stream` instead, once serving.
+        a stream route goes to :func:`~server.streaming.asgi.serve_stream` instead, once serving.
 
         Inside that ``send`` Hypercorn recycles the keep-alive connection and sends the app
         ``http.disconnect``, on which quart-trio cancels the request. The cancel used to land in
@@ -76,8 +76,8 @@ def caller(hub: Hub) -> Principal:
 
 
 def resume_point() -> str | None:
-    """Where this request's stream resumes (see :func:`server.gate.resume_point`)."""
-    return gate.resume_point(request)
+    """Where this request's stream resumes (see :func:`server.admission.resume_point`)."""
+    return admission.resume_point(request)
 
 
 async def json_body() -> Any:

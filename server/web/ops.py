@@ -12,8 +12,8 @@ from quart import Blueprint, Response, current_app, request
 
 from protocol import asyncapi, registry
 
+from ..problems import Problem
 from .context import SluiceApp, json_response
-from .problems import Problem
 
 blueprint = Blueprint("ops", __name__)
 

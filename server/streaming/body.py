@@ -24,9 +24,9 @@ import trio
 from protocol import encode_retry
 from sse_core import Broadcaster, SSEEventBuilder
 
-from . import logs
-from .auth import Principal
-from .limits import ConnectionCounter
+from .. import logs
+from ..security.auth import Principal
+from ..security.limits import ConnectionCounter
 
 log = logging.getLogger("sluice.stream")
 

@@ -14,7 +14,7 @@ import orjson
 
 from protocol import SchemaError, is_session_id
 
-from .problems import Problem
+from ..problems import Problem
 
 SESSION_ID_RULE = "1 to 128 characters from A-Z, a-z, 0-9, '.', '_', ':' and '-'"
 

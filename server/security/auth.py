@@ -22,7 +22,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from .settings import InvalidSetting, Settings
+from ..settings import InvalidSetting, Settings
 
 COOKIE_NAME = "sluice_token"
 QUERY_PARAMETER = "access_token"

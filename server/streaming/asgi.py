@@ -1,18 +1,18 @@
 """The stream routes ``GET /sse/{id}`` and ``GET /agent_network_sse/{id}`` as a plain ASGI handler.
 
 Quart's request and response machinery costs as much per body chunk as the rest of the stream
-path together, so :class:`~server.context.SluiceApp` hands these two routes to
+path together, so :class:`~server.web.context.SluiceApp` hands these two routes to
 :func:`serve_stream` before Quart sees them. Everything a stream does is shared with the Quart
-routes: the checks (:func:`~server.gate.admit_stream`), the problem bodies, and the body itself
-(:meth:`~server.hub.Hub.stream`); only the ASGI messages are written here. Each coalesced batch
-of frames goes out as one ``http.response.body`` message.
+routes: the checks (:func:`~server.streaming.admission.admit_stream`), the problem bodies, and
+the body itself (:meth:`~server.hub.Hub.stream`); only the ASGI messages are written here. Each
+coalesced batch of frames goes out as one ``http.response.body`` message.
 
 Every other method and path (``HEAD``, a path with more segments, the run endpoint) stays with
 Quart, which answers it as before.
 
-Under ``sluice serve`` the front (:mod:`server.front`) serves a new connection's admitted stream
-before Hypercorn sees it; the streams that reach the app (a refused one, one on a kept-alive
-connection, every one under the ``hypercorn`` command) are served here.
+Under ``sluice serve`` the front (:mod:`server.streaming.front`) serves a new connection's
+admitted stream before Hypercorn sees it; the streams that reach the app (a refused one, one on
+a kept-alive connection, every one under the ``hypercorn`` command) are served here.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from hypercorn.typing import (
 from werkzeug.datastructures import Headers
 from werkzeug.sansio.request import Request
 
-from .eventstream import HEADERS
-from .gate import admit_stream, resume_point
-from .hub import Hub
-from .problems import MEDIA_TYPE, Problem, internal_error
+from ..hub import Hub
+from ..problems import MEDIA_TYPE, Problem, internal_error
+from .admission import admit_stream, resume_point
+from .body import HEADERS
 
 PREFIXES = ("/sse/", "/agent_network_sse/")
 _START: HTTPResponseStartEvent = {

@@ -1,8 +1,8 @@
 """Serving the app: Hypercorn's trio worker behind the stream front, and a clean shutdown.
 
 The listeners, the lifespan and the graceful shutdown are Hypercorn's trio worker's, arranged
-so that each accepted connection goes to :class:`~server.front.Front` (which serves admitted
-streams itself and hands every other connection to Hypercorn's connection handler).
+so that each accepted connection goes to :class:`~server.streaming.front.Front` (which serves
+admitted streams itself and hands every other connection to Hypercorn's connection handler).
 
 The lifespan shutdown runs only after every connection has ended, so the hub cannot wait for
 it: the shutdown trigger closes the hub itself. Background work is cancelled, the broadcaster
@@ -25,10 +25,10 @@ from hypercorn.trio.worker_context import WorkerContext
 from hypercorn.typing import LifespanState
 from hypercorn.utils import repr_socket_addr, wrap_app
 
-from . import logs
-from .context import SluiceApp
-from .front import Front
-from .settings import Settings
+from .. import logs
+from ..settings import Settings
+from ..streaming.front import Front
+from ..web.context import SluiceApp
 
 log = logging.getLogger("sluice.server")
 

@@ -14,10 +14,10 @@ from quart import Blueprint, Response
 
 from protocol import validator
 
-from .agent import AgentRequest, run_agent
+from ..agent import AgentRequest, run_agent
+from ..problems import Problem
+from ..security.access import forbid_unless
 from .context import caller, current_hub, json_body, json_response
-from .gate import forbid_unless
-from .problems import Problem
 
 blueprint = Blueprint("chat_actions", __name__, url_prefix="/api/chat_actions")
 

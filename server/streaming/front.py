@@ -5,7 +5,7 @@ two trips through trio's scheduler, and each connection carries Hypercorn's task
 objects: the benchmark measured about twice the reference's CPU per delivery and half again its
 memory per stream there. So :class:`Front` reads the head of each new connection's first
 request itself (with h11). A ``GET`` of a stream route over HTTP/1.1 that the checks admit
-(:func:`~server.asgi_stream.open_stream`, the same checks and body as every other way in) is
+(:func:`~server.streaming.asgi.open_stream`, the same checks and body as every other way in) is
 served here: chunked, each coalesced batch in one write that is tried without waiting first,
 and the connection closed after the stream. Everything else (every other route, a rejected
 stream, HTTP/1.0, a request with a body or an upgrade, pipelined requests) goes to Hypercorn's
@@ -36,9 +36,9 @@ from hypercorn.typing import (
 )
 from hypercorn.utils import parse_socket_addr
 
-from .asgi_stream import open_stream, stream_session
-from .eventstream import HEADERS
-from .hub import Hub
+from ..hub import Hub
+from .asgi import open_stream, stream_session
+from .body import HEADERS
 
 log = logging.getLogger("sluice.server")
 MAX_RECV = 2**16
