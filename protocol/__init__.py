@@ -24,6 +24,7 @@ from .wire import (
     encode_envelope,
     encode_frame,
     encode_retry,
+    frame_envelope_json,
 )
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "envelope_from_wire",
     "envelope_to_wire",
     "event_types",
+    "frame_envelope_json",
     "from_wire",
     "is_session_id",
     "to_wire",

@@ -82,10 +82,11 @@ class Backplane(ABC):
         """
 
     @abstractmethod
-    async def append(self, session_id: str, drafts: Sequence[Draft]) -> list[StoredEvent]:
+    async def append(self, session_id: str, drafts: Sequence[Draft]) -> list[str]:
         """Give ``drafts`` ids in order, store them, schedule their delivery to the sink.
 
-        Returns the stored events. Raises ``RuntimeError`` when not bound.
+        Returns their ids (without framing an event this process does not deliver). Raises
+        ``RuntimeError`` when not bound.
         """
 
     @abstractmethod
@@ -162,7 +163,7 @@ class MemoryBackplane(Backplane):
         finally:
             self._config = self._sink = None
 
-    async def append(self, session_id: str, drafts: Sequence[Draft]) -> list[StoredEvent]:
+    async def append(self, session_id: str, drafts: Sequence[Draft]) -> list[str]:
         await trio.lowlevel.checkpoint_if_cancelled()
         config, sink = self._config, self._sink
         if config is None or sink is None:
@@ -179,7 +180,7 @@ class MemoryBackplane(Backplane):
         self._histories.append(session_id, stored, config, start)
         sink(session_id, stored)
         await trio.lowlevel.cancel_shielded_checkpoint()
-        return stored
+        return [event.id for event in stored]
 
     async def replay(
         self, session_id: str, after_id: str | None, limit: int | None = None

@@ -100,8 +100,8 @@ class Broadcaster:
         self._require_open()
         _check_session_id(session_id)
         draft = self._draft(event, ttl, utc_now())
-        (stored,) = await self.backplane.append(session_id, (draft,))
-        return stored.id
+        (event_id,) = await self.backplane.append(session_id, (draft,))
+        return event_id
 
     async def publish_many(
         self, session_id: str, events: Sequence[EventInput], ttl: float | None = None
@@ -126,8 +126,7 @@ class Broadcaster:
                 )
         if errors:
             raise InvalidEvent(errors)
-        stored = await self.backplane.append(session_id, drafts)
-        return [event.id for event in stored]
+        return await self.backplane.append(session_id, drafts)
 
     async def broadcast_event(self, session_id: str, event: EventInput) -> str:
         """The guide's name for :meth:`publish` (``ttl`` from the dict's ``"ttl"`` key)."""

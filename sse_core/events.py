@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import attrs
+import orjson
 
-from protocol import encode_envelope
+from protocol import encode_envelope, frame_envelope_json
 
 #: Why a resume could not continue exactly where the client left off (``stream_reset``).
 ResetReason = Literal["history_exhausted", "unknown_epoch", "malformed_id"]
@@ -34,20 +35,35 @@ class Draft:
     ttl: float | None = None
 
 
+def draft_envelope(draft: Draft, id: str) -> dict[str, Any]:
+    """The wire envelope of ``draft`` under ``id``: ``type``, ``data``, ``id``, ``timestamp``,
+    and ``ttl`` when the publisher set one."""
+    envelope: dict[str, Any] = {
+        "type": draft.type,
+        "data": draft.data,
+        "id": id,
+        "timestamp": draft.timestamp,
+    }
+    if draft.ttl is not None:
+        envelope["ttl"] = draft.ttl
+    return envelope
+
+
 @attrs.frozen(kw_only=True)
 class StoredEvent:
     """An event with its id, as kept in history and handed to every subscriber.
 
-    ``envelope`` is the dict the SSE ``data:`` field carries (``type``, ``data``, ``id``,
-    ``timestamp``, ``ttl`` when set) and ``frame`` its complete SSE frame, encoded once: every
-    subscriber receives this same bytes object. ``position`` orders the events of a session
-    (the backplane's sequence); ``accepted_at`` and ``expires_at`` are ``trio.current_time()``
-    values of this process. Treat ``data`` as read-only.
+    ``frame`` is its complete SSE frame, encoded once: every subscriber receives this same
+    bytes object, and a replay from a store frames the stored envelope bytes as they are.
+    ``type`` is the event type. ``position`` orders the events of a session (the backplane's
+    sequence); ``accepted_at`` and ``expires_at`` are ``trio.current_time()`` values of this
+    process. :attr:`envelope` and the fields after it decode the frame's JSON on each call
+    (for readers of history such as polling, not for fan-out).
     """
 
     id: str
     position: int
-    envelope: dict[str, Any]
+    type: str
     frame: bytes
     accepted_at: float
     expires_at: float
@@ -58,27 +74,37 @@ class StoredEvent:
 
         ``ttl`` is the time to live to apply (the draft's own, or the hub's default).
         """
-        envelope: dict[str, Any] = {
-            "type": draft.type,
-            "data": draft.data,
-            "id": id,
-            "timestamp": draft.timestamp,
-        }
-        if draft.ttl is not None:
-            envelope["ttl"] = draft.ttl
         return cls(
             id=id,
             position=position,
-            envelope=envelope,
-            frame=encode_envelope(envelope),
+            type=draft.type,
+            frame=encode_envelope(draft_envelope(draft, id)),
+            accepted_at=now,
+            expires_at=now + ttl,
+        )
+
+    @classmethod
+    def framed(
+        cls, envelope_json: bytes, *, id: str, type: str, position: int, now: float, ttl: float
+    ) -> StoredEvent:
+        """The event whose envelope, under ``id``, was encoded to ``envelope_json`` before
+        (a store kept those bytes): framed as they are, without decoding them."""
+        return cls(
+            id=id,
+            position=position,
+            type=type,
+            frame=frame_envelope_json(envelope_json, id=id, type=type),
             accepted_at=now,
             expires_at=now + ttl,
         )
 
     @property
-    def type(self) -> str:
-        """The event type."""
-        return str(self.envelope["type"])
+    def envelope(self) -> dict[str, Any]:
+        """The envelope the frame's ``data:`` line carries (``type``, ``data``, ``id``,
+        ``timestamp``, ``ttl`` when set), decoded anew on each call."""
+        start = self.frame.index(b"data: ") + len(b"data: ")
+        envelope: dict[str, Any] = orjson.loads(self.frame[start:-2])
+        return envelope
 
     @property
     def data(self) -> dict[str, Any]:

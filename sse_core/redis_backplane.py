@@ -38,25 +38,30 @@ from coredis.exceptions import ResponseError
 
 from .backplane import Backplane, BackplaneUnavailable, Sink, find_error
 from .config import BroadcasterConfig
-from .events import Draft, HistoryPage, ResetReason, StoredEvent
+from .events import Draft, HistoryPage, ResetReason, StoredEvent, draft_envelope
 from .history import Histories, HistoryFigures
-from .ids import format_event_id, new_epoch, parse_event_id
+from .ids import SEQUENCE_WIDTH, format_event_id, new_epoch, parse_event_id
 
 logger = logging.getLogger("sluice.core")
 
 # KEYS: epoch, seq, history, meta, live. ARGV: epoch, max history, live cap, session ttl (ms),
-# session id, then per event: draft (JSON), accepted (wall clock, s), ttl (s).
+# session id, width of an id's sequence, then per event: its envelope encoded with an empty
+# id, the byte offset of the id's place in it, type, accepted (wall clock, s), ttl (s). The
+# script writes each id into its envelope, so the stored bytes are the envelope on the wire.
 _APPEND = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('SLUICE_EPOCH') end
-local count = (#ARGV - 5) / 3
+local count = (#ARGV - 6) / 5
 local first = redis.call('INCRBY', KEYS[2], count) - count
 if redis.call('EXISTS', KEYS[4]) == 0 then redis.call('HSET', KEYS[4], 'floor', first) end
+local pattern = ARGV[1] .. '-%0' .. ARGV[6] .. 'd'
 for i = 1, count do
-  local n = first + i
-  local draft, accepted, ttl = ARGV[3 * i + 3], ARGV[3 * i + 4], ARGV[3 * i + 5]
-  redis.call('XADD', KEYS[3], '0-' .. n, 'd', draft, 'a', accepted, 't', ttl)
-  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[3], '*',
-             'n', n, 's', ARGV[5], 'd', draft, 'a', accepted, 't', ttl)
+  local n, k = first + i, 5 * i + 2
+  local body, slot = ARGV[k], tonumber(ARGV[k + 1])
+  local id = string.format(pattern, n)
+  local envelope = string.sub(body, 1, slot) .. id .. string.sub(body, slot + 1)
+  local fields = {'a', ARGV[k + 3], 't', ARGV[k + 4], 'y', ARGV[k + 2], 'i', id, 'e', envelope}
+  redis.call('XADD', KEYS[3], '0-' .. n, unpack(fields))
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[3], '*', 'n', n, 's', ARGV[5], unpack(fields))
 end
 redis.call('HSET', KEYS[4], 'last', first + count)
 local excess = redis.call('XLEN', KEYS[3]) - tonumber(ARGV[2])
@@ -85,7 +90,7 @@ while true do
   if #batch == 0 then break end
   for _, entry in ipairs(batch) do
     local f = entry[2]
-    if tonumber(f[4]) + tonumber(f[6]) > now then
+    if tonumber(f[2]) + tonumber(f[4]) > now then
       out[#out + 1] = entry
       if limit > 0 and #out >= limit then return {meta[1], meta[2], expired, out, epoch} end
     else
@@ -106,7 +111,7 @@ while true do
   if #batch == 0 then break end
   for _, entry in ipairs(batch) do
     local f = entry[2]
-    if tonumber(f[4]) + tonumber(f[6]) <= tonumber(ARGV[1]) then
+    if tonumber(f[2]) + tonumber(f[4]) <= tonumber(ARGV[1]) then
       redis.call('XDEL', KEYS[1], entry[1])
       floor = math.max(floor, tonumber(string.sub(entry[1], 3)))
       gone = gone + 1
@@ -260,34 +265,34 @@ class RedisBackplane(Backplane):
                 sink(session_id, events)
 
     def _stored(self, sequence: int, fields: Any) -> StoredEvent:
-        """The event of an entry (fields ``d`` draft, ``a`` accepted, ``t`` ttl), with this
-        process's clock for its times."""
-        draft = Draft(**orjson.loads(fields[b"d"]))
-        now = trio.current_time()
-        accepted = now - (self.clock() - float(fields[b"a"]))
-        return StoredEvent.build(
-            draft,
-            id=format_event_id(self._epoch, sequence),
+        """The event of an entry (fields ``e`` envelope, ``i`` id, ``y`` type, ``a`` accepted,
+        ``t`` ttl), framed from the stored bytes, with this process's clock for its times."""
+        accepted = trio.current_time() - (self.clock() - float(fields[b"a"]))
+        return StoredEvent.framed(
+            fields[b"e"],
+            id=_text(fields[b"i"]),
+            type=_text(fields[b"y"]),
             position=sequence,
             now=accepted,
             ttl=float(fields[b"t"]),
         )
 
-    async def append(self, session_id: str, drafts: Sequence[Draft]) -> list[StoredEvent]:
+    async def append(self, session_id: str, drafts: Sequence[Draft]) -> list[str]:
         client, config = self._client, self._config
         if client is None or config is None:
             raise RuntimeError("the backplane is not running")
-        accepted = self.clock()
+        accepted = repr(self.clock())
         args: list[Any] = [
             self._epoch,
             config.max_history_per_session,
             self.live_cap,
             max(int(config.session_ttl * 1000), 1),
             session_id,
+            SEQUENCE_WIDTH,
         ]
-        ttls = [config.event_ttl if draft.ttl is None else draft.ttl for draft in drafts]
-        for draft, ttl in zip(drafts, ttls, strict=True):
-            args += [orjson.dumps(_draft_fields(draft)), repr(accepted), repr(ttl)]
+        for draft in drafts:
+            ttl = config.event_ttl if draft.ttl is None else draft.ttl
+            args += [*_encoded_without_id(draft), draft.type, accepted, repr(ttl)]
         keys = [
             self._key("epoch"),
             self._key("seq"),
@@ -304,17 +309,7 @@ class RedisBackplane(Backplane):
                 await self._join(client)  # Redis lost its data: the ids start a new epoch
                 args[0] = self._epoch
                 first = int(await self._scripts["append"](keys=keys, args=args))
-        now = trio.current_time()
-        return [
-            StoredEvent.build(
-                draft,
-                id=format_event_id(self._epoch, first + index),
-                position=first + index,
-                now=now,
-                ttl=ttl,
-            )
-            for index, (draft, ttl) in enumerate(zip(drafts, ttls, strict=True), start=1)
-        ]
+        return [format_event_id(self._epoch, first + n) for n in range(1, len(drafts) + 1)]
 
     async def replay(
         self, session_id: str, after_id: str | None, limit: int | None = None
@@ -423,8 +418,13 @@ class _Entry:
         self.field_values = field_values
 
 
-def _draft_fields(draft: Draft) -> dict[str, Any]:
-    fields: dict[str, Any] = {"type": draft.type, "data": draft.data, "timestamp": draft.timestamp}
-    if draft.ttl is not None:
-        fields["ttl"] = draft.ttl
-    return fields
+def _encoded_without_id(draft: Draft) -> tuple[bytes, int]:
+    """The envelope of ``draft`` encoded once with an empty id, and the byte offset in it of
+    the id's place (between the quotes of ``"id":""``), found by measuring what follows the
+    id at the top level, so that nothing inside ``data`` can be mistaken for it."""
+    envelope = draft_envelope(draft, "")
+    body = orjson.dumps(envelope)
+    keys = list(envelope)
+    after = keys[keys.index("id") + 1 :]
+    tail = 1 + sum(2 + len(orjson.dumps(key)) + len(orjson.dumps(envelope[key])) for key in after)
+    return body, len(body) - tail - 1

@@ -11,20 +11,24 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import coredis
+import orjson
 import pytest
 import trio
 from redis_process import failed_connections_collected, redis_server_process
 from sse_frames import envelopes, ids, message
 
+import sse_core.events
 from sse_core import (
     BackplaneUnavailable,
     Broadcaster,
     BroadcasterConfig,
+    StoredEvent,
     Subscription,
     open_broadcaster,
 )
+from sse_core.events import Draft, draft_envelope
 from sse_core.ids import parse_event_id
-from sse_core.redis_backplane import RedisBackplane
+from sse_core.redis_backplane import RedisBackplane, _encoded_without_id
 
 _prefixes = itertools.count()
 
@@ -243,3 +247,49 @@ async def test_a_backplane_cannot_start_without_redis() -> None:
     ((kind, text),) = errors
     assert kind is BackplaneUnavailable
     assert text.startswith("cannot reach Redis at redis://user:***@127.0.0.1:1/0: ")
+
+
+async def test_redis_keeps_the_envelope_as_sent_and_frames_it_unchanged(
+    url: str, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Encode once: the entry holds the wire envelope, live delivery and replays frame those
+    bytes without decoding them, and an append frames nothing."""
+    tricky = {"type": "message", "data": {"content": '","id":"","timestamp":"', "messageId": "m1"}}
+
+    def never(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a Redis event was encoded or decoded again")
+
+    async with hub(url, prefix) as bc:
+        monkeypatch.setattr(StoredEvent, "build", never)
+        monkeypatch.setattr(sse_core.events.orjson, "loads", never)
+        async with bc.subscribe("s1") as sub:
+            first = await bc.publish("s1", tricky, ttl=30)
+            [second] = await bc.publish_many("s1", [message("plain")])
+            live = await sub.receive_batch()
+            while live.count(b"\n\n") < 2:
+                live += await sub.receive_batch()
+        page = await bc.events_after("s1")
+        monkeypatch.undo()
+        client: coredis.Redis[bytes] = coredis.Redis.from_url(url)
+        async with client:
+            entries = await client.xrange(f"{prefix}s:s1")
+        stored = [entry.field_values[b"e"] for entry in entries]
+    frames = live.split(b"\n\n")[:2]
+    assert [event.frame for event in page.events] == [f + b"\n\n" for f in frames]
+    for raw, frame, event_id in zip(stored, frames, [first, second], strict=True):
+        assert frame.endswith(b"data: " + raw)
+        envelope = orjson.loads(raw)
+        assert envelope["id"] == event_id
+    assert orjson.loads(stored[0])["data"] == tricky["data"]
+    assert orjson.loads(stored[0])["ttl"] == 30
+    assert page.events[0].envelope == orjson.loads(stored[0])
+
+
+@pytest.mark.parametrize("ttl", [None, 2.5])
+def test_the_id_goes_in_the_envelope_at_its_top_level(ttl: float | None) -> None:
+    """A team's schema may nest objects with an ``id`` key: the id's place is the envelope's."""
+    data = {"id": "", "inner": {"id": ""}, "list": [{"id": ""}]}
+    draft = Draft(type="custom", data=data, timestamp="2026-01-01T00:00:00.000Z", ttl=ttl)
+    body, slot = _encoded_without_id(draft)
+    envelope = orjson.loads(body[:slot] + b"e1-000000000007" + body[slot:])
+    assert envelope == draft_envelope(draft, "e1-000000000007")
