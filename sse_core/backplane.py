@@ -18,9 +18,10 @@ from collections.abc import Callable, Sequence
 import trio
 
 from .config import BroadcasterConfig
-from .events import Draft, HistoryPage, ResetReason, StoredEvent
-from .history import Histories, History, HistoryFigures
-from .ids import format_event_id, new_epoch, parse_event_id
+from .events import Draft, HistoryPage, StoredEvent
+from .history import Histories, HistoryFigures
+from .ids import format_event_id, new_epoch
+from .paging import Window, read_page
 
 #: Receives ``(session_id, events)`` for local fan-out, in session order. Synchronous: it
 #: never blocks and must not raise.
@@ -187,7 +188,16 @@ class MemoryBackplane(Backplane):
     ) -> HistoryPage:
         await trio.lowlevel.checkpoint()
         history = self._histories.current(session_id, trio.current_time())
-        return page_of(history, self._epoch, after_id, limit)
+
+        async def read(after: int | None, limit: int | None) -> Window:
+            return Window(
+                events=history.after(after, limit),
+                epoch=self._epoch,
+                floor=history.removed_through,
+                last=history.last_position,
+            )
+
+        return await read_page(read, after_id, limit)
 
     async def recent(self, session_id: str, limit: int) -> list[StoredEvent]:
         await trio.lowlevel.checkpoint()
@@ -213,23 +223,3 @@ class MemoryBackplane(Backplane):
 
     def totals(self) -> HistoryFigures:
         return self._histories.totals()
-
-
-def page_of(history: History, epoch: str, after_id: str | None, limit: int | None) -> HistoryPage:
-    """The page of ``history`` (of a backplane whose ids carry ``epoch``) after ``after_id``:
-    with the reason it cannot continue exactly there, if it cannot."""
-    reason: ResetReason | None = None
-    after: int | None = None
-    if after_id is not None:
-        parsed = parse_event_id(after_id)
-        if parsed is None:
-            reason = "malformed_id"
-        elif parsed.epoch != epoch:
-            reason = "unknown_epoch"
-        elif parsed.sequence > history.last_position or not history.covers(parsed.sequence):
-            reason = "history_exhausted"
-        else:
-            after = parsed.sequence
-    events = history.after(after, limit)
-    position = events[-1].position if events else after
-    return HistoryPage(events=events, reset_reason=reason, position=position)

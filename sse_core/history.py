@@ -116,10 +116,6 @@ class History:
             self._forget(self._events.popleft())
         self._next_deadline = math.inf
 
-    def covers(self, position: int) -> bool:
-        """Whether every event after ``position`` is still held (nothing newer was removed)."""
-        return position >= self.removed_through
-
     def after(self, position: int | None, limit: int | None = None) -> list[StoredEvent]:
         """Held events with a position above ``position`` (all when None), oldest first, at
         most ``limit`` of them (the oldest ``limit``)."""
@@ -158,10 +154,6 @@ class Histories:
         self._expired = 0
         self._shed = 0
         self._warned = False
-
-    def get(self, session_id: str) -> History | None:
-        """The session's history, if it has one."""
-        return self._histories.get(session_id)
 
     def sessions(self) -> list[str]:
         """The sessions that have a history."""

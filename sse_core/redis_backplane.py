@@ -38,9 +38,10 @@ from coredis.exceptions import ResponseError
 
 from .backplane import Backplane, BackplaneUnavailable, Sink, find_error
 from .config import BroadcasterConfig
-from .events import Draft, HistoryPage, ResetReason, StoredEvent, draft_envelope
+from .events import Draft, HistoryPage, StoredEvent, draft_envelope
 from .history import Histories, HistoryFigures
-from .ids import SEQUENCE_WIDTH, format_event_id, new_epoch, parse_event_id
+from .ids import SEQUENCE_WIDTH, format_event_id, new_epoch
+from .paging import Window, read_page
 
 logger = logging.getLogger("sluice.core")
 
@@ -314,41 +315,33 @@ class RedisBackplane(Backplane):
     async def replay(
         self, session_id: str, after_id: str | None, limit: int | None = None
     ) -> HistoryPage:
-        parsed = None if after_id is None else parse_event_id(after_id)
-        after = parsed.sequence if parsed is not None and parsed.epoch == self._epoch else None
-        floor, last, expired, entries, epoch = await self._read(session_id, after, limit)
-        if epoch != self._epoch:  # Redis lost its data: the ids start a new epoch
-            with self._reaching():
-                await self._join(self._require_client())
-            after = None
-            floor, last, expired, entries, epoch = await self._read(session_id, None, limit)
-        reason: ResetReason | None = None
-        if parsed is None:
-            reason = None if after_id is None else "malformed_id"
-        elif parsed.epoch != self._epoch:
-            reason = "unknown_epoch"
-        elif parsed.sequence > last or parsed.sequence < max(floor, expired):
-            reason, after = "history_exhausted", None
-            floor, last, expired, entries, epoch = await self._read(session_id, None, limit)
-        events = [self._stored(int(_text(e.identifier)[2:]), e.field_values) for e in entries]
-        position = events[-1].position if events else after
-        return HistoryPage(events=events, reset_reason=reason, position=position)
-
-    async def _read(
-        self, session_id: str, after: int | None, limit: int | None
-    ) -> tuple[int, int, int, list[_Entry], str]:
-        """Floor, last, the highest expired sequence passed over, the unexpired entries after
-        ``after`` (at most ``limit``) and the epoch Redis holds, read at one moment."""
         self._require_client()
+
+        async def read(after: int | None, limit: int | None) -> Window:
+            window = await self._window(session_id, after, limit)
+            if window.epoch != self._epoch:  # Redis lost its data: the ids start a new epoch
+                with self._reaching():
+                    await self._join(self._require_client())
+                window = await self._window(session_id, after, limit)
+            return window
+
+        return await read_page(read, after_id, limit)
+
+    async def _window(self, session_id: str, after: int | None, limit: int | None) -> Window:
+        """The session's history after ``after`` (at most ``limit`` unexpired events), its
+        floor raised past the expired entries passed over, read at one moment."""
         keys = [self._key("s:", session_id), self._key("m:", session_id), self._key("epoch")]
         args = ["" if after is None else after, limit or 0, repr(self.clock())]
         with self._reaching():
             floor, last, expired, raw, epoch = await self._scripts["read"](keys=keys, args=args)
-        entries = [
-            _Entry(identifier, dict(zip(values[::2], values[1::2], strict=True)))
+        events = [
+            self._stored(
+                int(_text(identifier)[2:]), dict(zip(values[::2], values[1::2], strict=True))
+            )
             for identifier, values in raw
         ]
-        return int(floor or 0), int(last or 0), int(expired or 0), entries, _text(epoch or b"")
+        floor = max(int(floor or 0), int(expired or 0))
+        return Window(events=events, epoch=_text(epoch or b""), floor=floor, last=int(last or 0))
 
     async def recent(self, session_id: str, limit: int) -> list[StoredEvent]:
         client = self._require_client()
@@ -406,16 +399,6 @@ class RedisBackplane(Backplane):
         if self._client is None:
             raise RuntimeError("the backplane is not running")
         return self._client
-
-
-class _Entry:
-    """A history entry as the read script returns it."""
-
-    __slots__ = ("field_values", "identifier")
-
-    def __init__(self, identifier: bytes, field_values: dict[bytes, bytes]) -> None:
-        self.identifier = identifier
-        self.field_values = field_values
 
 
 def _encoded_without_id(draft: Draft) -> tuple[bytes, int]:
