@@ -4,7 +4,6 @@ hand-driven wall clock, and a Redis that lost its data."""
 
 from __future__ import annotations
 
-import itertools
 import random
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -14,8 +13,9 @@ import coredis
 import orjson
 import pytest
 import trio
-from redis_process import failed_connections_collected, redis_server_process
-from sse_frames import envelopes, ids, message
+from redis_process import failed_connections_collected, redis_server_process, unique_prefix
+from sse_frames import envelopes, ids, message, receive
+from wall_clock import WallClock
 
 import sse_core.events
 from sse_core import (
@@ -23,24 +23,11 @@ from sse_core import (
     Broadcaster,
     BroadcasterConfig,
     StoredEvent,
-    Subscription,
     open_broadcaster,
 )
 from sse_core.events import Draft, draft_envelope
 from sse_core.ids import parse_event_id
 from sse_core.redis_backplane import RedisBackplane, _encoded_without_id
-
-_prefixes = itertools.count()
-
-
-class WallClock:
-    """A wall clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -51,8 +38,8 @@ def url(redis_server: str) -> str:
 
 @pytest.fixture
 def prefix() -> str:
-    """Keys of this test's own (the tests share one Redis)."""
-    return f"t{next(_prefixes)}-{random.getrandbits(32):x}:"
+    """Keys of this test's own."""
+    return unique_prefix()
 
 
 @asynccontextmanager
@@ -66,28 +53,6 @@ async def hub(
     backplane = RedisBackplane(url, prefix=prefix, **options)
     async with open_broadcaster(BroadcasterConfig(**config), backplane) as broadcaster:
         yield broadcaster
-
-
-async def receive(sub: Subscription, count: int) -> list[dict[str, Any]]:
-    """The next ``count`` envelopes (stored events and control frames alike)."""
-    found: list[dict[str, Any]] = []
-    with trio.fail_after(5):
-        while len(found) < count:
-            found += envelopes(await sub.receive_batch())
-    return found
-
-
-async def test_events_published_reach_subscribers_in_order_with_shared_ids(
-    url: str, prefix: str
-) -> None:
-    async with hub(url, prefix) as bc:
-        async with bc.subscribe("s1") as sub:
-            published = [await bc.publish("s1", message(n)) for n in range(5)]
-            published += await bc.publish_many("s1", [message(5), message(6)])
-            assert ids(await receive(sub, 7)) == published
-        assert {parse_event_id(i).epoch for i in published if parse_event_id(i)} == {bc.epoch}
-        history = await bc.get_event_history("s1", limit=3)
-        assert [e.id for e in history] == published[-3:]
 
 
 async def test_two_processes_share_sessions_history_and_resume(url: str, prefix: str) -> None:
@@ -106,49 +71,20 @@ async def test_two_processes_share_sessions_history_and_resume(url: str, prefix:
         assert two.session_stats("s1")["historySize"] == 5  # the reader's mirror
 
 
-@pytest.mark.parametrize(
-    ("resume_from", "reason"),
-    [
-        (lambda first, epoch: "not an id", "malformed_id"),
-        (lambda first, epoch: "abcdef012345-000000000001", "unknown_epoch"),
-        (lambda first, epoch: first, "history_exhausted"),  # trimmed to the last 3
-        (lambda first, epoch: f"{epoch}-999999999999", "history_exhausted"),  # from the future
-    ],
-)
-async def test_a_resume_history_cannot_cover_starts_with_a_reset(
-    url: str, prefix: str, resume_from: Callable[[str, str], str], reason: str
-) -> None:
-    async with hub(url, prefix, max_history_per_session=3) as bc:
-        published = [await bc.publish("s1", message(n)) for n in range(6)]
-        async with bc.subscribe("s1", last_event_id=resume_from(published[0], bc.epoch)) as sub:
-            assert sub.reset_reason == reason
-            found = await receive(sub, 4)
-        assert found[0]["type"] == "stream_reset"
-        assert ids(found) == published[-3:]
-
-
-async def test_a_resume_at_the_edge_of_trimmed_history_is_exact(url: str, prefix: str) -> None:
-    async with hub(url, prefix, max_history_per_session=3) as bc:
-        published = [await bc.publish("s1", message(n)) for n in range(6)]
-        async with bc.subscribe("s1", last_event_id=published[2]) as sub:
-            assert sub.reset_reason is None
-            assert ids(await receive(sub, 3)) == published[3:]
-
-
 async def test_events_expire_by_their_ttl_on_the_wall_clock(url: str, prefix: str) -> None:
     wall = WallClock()
     async with hub(url, prefix, clock=wall, event_ttl=60) as bc:
         before = await bc.publish("s1", message("before"))
         short = await bc.publish("s1", message("short"), ttl=10)
         long = await bc.publish("s1", message("long"))
-        wall.now += 11
+        wall.jump(11)
         page = await bc.events_after("s1", after=before)
         assert page.reset_reason == "history_exhausted"  # `short` is gone
         assert [e.id for e in (await bc.events_after("s1")).events] == [before, long]
         await bc.cleanup()
         page = await bc.events_after("s1", after=short)
         assert (page.reset_reason, [e.id for e in page.events]) == (None, [long])
-        wall.now += 60
+        wall.jump(60)
         await bc.cleanup()
         assert (await bc.events_after("s1")).events == []
         client: coredis.Redis[bytes] = coredis.Redis.from_url(url)
