@@ -39,13 +39,12 @@ def clock(backplane_kind: str) -> MockClock | WallClock:
 def make_backplane(
     backplane_kind: str, clock: MockClock | WallClock, request: pytest.FixtureRequest
 ) -> Callable[[], Backplane]:
-    """Makes a fresh backplane of ``backplane_kind``; Redis ones share this test's keys."""
+    """Makes a fresh backplane of ``backplane_kind`` (on Redis, with keys of its own)."""
     if backplane_kind == "memory":
         return MemoryBackplane
     url = f"{request.getfixturevalue('redis_server')}/1"
-    prefix = unique_prefix()
     wall = clock if isinstance(clock, WallClock) else WallClock()
-    return lambda: RedisBackplane(url, prefix=prefix, block=0.2, clock=wall)
+    return lambda: RedisBackplane(url, prefix=unique_prefix(), block=0.2, clock=wall)
 
 
 @pytest.fixture

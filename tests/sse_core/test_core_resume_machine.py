@@ -1,6 +1,7 @@
 """Resume as a state machine: publishes, subscribes, reads, disconnects and resumes from
-arbitrary last ids, interleaved. Every stream is exactly what the session's events say it
-should be: the events after the resume point, or ``stream_reset`` and what history held.
+arbitrary last ids, interleaved, on every backplane. Every stream is exactly what the
+session's events say it should be: the events after the resume point, or ``stream_reset``
+and what history held.
 
 The broadcaster runs in a trio run on its own thread; each step is one blocking call into
 it (``trio.from_thread``), so steps happen one at a time, in order.
@@ -23,28 +24,28 @@ from hypothesis.stateful import (
     invariant,
     multiple,
     rule,
+    run_state_machine_as_test,
 )
-from sse_frames import ids, message, pending_envelopes
+from sse_frames import delivered, ids, message, pending_envelopes
 
-from sse_core import Broadcaster, BroadcasterConfig, MemoryBackplane, Subscription, open_broadcaster
+from sse_core import Backplane, Broadcaster, BroadcasterConfig, Subscription, open_broadcaster
 from sse_core.ids import parse_event_id
 
 T = TypeVar("T")
 HISTORY = 6
-EPOCH = "e0"
 
 
 class TrioThread:
     """An open broadcaster in a trio run on another thread, called step by step."""
 
-    def __init__(self, config: BroadcasterConfig) -> None:
+    def __init__(self, config: BroadcasterConfig, backplane: Backplane) -> None:
         self._ready = threading.Event()
-        self._thread = threading.Thread(target=trio.run, args=(self._main, config))
+        self._thread = threading.Thread(target=trio.run, args=(self._main, config, backplane))
         self._thread.start()
         assert self._ready.wait(10)
 
-    async def _main(self, config: BroadcasterConfig) -> None:
-        async with open_broadcaster(config, MemoryBackplane(epoch=EPOCH)) as broadcaster:
+    async def _main(self, config: BroadcasterConfig, backplane: Backplane) -> None:
+        async with open_broadcaster(config, backplane) as broadcaster:
             self.broadcaster = broadcaster
             self._token = trio.lowlevel.current_trio_token()
             self._stop = trio.Event()
@@ -70,21 +71,23 @@ class Reader:
     seen: list[dict[str, Any]] = attrs.Factory(list)
 
 
-garbage = st.one_of(
-    st.text(max_size=12),
-    st.sampled_from(["-", f"{EPOCH}-", f"{EPOCH}-x", f"{EPOCH}--1", "E0-000000000001"]),
-    st.integers(0, 99).map(lambda n: f"{EPOCH}-{n}"),
-    st.integers(0, 99).map(lambda n: f"other-{n:012d}"),
-)
+def garbage(epoch: str) -> st.SearchStrategy[str]:
+    """Last event ids a client may send that the hub never issued, around ``epoch``'s."""
+    return st.one_of(
+        st.text(max_size=12),
+        st.sampled_from(["-", f"{epoch}-", f"{epoch}-x", f"{epoch}--1", "E0-000000000001"]),
+        st.integers(0, 99).map(lambda n: f"{epoch}-{n}"),
+        st.integers(0, 99).map(lambda n: f"other-{n:012d}"),
+    )
 
 
 class ResumeMachine(RuleBasedStateMachine):
     readers = Bundle("readers")
     gone = Bundle("gone")
 
-    def __init__(self) -> None:
+    def __init__(self, backplane: Backplane) -> None:
         super().__init__()
-        self.hub = TrioThread(BroadcasterConfig(max_history_per_session=HISTORY))
+        self.hub = TrioThread(BroadcasterConfig(max_history_per_session=HISTORY), backplane)
         self.bc: Broadcaster = self.hub.broadcaster
         self.events: list[str] = []
         self.live: list[Reader] = []
@@ -123,6 +126,7 @@ class ResumeMachine(RuleBasedStateMachine):
         else:
             for event in batch:
                 self.events.append(self.hub.run(self.bc.publish, "s", event))
+        self.hub.run(delivered, self.bc, "s", self.events[-1])
 
     @rule(target=readers)
     def join(self) -> Reader:
@@ -133,9 +137,9 @@ class ResumeMachine(RuleBasedStateMachine):
         last = data.draw(st.sampled_from(self.events)) if self.events else None
         return self.open(last)
 
-    @rule(target=readers, last=garbage)
-    def resume_from_anything(self, last: str) -> Reader:
-        return self.open(last)
+    @rule(target=readers, data=st.data())
+    def resume_from_anything(self, data: st.DataObject) -> Reader:
+        return self.open(data.draw(garbage(self.bc.epoch)))
 
     @rule(reader=readers)
     def read(self, reader: Reader) -> None:
@@ -172,10 +176,13 @@ class ResumeMachine(RuleBasedStateMachine):
         assert self.bc.session_stats("s")["subscribers"] == len(self.live)
 
 
-ResumeMachine.TestCase.settings = settings(
-    max_examples=40,
-    stateful_step_count=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-TestResumeMachine = ResumeMachine.TestCase
+def test_resume_machine(make_backplane: Callable[[], Backplane]) -> None:
+    run_state_machine_as_test(
+        lambda: ResumeMachine(make_backplane()),
+        settings=settings(
+            max_examples=40,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
