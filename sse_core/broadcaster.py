@@ -4,9 +4,8 @@ expiry and cleanup, stats, and the lifecycle that owns every task it starts."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import trio
@@ -31,9 +30,6 @@ from .subscription import Subscription
 
 logger = logging.getLogger("sluice.core")
 
-_CURRENT: ContextVar[Broadcaster | None] = ContextVar("sluice_broadcaster", default=None)
-_OPEN: list[Broadcaster] = []
-
 #: What ``publish`` accepts: a generated ``protocol.models`` event, or the wire dict
 #: ``{"type", "data", "ttl"?}`` (checked against the schema, so any mapping is let in).
 EventInput = Event | Mapping[str, Any]
@@ -56,10 +52,10 @@ class Broadcaster:
     """Sessions of ordered events, fanned out to bounded subscribers; the guide's
     ``EnhancedSSEBroadcaster``.
 
-    Open it with :func:`open_broadcaster`, which runs its cleanup loop and backplane tasks
-    and ends them all on exit. Methods are called from trio tasks of the same run. None of
-    them ever waits on a subscriber: a subscriber whose queue is full is cut off with
-    ``stream_overflow``. After :meth:`shutdown` (or the end of ``open_broadcaster``) every
+    Open it with :func:`~sse_core.current.open_broadcaster`, which runs its cleanup loop and
+    backplane tasks and ends them all on exit. Methods are called from trio tasks of the same
+    run. None of them ever waits on a subscriber: a subscriber whose queue is full is cut off
+    with ``stream_overflow``. After :meth:`shutdown` (or the end of ``open_broadcaster``) every
     subscription's stream has ended and publishing or subscribing raises ``RuntimeError``.
     """
 
@@ -441,41 +437,3 @@ class _Subscribed:
 
 #: The guide's name for :class:`Broadcaster`.
 EnhancedSSEBroadcaster = Broadcaster
-
-
-@asynccontextmanager
-async def open_broadcaster(
-    config: BroadcasterConfig | None = None, backplane: Backplane | None = None
-) -> AsyncIterator[Broadcaster]:
-    """Open a :class:`Broadcaster` (on a new :class:`MemoryBackplane` unless given one).
-
-    Inside the block it runs the backplane and the cleanup loop in its own nursery and is
-    what :func:`get_sse_broadcaster` returns. Leaving the block, normally, by an exception
-    or by cancellation, shuts it down: every subscription's stream ends and every task it
-    started is done before the block exits.
-    """
-    broadcaster = Broadcaster(config, backplane)
-    async with trio.open_nursery() as nursery:
-        await nursery.start(broadcaster._serve)
-        token = _CURRENT.set(broadcaster)
-        _OPEN.append(broadcaster)
-        try:
-            yield broadcaster
-        finally:
-            _OPEN.remove(broadcaster)
-            _CURRENT.reset(token)
-            broadcaster._close()
-
-
-def get_sse_broadcaster() -> Broadcaster:
-    """The broadcaster of the innermost open :func:`open_broadcaster` (the guide's singleton).
-
-    Looks at the calling task's context first, then at the most recently opened broadcaster
-    still open (for tasks started outside the block). Raises ``RuntimeError`` when none is.
-    """
-    current = _CURRENT.get()
-    if current is not None:
-        return current
-    if _OPEN:
-        return _OPEN[-1]
-    raise RuntimeError("no broadcaster is open; use open_broadcaster()")
