@@ -195,7 +195,11 @@ class _Field:
             validator = _Call("v.optional", (validator,))
         kwargs.append(("validator", validator))
         lead = f"{_INDENT}{self.name}: {annotation} = "
-        return _lines(_Call("attrs.field", kwargs=tuple(kwargs)), lead, "", _INDENT)
+        call = _Call("attrs.field", kwargs=tuple(kwargs))
+        if len(lead) + len(call.func) + 1 <= _WIDTH:
+            return _lines(call, lead, "", _INDENT)
+        inner = _INDENT * 2  # no room for the call's head: ruff format puts it in parentheses
+        return [lead + "(", *_lines(call, inner, "", inner), _INDENT + ")"]
 
     def doc(self) -> tuple[str, str]:
         head = f"{self.name} (``{self.wire}``{', required' if self.required else ''})"

@@ -605,9 +605,10 @@ class StreamResetEvent:
     Wire type ``stream_reset``; the data object of ``events/stream_reset.json``.
 
     Attributes:
-        reason (``reason``, required): Why the stream could not resume: history_exhausted (the id is
-            older than history), unknown_epoch (the id is from another hub run), malformed_id (not a
-            Sluice id).
+        reason (``reason``, required): Why the stream could not resume: history_exhausted (history
+            no longer holds every event after the id), unknown_epoch (the id is from another hub
+            run), malformed_id (not a Sluice id), foreign_id (an id of this hub run that this
+            session did not issue, e.g. another session's).
         last_event_id (``lastEventId``): The resume point the client asked for.
         session_id (``sessionId``, required): Session the event belongs to.
         timestamp (``timestamp``, required): When the reset was sent.
@@ -615,9 +616,11 @@ class StreamResetEvent:
 
     TYPE: ClassVar[str] = "stream_reset"
 
-    reason: Literal["history_exhausted", "unknown_epoch", "malformed_id"] = attrs.field(
-        metadata={"wire": "reason"},
-        validator=v.in_(("history_exhausted", "unknown_epoch", "malformed_id")),
+    reason: Literal["history_exhausted", "unknown_epoch", "malformed_id", "foreign_id"] = (
+        attrs.field(
+            metadata={"wire": "reason"},
+            validator=v.in_(("history_exhausted", "unknown_epoch", "malformed_id", "foreign_id")),
+        )
     )
     last_event_id: str | None = attrs.field(
         default=None,

@@ -128,7 +128,8 @@ class MemoryBackplane(Backplane):
     A new instance has a new random epoch (pass ``epoch`` to fix it), so ids from a previous
     run resume with ``stream_reset`` (``unknown_epoch``). Sequences are counted over all
     sessions, so a session forgotten and made again never reuses an id, and a resume point
-    from before it was made again gets ``history_exhausted``. Memory: the bytes of held frames
+    from before it was made again gets ``history_exhausted`` when it may have missed events
+    (see :class:`~sse_core.history.Histories`). Memory: the bytes of held frames
     are counted, warned about and shed (see :class:`~sse_core.history.Histories`).
 
     ``append`` delivers to the sink before it returns. Every method does its work without
@@ -188,20 +189,37 @@ class MemoryBackplane(Backplane):
     ) -> HistoryPage:
         await trio.lowlevel.checkpoint()
         history = self._histories.current(session_id, trio.current_time())
+        issued = self._position
 
         async def read(after: int | None, limit: int | None) -> Window:
+            if history is None:
+                former = self._histories.former(session_id)
+                return Window(
+                    events=[],
+                    epoch=self._epoch,
+                    origin=issued,
+                    floor=issued,
+                    last=issued,
+                    issued=issued,
+                    former=former,
+                )
             return Window(
                 events=history.after(after, limit),
                 epoch=self._epoch,
+                origin=history.origin,
                 floor=history.removed_through,
                 last=history.last_position,
+                issued=issued,
+                holds=after is not None and history.holds(after),
+                former=history.former,
             )
 
         return await read_page(read, after_id, limit)
 
     async def recent(self, session_id: str, limit: int) -> list[StoredEvent]:
         await trio.lowlevel.checkpoint()
-        return self._histories.current(session_id, trio.current_time()).newest(limit)
+        history = self._histories.current(session_id, trio.current_time())
+        return [] if history is None else history.newest(limit)
 
     async def clear(self, session_id: str) -> None:
         await trio.lowlevel.checkpoint_if_cancelled()

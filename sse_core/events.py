@@ -12,7 +12,7 @@ import orjson
 from protocol import encode_envelope, frame_envelope_json
 
 #: Why a resume could not continue exactly where the client left off (``stream_reset``).
-ResetReason = Literal["history_exhausted", "unknown_epoch", "malformed_id"]
+ResetReason = Literal["history_exhausted", "unknown_epoch", "malformed_id", "foreign_id"]
 
 
 def utc_now() -> str:

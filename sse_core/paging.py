@@ -3,7 +3,8 @@ id) to the page of history it gets, with the reason when it cannot continue exac
 
 A backplane supplies a :data:`WindowReader`, which reads what a session's history shows at
 one moment (a :class:`Window`); :func:`read_page` parses the id, reads, judges whether the
-page continues exactly after the id, and when it does not, reads what history holds.
+page continues exactly after the id (:func:`judge`), and when it does not, reads what
+history holds.
 """
 
 from __future__ import annotations
@@ -18,20 +19,29 @@ from .ids import parse_event_id
 
 @attrs.frozen(kw_only=True)
 class Window:
-    """A session's history as one read saw it. Positions are the backplane's sequence.
+    """A session's history as one read saw it. Positions are the backplane's sequence, which
+    counts the events of every session, so a session's positions have gaps.
 
     ``events``: the held, unexpired events after the position asked for (all of them when
     None), oldest first, at most the limit asked for. ``epoch``: the epoch of the store that
-    was read. ``floor``: the highest position removed from the session's history (trimmed,
-    expired, shed or cleared), or the position just before its first event: every event of
-    the session above it is still held. ``last``: the session's newest position (its floor
-    when it has none).
+    was read. ``origin``: the position just before the session's first event (the newest
+    position issued, for a session without one). ``floor``: the highest position removed
+    from the session's history (trimmed, expired, shed or cleared), else ``origin``: every
+    event of the session above it is still held. ``last``: the session's newest position
+    (``origin`` when it has none). ``issued``: the newest position issued to any session.
+    ``holds``: whether the session holds an event at the position asked for. ``former``:
+    the newest position of an earlier life of the session (made again after it expired), or
+    a bound above it; 0 when it had none.
     """
 
     events: list[StoredEvent]
     epoch: str
+    origin: int
     floor: int
     last: int
+    issued: int
+    holds: bool = False
+    former: int = 0
 
 
 #: ``read(after, limit)``: the :class:`Window` of the events after position ``after`` (all
@@ -40,14 +50,12 @@ WindowReader = Callable[[int | None, int | None], Awaitable[Window]]
 
 
 async def read_page(read: WindowReader, after_id: str | None, limit: int | None) -> HistoryPage:
-    """The page of history after ``after_id`` (a client's last event id; None for all):
+    """The page of history after ``after_id`` (a client's last event id; None for all).
 
-    - an id of another epoch is ``unknown_epoch``, text that is no id ``malformed_id``;
-    - an id at or above the floor and at or below the newest position continues exactly;
-    - any other id is ``history_exhausted``.
-
-    With a reset reason, the page is what history holds from its oldest event. Reads once,
-    or twice when the first read shows that the id cannot be continued from.
+    Reset reasons: ``malformed_id`` for text that is no id, ``unknown_epoch`` for an id of
+    another epoch, else as :func:`judge` decides. With a reset reason, the page is what
+    history holds from its oldest event. Reads once, or twice when the first read shows that
+    the id cannot be continued from.
     """
     parsed = None if after_id is None else parse_event_id(after_id)
     after = None if parsed is None else parsed.sequence
@@ -58,8 +66,8 @@ async def read_page(read: WindowReader, after_id: str | None, limit: int | None)
             reason = "malformed_id"
         elif parsed.epoch != window.epoch:
             reason = "unknown_epoch"
-        elif not window.floor <= parsed.sequence <= window.last:
-            reason = "history_exhausted"
+        else:
+            reason = judge(parsed.sequence, window)
     if reason is not None:
         after = None
         if parsed is not None:
@@ -68,3 +76,28 @@ async def read_page(read: WindowReader, after_id: str | None, limit: int | None)
     return HistoryPage(
         events=events, reset_reason=reason, position=events[-1].position if events else after
     )
+
+
+def judge(position: int, window: Window) -> ResetReason | None:
+    """Whether a resume after ``position`` (of the window's epoch) continues exactly (None),
+    or why not. Nothing the client has not seen may be skipped without a reset:
+
+    - a position never issued is ``history_exhausted``;
+    - one at or before the session's first event (older than everything it held) continues
+      with its whole history, but is ``history_exhausted`` when the session has dropped
+      events since, or when an earlier life of the session may have had events after it;
+    - one this session issued continues exactly, unless history dropped events after it
+      (``history_exhausted``);
+    - any other position was issued to another session: ``foreign_id``.
+    """
+    if position > window.issued:
+        return "history_exhausted"
+    if position <= window.origin:
+        if window.floor > window.origin or position < window.former:
+            return "history_exhausted"
+        return None
+    if position < window.floor:
+        return "history_exhausted"
+    if position == window.floor or window.holds:
+        return None
+    return "foreign_id"

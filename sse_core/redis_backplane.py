@@ -9,8 +9,16 @@ Keys, under a prefix (``sluice:`` by default):
   memory backplane.
 - ``s:{session}``: the session's history, a stream whose entry ids are ``0-<sequence>``,
   bounded to ``max_history_per_session`` entries.
-- ``m:{session}``: ``floor`` (no event at or below it is held any more) and ``last`` (the
-  newest sequence). History and this hash expire after ``session_ttl`` without a publish.
+- ``s:{session}`` entries hold the envelope as sent (``e``, its id written in by the append
+  script), its id (``i``), type (``y``), accepted time (``a``) and ttl (``t``): replays and
+  live delivery frame those bytes without decoding them.
+- ``m:{session}``: ``origin`` (the sequence before the session's first event), ``floor`` (no
+  event at or below it is held any more), ``last`` (the newest sequence) and ``former`` (the
+  newest sequence of an earlier life of the session, or a bound above it). History and this
+  hash expire after ``session_ttl`` without a publish.
+- ``lives``: each session scored with its newest sequence, so that a session made again after
+  its keys expired knows its former life; entries whose session has expired are folded into
+  ``gone``, a bound on their newest sequences, when a session is made.
 - ``live``: every event of every session in publish order, capped (approximately) at
   ``live_cap`` entries; each process runs one reader on it that feeds its broadcaster.
 
@@ -45,18 +53,44 @@ from .paging import Window, read_page
 
 logger = logging.getLogger("sluice.core")
 
-# KEYS: epoch, seq, history, meta, live. ARGV: epoch, max history, live cap, session ttl (ms),
-# session id, width of an id's sequence, then per event: its envelope encoded with an empty
-# id, the byte offset of the id's place in it, type, accepted (wall clock, s), ttl (s). The
-# script writes each id into its envelope, so the stored bytes are the envelope on the wire.
-_APPEND = """
+# A session's earlier life (before its keys expired): ``lives`` scores each session with its
+# newest sequence; an entry whose meta is gone is folded into ``gone``, the newest sequence of
+# the sessions no longer told apart. KEYS: lives, gone. ARGV: session id, meta key prefix.
+# Sets ``former``: at or below it, a sequence may be from an earlier life of the session.
+_FORMER = """
+local former = redis.call('ZSCORE', KEYS[6], ARGV[5])
+if not former then
+  for _, member in ipairs(redis.call('ZRANGE', KEYS[6], 0, 15)) do
+    if redis.call('EXISTS', ARGV[7] .. member) == 1 then break end
+    local score = tonumber(redis.call('ZSCORE', KEYS[6], member))
+    redis.call('ZREM', KEYS[6], member)
+    if score > tonumber(redis.call('GET', KEYS[7]) or '0') then
+      redis.call('SET', KEYS[7], score)
+    end
+  end
+  former = redis.call('GET', KEYS[7]) or '0'
+end
+"""
+
+# KEYS: epoch, seq, history, meta, live, lives, gone. ARGV: epoch, max history, live cap,
+# session ttl (ms), session id, width of an id's sequence, meta key prefix, then per event:
+# its envelope encoded with an empty id, the byte offset of the id's place in it, type,
+# accepted (wall clock, s), ttl (s). The script writes each id into its envelope, so the
+# stored bytes are the envelope on the wire.
+_APPEND = (
+    """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('SLUICE_EPOCH') end
-local count = (#ARGV - 6) / 5
+local count = (#ARGV - 7) / 5
 local first = redis.call('INCRBY', KEYS[2], count) - count
-if redis.call('EXISTS', KEYS[4]) == 0 then redis.call('HSET', KEYS[4], 'floor', first) end
+if redis.call('EXISTS', KEYS[4]) == 0 then
+"""
+    + _FORMER
+    + """
+  redis.call('HSET', KEYS[4], 'origin', first, 'floor', first, 'former', former)
+end
 local pattern = ARGV[1] .. '-%0' .. ARGV[6] .. 'd'
 for i = 1, count do
-  local n, k = first + i, 5 * i + 2
+  local n, k = first + i, 5 * i + 3
   local body, slot = ARGV[k], tonumber(ARGV[k + 1])
   local id = string.format(pattern, n)
   local envelope = string.sub(body, 1, slot) .. id .. string.sub(body, slot + 1)
@@ -65,6 +99,7 @@ for i = 1, count do
   redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[3], '*', 'n', n, 's', ARGV[5], unpack(fields))
 end
 redis.call('HSET', KEYS[4], 'last', first + count)
+redis.call('ZADD', KEYS[6], first + count, ARGV[5])
 local excess = redis.call('XLEN', KEYS[3]) - tonumber(ARGV[2])
 if excess > 0 then
   local gone = redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', excess)
@@ -75,17 +110,34 @@ redis.call('PEXPIRE', KEYS[3], ARGV[4])
 redis.call('PEXPIRE', KEYS[4], ARGV[4])
 return first
 """
+)
 
-# KEYS: history, meta, epoch. ARGV: after ('' for all), limit (0 for all), now (wall clock, s).
-# Returns floor, last, the highest sequence passed over as expired, the unexpired entries and
-# the epoch.
-_READ = """
-local meta = redis.call('HMGET', KEYS[2], 'floor', 'last')
+# KEYS: history, meta, epoch, seq, (unused), lives, gone. ARGV: after ('' for all), limit (0
+# for all), now (wall clock, s), (unused), session id, (unused), meta key prefix. Returns the
+# session's origin, floor, last and former (all the newest sequence issued, for a session
+# without meta), the newest sequence issued, whether the entry ``after`` is held, the highest
+# sequence passed over as expired, the unexpired entries after ``after`` and the epoch.
+_READ = (
+    """
+local issued = redis.call('GET', KEYS[4]) or '0'
+local meta = redis.call('HMGET', KEYS[2], 'origin', 'floor', 'last', 'former')
+if not meta[3] then
+"""
+    + _FORMER
+    + """
+  meta = {issued, issued, issued, former}
+end
 local epoch = redis.call('GET', KEYS[3])
-local cursor = '-'
-if ARGV[1] ~= '' then cursor = '(0-' .. ARGV[1] end
+local cursor, holds = '-', 0
+if ARGV[1] ~= '' then
+  cursor = '(0-' .. ARGV[1]
+  holds = #redis.call('XRANGE', KEYS[1], '0-' .. ARGV[1], '0-' .. ARGV[1])
+end
 local limit, now = tonumber(ARGV[2]), tonumber(ARGV[3])
 local out, expired = {}, 0
+local function result()
+  return {meta[1], meta[2], meta[3], meta[4], issued, holds, expired, out, epoch}
+end
 while true do
   local batch = redis.call('XRANGE', KEYS[1], cursor, '+', 'COUNT', 256)
   if #batch == 0 then break end
@@ -93,15 +145,16 @@ while true do
     local f = entry[2]
     if tonumber(f[2]) + tonumber(f[4]) > now then
       out[#out + 1] = entry
-      if limit > 0 and #out >= limit then return {meta[1], meta[2], expired, out, epoch} end
+      if limit > 0 and #out >= limit then return result() end
     else
       expired = tonumber(string.sub(entry[1], 3))
     end
   end
   cursor = '(' .. batch[#batch][1]
 end
-return {meta[1], meta[2], expired, out, epoch}
+return result()
 """
+)
 
 # KEYS: history, meta. ARGV: now (wall clock, s). Deletes expired entries, raises the floor.
 _EXPIRE = """
@@ -290,6 +343,7 @@ class RedisBackplane(Backplane):
             max(int(config.session_ttl * 1000), 1),
             session_id,
             SEQUENCE_WIDTH,
+            self._key("m:"),
         ]
         for draft in drafts:
             ttl = config.event_ttl if draft.ttl is None else draft.ttl
@@ -300,6 +354,8 @@ class RedisBackplane(Backplane):
             self._key("s:", session_id),
             self._key("m:", session_id),
             self._key("live"),
+            self._key("lives"),
+            self._key("gone"),
         ]
         with self._reaching():
             try:
@@ -330,18 +386,44 @@ class RedisBackplane(Backplane):
     async def _window(self, session_id: str, after: int | None, limit: int | None) -> Window:
         """The session's history after ``after`` (at most ``limit`` unexpired events), its
         floor raised past the expired entries passed over, read at one moment."""
-        keys = [self._key("s:", session_id), self._key("m:", session_id), self._key("epoch")]
-        args = ["" if after is None else after, limit or 0, repr(self.clock())]
+        keys = [
+            self._key("s:", session_id),
+            self._key("m:", session_id),
+            self._key("epoch"),
+            self._key("seq"),
+            self._key("live"),
+            self._key("lives"),
+            self._key("gone"),
+        ]
+        now = repr(self.clock())
+        args = [
+            "" if after is None else after,
+            limit or 0,
+            now,
+            "",
+            session_id,
+            "",
+            self._key("m:"),
+        ]
         with self._reaching():
-            floor, last, expired, raw, epoch = await self._scripts["read"](keys=keys, args=args)
+            found = await self._scripts["read"](keys=keys, args=args)
+        origin, floor, last, former, issued, holds, expired, raw, epoch = found
         events = [
             self._stored(
                 int(_text(identifier)[2:]), dict(zip(values[::2], values[1::2], strict=True))
             )
             for identifier, values in raw
         ]
-        floor = max(int(floor or 0), int(expired or 0))
-        return Window(events=events, epoch=_text(epoch or b""), floor=floor, last=int(last or 0))
+        return Window(
+            events=events,
+            epoch=_text(epoch or b""),
+            origin=int(origin or 0),
+            floor=max(int(floor or 0), int(expired or 0)),
+            last=int(last or 0),
+            issued=int(issued or 0),
+            holds=bool(holds),
+            former=int(former or 0),
+        )
 
     async def recent(self, session_id: str, limit: int) -> list[StoredEvent]:
         client = self._require_client()

@@ -34,7 +34,8 @@ class Subscription:
     :meth:`~sse_core.Broadcaster.add_subscriber`, never directly.
 
     ``session_id`` is the session read; ``reset_reason`` is None, or why the stream began
-    with ``stream_reset`` (``history_exhausted``, ``unknown_epoch``, ``malformed_id``);
+    with ``stream_reset`` (``history_exhausted``, ``unknown_epoch``, ``malformed_id``,
+    ``foreign_id``: see :func:`sse_core.paging.judge`);
     ``last_active`` is the ``trio.current_time()`` of the last frame taken (or of
     subscribing), which the idle close looks at.
     """

@@ -180,3 +180,65 @@ async def test_a_subscriber_that_does_not_read_is_cut_off_after_its_queue(
             assert ids(await receive(reader, 2)) == published[3:]
         stats = bc.session_stats("s1")
         assert stats["overflowed"] == 1 and stats["subscribers"] == 0
+
+
+async def test_an_id_of_another_session_is_foreign_and_nothing_is_skipped(
+    open_hub: OpenHub,
+) -> None:
+    """Ids share one sequence: an id another session issued, between this session's events
+    or after them, says nothing about what the client saw here (stream and polling alike)."""
+    async with open_hub() as bc:
+        mine = [await bc.publish("s1", message(0))]
+        between = await bc.publish("s2", message("b"))
+        mine += [await bc.publish("s1", message(1))]
+        after = await bc.publish("s2", message("a"))
+        await delivered(bc, "s1", mine[-1])
+        await delivered(bc, "s2", after)
+        for foreign in (between, after):
+            async with bc.subscribe("s1", last_event_id=foreign) as sub:
+                assert sub.reset_reason == "foreign_id"
+                reset, *rest = await pending_envelopes(sub)
+                assert reset["type"] == "stream_reset"
+                assert reset["data"] == {
+                    "reason": "foreign_id",
+                    "sessionId": "s1",
+                    "lastEventId": foreign,
+                    "timestamp": reset["data"]["timestamp"],
+                }
+                assert ids(rest) == mine
+            page = await bc.events_after("s1", after=foreign)
+            assert (page.reset_reason, [e.id for e in page.events]) == ("foreign_id", mine)
+        async with bc.subscribe("s1", last_event_id=mine[0]) as sub:
+            assert sub.reset_reason is None
+            assert ids(await pending_envelopes(sub)) == mine[1:]
+
+
+async def test_an_id_older_than_the_session_gives_its_whole_history(open_hub: OpenHub) -> None:
+    async with open_hub(max_history_per_session=2) as bc:
+        older = await bc.publish("s2", message("older"))
+        await delivered(bc, "s2", older)
+        async with bc.subscribe("s1", last_event_id=older) as early:
+            assert early.reset_reason is None  # s1 has no event yet: nothing was missed
+            mine = await publish(bc, 2)
+            assert ids(await receive(early, 2)) == mine
+        for resume in (older, None):
+            page = await bc.events_after("s1", after=resume)
+            assert (page.reset_reason, [e.id for e in page.events]) == (None, mine)
+        mine += await publish(bc, 1)  # the first one is trimmed: older resumes missed it
+        async with bc.subscribe("s1", last_event_id=older) as late:
+            assert late.reset_reason == "history_exhausted"
+            assert ids(await pending_envelopes(late)) == mine[1:]
+        page = await bc.events_after("s1", after=older)
+        assert (page.reset_reason, [e.id for e in page.events]) == ("history_exhausted", mine[1:])
+
+
+async def test_an_id_never_issued_is_exhausted_even_in_a_session_without_events(
+    open_hub: OpenHub,
+) -> None:
+    async with open_hub() as bc:
+        last = await bc.publish("s2", message("x"))
+        await delivered(bc, "s2", last)
+        future = f"{bc.epoch}-{parse_event_id(last).sequence + 1:012d}"  # type: ignore[union-attr]
+        for session_id in ("s1", "s2"):
+            page = await bc.events_after(session_id, after=future)
+            assert page.reset_reason == "history_exhausted"

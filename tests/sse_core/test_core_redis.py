@@ -229,3 +229,34 @@ def test_the_id_goes_in_the_envelope_at_its_top_level(ttl: float | None) -> None
     body, slot = _encoded_without_id(draft)
     envelope = orjson.loads(body[:slot] + b"e1-000000000007" + body[slot:])
     assert envelope == draft_envelope(draft, "e1-000000000007")
+
+
+async def test_a_session_whose_keys_expired_does_not_resume_from_its_former_life(
+    url: str, prefix: str
+) -> None:
+    """Redis drops a session's keys ``session_ttl`` after its last publish; made again, it
+    still knows its former newest id, and once that is folded into the bound of sessions
+    long gone, the bound keeps every older resume a reset."""
+    client: coredis.Redis[bytes] = coredis.Redis.from_url(url)
+
+    async def gone(session_id: str) -> None:
+        with trio.fail_after(5):
+            while await client.exists([f"{prefix}m:{session_id}"]):  # noqa: ASYNC110 (Redis expires the key)
+                await trio.sleep(0.05)
+
+    async with client, hub(url, prefix, session_ttl=0.3) as bc:
+        seen = await bc.publish("s1", message("seen"))
+        missed = await bc.publish("s1", message("missed"))
+        await gone("s1")
+        new = await bc.publish_many("s1", [message(n) for n in range(2)])
+        for resume, reason, events in [(seen, "history_exhausted", new), (missed, None, new)]:
+            page = await bc.events_after("s1", after=resume)
+            assert (page.reset_reason, [e.id for e in page.events]) == (reason, events)
+        await gone("s1")
+        fresh = await bc.publish("s2", message("fresh"))  # folds s1 into the bound
+        assert await client.zscore(f"{prefix}lives", "s1") is None
+        page = await bc.events_after("s2", after=missed)
+        assert (page.reset_reason, [e.id for e in page.events]) == ("history_exhausted", [fresh])
+        again = await bc.publish("s1", message("again"))
+        page = await bc.events_after("s1", after=seen)
+        assert (page.reset_reason, [e.id for e in page.events]) == ("history_exhausted", [again])

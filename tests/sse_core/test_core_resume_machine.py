@@ -90,6 +90,7 @@ class ResumeMachine(RuleBasedStateMachine):
         self.hub = TrioThread(BroadcasterConfig(max_history_per_session=HISTORY), backplane)
         self.bc: Broadcaster = self.hub.broadcaster
         self.events: list[str] = []
+        self.elsewhere: list[str] = []  # ids of another session (the same sequence)
         self.live: list[Reader] = []
 
     def teardown(self) -> None:
@@ -105,9 +106,29 @@ class ResumeMachine(RuleBasedStateMachine):
             return "malformed_id", held_from
         if parsed.epoch != self.bc.epoch:
             return "unknown_epoch", held_from
-        if parsed.sequence > len(self.events) or parsed.sequence < held_from:
+        n, positions = parsed.sequence, self.positions
+        if n > self.issued:
             return "history_exhausted", held_from
-        return None, parsed.sequence
+        origin = positions[0] - 1 if positions else self.issued
+        if n <= origin:
+            return ("history_exhausted" if held_from else None), held_from
+        floor = positions[held_from - 1] if held_from else origin
+        if n < floor:
+            return "history_exhausted", held_from
+        if n == floor or n in positions:
+            return None, sum(1 for p in positions if p <= n)
+        return "foreign_id", held_from
+
+    @property
+    def positions(self) -> list[int]:
+        """The sequences of the session's events."""
+        return [parse_event_id(i).sequence for i in self.events]  # type: ignore[union-attr]
+
+    @property
+    def issued(self) -> int:
+        """The newest sequence issued, to either session."""
+        last = max([*self.events[-1:], *self.elsewhere[-1:]], default=None)
+        return 0 if last is None else parse_event_id(last).sequence  # type: ignore[union-attr]
 
     def open(self, last_event_id: str | None) -> Reader:
         reason, first = self.expect(last_event_id)
@@ -127,6 +148,16 @@ class ResumeMachine(RuleBasedStateMachine):
             for event in batch:
                 self.events.append(self.hub.run(self.bc.publish, "s", event))
         self.hub.run(delivered, self.bc, "s", self.events[-1])
+
+    @rule(count=st.integers(1, 3))
+    def publish_elsewhere(self, count: int) -> None:
+        batch = [message(f"o{len(self.elsewhere) + n}") for n in range(count)]
+        self.elsewhere += self.hub.run(self.bc.publish_many, "o", batch)
+
+    @rule(target=readers, data=st.data())
+    def resume_from_another_sessions_id(self, data: st.DataObject) -> Reader:
+        last = data.draw(st.sampled_from(self.elsewhere)) if self.elsewhere else None
+        return self.open(last)
 
     @rule(target=readers)
     def join(self) -> Reader:

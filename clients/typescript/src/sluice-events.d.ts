@@ -930,7 +930,7 @@ export interface HistoryResponse {
   /**
    * Why reset is true (see stream_reset), or null.
    */
-  resetReason: "history_exhausted" | "unknown_epoch" | "malformed_id" | null;
+  resetReason: "history_exhausted" | "unknown_epoch" | "malformed_id" | "foreign_id" | null;
   /**
    * Id to pass as after= next time, or null when there are no events.
    */
@@ -1498,9 +1498,9 @@ export interface StreamOverflowData {
  */
 export interface StreamResetData {
   /**
-   * Why the stream could not resume: history_exhausted (the id is older than history), unknown_epoch (the id is from another hub run), malformed_id (not a Sluice id).
+   * Why the stream could not resume: history_exhausted (history no longer holds every event after the id), unknown_epoch (the id is from another hub run), malformed_id (not a Sluice id), foreign_id (an id of this hub run that this session did not issue, e.g. another session's).
    */
-  reason: "history_exhausted" | "unknown_epoch" | "malformed_id";
+  reason: "history_exhausted" | "unknown_epoch" | "malformed_id" | "foreign_id";
   /**
    * The resume point the client asked for.
    */
