@@ -7,7 +7,14 @@ written from it ports with new imports and trio idioms.
 
 from protocol import SSEEvent
 
-from .backplane import Backplane, BackplaneUnavailable, MemoryBackplane, Sink, find_error
+from .backplane import (
+    Backplane,
+    BackplaneUnavailable,
+    Interrupt,
+    MemoryBackplane,
+    Sink,
+    find_error,
+)
 from .broadcaster import Broadcaster, EnhancedSSEBroadcaster
 from .builders import SSEEventBuilder
 from .config import BroadcasterConfig, ConfigError
@@ -27,6 +34,7 @@ __all__ = [
     "EnhancedSSEBroadcaster",
     "HistoryFigures",
     "HistoryPage",
+    "Interrupt",
     "MemoryBackplane",
     "ProgressTracker",
     "ResetReason",

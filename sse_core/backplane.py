@@ -27,6 +27,13 @@ from .paging import Window, read_page
 #: never blocks and must not raise.
 Sink = Callable[[str, Sequence[StoredEvent]], None]
 
+#: Told that local subscribers may miss events from here on (the store went out of reach, lost
+#: its data, or the reader fell behind): ``interrupt(epoch)`` ends every open stream read in
+#: another epoch than ``epoch`` (every stream when None) after what is queued, so that its
+#: client resumes, exactly or with ``stream_reset``. Returns how many streams it ended.
+#: Synchronous: it never blocks and must not raise.
+Interrupt = Callable[[str | None], int]
+
 
 class BackplaneUnavailable(Exception):
     """The backplane's store cannot be reached (for a publish, it may or may not have been
@@ -68,18 +75,25 @@ class Backplane(ABC):
     def epoch(self) -> str:
         """Identifies this run of the hub's event store; part of every event id."""
 
+    @property
+    def available(self) -> bool:
+        """False while the store is known to be out of reach (new streams are then refused)."""
+        return True
+
     @abstractmethod
     async def run(
         self,
         config: BroadcasterConfig,
         sink: Sink,
+        interrupt: Interrupt,
         *,
         task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
     ) -> None:
         """Bind to a broadcaster, report ``started``, then run until cancelled.
 
         Started in the broadcaster's nursery. ``config`` sets history bounds and ttls;
-        ``sink`` receives every event to deliver locally, from this process or another.
+        ``sink`` receives every event to deliver locally, from this process or another;
+        ``interrupt`` is called whenever the sink may have missed events.
         """
 
     @abstractmethod
@@ -153,6 +167,7 @@ class MemoryBackplane(Backplane):
         self,
         config: BroadcasterConfig,
         sink: Sink,
+        interrupt: Interrupt,
         *,
         task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
     ) -> None:

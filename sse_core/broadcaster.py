@@ -156,6 +156,20 @@ class Broadcaster:
         for subscription, last_id in cut:
             self._cut_off(session, subscription, last_id)
 
+    def _interrupt(self, epoch: str | None) -> int:
+        """The backplane's interrupt: end every stream read in another epoch than ``epoch``
+        (all when None) after what is queued; returns how many were ended."""
+        ended = 0
+        for session in self._sessions.values():
+            stale = [s for s in session.subscribers if epoch is None or s.epoch != epoch]
+            for subscription in stale:
+                if subscription.epoch is None:
+                    continue  # reading its history: it learns the epoch when that returns
+                del session.subscribers[subscription]
+                subscription._end()
+                ended += 1
+        return ended
+
     def _cut_off(self, session: Session, subscription: Subscription, last_id: str | None) -> None:
         overflow = SSEEventBuilder.stream_overflow(
             session_id=session.id,
@@ -211,6 +225,9 @@ class Broadcaster:
             frames.insert(0, self._reset_frame(session_id, page.reset_reason, last_event_id))
             subscription.reset_reason = page.reset_reason
         subscription._catch_up(frames, page.position)
+        subscription.epoch = page.epoch
+        if page.epoch != self.backplane.epoch:  # the epoch changed while history was read
+            subscription._end()
         return subscription
 
     async def remove_subscriber(self, session_id: str, subscription: Subscription) -> None:
@@ -379,7 +396,9 @@ class Broadcaster:
         try:
             with self._background:
                 async with trio.open_nursery() as nursery:
-                    await nursery.start(self.backplane.run, self.config, self._deliver)
+                    await nursery.start(
+                        self.backplane.run, self.config, self._deliver, self._interrupt
+                    )
                     self._open = True
                     nursery.start_soon(self._cleanup_loop)
                     nursery.start_soon(self._alarms.run)

@@ -133,8 +133,10 @@ class HistoryPage:
     ``position`` is how far the page reaches in the session's order: its last event's
     position, or the resume point's when nothing newer is held; None when it reaches nothing.
     A subscriber drops live events at or below it (they were replayed or already seen).
+    ``epoch`` is the epoch of the store the page was read from (positions count within it).
     """
 
     events: list[StoredEvent]
     reset_reason: ResetReason | None = None
     position: int | None = None
+    epoch: str = ""

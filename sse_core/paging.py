@@ -73,9 +73,8 @@ async def read_page(read: WindowReader, after_id: str | None, limit: int | None)
         if parsed is not None:
             window = await read(None, limit)
     events = window.events
-    return HistoryPage(
-        events=events, reset_reason=reason, position=events[-1].position if events else after
-    )
+    position = events[-1].position if events else after
+    return HistoryPage(events=events, reset_reason=reason, position=position, epoch=window.epoch)
 
 
 def judge(position: int, window: Window) -> ResetReason | None:

@@ -35,7 +35,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -44,7 +44,7 @@ import orjson
 import trio
 from coredis.exceptions import ResponseError
 
-from .backplane import Backplane, BackplaneUnavailable, Sink, find_error
+from .backplane import Backplane, BackplaneUnavailable, Interrupt, Sink, find_error
 from .config import BroadcasterConfig
 from .events import Draft, HistoryPage, StoredEvent, draft_envelope
 from .history import Histories, HistoryFigures
@@ -222,15 +222,25 @@ class RedisBackplane(Backplane):
         self._config: BroadcasterConfig | None = None
         self._mirror = Histories()
         self._scripts: dict[str, Any] = {}
+        self._interrupt: Interrupt | None = None
+        self._available = True
+        self._issued = 0  # the newest sequence of the epoch known to have been issued
+        self._delivered = 0  # the newest sequence of the epoch delivered to the sink
 
     @property
     def epoch(self) -> str:
         return self._epoch
 
+    @property
+    def available(self) -> bool:
+        """False from a failed Redis call until the next successful one."""
+        return self._available
+
     async def run(
         self,
         config: BroadcasterConfig,
         sink: Sink,
+        interrupt: Interrupt,
         *,
         task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
     ) -> None:
@@ -251,12 +261,12 @@ class RedisBackplane(Backplane):
                 await self._join(client)
                 entries = await client.xrevrange(self._key("live"), "+", "-", count=1)
                 since = _text(entries[0].identifier) if entries else "0-0"
-                self._client, self._config = client, config
+                self._client, self._config, self._interrupt = client, config, interrupt
                 try:
                     task_status.started()
                     await self._read_live(client, config, sink, since)
                 finally:
-                    self._client = self._config = None
+                    self._client = self._config = self._interrupt = None
 
     @property
     def where(self) -> str:
@@ -270,22 +280,71 @@ class RedisBackplane(Backplane):
     async def _join(self, client: coredis.Redis[bytes]) -> None:
         """Take the shared epoch (setting it, when Redis has none)."""
         await client.set(self._key("epoch"), new_epoch(), condition=coredis.PureToken.NX)
-        self._epoch = _text(await client.get(self._key("epoch")))
+        epoch = _text(await client.get(self._key("epoch")))
+        if epoch != self._epoch:
+            old, self._epoch = self._epoch, epoch
+            if old:
+                self._epoch_changed(old)
+
+    def _epoch_changed(self, old: str) -> None:
+        """Redis lost its data: what this process knew is of the old epoch. Streams read in it
+        end (their clients resume with ``stream_reset``); the log says what was not delivered."""
+        self._mirror = Histories()
+        missed = max(self._issued - self._delivered, 0)
+        ended = 0 if self._interrupt is None else self._interrupt(self._epoch)
+        logger.warning(
+            "Redis at %s lost its data: epoch %s replaced by %s; at least %d events of epoch %s "
+            "(after sequence %d) were not delivered here; %d open streams ended, their clients "
+            "resume with stream_reset",
+            self.where,
+            old,
+            self._epoch,
+            missed,
+            old,
+            self._delivered,
+            ended,
+        )
+        self._issued = self._delivered = 0
+
+    def _went_away(self, cause: BaseException) -> None:
+        """A Redis call failed: once per outage, end every stream (live events cannot reach
+        them) and say so."""
+        if not self._available:
+            logger.debug("Redis at %s is still out of reach: %s", self.where, cause)
+            return
+        self._available = False
+        ended = 0 if self._interrupt is None else self._interrupt(None)
+        logger.warning(
+            "Redis at %s is out of reach (%s): %d open streams ended; new streams and "
+            "publishes answer 503 until it is back",
+            self.where,
+            cause,
+            ended,
+        )
+
+    def _came_back(self) -> None:
+        if not self._available:
+            self._available = True
+            logger.info("Redis at %s is reachable again", self.where)
 
     async def _read_live(
         self, client: coredis.Redis[bytes], config: BroadcasterConfig, sink: Sink, since: str
     ) -> None:
-        """Deliver every live event to ``sink``, in order, from after the entry ``since``."""
+        """Deliver every live event to ``sink``, in order, from after the entry ``since``.
+
+        Redis out of reach, it retries every ``retry_delay``. Events that cannot be delivered
+        in order (Redis lost its data, or this reader fell behind the live stream's cap) end
+        the streams that could miss them (see :data:`~sse_core.backplane.Interrupt`).
+        """
         live = self._key("live")
         expected: int | None = None
         while True:
             try:
-                found = await client.xread({live: since}, count=1000, block=int(self.block * 1000))
-            except Exception as error:
-                if find_error(error, (coredis.exceptions.ConnectionError, OSError)) is None:
-                    raise
-                # The text only: a log record must not keep the error (and its frames) alive.
-                logger.error("reading the live stream from Redis failed: %s; retrying", repr(error))
+                with self._reaching():
+                    found = await client.xread(
+                        {live: since}, count=1000, block=int(self.block * 1000)
+                    )
+            except BackplaneUnavailable:
                 await trio.sleep(self.retry_delay)
                 continue
             if not found:
@@ -296,17 +355,13 @@ class RedisBackplane(Backplane):
             for entry in entries:
                 fields = entry.field_values
                 sequence = int(fields[b"n"])
-                if expected is not None and sequence < expected:  # Redis lost its data
-                    await self._join(client)
-                    self._mirror = Histories()
-                elif expected is not None and sequence > expected:
-                    logger.error(
-                        "the live stream no longer holds events %d to %d (this process fell "
-                        "more than %d events behind): they were not delivered here",
-                        expected,
-                        sequence - 1,
-                        self.live_cap,
-                    )
+                if expected is not None and sequence != expected:
+                    self._deliver(runs, config, sink)
+                    if sequence < expected:  # Redis lost its data
+                        with suppress(BackplaneUnavailable), self._reaching():
+                            await self._join(client)  # or on the next call that reaches it
+                    else:
+                        self._fell_behind(expected, sequence)
                 expected = sequence + 1
                 session_id = _text(fields[b"s"])
                 event = self._stored(sequence, fields)
@@ -314,9 +369,29 @@ class RedisBackplane(Backplane):
                     runs[-1][1].append(event)
                 else:
                     runs.append((session_id, [event]))
-            for session_id, events in runs:
-                self._mirror.append(session_id, events, config, events[0].position - 1)
-                sink(session_id, events)
+            self._deliver(runs, config, sink)
+
+    def _deliver(
+        self, runs: list[tuple[str, list[StoredEvent]]], config: BroadcasterConfig, sink: Sink
+    ) -> None:
+        """Mirror and hand to the sink each run of one session's events; empties ``runs``."""
+        for session_id, events in runs:
+            self._mirror.append(session_id, events, config, events[0].position - 1)
+            sink(session_id, events)
+            self._delivered = events[-1].position
+        runs.clear()
+
+    def _fell_behind(self, expected: int, sequence: int) -> None:
+        ended = 0 if self._interrupt is None else self._interrupt(None)
+        logger.error(
+            "the live stream no longer holds events %d to %d (this process fell more than %d "
+            "events behind): they were not delivered here; %d open streams ended, their "
+            "clients resume from history",
+            expected,
+            sequence - 1,
+            self.live_cap,
+            ended,
+        )
 
     def _stored(self, sequence: int, fields: Any) -> StoredEvent:
         """The event of an entry (fields ``e`` envelope, ``i`` id, ``y`` type, ``a`` accepted,
@@ -366,6 +441,7 @@ class RedisBackplane(Backplane):
                 await self._join(client)  # Redis lost its data: the ids start a new epoch
                 args[0] = self._epoch
                 first = int(await self._scripts["append"](keys=keys, args=args))
+        self._issued = max(self._issued, first + len(drafts))
         return [format_event_id(self._epoch, first + n) for n in range(1, len(drafts) + 1)]
 
     async def replay(
@@ -408,6 +484,8 @@ class RedisBackplane(Backplane):
         with self._reaching():
             found = await self._scripts["read"](keys=keys, args=args)
         origin, floor, last, former, issued, holds, expired, raw, epoch = found
+        if _text(epoch or b"") == self._epoch:
+            self._issued = max(self._issued, int(issued or 0))
         events = [
             self._stored(
                 int(_text(identifier)[2:]), dict(zip(values[::2], values[1::2], strict=True))
@@ -465,14 +543,19 @@ class RedisBackplane(Backplane):
 
     @contextmanager
     def _reaching(self) -> Iterator[None]:
-        """Translate Redis being out of reach into :class:`BackplaneUnavailable`."""
+        """Translate Redis being out of reach into :class:`BackplaneUnavailable`, and keep
+        :attr:`available` (while running) up to date."""
         try:
             yield
         except Exception as error:
             cause = find_error(error, (coredis.exceptions.ConnectionError, OSError))
             if cause is None:
                 raise
+            if self._client is not None:
+                self._went_away(cause)
             raise BackplaneUnavailable(f"cannot reach Redis at {self.where}: {cause}") from cause
+        if self._client is not None:
+            self._came_back()
 
     def _key(self, *parts: str) -> str:
         return self.prefix + "".join(parts)

@@ -36,8 +36,9 @@ class Subscription:
     ``session_id`` is the session read; ``reset_reason`` is None, or why the stream began
     with ``stream_reset`` (``history_exhausted``, ``unknown_epoch``, ``malformed_id``,
     ``foreign_id``: see :func:`sse_core.paging.judge`);
-    ``last_active`` is the ``trio.current_time()`` of the last frame taken (or of
-    subscribing), which the idle close looks at.
+    ``epoch`` is the epoch its catch-up was read in (None until then); ``last_active`` is the
+    ``trio.current_time()`` of the last frame taken (or of subscribing), which the idle close
+    looks at.
     """
 
     __slots__ = (
@@ -51,6 +52,7 @@ class Subscription:
         "_limit",
         "_live",
         "_waiter",
+        "epoch",
         "last_active",
         "reset_reason",
         "session_id",
@@ -59,6 +61,7 @@ class Subscription:
     def __init__(self, session_id: str, max_queue_size: int, alarms: Alarms) -> None:
         self.session_id = session_id
         self.reset_reason: ResetReason | None = None
+        self.epoch: str | None = None
         self.last_active = trio.current_time()
         self._limit = max_queue_size
         self._live: list[StoredEvent] = []  # a list: 56 bytes empty, a deque 760

@@ -4,6 +4,7 @@ hand-driven wall clock, and a Redis that lost its data."""
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -134,21 +135,41 @@ async def test_no_gap_and_no_duplicate_at_the_seam_while_publishing(url: str, pr
         assert got == published[first:], f"resume after {start}"
 
 
-async def test_the_reader_goes_on_after_redis_restarts_empty(prefix: str) -> None:
+async def test_an_outage_ends_open_streams_and_the_reader_goes_on_after_redis_restarts_empty(
+    prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis gone: open streams end (live events cannot reach them), one warning says so;
+    back, empty: one info line, a new epoch, and the reader delivers again."""
+    caplog.set_level(logging.DEBUG, "sluice.core")
     with failed_connections_collected(), redis_server_process() as (url, process):
         backplane = RedisBackplane(f"{url}/0", prefix=prefix, block=0.2, retry_delay=0.01)
-        async with open_broadcaster(backplane=backplane) as bc, bc.subscribe("s1") as sub:
-            before = await bc.publish("s1", message("before"))
-            assert ids(await receive(sub, 1)) == [before]
-            process.terminate()
-            process.wait(timeout=10)
+        async with open_broadcaster(backplane=backplane) as bc:
+            async with bc.subscribe("s1") as sub:
+                before = await bc.publish("s1", message("before"))
+                assert ids(await receive(sub, 1)) == [before]
+                process.terminate()
+                process.wait(timeout=10)
+                with trio.fail_after(5), pytest.raises(trio.EndOfChannel):
+                    while True:
+                        await sub.receive_batch()
+            assert not backplane.available
             with pytest.raises(BackplaneUnavailable):
                 await bc.publish("s1", message("nowhere"))
             port = int(url.rsplit(":", 1)[1])
             with redis_server_process(port):
-                after = await bc.publish("s1", message("after"))
-                assert ids(await receive(sub, 1)) == [after]
+                async with bc.subscribe("s1", last_event_id=before) as resumed:
+                    assert resumed.reset_reason == "unknown_epoch"
+                    after = await bc.publish("s1", message("after"))
+                    assert ids(await receive(resumed, 2)) == [after]
+                assert backplane.available
         assert parse_event_id(after).epoch != parse_event_id(before).epoch  # type: ignore[union-attr]
+    lines = [(r.levelno, r.getMessage()) for r in caplog.records if r.levelno >= logging.INFO]
+    gone = [text for level, text in lines if "out of reach" in text]
+    assert [level for level, text in lines if "out of reach" in text] == [logging.WARNING]
+    assert "1 open streams ended" in gone[0]
+    assert [level for level, text in lines if "reachable again" in text] == [logging.INFO]
+    (lost,) = [text for level, text in lines if "lost its data" in text]
+    assert parse_event_id(before).epoch in lost and parse_event_id(after).epoch in lost  # type: ignore[union-attr]
 
 
 async def test_a_redis_that_lost_its_data_starts_a_new_epoch(url: str, prefix: str) -> None:
@@ -260,3 +281,34 @@ async def test_a_session_whose_keys_expired_does_not_resume_from_its_former_life
         again = await bc.publish("s1", message("again"))
         page = await bc.events_after("s1", after=seen)
         assert (page.reset_reason, [e.id for e in page.events]) == ("history_exhausted", [again])
+
+
+async def test_an_epoch_change_under_open_streams_ends_them_and_is_logged(
+    url: str, prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis lost its data while a process had open streams: they end rather than carry on
+    with the new epoch's ids (which would skip events silently); the client resumes with
+    ``stream_reset``."""
+    caplog.set_level(logging.WARNING, "sluice.core")
+    async with hub(url, prefix) as one, hub(url, prefix) as two:
+        async with two.subscribe("s1") as sub:
+            old = await one.publish("s1", message("old"))
+            assert ids(await receive(sub, 1)) == [old]
+            old_epoch = two.epoch
+            client: coredis.Redis[bytes] = coredis.Redis.from_url(url)
+            async with client:
+                await client.delete([f"{prefix}{key}" for key in ("epoch", "seq", "s:s1", "m:s1")])
+            new = await one.publish("s1", message("new"))
+            rest = b""
+            with trio.fail_after(5), pytest.raises(trio.EndOfChannel):
+                while True:
+                    rest += await sub.receive_batch()
+            assert ids(envelopes(rest)) == []
+        assert two.epoch != old_epoch
+        async with two.subscribe("s1", last_event_id=old) as again:
+            assert again.reset_reason == "unknown_epoch"
+            assert ids(await receive(again, 2)) == [new]
+    warnings = [r.getMessage() for r in caplog.records if "lost its data" in r.getMessage()]
+    assert len(warnings) == 2  # one per process
+    assert all(f"epoch {old_epoch} replaced by {two.epoch}" in text for text in warnings)
+    assert sorted("1 open streams ended" in text for text in warnings) == [False, True]

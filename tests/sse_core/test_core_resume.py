@@ -12,6 +12,7 @@ from sse_frames import envelopes, ids, message
 from sse_core import (
     BroadcasterConfig,
     HistoryPage,
+    Interrupt,
     MemoryBackplane,
     Sink,
     StoredEvent,
@@ -41,6 +42,7 @@ class LaggyBackplane(MemoryBackplane):
         self,
         config: BroadcasterConfig,
         sink: Sink,
+        interrupt: Interrupt,
         *,
         task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
     ) -> None:
@@ -54,7 +56,7 @@ class LaggyBackplane(MemoryBackplane):
         async with trio.open_nursery() as nursery:
             nursery.start_soon(reader)
             await super().run(
-                config, lambda s, e: send.send_nowait((s, e)), task_status=task_status
+                config, lambda s, e: send.send_nowait((s, e)), interrupt, task_status=task_status
             )
 
     async def replay(
