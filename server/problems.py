@@ -90,6 +90,19 @@ def _from_http(error: HTTPException) -> Problem:
     return Problem(code, name.lower().replace(" ", "-"), name, error.description, headers=headers)
 
 
+def backplane_unavailable() -> Problem:
+    """503 ``backplane-unavailable`` with ``Retry-After: 1``: the event store (Redis) cannot be
+    reached."""
+    return Problem(
+        503,
+        "backplane-unavailable",
+        "Backplane unavailable",
+        "the event store cannot be reached; retry later (a publish may or may not have "
+        "been stored)",
+        headers={"Retry-After": "1"},
+    )
+
+
 def install(app: Quart) -> None:
     """Answer :class:`Problem`, HTTP errors and unexpected exceptions with problem+json."""
 
@@ -99,16 +112,9 @@ def install(app: Quart) -> None:
 
     @app.errorhandler(BackplaneUnavailable)
     async def _unavailable(error: BackplaneUnavailable) -> Response:
-        log.error("backplane unavailable on %s %s: %s", request.method, request.path, str(error))
-        problem = Problem(
-            503,
-            "backplane-unavailable",
-            "Backplane unavailable",
-            "the event store cannot be reached; retry later (a publish may or may not have "
-            "been stored)",
-            headers={"Retry-After": "1"},
-        )
-        return response(problem, request.path)
+        # the backplane logs the outage once; a line per request would flood the log
+        log.debug("backplane unavailable on %s %s: %s", request.method, request.path, str(error))
+        return response(backplane_unavailable(), request.path)
 
     @app.errorhandler(HTTPException)
     async def _http(error: HTTPException) -> Response:

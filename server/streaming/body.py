@@ -22,7 +22,7 @@ from typing import Literal
 import trio
 
 from protocol import encode_retry
-from sse_core import Broadcaster, SSEEventBuilder
+from sse_core import BackplaneUnavailable, Broadcaster, SSEEventBuilder
 
 from .. import logs
 from ..security.auth import Principal
@@ -69,7 +69,8 @@ async def event_stream(
     ends after the first chunk for which ``until`` is true. The token's expiry (if any) ends
     the stream with an ``error`` event (code ``token_expired``). A user already holding the
     connection limit, or a server at its stream limit (a race the route's check cannot see), gets
-    an ``error`` event and the end.
+    an ``error`` event and the end; so does a stream whose backplane went out of reach since
+    its admission (code ``backplane_unavailable``).
     """
     user = principal.subject
     if not connections.acquire(user):
@@ -83,35 +84,43 @@ async def event_stream(
     frames = 0
     outcome = "client_gone"
     try:
-        async with broadcaster.subscribe(session_id, last_event_id=last_event_id) as sub:
-            logs.event(
-                log,
-                "connect",
-                session_id=session_id,
-                user=user,
-                last_event_id=last_event_id,
-                reset=sub.reset_reason,
-            )
-            if on_open is not None:
-                on_open()
-            yield encode_retry(retry) + _connection(broadcaster, "connected", session_id, user)
-            while True:
-                try:
-                    chunk = await sub.receive_batch(min(trio.current_time() + keepalive, expires))
-                except trio.EndOfChannel:
-                    outcome = "closed_by_hub"
-                    break
-                if chunk:
-                    frames += chunk.count(b"\n\n")
-                    yield chunk
-                    if until is not None and until(chunk):
-                        outcome = "complete"
+        try:
+            async with broadcaster.subscribe(session_id, last_event_id=last_event_id) as sub:
+                logs.event(
+                    log,
+                    "connect",
+                    session_id=session_id,
+                    user=user,
+                    last_event_id=last_event_id,
+                    reset=sub.reset_reason,
+                )
+                if on_open is not None:
+                    on_open()
+                yield encode_retry(retry) + _connection(broadcaster, "connected", session_id, user)
+                while True:
+                    try:
+                        chunk = await sub.receive_batch(
+                            min(trio.current_time() + keepalive, expires)
+                        )
+                    except trio.EndOfChannel:
+                        outcome = "closed_by_hub"
                         break
-                elif trio.current_time() >= expires:
-                    outcome = "token_expired"
-                    break
-                else:
-                    yield broadcaster.encode_ephemeral(SSEEventBuilder.keepalive())
+                    if chunk:
+                        frames += chunk.count(b"\n\n")
+                        yield chunk
+                        if until is not None and until(chunk):
+                            outcome = "complete"
+                            break
+                    elif trio.current_time() >= expires:
+                        outcome = "token_expired"
+                        break
+                    else:
+                        yield broadcaster.encode_ephemeral(SSEEventBuilder.keepalive())
+        except BackplaneUnavailable as error:  # out of reach since admission: no traceback
+            log.debug("stream of %s not opened: %s", session_id, str(error))
+            outcome = "backplane_unavailable"
+            yield _error(broadcaster, "backplane_unavailable", "the event store cannot be reached")
+            return
         if outcome == "token_expired":
             yield _error(
                 broadcaster, "token_expired", "the token has expired; reconnect with a new one"
