@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import attrs
 import pytest
 from hub_client import SECRET
@@ -86,3 +88,19 @@ def test_serve_exits_2_with_one_line_for_a_bad_setting(
         "sluice serve: --agent (SLUICE_AGENT): cannot load 'no_such_module:agent': "
         "No module named 'no_such_module'",
     ]
+
+
+def test_serve_on_an_address_in_use_exits_1_with_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SLUICE_JWT_SECRET", raising=False)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--no-auth", "--port", str(port)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        f"sluice serve: cannot listen on 127.0.0.1:{port}: Address already in use"
+    ]
+    assert captured.out == ""
