@@ -5,12 +5,16 @@ Each route checks the session id, the caller and the connection limit, then answ
 :func:`~server.streaming.body.event_stream` as the body (Quart's response timeout off). A ``GET``
 of the first two never reaches these routes while the app serves: :mod:`server.streaming.asgi`
 answers it with the same checks and body, without Quart's per-chunk cost.
+
+``HEAD`` passes the same checks and answers the same head, with no body: it subscribes to
+nothing and starts no run. A session id is matched across ``/`` (``%2F``), so that such an id is
+a 400 ``invalid-session-id`` rather than an unknown path.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from functools import partial
 from typing import Any, cast
 
@@ -20,7 +24,7 @@ from quart import Blueprint, Response, current_app, request
 from ..agent import AgentRequest, run_agent
 from ..hub import Hub
 from ..problems import Problem
-from ..security.access import forbid_unless
+from ..security.access import check_start_work, forbid_unless
 from ..security.auth import Principal
 from ..streaming.admission import admit_stream
 from ..streaming.body import HEADERS
@@ -31,9 +35,17 @@ blueprint = Blueprint("streams", __name__)
 _FINAL_EVENTS = (b"event: message_regenerated\n", b"event: regeneration_error\n")
 
 
+async def _no_body() -> AsyncGenerator[bytes]:
+    return
+    yield
+
+
 def _streaming(
     hub: Hub, session_id: str, principal: Principal, last_event_id: str | None, **options: Any
 ) -> Response:
+    """The stream's response; for ``HEAD`` its head alone: no subscription, nothing started."""
+    if request.method == "HEAD":
+        return current_app.response_class(_no_body(), status=200, headers=HEADERS)
     body = hub.stream(session_id, principal, last_event_id, **options)
     response = current_app.response_class(body, status=200, headers=HEADERS)
     response.timeout = None  # RESPONSE_TIMEOUT would cut the stream
@@ -47,8 +59,8 @@ def _open(session_id: str, *, publish: bool = False) -> tuple[Hub, str, Principa
     return hub, session_id, principal
 
 
-@blueprint.get("/sse/<session_id>")
-@blueprint.get("/agent_network_sse/<session_id>")
+@blueprint.get("/sse/<path:session_id>")
+@blueprint.get("/agent_network_sse/<path:session_id>")
 async def stream(session_id: str) -> Response:
     """Stream a session: history after the resume point, then live events."""
     hub, session_id, principal = _open(session_id)
@@ -68,7 +80,7 @@ def run_finished(message_id: str) -> Callable[[bytes], bool]:
     return finished
 
 
-@blueprint.get("/apps/<app_name>/users/<user_id>/sessions/<session_id>/run")
+@blueprint.get("/apps/<app_name>/users/<user_id>/sessions/<path:session_id>/run")
 async def adk_run(app_name: str, user_id: str, session_id: str) -> Response:
     """Run the agent on ``?query=`` and stream the session until the run's answer (or error).
 
@@ -76,6 +88,7 @@ async def adk_run(app_name: str, user_id: str, session_id: str) -> Response:
     the session's newest event, so the caller sees this run (and whatever else is published).
     """
     hub, session_id, principal = _open(session_id, publish=True)
+    check_start_work(hub, request)
     forbid_unless(
         principal.anonymous or user_id == principal.subject, "user_id must be the token's subject"
     )

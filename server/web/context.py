@@ -11,7 +11,9 @@ import orjson
 import trio
 from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, ASGISendEvent, Scope
 from quart import Response, current_app, request
+from quart.ctx import AppContext
 from quart_trio import QuartTrio
+from werkzeug.datastructures import Headers
 
 from ..hub import Hub
 from ..metrics import HubCollector
@@ -61,6 +63,35 @@ class SluiceApp(QuartTrio):
 
         await super().asgi_app(scope, receive, send_final_shielded)
 
+    async def make_default_options_response(self, ctx: AppContext) -> Response:
+        """The answer to ``OPTIONS``: a CORS preflight's (see
+        :meth:`~server.security.cors.CorsPolicy.preflight`; a refused one is a 403 problem), or
+        else ``204`` with ``Allow`` (RFC 9110 section 9.3.7)."""
+        assert ctx.url_adapter is not None  # an unknown path raised its 404 before this
+        methods = sorted(ctx.url_adapter.allowed_methods())
+        headers = request.headers
+        answer = self.hub.cors.preflight(
+            headers.get("Origin"), headers.get("Access-Control-Request-Method"), methods
+        )
+        if answer is None:
+            return _empty(204, [("Allow", ", ".join(methods))])
+        if answer.refusal is not None:
+            raise Problem(
+                answer.status,
+                "forbidden",
+                "Forbidden",
+                answer.refusal,
+                headers=dict(answer.headers),
+            )
+        return _empty(answer.status, answer.headers)
+
+
+def _empty(status: int, headers: list[tuple[str, str]]) -> Response:
+    """A response without content (no ``Content-Length`` either: RFC 9110 section 8.6)."""
+    response = current_app.response_class(b"", status=status, headers=Headers(headers))
+    del response.headers["Content-Length"]
+    return response
+
 
 def current_hub() -> Hub:
     """The hub of the app serving this request; a 503 problem once it shuts down.
@@ -70,9 +101,11 @@ def current_hub() -> Hub:
     return check_open(cast(SluiceApp, current_app).hub)
 
 
-def caller(hub: Hub) -> Principal:
-    """The authenticated caller; raises a 401 problem without a valid token."""
-    return authenticate(hub, request)
+def caller(hub: Hub, *, write: bool = False) -> Principal:
+    """The authenticated caller; raises a 401 problem without a valid token, and for a
+    ``write`` a 403 problem for a foreign ``Origin`` or a cookie or query token (see
+    :func:`~server.security.access.authenticate`)."""
+    return authenticate(hub, request, write=write)
 
 
 def resume_point() -> str | None:
@@ -80,15 +113,52 @@ def resume_point() -> str | None:
     return admission.resume_point(request)
 
 
+JSON_MEDIA_TYPE = "application/json"
+
+
+def _check_json_media_type() -> None:
+    """A 415 problem unless the body is declared ``application/json`` (RFC 8259 section 11; a
+    ``charset`` parameter is fine if it is UTF-8, JSON's only encoding between systems).
+
+    A browser sends a form-encoded or ``text/plain`` body from any page without a preflight;
+    ``application/json`` needs one, which only ``--cors-origins`` pass.
+    """
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if request.mimetype != JSON_MEDIA_TYPE or charset not in ("utf-8", "utf8"):
+        sent = request.headers.get("Content-Type")
+        raise Problem(
+            415,
+            "unsupported-media-type",
+            "Unsupported Media Type",
+            f"the body must be sent as Content-Type: {JSON_MEDIA_TYPE}, got "
+            + ("none" if sent is None else repr(sent)),
+            headers={"Accept-Post": JSON_MEDIA_TYPE},
+        )
+
+
 async def json_body() -> Any:
-    """The request body parsed as JSON (413 above the body limit, 400 if not JSON)."""
-    body = await request.get_data()
+    """The request body parsed as JSON: 415 unless sent as ``application/json``, 413 above the
+    body limit, 408 when it has not all arrived within ``--body-timeout``, 400 if not UTF-8
+    (naming the first bad byte's offset) or not JSON."""
+    _check_json_media_type()
+    body = await request.get_data(cache=True, as_text=False, parse_form_data=False)
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as error:
-        raise Problem(
-            400, "invalid-json", "Invalid JSON", f"the body is not JSON: {error}"
-        ) from None
+        raise Problem(400, "invalid-json", "Invalid JSON", _not_json(body, error)) from None
+
+
+def _not_json(body: bytes, error: orjson.JSONDecodeError) -> str:
+    """What is wrong with a body orjson refused: its first byte that is not UTF-8, or the
+    JSON error."""
+    try:
+        body.decode()
+    except UnicodeDecodeError as bad:
+        return (
+            f"the body is not UTF-8: byte 0x{body[bad.start]:02x} at offset {bad.start} "
+            f"({bad.reason})"
+        )
+    return f"the body is not JSON: {error}"
 
 
 def json_response(doc: Any, status: int = 200, content_type: str = "application/json") -> Response:

@@ -29,7 +29,7 @@ def _session(session_id: str, *, publish: bool = False) -> tuple[Hub, str]:
     """The hub and the checked session id, for a caller with the right to read (or publish)."""
     session_id = check_session_id(session_id)
     hub = current_hub()
-    principal = caller(hub)
+    principal = caller(hub, write=publish)
     if publish:
         forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
     else:
@@ -41,7 +41,7 @@ def _invalid(errors: list[SchemaError], detail: str) -> Problem:
     return Problem(422, "invalid-event", "Invalid event", detail, errors=errors)
 
 
-@blueprint.post("/sessions/<session_id>/events")
+@blueprint.post("/sessions/<path:session_id>/events")
 async def publish(session_id: str) -> Response:
     """Publish one event ``{"type", "data", "ttl"?}`` or an array of them, all or nothing."""
     hub, session_id = _session(session_id, publish=True)
@@ -98,7 +98,7 @@ def _limit(raw: str | None) -> int:
     return int(raw)
 
 
-@blueprint.get("/sessions/<session_id>/events")
+@blueprint.get("/sessions/<path:session_id>/events")
 async def poll(session_id: str) -> Response:
     """The polling fallback: events after ``after=`` (oldest first, at most ``limit=``).
 
@@ -123,7 +123,7 @@ async def poll(session_id: str) -> Response:
     )
 
 
-@blueprint.put("/sessions/<session_id>")
+@blueprint.put("/sessions/<path:session_id>")
 async def create(session_id: str) -> Response:
     """Create the session explicitly (publishing creates it too); answers its stats."""
     hub, session_id = _session(session_id, publish=True)
@@ -131,14 +131,14 @@ async def create(session_id: str) -> Response:
     return json_response(hub.broadcaster.session_stats(session_id))
 
 
-@blueprint.get("/sessions/<session_id>/stats")
+@blueprint.get("/sessions/<path:session_id>/stats")
 async def session_stats(session_id: str) -> Response:
     """Figures of one session (``schemas/rest/session-stats.json``)."""
     hub, session_id = _session(session_id)
     return json_response(hub.broadcaster.session_stats(session_id))
 
 
-@blueprint.delete("/sessions/<session_id>")
+@blueprint.delete("/sessions/<path:session_id>")
 async def clear(session_id: str) -> Response:
     """Drop the session's history; its subscribers stay connected."""
     hub, session_id = _session(session_id, publish=True)
