@@ -59,8 +59,8 @@ def _open(session_id: str, *, publish: bool = False) -> tuple[Hub, str, Principa
     return hub, session_id, principal
 
 
-@blueprint.get("/sse/<path:session_id>")
-@blueprint.get("/agent_network_sse/<path:session_id>")
+@blueprint.get("/sse/<session:session_id>")
+@blueprint.get("/agent_network_sse/<session:session_id>")
 async def stream(session_id: str) -> Response:
     """Stream a session: history after the resume point, then live events."""
     hub, session_id, principal = _open(session_id)
@@ -80,7 +80,7 @@ def run_finished(message_id: str) -> Callable[[bytes], bool]:
     return finished
 
 
-@blueprint.get("/apps/<app_name>/users/<user_id>/sessions/<path:session_id>/run")
+@blueprint.get("/apps/<app_name>/users/<user_id>/sessions/<session:session_id>/run")
 async def adk_run(app_name: str, user_id: str, session_id: str) -> Response:
     """Run the agent on ``?query=`` and stream the session until the run's answer (or error).
 

@@ -14,6 +14,7 @@ from quart import Response, current_app, request
 from quart.ctx import AppContext
 from quart_trio import QuartTrio
 from werkzeug.datastructures import Headers
+from werkzeug.routing import PathConverter
 
 from ..hub import Hub
 from ..metrics import HubCollector
@@ -25,6 +26,14 @@ from ..streaming import admission
 from ..streaming.asgi import serve_stream, stream_session
 
 
+class SessionIdConverter(PathConverter):
+    """A session id in a route: any run of characters, ``/`` included (a ``%2F`` arrives
+    decoded), so that a malformed id reaches its route and is refused as such (400
+    ``invalid-session-id``) rather than as an unknown path."""
+
+    regex = r"[^/][\s\S]*?"
+
+
 class SluiceApp(QuartTrio):
     """The Quart-Trio app with the Sluice settings, and the hub while it serves."""
 
@@ -32,6 +41,10 @@ class SluiceApp(QuartTrio):
     metrics: HubCollector
     hub: Hub
     startup_error: str | None = None  # why the hub could not open, when it could not
+
+    def __init__(self, import_name: str) -> None:
+        super().__init__(import_name)
+        self.url_map.converters["session"] = SessionIdConverter
 
     async def asgi_app(
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
