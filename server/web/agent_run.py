@@ -7,8 +7,7 @@ of the first two never reaches these routes while the app serves: :mod:`server.s
 answers it with the same checks and body, without Quart's per-chunk cost.
 
 ``HEAD`` passes the same checks and answers the same head, with no body: it subscribes to
-nothing and starts no run. A session id is matched across ``/`` (``%2F``), so that such an id is
-a 400 ``invalid-session-id`` rather than an unknown path.
+nothing and starts no run.
 """
 
 from __future__ import annotations
@@ -59,8 +58,8 @@ def _open(session_id: str, *, publish: bool = False) -> tuple[Hub, str, Principa
     return hub, session_id, principal
 
 
-@blueprint.get("/sse/<session:session_id>")
-@blueprint.get("/agent_network_sse/<session:session_id>")
+@blueprint.get("/sse/<session_id>")
+@blueprint.get("/agent_network_sse/<session_id>")
 async def stream(session_id: str) -> Response:
     """Stream a session: history after the resume point, then live events."""
     hub, session_id, principal = _open(session_id)
@@ -80,7 +79,7 @@ def run_finished(message_id: str) -> Callable[[bytes], bool]:
     return finished
 
 
-@blueprint.get("/apps/<app_name>/users/<user_id>/sessions/<session:session_id>/run")
+@blueprint.get("/apps/<app_name>/users/<user_id>/sessions/<session_id>/run")
 async def adk_run(app_name: str, user_id: str, session_id: str) -> Response:
     """Run the agent on ``?query=`` and stream the session until the run's answer (or error).
 

@@ -5,7 +5,9 @@ Routes stay thin: they call these, then work on the :class:`~server.hub.Hub` wit
 
 from __future__ import annotations
 
+import re
 from typing import Any, cast
+from urllib.parse import unquote
 
 import orjson
 import trio
@@ -14,7 +16,6 @@ from quart import Response, current_app, request
 from quart.ctx import AppContext
 from quart_trio import QuartTrio
 from werkzeug.datastructures import Headers
-from werkzeug.routing import PathConverter
 
 from ..hub import Hub
 from ..metrics import HubCollector
@@ -25,13 +26,15 @@ from ..settings import Settings
 from ..streaming import admission
 from ..streaming.asgi import serve_stream, stream_session
 
+_ENCODED_SLASH = re.compile(rb"%2f", re.IGNORECASE)
 
-class SessionIdConverter(PathConverter):
-    """A session id in a route: any run of characters, ``/`` included (a ``%2F`` arrives
-    decoded), so that a malformed id reaches its route and is refused as such (400
-    ``invalid-session-id``) rather than as an unknown path."""
 
-    regex = r"[^/][\s\S]*?"
+def keep_encoded_slashes(raw_path: bytes) -> str:
+    """The request path decoded as ASGI servers decode it, except that each ``%2F`` stays
+    ``%2F``: a ``/`` inside a path segment (a session id ``a%2Fb``) then stays in its segment,
+    where its route refuses it (400 ``invalid-session-id``), instead of splitting the path into
+    one that matches no route (404)."""
+    return "%2F".join(unquote(part.decode("ascii")) for part in _ENCODED_SLASH.split(raw_path))
 
 
 class SluiceApp(QuartTrio):
@@ -41,10 +44,6 @@ class SluiceApp(QuartTrio):
     metrics: HubCollector
     hub: Hub
     startup_error: str | None = None  # why the hub could not open, when it could not
-
-    def __init__(self, import_name: str) -> None:
-        super().__init__(import_name)
-        self.url_map.converters["session"] = SessionIdConverter
 
     async def asgi_app(
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
@@ -61,6 +60,8 @@ class SluiceApp(QuartTrio):
         if scope["type"] != "http":
             await super().asgi_app(scope, receive, send)
             return
+        if _ENCODED_SLASH.search(scope["raw_path"]):
+            scope = {**scope, "path": keep_encoded_slashes(scope["raw_path"])}
         session_id = stream_session(scope)
         hub: Hub | None = getattr(self, "hub", None)
         if session_id is not None and hub is not None:
@@ -100,8 +101,10 @@ class SluiceApp(QuartTrio):
 
 
 def _empty(status: int, headers: list[tuple[str, str]]) -> Response:
-    """A response without content (no ``Content-Length`` either: RFC 9110 section 8.6)."""
+    """A response without content: no ``Content-Type``, no ``Content-Length`` (RFC 9110
+    sections 8.3 and 8.6)."""
     response = current_app.response_class(b"", status=status, headers=Headers(headers))
+    del response.headers["Content-Type"]
     del response.headers["Content-Length"]
     return response
 

@@ -41,7 +41,7 @@ def _invalid(errors: list[SchemaError], detail: str) -> Problem:
     return Problem(422, "invalid-event", "Invalid event", detail, errors=errors)
 
 
-@blueprint.post("/sessions/<session:session_id>/events")
+@blueprint.post("/sessions/<session_id>/events")
 async def publish(session_id: str) -> Response:
     """Publish one event ``{"type", "data", "ttl"?}`` or an array of them, all or nothing."""
     hub, session_id = _session(session_id, publish=True)
@@ -98,7 +98,7 @@ def _limit(raw: str | None) -> int:
     return int(raw)
 
 
-@blueprint.get("/sessions/<session:session_id>/events")
+@blueprint.get("/sessions/<session_id>/events")
 async def poll(session_id: str) -> Response:
     """The polling fallback: events after ``after=`` (oldest first, at most ``limit=``).
 
@@ -123,7 +123,7 @@ async def poll(session_id: str) -> Response:
     )
 
 
-@blueprint.put("/sessions/<session:session_id>")
+@blueprint.put("/sessions/<session_id>")
 async def create(session_id: str) -> Response:
     """Create the session explicitly (publishing creates it too); answers its stats."""
     hub, session_id = _session(session_id, publish=True)
@@ -131,14 +131,14 @@ async def create(session_id: str) -> Response:
     return json_response(hub.broadcaster.session_stats(session_id))
 
 
-@blueprint.get("/sessions/<session:session_id>/stats")
+@blueprint.get("/sessions/<session_id>/stats")
 async def session_stats(session_id: str) -> Response:
     """Figures of one session (``schemas/rest/session-stats.json``)."""
     hub, session_id = _session(session_id)
     return json_response(hub.broadcaster.session_stats(session_id))
 
 
-@blueprint.delete("/sessions/<session:session_id>")
+@blueprint.delete("/sessions/<session_id>")
 async def clear(session_id: str) -> Response:
     """Drop the session's history; its subscribers stay connected."""
     hub, session_id = _session(session_id, publish=True)
