@@ -165,9 +165,7 @@ async def test_a_write_with_a_body_needs_json(server: Server) -> None:
             ("/api/sessions/alice:chat/events", body),
             ("/api/chat_actions/regenerate", regenerate),
         ):
-            response = await server.client.post(
-                path, content=content, headers={**auth, **headers}
-            )
+            response = await server.client.post(path, content=content, headers={**auth, **headers})
             problem = check_problem(response, 415)
             assert problem["type"].endswith("/unsupported-media-type"), headers
             assert response.headers["accept-post"] == "application/json"
@@ -281,9 +279,7 @@ async def test_a_run_started_with_a_browser_token_needs_a_page_of_an_allowed_ori
     for extra in refused:
         for via in ({"Cookie": f"sluice_token={good}"}, {}):
             params = {"query": "start?"} if via else {"query": "start?", "access_token": good}
-            response = await listed_server.client.get(
-                path, params=params, headers={**via, **extra}
-            )
+            response = await listed_server.client.get(path, params=params, headers={**via, **extra})
             assert "cookie or query token" in check_problem(response, 403)["detail"]
     assert listed_server.app.hub.broadcaster.session_stats("alice:chat")["published"] == 0
     allowed = [
