@@ -58,8 +58,8 @@ def is_origin(text: str) -> bool:
 
 @attrs.frozen
 class Preflight:
-    """The answer to a preflight: ``status`` (204, or 403 with ``refusal`` saying why) and the
-    response headers."""
+    """The answer to an ``OPTIONS`` request: ``status`` (204, or 403 with ``refusal`` saying
+    why) and the response headers."""
 
     status: int
     headers: list[tuple[str, str]]
@@ -133,18 +133,20 @@ class CorsPolicy:
             headers.append(("Access-Control-Expose-Headers", ", ".join(EXPOSED_HEADERS)))
         return headers
 
-    def preflight(
+    def options(
         self, origin: str | None, request_method: str | None, methods: Iterable[str]
-    ) -> Preflight | None:
+    ) -> Preflight:
         """The answer to an ``OPTIONS`` request of a path that takes ``methods``.
 
-        ``None`` when it is not a preflight (no ``Origin`` or no
-        ``Access-Control-Request-Method``): answer it as a plain ``OPTIONS``. A refused one (an
-        origin not allowed, a method the path does not take) is a 403 with the reason.
+        A preflight (``Origin`` and ``Access-Control-Request-Method`` sent) from an allowed
+        origin for one of ``methods`` is a 204 with the methods and the headers the hub reads;
+        from another origin, or for another method, a 403 with the reason. Any other
+        ``OPTIONS`` is a 204 with ``Allow`` (RFC 9110 section 9.3.7).
         """
+        taken = sorted(set(methods) | {"OPTIONS"})
         if origin is None or request_method is None:
-            return None
-        taken = sorted(set(methods) - {"OPTIONS"})
+            return Preflight(204, [("Allow", ", ".join(taken))])
+        taken.remove("OPTIONS")
         vary = [("Vary", "Origin")]
         if not self.allowed(origin):
             return Preflight(
@@ -163,3 +165,11 @@ class CorsPolicy:
             ("Access-Control-Max-Age", str(MAX_AGE)),
         ]
         return Preflight(204, headers)
+
+    def stream_headers(
+        self, request_headers: Iterable[tuple[bytes, bytes]]
+    ) -> tuple[tuple[str, str], ...]:
+        """:meth:`response_headers` for a request given as raw header pairs (an ASGI scope's or
+        h11's, names in lower case): what the stream paths add to a stream's answer."""
+        origin = next((value for name, value in request_headers if name == b"origin"), None)
+        return tuple(self.response_headers(None if origin is None else origin.decode("latin-1")))

@@ -6,12 +6,19 @@ Routes stay thin: they call these, then work on the :class:`~server.hub.Hub` wit
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any, cast
 from urllib.parse import unquote
 
 import orjson
 import trio
-from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, ASGISendEvent, Scope
+from hypercorn.typing import (
+    ASGIReceiveCallable,
+    ASGISendCallable,
+    ASGISendEvent,
+    HTTPScope,
+    Scope,
+)
 from quart import Response, current_app, request
 from quart.ctx import AppContext
 from quart_trio import QuartTrio
@@ -19,12 +26,14 @@ from werkzeug.datastructures import Headers
 
 from ..hub import Hub
 from ..metrics import HubCollector
-from ..problems import Problem
+from ..problems import Problem, method_not_allowed
 from ..security.access import authenticate, check_open
 from ..security.auth import Principal
+from ..security.framing import framing_problem
 from ..settings import Settings
 from ..streaming import admission
-from ..streaming.asgi import serve_stream, stream_session
+from ..streaming.admission import STREAM_METHODS, stream_path, stream_target
+from ..streaming.asgi import send_problem, serve_stream
 
 _ENCODED_SLASH = re.compile(rb"%2f", re.IGNORECASE)
 
@@ -48,8 +57,10 @@ class SluiceApp(QuartTrio):
     async def asgi_app(
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
     ) -> None:
-        """Quart's ASGI entry, with the last ``send`` of each response shielded; a ``GET`` of
-        a stream route goes to :func:`~server.streaming.asgi.serve_stream` instead, once serving.
+        """Quart's ASGI entry, with the last ``send`` of each response shielded; a ``GET`` or
+        ``HEAD`` of a stream route goes to :func:`~server.streaming.asgi.serve_stream` instead,
+        once serving, and conflicting framing headers are refused first
+        (:func:`~server.security.framing.framing_problem`).
 
         Inside that ``send`` Hypercorn recycles the keep-alive connection and sends the app
         ``http.disconnect``, on which quart-trio cancels the request. The cancel used to land in
@@ -62,8 +73,18 @@ class SluiceApp(QuartTrio):
             return
         if _ENCODED_SLASH.search(scope["raw_path"]):
             scope = {**scope, "path": keep_encoded_slashes(scope["raw_path"])}
-        session_id = stream_session(scope)
         hub: Hub | None = getattr(self, "hub", None)
+        problem = framing_problem(scope["headers"])
+        if problem is not None:
+            await send_problem(send, problem, scope["path"])
+            return
+        if scope["method"] not in (*STREAM_METHODS, "OPTIONS") and stream_path(scope):
+            await send_problem(send, method_not_allowed(STREAM_METHODS), scope["path"])
+            return
+        if scope["method"] == "OPTIONS" and hub is not None and stream_path(scope):
+            await _send_options(hub, scope, send)
+            return
+        session_id = stream_target(scope)
         if session_id is not None and hub is not None:
             await serve_stream(hub, self.logger, session_id, scope, receive, send)
             return
@@ -78,35 +99,54 @@ class SluiceApp(QuartTrio):
         await super().asgi_app(scope, receive, send_final_shielded)
 
     async def make_default_options_response(self, ctx: AppContext) -> Response:
-        """The answer to ``OPTIONS``: a CORS preflight's (see
-        :meth:`~server.security.cors.CorsPolicy.preflight`; a refused one is a 403 problem), or
-        else ``204`` with ``Allow`` (RFC 9110 section 9.3.7)."""
+        """The answer to ``OPTIONS`` (:func:`options_answer`)."""
         assert ctx.url_adapter is not None  # an unknown path raised its 404 before this
-        methods = sorted(ctx.url_adapter.allowed_methods())
         headers = request.headers
-        answer = self.hub.cors.preflight(
-            headers.get("Origin"), headers.get("Access-Control-Request-Method"), methods
+        status, answer = options_answer(
+            self.hub,
+            headers.get("Origin"),
+            headers.get("Access-Control-Request-Method"),
+            ctx.url_adapter.allowed_methods(),
         )
-        if answer is None:
-            return _empty(204, [("Allow", ", ".join(methods))])
-        if answer.refusal is not None:
-            raise Problem(
-                answer.status,
-                "forbidden",
-                "Forbidden",
-                answer.refusal,
-                headers=dict(answer.headers),
-            )
-        return _empty(answer.status, answer.headers)
+        response = current_app.response_class(b"", status=status, headers=Headers(answer))
+        del response.headers["Content-Type"]  # no content (RFC 9110 sections 8.3 and 8.6)
+        del response.headers["Content-Length"]
+        return response
 
 
-def _empty(status: int, headers: list[tuple[str, str]]) -> Response:
-    """A response without content: no ``Content-Type``, no ``Content-Length`` (RFC 9110
-    sections 8.3 and 8.6)."""
-    response = current_app.response_class(b"", status=status, headers=Headers(headers))
-    del response.headers["Content-Type"]
-    del response.headers["Content-Length"]
-    return response
+def options_answer(
+    hub: Hub, origin: str | None, request_method: str | None, methods: Iterable[str]
+) -> tuple[int, list[tuple[str, str]]]:
+    """The status and headers answering ``OPTIONS`` of a path that takes ``methods``: a CORS
+    preflight's (:meth:`~server.security.cors.CorsPolicy.options`), or ``204`` with ``Allow``.
+
+    Raises a 403 :class:`~server.problems.Problem` for a refused preflight.
+    """
+    answer = hub.cors.options(origin, request_method, methods)
+    if answer.refusal is not None:
+        raise Problem(
+            answer.status, "forbidden", "Forbidden", answer.refusal, headers=dict(answer.headers)
+        )
+    return answer.status, answer.headers
+
+
+async def _send_options(hub: Hub, scope: HTTPScope, send: ASGISendCallable) -> None:
+    """Answer ``OPTIONS`` of a stream route (which Quart has no route for) as Quart answers it
+    for every other route: see :func:`options_answer`."""
+    request = admission.request_of(scope)
+    try:
+        status, headers = options_answer(
+            hub,
+            request.headers.get("Origin"),
+            request.headers.get("Access-Control-Request-Method"),
+            STREAM_METHODS,
+        )
+    except Problem as refused:
+        await send_problem(send, refused, scope["path"])
+        return
+    encoded = [(name.lower().encode(), value.encode()) for name, value in headers]
+    await send({"type": "http.response.start", "status": status, "headers": encoded})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def current_hub() -> Hub:

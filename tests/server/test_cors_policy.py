@@ -42,8 +42,8 @@ def test_nothing_listed_sends_no_cors_header_and_refuses_every_preflight() -> No
     policy = CorsPolicy()
     assert policy.response_headers(APP) == []
     assert policy.response_headers(None) == []
-    answer = policy.preflight(APP, "GET", ["GET", "HEAD", "OPTIONS"])
-    assert answer is not None and answer.status == 403
+    answer = policy.options(APP, "GET", ["GET", "HEAD", "OPTIONS"])
+    assert answer.status == 403
     assert answer.refusal is not None and "--cors-origins" in answer.refusal
     assert "Access-Control-Allow-Origin" not in _dict(answer.headers)
 
@@ -72,8 +72,8 @@ def test_star_lets_any_origin_read_without_credentials_and_keeps_the_listed_ones
 
 
 def test_a_preflight_lists_the_paths_methods_and_the_headers_by_name() -> None:
-    answer = CorsPolicy([APP]).preflight(APP, "POST", ["GET", "HEAD", "OPTIONS", "POST"])
-    assert answer is not None and answer.status == 204 and answer.refusal is None
+    answer = CorsPolicy([APP]).options(APP, "POST", ["GET", "HEAD", "OPTIONS", "POST"])
+    assert answer.status == 204 and answer.refusal is None
     headers = _dict(answer.headers)
     assert headers["Access-Control-Allow-Methods"] == "GET, HEAD, POST"
     assert headers["Access-Control-Allow-Headers"] == ", ".join(ALLOWED_HEADERS)
@@ -86,15 +86,24 @@ def test_a_preflight_lists_the_paths_methods_and_the_headers_by_name() -> None:
 
 
 def test_a_preflight_for_a_method_the_path_does_not_take_is_refused() -> None:
-    answer = CorsPolicy([APP]).preflight(APP, "DELETE", ["GET", "HEAD", "OPTIONS"])
-    assert answer is not None and answer.status == 403
+    answer = CorsPolicy([APP]).options(APP, "DELETE", ["GET", "HEAD", "OPTIONS"])
+    assert answer.status == 403
     assert answer.refusal == "DELETE is not allowed here; allowed: GET, HEAD"
 
 
-def test_an_options_request_that_is_no_preflight_is_left_to_the_app() -> None:
+def test_an_options_request_that_is_no_preflight_gets_allow() -> None:
     policy = CorsPolicy([APP])
-    assert policy.preflight(None, "GET", ["GET"]) is None
-    assert policy.preflight(APP, None, ["GET"]) is None
+    for origin, method in ((None, "GET"), (APP, None)):
+        answer = policy.options(origin, method, ["HEAD", "GET"])
+        assert (answer.status, answer.headers) == (204, [("Allow", "GET, HEAD, OPTIONS")])
+
+
+def test_stream_answers_get_the_headers_of_the_requests_origin() -> None:
+    policy = CorsPolicy([APP])
+    raw = [(b"host", b"hub"), (b"origin", APP.encode()), (b"last-event-id", b"1")]
+    assert policy.stream_headers(raw) == tuple(policy.response_headers(APP))
+    assert policy.stream_headers([(b"host", b"hub")]) == (("Vary", "Origin"),)
+    assert CorsPolicy().stream_headers(raw) == ()
 
 
 def test_writes_come_from_no_origin_the_hubs_own_or_an_allowed_one() -> None:
