@@ -143,6 +143,28 @@ async def test_answers_carry_cors_headers_for_allowed_origins_errors_included(
     assert "access-control-allow-origin" not in without.headers
 
 
+async def test_a_cross_origin_stream_carries_cors_headers(cors_server: Server) -> None:
+    """On the front (new connections) and through Hypercorn: the stream, its HEAD and a
+    refusal each carry the origin's CORS headers."""
+    auth = bearer(token())
+    for path in STREAM_PATHS:
+        for origin, allowed in ((APP, APP), (FOREIGN, "*")):
+            async with cors_server.stream(path, headers={**auth, "Origin": origin}) as stream:
+                headers = stream.response.headers
+                assert headers["access-control-allow-origin"] == allowed
+                assert headers["vary"] == "Origin"
+                assert (await stream.next())["type"] == "connection"
+        head = await cors_server.streams.head(path, headers={**auth, "Origin": APP})
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["access-control-allow-credentials"] == "true"
+        refused = await cors_server.streams.get(path, headers={"Origin": APP})
+        check_problem(refused, 401)
+        assert refused.headers["access-control-allow-origin"] == APP
+        assert "WWW-Authenticate" in refused.headers["access-control-expose-headers"]
+        plain = await cors_server.streams.get(path)
+        assert "access-control-allow-origin" not in plain.headers
+
+
 # Writes ------------------------------------------------------------------------------------
 
 
