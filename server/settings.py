@@ -88,22 +88,15 @@ def _origins(raw: str) -> tuple[str, ...]:
     return tuple(part.strip().lower() for part in raw.split(",") if part.strip())
 
 
-def _origin_list(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    for origin in value:
+def _origins_valid(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    many = attribute.name == "cors_origins"  # a list that may hold *; else one origin or None
+    for origin in value if many else () if value is None else (value,):
         _check(
-            origin == ANY_ORIGIN or is_origin(origin),
+            (many and origin == ANY_ORIGIN) or is_origin(origin),
             attribute.name,
-            f"each must be * or an origin scheme://host[:port] (no path, no trailing /), "
-            f"got {origin!r}",
+            f"must be {'* or origins' if many else 'an origin'} scheme://host[:port] (no "
+            f"path, no trailing /), got {origin!r}",
         )
-
-
-def _optional_origin(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    _check(
-        value is None or is_origin(value),
-        attribute.name,
-        f"must be an origin scheme://host[:port] (no path, no trailing /), got {value!r}",
-    )
 
 
 def _check(condition: bool, name: str, message: str) -> None:
@@ -307,14 +300,14 @@ class Settings:
         "comma-separated origins whose pages may read (with the cookie) and write across "
         "origins; * lets any other origin read without credentials (default: none)",
         _origins,
-        validator=_origin_list,
+        validator=_origins_valid,
     )
     public_origin: str | None = _setting(
         None,
         "the hub's own origin as browsers see it, for the Origin check of writes behind a "
         "proxy that rewrites Host (default: the origin named by Host)",
         lambda raw: _optional_str(raw.strip().lower()),
-        validator=_optional_origin,
+        validator=_origins_valid,
     )
     gc_threshold: int = _setting(
         50_000,

@@ -50,7 +50,7 @@ def authenticate(hub: Hub, request: Request, *, write: bool = False) -> Principa
 
     A ``write`` (publish, regenerate, session create or clear) is first checked for its
     ``Origin`` (403 unless the hub's own or allowed, see :class:`~server.security.cors.CorsPolicy`)
-    and, with auth on, for its token's source: a cookie or query token alone is a 403.
+    and for its token's source: a cookie or query token alone is a 403.
     """
     if write:
         origin = request.headers.get("Origin")
@@ -59,7 +59,7 @@ def authenticate(hub: Hub, request: Request, *, write: bool = False) -> Principa
             f"writes from pages at {origin} are not allowed: list the origin with --cors-origins",
         )
     token = _token(request)
-    if write and hub.authenticator.enabled and token is not None and not token.from_header:
+    if write and token is not None and not token.from_header:
         raise Problem(
             403,
             "forbidden",
@@ -79,7 +79,7 @@ def check_start_work(hub: Hub, request: Request) -> None:
     (see :meth:`~server.security.cors.CorsPolicy.may_start_work`): a link on another site
     cannot start a run."""
     token = _token(request)
-    if not hub.authenticator.enabled or token is None or token.from_header:
+    if token is None or token.from_header:
         return
     headers = request.headers
     forbid_unless(
