@@ -136,6 +136,7 @@ async def test_head_of_a_stream_or_a_run_subscribes_to_nothing_and_starts_nothin
             assert answered.headers["content-type"] == "text/event-stream; charset=utf-8"
             assert answered.headers["cache-control"] == "no-cache"
             assert answered.body == b""
+            assert answered.closed  # the answer ended (the request asked for the close)
         assert server.subscribers("alice:chat") == 0
         denied = await exchange(server, "HEAD", run + b"head", [("Cookie", "sluice_token=x")])
         assert denied.response.status_code == 401
