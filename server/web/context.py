@@ -60,7 +60,9 @@ class SluiceApp(QuartTrio):
         """Quart's ASGI entry, with the last ``send`` of each response shielded; a ``GET`` or
         ``HEAD`` of a stream route goes to :func:`~server.streaming.asgi.serve_stream` instead,
         once serving, and conflicting framing headers are refused first
-        (:func:`~server.security.framing.framing_problem`).
+        (:func:`~server.security.framing.framing_problem`). ``OPTIONS`` of a stream route (a
+        CORS preflight) is answered here too, and the path keeps each ``%2F`` encoded
+        (:func:`keep_encoded_slashes`).
 
         Inside that ``send`` Hypercorn recycles the keep-alive connection and sends the app
         ``http.disconnect``, on which quart-trio cancels the request. The cancel used to land in
