@@ -25,6 +25,16 @@ def test_defaults_and_precedence() -> None:
     )
 
 
+def test_cors_origins_are_a_comma_separated_list_of_origins() -> None:
+    environ = {"SLUICE_NO_AUTH": "1", "SLUICE_CORS_ORIGINS": " https://App.example.com, *,"}
+    settings = load({}, environ)
+    assert settings.cors_origins == ("https://app.example.com", "*")
+    assert settings.public_origin is None and settings.body_timeout == 30.0
+    assert load({"public_origin": "https://Hub.example.com"}, environ).public_origin == (
+        "https://hub.example.com"
+    )
+
+
 def test_every_setting_has_a_flag_and_a_variable() -> None:
     found = options()
     assert set(found) == {a.name for a in attrs.fields(Settings)}
@@ -57,6 +67,14 @@ def test_every_setting_has_a_flag_and_a_variable() -> None:
         ({"no_auth": "true", "agent": "not a spec"}, {}, "--agent"),
         ({"no_auth": "true", "jwt_secret": SECRET}, {}, "--no-auth"),
         ({"jwt_secret": SECRET, "jwt_algorithms": "none"}, {}, "--jwt-algorithms"),
+        ({"no_auth": "true", "cors_origins": "https://app.example.com/"}, {}, "--cors-origins"),
+        (
+            {},
+            {"SLUICE_NO_AUTH": "1", "SLUICE_CORS_ORIGINS": "app.example.com"},
+            "SLUICE_CORS_ORIGINS",
+        ),
+        ({"no_auth": "true", "public_origin": "https://hub.example.com/x"}, {}, "--public-origin"),
+        ({"no_auth": "true", "body_timeout": "0"}, {}, "--body-timeout"),
         (
             {"no_auth": "true", "memory_warning_threshold_mb": "300"},
             {},
