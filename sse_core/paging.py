@@ -9,7 +9,7 @@ history holds.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 import attrs
 
@@ -50,42 +50,63 @@ WindowReader = Callable[[int | None, int | None], Awaitable[Window]]
 
 
 async def read_page(read: WindowReader, after_id: str | None, limit: int | None) -> HistoryPage:
-    """The page of history after ``after_id`` (a client's last event id; None for all).
+    """The page of one session's history after ``after_id`` (a client's last event id; None
+    for all); :func:`read_pages` with one session."""
+    return (await read_pages({"": read}, after_id, limit))[""]
+
+
+async def read_pages(
+    reads: Mapping[str, WindowReader], after_id: str | None, limit: int | None
+) -> dict[str, HistoryPage]:
+    """The page of each session's history after one ``after_id`` (a client's last event id;
+    None for all), keyed by session as ``reads`` is.
 
     Reset reasons: ``malformed_id`` for text that is no id, ``unknown_epoch`` for an id of
-    another epoch, else as :func:`judge` decides. With a reset reason, the page is what
-    history holds from its oldest event. Reads once, or twice when the first read shows that
-    the id cannot be continued from.
+    another epoch, else as :func:`judge` decides; the id is trusted when one of the sessions
+    issued it. With a reset reason, a session's page is what its history holds from its
+    oldest event. Reads each session once, or twice when the first read shows that the id
+    cannot be continued from.
     """
     parsed = None if after_id is None else parse_event_id(after_id)
     after = None if parsed is None else parsed.sequence
-    window = await read(after, limit)
-    reason: ResetReason | None = None
-    if after_id is not None:
-        if parsed is None:
-            reason = "malformed_id"
-        elif parsed.epoch != window.epoch:
-            reason = "unknown_epoch"
-        else:
-            reason = judge(parsed.sequence, window)
-    if reason is not None:
-        after = None
-        if parsed is not None:
-            window = await read(None, limit)
-    events = window.events
-    position = events[-1].position if events else after
-    return HistoryPage(events=events, reset_reason=reason, position=position, epoch=window.epoch)
+    windows = {key: await read(after, limit) for key, read in reads.items()}
+    trusted = parsed is not None and any(
+        w.holds or parsed.sequence == w.floor > w.origin for w in windows.values()
+    )
+    pages: dict[str, HistoryPage] = {}
+    for key, window in windows.items():
+        reason: ResetReason | None = None
+        if after_id is not None:
+            if parsed is None:
+                reason = "malformed_id"
+            elif parsed.epoch != window.epoch:
+                reason = "unknown_epoch"
+            else:
+                reason = judge(parsed.sequence, window, trusted=trusted)
+        start = after
+        if reason is not None:
+            start = None
+            if parsed is not None:
+                window = await reads[key](None, limit)
+        events = window.events
+        position = events[-1].position if events else start
+        pages[key] = HistoryPage(
+            events=events, reset_reason=reason, position=position, epoch=window.epoch
+        )
+    return pages
 
 
-def judge(position: int, window: Window) -> ResetReason | None:
+def judge(position: int, window: Window, *, trusted: bool) -> ResetReason | None:
     """Whether a resume after ``position`` (of the window's epoch) continues exactly (None),
-    or why not. Nothing the client has not seen may be skipped without a reset:
+    or why not. ``trusted``: the position is one the client may have seen on this stream (an
+    event of this session, or of another session read on the same stream). Nothing the
+    client has not seen may be skipped without a reset:
 
     - a position never issued is ``history_exhausted``;
     - one at or before the session's first event (older than everything it held) continues
       with its whole history, but is ``history_exhausted`` when the session has dropped
       events since, or when an earlier life of the session may have had events after it;
-    - one this session issued continues exactly, unless history dropped events after it
+    - a trusted one continues exactly, unless history dropped events after it
       (``history_exhausted``);
     - any other position was issued to another session: ``foreign_id``.
     """
@@ -97,6 +118,4 @@ def judge(position: int, window: Window) -> ResetReason | None:
         return None
     if position < window.floor:
         return "history_exhausted"
-    if position == window.floor or window.holds:
-        return None
-    return "foreign_id"
+    return None if trusted else "foreign_id"
