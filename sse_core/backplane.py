@@ -21,7 +21,7 @@ from .config import BroadcasterConfig
 from .events import Draft, HistoryPage, StoredEvent
 from .history import Histories, HistoryFigures
 from .ids import format_event_id, new_epoch
-from .paging import Window, read_page
+from .paging import Window, WindowReader, read_pages
 
 #: Receives ``(session_id, events)`` for local fan-out, in session order. Synchronous: it
 #: never blocks and must not raise.
@@ -104,12 +104,24 @@ class Backplane(ABC):
         ``RuntimeError`` when not bound.
         """
 
-    @abstractmethod
     async def replay(
         self, session_id: str, after_id: str | None, limit: int | None = None
     ) -> HistoryPage:
         """Unexpired events after ``after_id`` (all held when None), oldest first, at most
-        ``limit``; with a reset reason when history cannot cover ``after_id``."""
+        ``limit``; with a reset reason when history cannot cover ``after_id``
+        (:func:`~sse_core.paging.read_page`)."""
+        return (await self.replay_sessions([session_id], after_id, limit))[session_id]
+
+    async def replay_sessions(
+        self, session_ids: Sequence[str], after_id: str | None, limit: int | None = None
+    ) -> dict[str, HistoryPage]:
+        """:meth:`replay` of each session in ``session_ids`` from one ``after_id`` (the last
+        event id of a stream that carried them all: see :func:`~sse_core.paging.read_pages`)."""
+        return await read_pages({s: self.reader(s) for s in session_ids}, after_id, limit)
+
+    @abstractmethod
+    def reader(self, session_id: str) -> WindowReader:
+        """Reads the session's :class:`~sse_core.paging.Window` after a position."""
 
     @abstractmethod
     async def recent(self, session_id: str, limit: int) -> list[StoredEvent]:
@@ -199,16 +211,17 @@ class MemoryBackplane(Backplane):
         await trio.lowlevel.cancel_shielded_checkpoint()
         return [event.id for event in stored]
 
-    async def replay(
-        self, session_id: str, after_id: str | None, limit: int | None = None
-    ) -> HistoryPage:
-        await trio.lowlevel.checkpoint()
-        history = self._histories.current(session_id, trio.current_time())
-        issued = self._position
+    async def replay_sessions(
+        self, session_ids: Sequence[str], after_id: str | None, limit: int | None = None
+    ) -> dict[str, HistoryPage]:
+        await trio.lowlevel.checkpoint()  # then every window is read without yielding
+        return await super().replay_sessions(session_ids, after_id, limit)
 
+    def reader(self, session_id: str) -> WindowReader:
         async def read(after: int | None, limit: int | None) -> Window:
+            history = self._histories.current(session_id, trio.current_time())
+            issued = self._position
             if history is None:
-                former = self._histories.former(session_id)
                 return Window(
                     events=[],
                     epoch=self._epoch,
@@ -216,7 +229,7 @@ class MemoryBackplane(Backplane):
                     floor=issued,
                     last=issued,
                     issued=issued,
-                    former=former,
+                    former=self._histories.former(session_id),
                 )
             return Window(
                 events=history.after(after, limit),
@@ -229,7 +242,7 @@ class MemoryBackplane(Backplane):
                 former=history.former,
             )
 
-        return await read_page(read, after_id, limit)
+        return read
 
     async def recent(self, session_id: str, limit: int) -> list[StoredEvent]:
         await trio.lowlevel.checkpoint()

@@ -46,10 +46,10 @@ from coredis.exceptions import ResponseError
 
 from .backplane import Backplane, BackplaneUnavailable, Interrupt, Sink, find_error
 from .config import BroadcasterConfig
-from .events import Draft, HistoryPage, StoredEvent, draft_envelope
+from .events import Draft, StoredEvent, draft_envelope
 from .history import Histories, HistoryFigures
 from .ids import SEQUENCE_WIDTH, format_event_id, new_epoch
-from .paging import Window, read_page
+from .paging import Window, WindowReader
 
 logger = logging.getLogger("sluice.core")
 
@@ -444,12 +444,9 @@ class RedisBackplane(Backplane):
         self._issued = max(self._issued, first + len(drafts))
         return [format_event_id(self._epoch, first + n) for n in range(1, len(drafts) + 1)]
 
-    async def replay(
-        self, session_id: str, after_id: str | None, limit: int | None = None
-    ) -> HistoryPage:
-        self._require_client()
-
+    def reader(self, session_id: str) -> WindowReader:
         async def read(after: int | None, limit: int | None) -> Window:
+            self._require_client()
             window = await self._window(session_id, after, limit)
             if window.epoch != self._epoch:  # Redis lost its data: the ids start a new epoch
                 with self._reaching():
@@ -457,7 +454,7 @@ class RedisBackplane(Backplane):
                 window = await self._window(session_id, after, limit)
             return window
 
-        return await read_page(read, after_id, limit)
+        return read
 
     async def _window(self, session_id: str, after: int | None, limit: int | None) -> Window:
         """The session's history after ``after`` (at most ``limit`` unexpired events), its
