@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
+from functools import partial
 from typing import Any
 
 import trio
@@ -26,7 +27,8 @@ from .builders import SSEEventBuilder
 from .config import BroadcasterConfig
 from .events import Draft, HistoryPage, ResetReason, StoredEvent, utc_now
 from .session import Session
-from .subscription import Subscription
+from .stats import hub_stats, session_stats
+from .subscription import Subscribed, Subscription, with_session_id
 
 logger = logging.getLogger("sluice.core")
 
@@ -159,18 +161,22 @@ class Broadcaster:
     def _interrupt(self, epoch: str | None) -> int:
         """The backplane's interrupt: end every stream read in another epoch than ``epoch``
         (all when None) after what is queued; returns how many were ended."""
-        ended = 0
-        for session in self._sessions.values():
-            stale = [s for s in session.subscribers if epoch is None or s.epoch != epoch]
-            for subscription in stale:
-                if subscription.epoch is None:
-                    continue  # reading its history: it learns the epoch when that returns
-                del session.subscribers[subscription]
-                subscription._end()
-                ended += 1
-        return ended
+        stale = {
+            subscription
+            for session in self._sessions.values()
+            for subscription in session.subscribers
+            # one still reading its history learns the epoch when that returns
+            if subscription.epoch is not None and (epoch is None or subscription.epoch != epoch)
+        }
+        for subscription in stale:
+            self._unregister(subscription)
+            subscription._end()
+        return len(stale)
 
     def _cut_off(self, session: Session, subscription: Subscription, last_id: str | None) -> None:
+        if len(subscription.session_ids) > 1:
+            self._unregister(subscription)
+            last_id = subscription.last_offered_id
         overflow = SSEEventBuilder.stream_overflow(
             session_id=session.id,
             max_queue_size=self.config.max_queue_size,
@@ -199,7 +205,21 @@ class Broadcaster:
         the block however it is left (cancellation included); holds no cancel scope, so a
         generator may yield inside the block.
         """
-        return _Subscribed(self, session_id, last_event_id)
+        return Subscribed(partial(self._add, (session_id,), last_event_id), self._detach)
+
+    def subscribe_sessions(
+        self, session_ids: Sequence[str], last_event_id: str | None = None
+    ) -> AbstractAsyncContextManager[Subscription]:
+        """Subscribe to several sessions on one stream for the duration of the block.
+
+        As :meth:`subscribe`, with every frame's envelope naming its session in a top-level
+        ``sessionId``. Ids share one sequence, so one ``last_event_id`` resumes them all: for
+        each session, exactly its events after that position (``stream_reset`` naming the
+        session first, when it cannot); history then live events in the order published.
+        ``max_queue_size`` bounds the stream as a whole. Raises ``ValueError`` for no
+        sessions, a repeated one, or a malformed id.
+        """
+        return Subscribed(partial(self._add, tuple(session_ids), last_event_id), self._detach)
 
     async def add_subscriber(
         self, session_id: str, last_event_id: str | None = None
@@ -210,29 +230,53 @@ class Broadcaster:
         published meanwhile is missed; live events the replay already covered are dropped.
         Cancelled, it leaves nothing registered.
         """
+        return await self._add((session_id,), last_event_id)
+
+    async def _add(self, session_ids: tuple[str, ...], last_event_id: str | None) -> Subscription:
+        """Register a subscription to ``session_ids``, then serve it the history it missed."""
         self._require_open()
-        _check_session_id(session_id)
-        session = self._session(session_id)
-        subscription = Subscription(session_id, self.config.max_queue_size, self._alarms)
-        session.subscribers[subscription] = subscription.offer
+        for session_id in session_ids:
+            _check_session_id(session_id)
+        if not session_ids or len(set(session_ids)) < len(session_ids):
+            raise ValueError(f"sessions must be one or more, each once: {session_ids!r}")
+        several = len(session_ids) > 1
+        subscription = Subscription(session_ids, self.config.max_queue_size, self._alarms)
+        for session_id in session_ids:
+            session = self._session(session_id)
+            offer = session.offer_to(subscription) if several else subscription.offer
+            session.subscribers[subscription] = offer
         try:
-            page = await self.backplane.replay(session_id, last_event_id or None)
+            if several:
+                pages = await self.backplane.replay_sessions(session_ids, last_event_id or None)
+            else:
+                (only,) = session_ids
+                pages = {only: await self.backplane.replay(only, last_event_id or None)}
         except BaseException:
-            self._detach(session_id, subscription)
+            self._detach(subscription)
             raise
-        frames = [event.frame for event in page.events]
-        if page.reset_reason is not None:
-            frames.insert(0, self._reset_frame(session_id, page.reset_reason, last_event_id))
-            subscription.reset_reason = page.reset_reason
-        subscription._catch_up(frames, page.position)
-        subscription.epoch = page.epoch
-        if page.epoch != self.backplane.epoch:  # the epoch changed while history was read
-            subscription._end()
+        self._catch_up(subscription, pages, last_event_id)
+        if any(page.epoch != self.backplane.epoch for page in pages.values()):
+            subscription._end()  # the epoch changed while history was read
         return subscription
+
+    def _catch_up(
+        self, subscription: Subscription, pages: dict[str, HistoryPage], last_event_id: str | None
+    ) -> None:
+        """Queue the catch-up of ``pages`` to ``subscription``: a ``stream_reset`` for each
+        session that needs one, then the history (see :meth:`Subscription._catch_up`)."""
+        resets: list[bytes] = []
+        for session_id, page in pages.items():
+            subscription.epoch = page.epoch
+            if page.reset_reason is not None:
+                subscription.reset_reasons[session_id] = page.reset_reason
+                frame = self._reset_frame(session_id, page.reset_reason, last_event_id)
+                resets.append(frame if len(pages) == 1 else with_session_id(frame, session_id))
+        subscription.reset_reason = next(iter(subscription.reset_reasons.values()), None)
+        subscription._catch_up(resets, pages)
 
     async def remove_subscriber(self, session_id: str, subscription: Subscription) -> None:
         """End and remove a subscription made by :meth:`add_subscriber` (a checkpoint)."""
-        self._detach(session_id, subscription)
+        self._detach(subscription)
         await trio.lowlevel.checkpoint()
 
     def _reset_frame(
@@ -245,11 +289,16 @@ class Broadcaster:
         )
         return self.encode_ephemeral(reset)
 
-    def _detach(self, session_id: str, subscription: Subscription) -> None:
-        session = self._sessions.get(session_id)
-        if session is not None and session.subscribers.pop(subscription, None) is not None:
-            session.last_activity = trio.current_time()
+    def _detach(self, subscription: Subscription) -> None:
+        self._unregister(subscription)
         subscription._discard()
+
+    def _unregister(self, subscription: Subscription) -> None:
+        """Remove ``subscription`` from the subscribers of each of its sessions."""
+        for session_id in subscription.session_ids:
+            session = self._sessions.get(session_id)
+            if session is not None and session.subscribers.pop(subscription, None) is not None:
+                session.last_activity = trio.current_time()
 
     # --- history ---------------------------------------------------------------------------
 
@@ -299,62 +348,27 @@ class Broadcaster:
         return session
 
     def _end_all(self, session: Session) -> None:
-        for subscription in session.subscribers:
+        for subscription in list(session.subscribers):
+            self._unregister(subscription)
             subscription._end()
-        session.subscribers.clear()
 
     # --- stats -----------------------------------------------------------------------------
 
     async def get_stats(self) -> dict[str, Any]:
         """Totals and per-session figures in the shape of ``schemas/rest/stats.json``."""
         await trio.lowlevel.checkpoint()
-        totals = self.backplane.totals()
-        per_session = {}
-        for session_id, session in self._sessions.items():
-            history = self.backplane.figures(session_id)
-            per_session[session_id] = {
-                "subscribers": len(session.subscribers),
-                "historySize": history.size,
-                "published": session.published,
-                "delivered": session.delivered,
-                "overflowed": session.overflowed,
-                "expired": history.expired,
-                "shed": history.shed,
-                "bytesHeld": history.bytes_held,
-            }
-        return {
-            "sessions": len(self._sessions),
-            "subscribers": sum(len(s.subscribers) for s in self._sessions.values()),
+        counts = {
             "published": self._published,
             "delivered": self._delivered,
             "overflowed": self._overflowed,
-            "expired": totals.expired,
-            "shed": totals.shed,
-            "bytesHeld": totals.bytes_held,
-            "memoryUsageMb": totals.bytes_held / 2**20,
-            "epoch": self.epoch,
-            "sessionStats": per_session,
         }
+        return hub_stats(self._sessions, self.backplane, counts)
 
     def session_stats(self, session_id: str) -> dict[str, Any]:
         """One session's figures in the shape of ``schemas/rest/session-stats.json``
         (``active`` False and zeros for a session the hub does not hold)."""
         _check_session_id(session_id)
-        session = self._sessions.get(session_id)
-        history = self.backplane.figures(session_id)
-        return {
-            "sessionId": session_id,
-            "subscribers": 0 if session is None else len(session.subscribers),
-            "historySize": history.size,
-            "active": session is not None,
-            "published": 0 if session is None else session.published,
-            "delivered": 0 if session is None else session.delivered,
-            "overflowed": 0 if session is None else session.overflowed,
-            "expired": history.expired,
-            "shed": history.shed,
-            "bytesHeld": history.bytes_held,
-            "lastEventId": history.last_id,
-        }
+        return session_stats(session_id, self._sessions.get(session_id), self.backplane)
 
     # --- cleanup and lifecycle -------------------------------------------------------------
 
@@ -370,7 +384,7 @@ class Broadcaster:
                 continue  # removed while an earlier session was being forgotten
             idle = [s for s in session.subscribers if now - s.last_active >= idle_limit]
             for subscription in idle:
-                del session.subscribers[subscription]
+                self._unregister(subscription)
                 subscription._end()
             if idle:
                 session.last_activity = now
@@ -430,28 +444,6 @@ class Broadcaster:
             raise RuntimeError("the broadcaster is shut down")
         if not self._open:
             raise RuntimeError("the broadcaster is not open; use open_broadcaster()")
-
-
-class _Subscribed:
-    """The block of :meth:`Broadcaster.subscribe` (a class: lighter than a generator's)."""
-
-    __slots__ = ("_broadcaster", "_last_event_id", "_session_id", "_subscription")
-
-    def __init__(self, broadcaster: Broadcaster, session_id: str, last_event_id: str | None):
-        self._broadcaster = broadcaster
-        self._session_id = session_id
-        self._last_event_id = last_event_id
-        self._subscription: Subscription | None = None
-
-    async def __aenter__(self) -> Subscription:
-        self._subscription = await self._broadcaster.add_subscriber(
-            self._session_id, self._last_event_id
-        )
-        return self._subscription
-
-    async def __aexit__(self, *_exc: object) -> None:
-        assert self._subscription is not None
-        self._broadcaster._detach(self._session_id, self._subscription)
 
 
 #: The guide's name for :class:`Broadcaster`.
