@@ -770,6 +770,8 @@ class Envelope:
         id (``id``, required): Event id; equals the SSE id field. Empty for events not kept in
             history (keepalive).
         timestamp (``timestamp``, required): When the hub accepted the event.
+        session_id (``sessionId``): Session the event belongs to; present on streams that carry
+            several sessions.
         ttl (``ttl``): Seconds the event stays in history (overrides the hub's event_ttl).
     """
 
@@ -786,6 +788,16 @@ class Envelope:
     timestamp: str = attrs.field(
         metadata={"wire": "timestamp"},
         validator=v.and_(v.instance_of(str), constraints.date_time),
+    )
+    session_id: str | None = attrs.field(
+        default=None,
+        metadata={"wire": "sessionId"},
+        validator=v.optional(
+            v.and_(
+                v.instance_of(str),
+                constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+            ),
+        ),
     )
     ttl: float | None = attrs.field(
         default=None,

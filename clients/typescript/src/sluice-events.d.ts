@@ -164,6 +164,10 @@ export interface ConnectionEnvelope {
    */
   timestamp: Timestamp;
   /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
+  /**
    * Seconds the event stays in history (overrides the hub's event_ttl).
    */
   ttl?: number;
@@ -191,6 +195,10 @@ export interface KeepaliveEnvelope {
    * When the hub accepted the event.
    */
   timestamp: Timestamp;
+  /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
   /**
    * Seconds the event stays in history (overrides the hub's event_ttl).
    */
@@ -220,6 +228,10 @@ export interface ErrorEnvelope {
    */
   timestamp: Timestamp;
   /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
+  /**
    * Seconds the event stays in history (overrides the hub's event_ttl).
    */
   ttl?: number;
@@ -247,6 +259,10 @@ export interface MessageEnvelope {
    * When the hub accepted the event.
    */
   timestamp: Timestamp;
+  /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
   /**
    * Seconds the event stays in history (overrides the hub's event_ttl).
    */
@@ -276,6 +292,10 @@ export interface StatusUpdateEnvelope {
    */
   timestamp: Timestamp;
   /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
+  /**
    * Seconds the event stays in history (overrides the hub's event_ttl).
    */
   ttl?: number;
@@ -303,6 +323,10 @@ export interface ThoughtProcessStartEnvelope {
    * When the hub accepted the event.
    */
   timestamp: Timestamp;
+  /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
   /**
    * Seconds the event stays in history (overrides the hub's event_ttl).
    */
@@ -332,6 +356,10 @@ export interface ThoughtProcessStepEnvelope {
    */
   timestamp: Timestamp;
   /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
+  /**
    * Seconds the event stays in history (overrides the hub's event_ttl).
    */
   ttl?: number;
@@ -359,6 +387,10 @@ export interface ThoughtProcessCompleteEnvelope {
    * When the hub accepted the event.
    */
   timestamp: Timestamp;
+  /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
   /**
    * Seconds the event stays in history (overrides the hub's event_ttl).
    */
@@ -388,6 +420,10 @@ export interface MessageRegeneratingEnvelope {
    */
   timestamp: Timestamp;
   /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
+  /**
    * Seconds the event stays in history (overrides the hub's event_ttl).
    */
   ttl?: number;
@@ -415,6 +451,10 @@ export interface RegenerationProgressEnvelope {
    * When the hub accepted the event.
    */
   timestamp: Timestamp;
+  /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
   /**
    * Seconds the event stays in history (overrides the hub's event_ttl).
    */
@@ -444,6 +484,10 @@ export interface MessageRegeneratedEnvelope {
    */
   timestamp: Timestamp;
   /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
+  /**
    * Seconds the event stays in history (overrides the hub's event_ttl).
    */
   ttl?: number;
@@ -471,6 +515,10 @@ export interface RegenerationErrorEnvelope {
    * When the hub accepted the event.
    */
   timestamp: Timestamp;
+  /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
   /**
    * Seconds the event stays in history (overrides the hub's event_ttl).
    */
@@ -500,6 +548,10 @@ export interface MessageEditedEnvelope {
    */
   timestamp: Timestamp;
   /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
+  /**
    * Seconds the event stays in history (overrides the hub's event_ttl).
    */
   ttl?: number;
@@ -527,6 +579,10 @@ export interface MessageDeletedEnvelope {
    * When the hub accepted the event.
    */
   timestamp: Timestamp;
+  /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
   /**
    * Seconds the event stays in history (overrides the hub's event_ttl).
    */
@@ -556,6 +612,10 @@ export interface StreamResetEnvelope {
    */
   timestamp: Timestamp;
   /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
+  /**
    * Seconds the event stays in history (overrides the hub's event_ttl).
    */
   ttl?: number;
@@ -583,6 +643,10 @@ export interface StreamOverflowEnvelope {
    * When the hub accepted the event.
    */
   timestamp: Timestamp;
+  /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
   /**
    * Seconds the event stays in history (overrides the hub's event_ttl).
    */
