@@ -89,19 +89,19 @@ class Change:
     description: str
     breaks: Side
 
-    @property
-    def verdict(self) -> str:
-        """``breaks consumers``, ``breaks publishers``, ``breaks consumers and publishers`` or
-        ``compatible``."""
-        broken = [name for side, name in _SIDE_NAMES if side in self.breaks]
-        return "breaks " + " and ".join(broken) if broken else "compatible"
-
     def __str__(self) -> str:
         where = f"{self.event_type}#{self.pointer}" if self.pointer else self.event_type
-        return f"{where}: {self.description} ({self.verdict})"
+        return f"{where}: {self.description} ({verdict(self.breaks)})"
 
 
 _SIDE_NAMES = ((Side.CONSUMERS, "consumers"), (Side.PUBLISHERS, "publishers"))
+
+
+def verdict(breaks: Side) -> str:
+    """``breaks consumers``, ``breaks publishers``, ``breaks consumers and publishers`` or
+    ``compatible``."""
+    broken = [name for side, name in _SIDE_NAMES if side in breaks]
+    return "breaks " + " and ".join(broken) if broken else "compatible"
 
 
 def breaking(changes: list[Change]) -> Side:

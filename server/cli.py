@@ -1,4 +1,4 @@
-"""The ``sluice`` command line: ``serve``, ``validate``, ``schemas export``."""
+"""The ``sluice`` command line: ``serve``, ``validate``, ``schemas export|diff``, ``check``."""
 
 from __future__ import annotations
 
@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
         "--typescript", action="store_true", help="write TypeScript declarations instead"
     )
     export.set_defaults(run=_export)
+    schemas_diff = schemas_commands.add_parser(
+        "diff", help="list every change between two catalogues and the side it breaks"
+    )
+    schemas_diff.add_argument("old", help="directory of event schemas, or a hub's base URL")
+    schemas_diff.add_argument("new", help="directory of event schemas, or a hub's base URL")
+    schemas_diff.set_defaults(run=lambda args: _contract("diff", args.old, args.new))
     return parser
 
 
@@ -160,6 +166,14 @@ def _export(args: argparse.Namespace) -> int:
         print(f"sluice schemas export: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _contract(command: str, *args: object) -> int:
+    """Run a contract tool of :mod:`server.contract` (imported only when used)."""
+    from importlib import import_module
+
+    status: int = import_module(f".contract.{command}", __package__).run(*args)
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:
