@@ -51,7 +51,7 @@ def event_schemas(documents: Documents) -> dict[str, dict[str, Any]]:
     inlined.
     """
     uris = {name: body.get("$id") or registry.uri(name) for name, body in documents.items()}
-    resources = Registry().with_resources(  # type: ignore[var-annotated]
+    resources: Registry[Any] = Registry().with_resources(
         (uris[name], Resource.from_contents(body, default_specification=DRAFT202012))
         for name, body in documents.items()
     )
