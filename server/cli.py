@@ -38,7 +38,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     schemas_diff.add_argument("old", help="directory of event schemas, or a hub's base URL")
     schemas_diff.add_argument("new", help="directory of event schemas, or a hub's base URL")
-    schemas_diff.set_defaults(run=lambda args: _contract("diff", args.old, args.new))
+    schemas_diff.set_defaults(run=lambda args: _contract("diff", args))
+
+    check = commands.add_parser(
+        "check",
+        help="check a live stream against the event catalogue",
+        description="Read a stream and check every frame: the framing and the catalogue "
+        "(the hub's own, or --event-schemas DIR). Exit 0, 1 on violations, 2 when the URL "
+        "is unreachable, refused or not an event stream.",
+    )
+    check.add_argument("url", help="the stream's URL, e.g. http://127.0.0.1:8000/sse/alice:1")
+    check.add_argument("--token", help="bearer token (default: SLUICE_TOKEN)")
+    check.add_argument("--event-schemas", metavar="DIR", help="catalogue: built-ins plus DIR")
+    check.add_argument("--count", type=int, help="stop after N events with an id")
+    check.add_argument("--seconds", type=float, help="stop after S seconds (default 10)")
+    check.set_defaults(run=lambda args: _contract("check", args))
     return parser
 
 
@@ -168,11 +182,11 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _contract(command: str, *args: object) -> int:
+def _contract(command: str, args: argparse.Namespace) -> int:
     """Run a contract tool of :mod:`server.contract` (imported only when used)."""
     from importlib import import_module
 
-    status: int = import_module(f".contract.{command}", __package__).run(*args)
+    status: int = import_module(f".contract.{command}", __package__).main(args)
     return status
 
 

@@ -7,6 +7,7 @@ OLD and NEW are each a directory of event schemas or a running hub's base URL
 from __future__ import annotations
 
 import sys
+from argparse import Namespace
 from typing import TextIO
 
 import httpx
@@ -48,3 +49,8 @@ def run(old: str, new: str, out: TextIO | None = None, err: TextIO | None = None
     count = sum(change.breaks != Side.NONE for change in changes)
     print(f"{len(changes)} changes, {count} breaking ({verdict(broken)})", file=out)
     return 1 if broken else 0
+
+
+def main(args: Namespace) -> int:
+    """``sluice schemas diff``: :func:`run` on the parsed ``old`` and ``new``."""
+    return run(args.old, args.new)

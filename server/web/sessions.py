@@ -8,6 +8,7 @@ from typing import Any
 from quart import Blueprint, Response, current_app, request
 
 from protocol import InvalidEvent, SchemaError
+from protocol.registry import HUB_EVENTS
 
 from .. import logs
 from ..hub import Hub
@@ -21,8 +22,6 @@ log = logging.getLogger("sluice.publish")
 
 MAX_BATCH = 1000
 MAX_PAGE = 1000
-#: Control events only the hub sends: a publisher may not forge them.
-HUB_EVENTS = frozenset({"connection", "keepalive", "stream_reset", "stream_overflow"})
 
 
 def _session(session_id: str, *, publish: bool = False) -> tuple[Hub, str]:
