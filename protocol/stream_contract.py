@@ -56,7 +56,8 @@ class Violation:
 
     def __str__(self) -> str:
         if not self.event_type:
-            return f"stream after event #{self.position}: {self.message}"
+            where = f" after event #{self.position}" if self.position else ""
+            return f"stream{where}: {self.message}"
         which = f"event {self.event_id}" if self.event_id else f"event #{self.position}"
         if not self.event_id:
             which += f" ({self.event_type}, no id)"

@@ -8,12 +8,13 @@ after ``count`` events with an id, or after ``seconds``, whichever comes first.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
 import sys
 from argparse import Namespace
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from typing import TextIO
 from urllib.parse import urlsplit, urlunsplit
@@ -118,7 +119,7 @@ async def check(options: Options, out: TextIO) -> tuple[list[Violation], StreamC
             contract = StreamContract(await read_catalogue(client, source))
         except CatalogueError as error:
             raise Unusable(f"cannot read the catalogue: {error}") from None
-        stopped = f"within {seconds:g} s"
+        stopped = "" if seconds is None else f"within {seconds:g} s"
         with trio.move_on_after(math.inf if seconds is None else seconds):
             stopped = await _read(response, contract, options.count, report)
         if options.count is not None and contract.counted < options.count:
@@ -179,8 +180,9 @@ async def _read(
     A stream that breaks off or is not UTF-8 is reported as a violation, and ends the read.
     """
     parser = EventStreamParser(strict=True)
+    chunks = response.aiter_bytes()
     try:
-        async for chunk in response.aiter_bytes():
+        async for chunk in chunks:
             for event in parser.feed(chunk):
                 report(contract.check(event))
                 if count is not None and contract.counted >= count:
@@ -191,7 +193,20 @@ async def _read(
     except httpx.HTTPError as error:
         report([_stream_violation(contract, f"broke off: {error}")])
         return "before it broke off"
+    finally:
+        await _close(response, chunks)
     return "before it ended"
+
+
+async def _close(response: httpx.Response, chunks: AsyncIterator[bytes]) -> None:
+    """Close the response, then let httpx's nested generators run into the closed stream and
+    finish (left unfinished, each would be collected with a warning). Shielded, so that it
+    also runs once the time is up; bounded by :data:`CONNECT_TIMEOUT`."""
+    with trio.move_on_after(CONNECT_TIMEOUT, shield=True):
+        await response.aclose()
+        with contextlib.suppress(Exception):
+            while True:  # what is buffered, then the error of the closed stream
+                await anext(chunks)
 
 
 def _stream_violation(contract: StreamContract, message: str) -> Violation:
