@@ -198,30 +198,6 @@ def _compare(event_type: str, pointer: str, old: Schema, new: Schema) -> Iterato
             yield change(f"/{_escape(key)}", f"{key} changed (not classified)", Side.BOTH)
 
 
-_KNOWN = frozenset(
-    {
-        "type",
-        "enum",
-        "const",
-        "minimum",
-        "exclusiveMinimum",
-        "maximum",
-        "exclusiveMaximum",
-        "minLength",
-        "maxLength",
-        "minItems",
-        "maxItems",
-        "pattern",
-        "format",
-        "uniqueItems",
-        "items",
-        "properties",
-        "required",
-        "additionalProperties",
-    }
-)
-
-
 def _as_object(schema: Schema) -> dict[str, Any] | None:
     """A schema as a dict (``True`` and absent are ``{}``); None for ``False``."""
     if schema is None or schema is True:
@@ -340,6 +316,12 @@ _RANGES = (
     ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"),
     ("minLength", None, "maxLength", None),
     ("minItems", None, "maxItems", None),
+)
+#: The keywords the rules classify; a change of any other is "not classified".
+_KNOWN = frozenset(
+    {"type", "enum", "const", "pattern", "format", "uniqueItems", "items"}
+    | {"properties", "required", "additionalProperties"}
+    | {key for keys in _RANGES for key in keys if key}
 )
 _INF = float("inf")
 Bound = tuple[float, bool]

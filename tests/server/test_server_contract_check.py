@@ -218,3 +218,31 @@ async def test_a_stream_that_breaks_off_is_a_violation(
         "stream after event #1: 0 of 1 events with an id before it broke off",
         "1 events, 0 with an id: 2 violations",
     ]
+
+
+async def test_a_teams_own_type_is_checked_against_its_directory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    order = {
+        "type": "object",
+        "properties": {"orderId": {"description": "The order.", "$ref": "defs.json#/$defs/id"}},
+        "required": ["orderId"],
+        "additionalProperties": False,
+    }
+    (tmp_path / "order_shipped.json").write_bytes(orjson.dumps(order))
+    (tmp_path / "defs.json").write_bytes(orjson.dumps({"$defs": {"id": {"type": "string"}}}))
+    body = [
+        CONNECTION,
+        frame("order_shipped", "e-000000000001", orderId="o-1"),
+        frame("order_shipped", "e-000000000002", orderId=2),
+    ]
+    async with serving(body) as url:
+        argv = [f"{url}/sse/s", "--event-schemas", str(tmp_path), "--count", "2"]
+        assert await sluice_check(capsys, *argv) == (
+            1,
+            [
+                "event e-000000000002 /data/orderId: 2 is not of type 'string'",
+                "3 events, 2 with an id: 1 violations",
+            ],
+            "",
+        )
