@@ -20,6 +20,7 @@ catalogue loader (the one ``sluice serve --event-schemas`` uses) once that exist
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -43,12 +44,14 @@ class CatalogueError(Exception):
     """A catalogue cannot be read: the message is one line naming the file or URL and why."""
 
 
-def event_schemas(documents: Documents) -> dict[str, dict[str, Any]]:
+def event_schemas(
+    documents: Documents, origins: Mapping[str, str] | None = None
+) -> dict[str, dict[str, Any]]:
     """Each event type of ``documents`` (``events/<type>.json``) -> its self-contained schema.
 
     A document's URI is its ``$id``, or :data:`protocol.registry.BASE_URI` plus its name.
     Raises :class:`CatalogueError` for a ``$ref`` that leaves ``documents`` or cannot be
-    inlined.
+    inlined, naming the document by its entry in ``origins`` (its file or URL) if it has one.
     """
     uris = {name: body.get("$id") or registry.uri(name) for name, body in documents.items()}
     resources: Registry[Any] = Registry().with_resources(
@@ -64,8 +67,11 @@ def event_schemas(documents: Documents) -> dict[str, dict[str, Any]]:
             continue  # a directory's shared definitions
         try:
             found[event_type] = codegen.inline(body, resources.resolver(base_uri=uris[name]))
-        except (Unresolvable, CodegenError) as error:
-            raise CatalogueError(f"{name}: cannot resolve a $ref: {error}") from None
+        except Unresolvable as error:
+            where = (origins or {}).get(name, name)
+            raise CatalogueError(f"{where}: $ref {error.ref!r} leaves the catalogue") from None
+        except CodegenError as error:
+            raise CatalogueError(f"{(origins or {}).get(name, name)}: {error}") from None
     return found
 
 
@@ -143,5 +149,15 @@ async def read_catalogue(client: httpx.AsyncClient, source: str) -> dict[str, di
     Raises :class:`CatalogueError` (see :func:`read_directory` and :func:`read_hub`).
     """
     if is_hub(source):
-        return event_schemas(await read_hub(client, source))
-    return event_schemas(read_directory(Path(source)))
+        documents = await read_hub(client, source)
+        base = urljoin(source.rstrip("/") + "/", "schemas/")
+        return event_schemas(documents, {name: urljoin(base, name) for name in documents})
+    directory = Path(source)
+    documents = read_directory(directory)
+    builtin = registry.load_all()
+    origins = {
+        name: str(directory / name.removeprefix(_EVENTS))
+        for name in documents
+        if name not in builtin
+    }
+    return event_schemas(documents, origins)
