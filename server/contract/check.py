@@ -111,8 +111,7 @@ async def check(options: Options, out: TextIO) -> tuple[list[Violation], StreamC
     seconds = options.seconds
     if seconds is None and options.count is None:
         seconds = DEFAULT_SECONDS
-    timeout = httpx.Timeout(CONNECT_TIMEOUT, read=None)  # the stream's end is ours to decide
-    async with httpx.AsyncClient(timeout=timeout) as client, AsyncExitStack() as stack:
+    async with httpx.AsyncClient(timeout=CONNECT_TIMEOUT) as client, AsyncExitStack() as stack:
         response = await _open(client, stack, options)  # first: is the URL a stream at all?
         source = options.event_schemas or hub_base(options.url)
         try:
@@ -136,14 +135,23 @@ async def _open(
     if options.token:
         headers["Authorization"] = f"Bearer {options.token}"
     url = options.url
-    try:
-        response = await stack.enter_async_context(client.stream("GET", url, headers=headers))
-    except httpx.HTTPError as error:
-        raise Unusable(f"unreachable: {url}: {error or type(error).__name__}") from None
+    timeout = httpx.Timeout(CONNECT_TIMEOUT, read=None)  # the stream's end is ours to decide
+    stream = client.stream("GET", url, headers=headers, timeout=timeout)
+    response = None
+    with trio.move_on_after(CONNECT_TIMEOUT):  # for the response's head
+        try:
+            response = await stack.enter_async_context(stream)
+        except httpx.HTTPError as error:
+            raise Unusable(f"unreachable: {url}: {error or type(error).__name__}") from None
+    if response is None:
+        raise Unusable(f"unreachable: {url}: no response within {CONNECT_TIMEOUT:g} s")
     code = response.status_code
     status = f"HTTP {code} {response.reason_phrase or httpx.codes.get_reason_phrase(code)}"
     if code in _REFUSED:
-        raise Unusable(f"refused: {url}: {status}{await _detail(response)}")
+        detail = ""
+        with trio.move_on_after(CONNECT_TIMEOUT):  # the body of an error, if it is one
+            detail = await _detail(response)
+        raise Unusable(f"refused: {url}: {status}{detail}")
     if code != 200:
         raise Unusable(f"not an event stream: {url}: {status}")
     media_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()

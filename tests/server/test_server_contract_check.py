@@ -14,6 +14,7 @@ from hub_client import Server, bearer, token
 
 from protocol import encode_envelope
 from server import cli
+from server.contract import check
 from server.contract.check import hub_base
 
 TS = "2026-01-31T12:00:00Z"
@@ -103,6 +104,25 @@ async def test_an_unreachable_url_exits_2(capsys: pytest.CaptureFixture[str]) ->
         status, out, err = await sluice_check(capsys, url)
     assert (status, out) == (2, [])
     assert err.startswith(f"sluice check: unreachable: {url}: "), err
+
+
+async def test_a_server_that_never_answers_is_unreachable(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(check, "CONNECT_TIMEOUT", 0.2)
+
+    async def silent(stream: trio.SocketStream) -> None:
+        async with stream:
+            await trio.sleep_forever()
+
+    async with trio.open_nursery() as nursery:
+        serve = partial(trio.serve_tcp, silent, 0, host="127.0.0.1")
+        (listener,) = await nursery.start(serve)
+        url = f"http://127.0.0.1:{listener.socket.getsockname()[1]}/sse/a"
+        with trio.fail_after(5):
+            result = await sluice_check(capsys, url, "--count", "1")
+        nursery.cancel_scope.cancel()
+    assert result == (2, [], f"sluice check: unreachable: {url}: no response within 0.2 s\n")
 
 
 def test_the_hubs_base_url_is_what_precedes_the_stream_route() -> None:
