@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import quote
@@ -127,7 +128,7 @@ class AsyncClient:
 
     async def stream(
         self, session_id: str, *, last_event_id: str | None = None, read_timeout: float = 90.0
-    ) -> AsyncIterator[StreamEvent]:
+    ) -> AsyncGenerator[StreamEvent]:
         """The session's events, from after ``last_event_id`` (all held history when None),
         then live, for as long as the caller reads.
 
@@ -151,11 +152,24 @@ class AsyncClient:
                         delay = resumer.failed(response)
                     else:
                         resumer.connected()
-                        async for line in response.aiter_lines():
-                            event = resumer.feed(line)
-                            if event is not None:
-                                yield event
+                        lines = response.aiter_lines()
+                        try:
+                            async for line in lines:
+                                event = resumer.feed(line)
+                                if event is not None:
+                                    yield event
+                        finally:
+                            await _close_lines(response, lines)
                         delay = resumer.ended()
             except httpx.TransportError as error:
                 delay = resumer.failed(None, error)
             await anyio.sleep(delay)
+
+
+async def _close_lines(response: httpx.Response, lines: AsyncIterator[str]) -> None:
+    """Close ``response``, then run ``lines`` (httpx's nested generators) into the closed
+    stream so that each of them ends, rather than being collected unfinished."""
+    await response.aclose()
+    with contextlib.suppress(Exception):
+        async for _ in lines:
+            pass

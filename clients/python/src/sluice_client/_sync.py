@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Iterable, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import quote
@@ -127,7 +127,7 @@ class Client:
 
     def stream(
         self, session_id: str, *, last_event_id: str | None = None, read_timeout: float = 90.0
-    ) -> Iterator[StreamEvent]:
+    ) -> Generator[StreamEvent]:
         """The session's events, from after ``last_event_id`` (all held history when None),
         then live, for as long as the caller reads.
 
