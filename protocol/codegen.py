@@ -498,7 +498,10 @@ def client_files() -> dict[Path, str]:
     of :mod:`protocol.constraints` (its models' validators) under a do-not-edit line."""
     constraints_source = Path(constraints.__file__).read_text(encoding="utf-8")
     copied = f"# Copied from protocol/constraints.py by ``{COMMAND}``: do not edit.\n"
-    return {CLIENT / "models.py": generate(), CLIENT / "constraints.py": copied + constraints_source}
+    return {
+        CLIENT / "models.py": generate(),
+        CLIENT / "constraints.py": copied + constraints_source,
+    }
 
 
 def main() -> int:
@@ -514,7 +517,7 @@ def main() -> int:
         return 1
     for path, source in files.items():
         path.write_text(source, encoding="utf-8")
-        print(f"{COMMAND}: wrote {path.relative_to(MODELS.parents[1])}")
+        print(f"{COMMAND}: wrote {path}")
     return 0
 
 

@@ -11,6 +11,8 @@ Keys, under a prefix (``sluice:`` by default):
   bounded to ``max_history_per_session`` entries.
 - ``m:{session}``: ``floor`` (no event at or below it is held any more) and ``last`` (the
   newest sequence). History and this hash expire after ``session_ttl`` without a publish.
+- ``k:{key}``: the record of an Idempotency-Key (scoped and hashed), for its ttl: written
+  by the append script together with the events (see :mod:`sse_core.idempotency`).
 - ``live``: every event of every session in publish order, capped (approximately) at
   ``live_cap`` entries; each process runs one reader on it that feeds its broadcaster.
 
@@ -40,6 +42,7 @@ from .backplane import Backplane, BackplaneUnavailable, Sink, find_error
 from .config import BroadcasterConfig
 from .events import Draft, HistoryPage, ResetReason, StoredEvent
 from .history import Histories, HistoryFigures
+from .idempotency import AlreadyRecorded, Claim, Recorded, decode, encode
 from .ids import format_event_id, new_epoch, parse_event_id
 
 logger = logging.getLogger("sluice.core")
@@ -69,6 +72,25 @@ redis.call('PEXPIRE', KEYS[3], ARGV[4])
 redis.call('PEXPIRE', KEYS[4], ARGV[4])
 return first
 """
+
+# The append of a request with an Idempotency-Key: KEYS adds the key's record, ARGV ends with
+# its fingerprint and ttl (ms). A recorded key returns its record and appends nothing; else the
+# record (the fingerprint and the ids about to be given) is written, then the append runs.
+_APPEND_ONCE = (
+    """
+local ttl_ms = table.remove(ARGV)
+local fingerprint = table.remove(ARGV)
+local done = redis.call('GET', KEYS[6])
+if done then return done end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
+  local record = {fingerprint}
+  for i = 1, (#ARGV - 5) / 3 do record[i + 1] = string.format('%s-%012d', ARGV[1], seq + i) end
+  redis.call('SET', KEYS[6], table.concat(record, ' '), 'PX', ttl_ms)
+end
+"""
+    + _APPEND
+)
 
 # KEYS: history, meta, epoch. ARGV: after ('' for all), limit (0 for all), now (wall clock, s).
 # Returns floor, last, the highest sequence passed over as expired, the unexpired entries and
@@ -184,6 +206,7 @@ class RedisBackplane(Backplane):
                     name: client.register_script(source)
                     for name, source in (
                         ("append", _APPEND),
+                        ("append_once", _APPEND_ONCE),
                         ("read", _READ),
                         ("expire", _EXPIRE),
                         ("clear", _CLEAR),
@@ -273,7 +296,9 @@ class RedisBackplane(Backplane):
             ttl=float(fields[b"t"]),
         )
 
-    async def append(self, session_id: str, drafts: Sequence[Draft]) -> list[StoredEvent]:
+    async def append(
+        self, session_id: str, drafts: Sequence[Draft], claim: Claim | None = None
+    ) -> list[StoredEvent]:
         client, config = self._client, self._config
         if client is None or config is None:
             raise RuntimeError("the backplane is not running")
@@ -295,15 +320,23 @@ class RedisBackplane(Backplane):
             self._key("m:", session_id),
             self._key("live"),
         ]
+        script = "append"
+        if claim is not None:
+            script = "append_once"
+            keys.append(self._key("k:", claim.key))
+            args += [claim.fingerprint, max(int(claim.ttl * 1000), 1)]
         with self._reaching():
             try:
-                first = int(await self._scripts["append"](keys=keys, args=args))
+                first = await self._scripts[script](keys=keys, args=args)
             except ResponseError as error:
                 if "SLUICE_EPOCH" not in str(error):
                     raise
                 await self._join(client)  # Redis lost its data: the ids start a new epoch
                 args[0] = self._epoch
-                first = int(await self._scripts["append"](keys=keys, args=args))
+                first = await self._scripts[script](keys=keys, args=args)
+        if isinstance(first, bytes):
+            raise AlreadyRecorded(decode(first.decode()))
+        first = int(first)
         now = trio.current_time()
         return [
             StoredEvent.build(
@@ -315,6 +348,22 @@ class RedisBackplane(Backplane):
             )
             for index, (draft, ttl) in enumerate(zip(drafts, ttls, strict=True), start=1)
         ]
+
+    async def record(self, claim: Claim, result: tuple[str, ...]) -> Recorded | None:
+        client = self._require_client()
+        key = self._key("k:", claim.key)
+        ttl = max(int(claim.ttl * 1000), 1)
+        text = encode(Recorded(claim.fingerprint, result))
+        with self._reaching():
+            if await client.set(key, text, condition=coredis.PureToken.NX, px=ttl):
+                return None
+            found = await client.get(key)
+        return None if found is None else decode(_text(found))
+
+    async def discard(self, key: str) -> None:
+        client = self._require_client()
+        with self._reaching():
+            await client.delete([self._key("k:", key)])
 
     async def replay(
         self, session_id: str, after_id: str | None, limit: int | None = None

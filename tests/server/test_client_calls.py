@@ -10,7 +10,6 @@ import attrs
 import pytest
 import trio
 from hub_client import Server, bearer, check_body, settings, token
-
 from sluice_client import AsyncClient, Client, Published
 from sluice_client.models import MessageEvent, StatusUpdateEvent
 from sluice_client.trackers import ProgressTracker, ThoughtProcessTracker
