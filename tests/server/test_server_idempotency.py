@@ -3,6 +3,7 @@ not processed, on either backplane and from either node of a Redis hub."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from hub_client import (
     token,
 )
 from proxy import proxy
-from sluice_client import AsyncClient, Retry
+from sluice_client import AsyncClient, Published, Retry
 from sluice_client.models import MessageEvent
 from test_server_redis import two_servers
 
@@ -157,13 +158,16 @@ async def test_a_repeated_regenerate_answers_the_same_message_and_runs_once(
     assert [e["type"] for e in await _history(server)].count("message_regenerating") == 1
 
 
-async def test_a_publish_whose_answer_is_lost_is_retried_and_stored_once(server: Server) -> None:
-    async with (
-        proxy(server.url) as lossy,
-        AsyncClient(lossy.url, token=token(), retry=FAST) as client,
-    ):
+async def test_a_publish_whose_answer_is_lost_is_retried_and_stored_once(
+    server: Server, under: Callable[..., Awaitable[Any]]
+) -> None:
+    async def publish(url: str) -> Published:
+        async with AsyncClient(url, token=token(), retry=FAST) as client:
+            return await client.publish("alice:chat", MessageEvent(content="once"))
+
+    async with proxy(server.url) as lossy:
         lossy.drop = 1
-        published = await client.publish("alice:chat", MessageEvent(content="once"))
+        published = await under(publish, lossy.url)
         assert lossy.dropped == 1
     assert [e["id"] for e in await _history(server)] == published.ids
     assert server.app.hub.broadcaster.session_stats("alice:chat")["deduplicated"] == 1

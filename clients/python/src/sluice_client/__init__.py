@@ -12,7 +12,6 @@ from ._sync import Client
 from .calls import Published, Regeneration
 from .errors import (
     BadRequest,
-    Conflict,
     ConnectionFailed,
     Forbidden,
     MethodNotAllowed,
@@ -34,7 +33,6 @@ __all__ = [
     "AsyncClient",
     "BadRequest",
     "Client",
-    "Conflict",
     "ConnectionFailed",
     "Forbidden",
     "MethodNotAllowed",

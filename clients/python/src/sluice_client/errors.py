@@ -89,12 +89,6 @@ class MethodNotAllowed(ProblemError):
     STATUS = 405
 
 
-class Conflict(ProblemError):
-    """409: a request with the same ``Idempotency-Key`` is still being processed."""
-
-    STATUS = 409
-
-
 class PayloadTooLarge(ProblemError):
     """413: the body is over the hub's ``--max-body-bytes``, or an event over
     ``--max-event-bytes``."""
@@ -151,7 +145,6 @@ _BY_STATUS: dict[int, type[ProblemError]] = {
         Forbidden,
         NotFound,
         MethodNotAllowed,
-        Conflict,
         PayloadTooLarge,
         UnprocessableContent,
         TooManyRequests,
