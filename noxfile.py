@@ -26,9 +26,9 @@ def _npm_install(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Run the test suite (unit, property and end-to-end)."""
+    """Run the test suite (unit, property and end-to-end), the Python client's included."""
     _npm_install(session)
-    session.install("-e", ".[test]")
+    session.install("-e", ".[test]", "-e", "./clients/python[trio]")
     session.run("pytest", *session.posargs)
 
 
@@ -43,13 +43,13 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def types(session: nox.Session) -> None:
     """mypy (strict on protocol and sse_core)."""
-    session.install("-e", ".[test,lint]")
+    session.install("-e", ".[test,lint]", "-e", "./clients/python[trio]")
     session.run("mypy")
 
 
 @nox.session(python=PYTHON)
 def codegen(session: nox.Session) -> None:
-    """Regenerate protocol/models.py from the JSON Schemas."""
+    """Regenerate protocol/models.py (and the Python client's copy) from the JSON Schemas."""
     session.install("-e", ".")
     session.run("python", "-m", "protocol.codegen")
     session.install("ruff>=0.8")
