@@ -78,6 +78,19 @@ async def test_a_repeat_equal_as_json_gets_the_same_ids_and_publishes_nothing(
     assert "sluice_idempotency_keys 1.0" in metrics
 
 
+async def test_repeats_sent_at_once_publish_once_and_get_one_answer(server: Server) -> None:
+    answers: list[Any] = []
+
+    async def send() -> None:
+        answers.append(await _published(server, "k-at-once", message("once")))
+
+    async with trio.open_nursery() as nursery:
+        for _ in range(8):
+            nursery.start_soon(send)
+    assert len(answers) == 8 and all(answer == answers[0] for answer in answers)
+    assert [e["id"] for e in await _history(server)] == answers[0]["ids"]
+
+
 async def test_the_same_key_with_another_body_is_a_422(server: Server) -> None:
     await _post(server, "k-2", message("one"))
     problem = check_problem(await _post(server, "k-2", message("other")), 422)

@@ -3,11 +3,21 @@ record, a different request with the key is refused, records last their ttl and 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 import trio
 from sse_frames import message
 
-from sse_core import Broadcaster, BroadcasterConfig, open_broadcaster
+from sse_core import (
+    BackplaneUnavailable,
+    Broadcaster,
+    BroadcasterConfig,
+    Draft,
+    MemoryBackplane,
+    StoredEvent,
+    open_broadcaster,
+)
 from sse_core.idempotency import Claim, KeyReused, claim
 
 
@@ -58,3 +68,26 @@ async def test_records_last_their_ttl_count_in_memory_and_go_at_cleanup(
         assert stats["idempotencyKeys"] == stats["idempotencyBytes"] == 0
         later = await bc.publish("s1", message(1), claim=_claim("k", message(1), ttl=10))
         assert later != first
+
+
+class _FailsOnce(MemoryBackplane):
+    """A backplane whose first append fails as an unreachable store would."""
+
+    failed = False
+
+    async def append(
+        self, session_id: str, drafts: Sequence[Draft], claim: Claim | None = None
+    ) -> list[StoredEvent]:
+        if not self.failed:
+            self.failed = True
+            raise BackplaneUnavailable("the store is out of reach")
+        return await super().append(session_id, drafts, claim)
+
+
+async def test_a_failed_publish_records_nothing_and_its_retry_goes_through() -> None:
+    async with open_broadcaster(backplane=_FailsOnce()) as bc:
+        with pytest.raises(BackplaneUnavailable):
+            await bc.publish("s1", message(1), claim=_claim("k", message(1)))
+        event_id = await bc.publish("s1", message(1), claim=_claim("k", message(1)))
+        assert [e.id for e in await bc.get_event_history("s1")] == [event_id]
+        assert (await bc.get_stats())["deduplicated"] == 0
