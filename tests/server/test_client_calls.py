@@ -9,10 +9,12 @@ from typing import Any, ClassVar
 import attrs
 import pytest
 import trio
-from hub_client import Server, bearer, check_body, settings, token
+from hub_client import Server, bearer, check_body, token
 from sluice_client import AsyncClient, Client, Published
 from sluice_client.models import MessageEvent, StatusUpdateEvent
 from sluice_client.trackers import ProgressTracker, ThoughtProcessTracker
+
+import sse_core as core
 
 Under = Callable[..., Awaitable[Any]]
 
@@ -109,31 +111,48 @@ async def test_regenerate_answers_a_message_id_the_events_carry(server: Server) 
     assert {e.data.message_id for e in seen} == {started.message_id}
 
 
+async def _track(thoughts: Any, progress: Any) -> None:
+    """The same work through either kind of trackers."""
+    await thoughts.start_thinking("the question")
+    await thoughts.add_step("Reading", "first")
+    await thoughts.add_step("Answering", "second")
+    await thoughts.complete_thinking("done")
+    await progress.update_progress(50, "half", "par")
+    await progress.complete("all of it")
+    with pytest.raises(ValueError):
+        await progress.update_progress(150)
+    await progress.error("gave up")
+
+
+def _without_times(events: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    return [(e["type"], {k: v for k, v in e["data"].items() if k != "timestamp"}) for e in events]
+
+
 async def test_the_trackers_publish_as_they_do_in_process(open_server: Server) -> None:
+    ids = {"message_id": "m-7", "session_id": "bob:work", "task_id": "t-1"}
     async with AsyncClient(open_server.url) as client:
-        ids = dict(message_id="m-7", session_id="bob:work", task_id="t-1", client=client)
-        thoughts = ThoughtProcessTracker(**ids)
-        await thoughts.start_thinking("the question")
-        await thoughts.add_step("Reading", "first")
-        await thoughts.add_step("Answering", "second")
-        await thoughts.complete_thinking("done")
-        progress = ProgressTracker(**ids)
-        await progress.update_progress(50, "half", "par")
-        await progress.complete("all of it")
-        with pytest.raises(ValueError):
-            await progress.update_progress(150)
-    history = await _history(open_server, "bob:work")
-    assert [e["type"] for e in history] == [
+        await _track(
+            ThoughtProcessTracker(**ids, client=client), ProgressTracker(**ids, client=client)
+        )
+    over_the_client = await _history(open_server, "bob:work")
+    async with core.open_broadcaster() as broadcaster:
+        await _track(
+            core.ThoughtProcessTracker(**ids, broadcaster=broadcaster),
+            core.ProgressTracker(**ids, broadcaster=broadcaster),
+        )
+        in_process = [e.envelope for e in await broadcaster.get_event_history("bob:work")]
+    assert _without_times(over_the_client) == _without_times(in_process)
+    assert [e["type"] for e in over_the_client] == [
         "thought_process_start",
         "thought_process_step",
         "thought_process_step",
         "thought_process_complete",
         "regeneration_progress",
         "message_regenerated",
+        "regeneration_error",
     ]
-    assert [e["data"].get("stepNumber") for e in history[1:3]] == [1, 2]
-    assert history[3]["data"]["totalSteps"] == 2
-    assert history[4]["data"]["progress"] == 50
+    assert [e["data"]["stepNumber"] for e in over_the_client[1:3]] == [1, 2]
+    assert over_the_client[3]["data"]["totalSteps"] == 2
 
 
 async def test_the_blocking_client(open_server: Server) -> None:
@@ -150,7 +169,3 @@ async def test_the_blocking_client(open_server: Server) -> None:
     assert stats["historySize"] == 2
     assert [e.id for e in events] == published.ids
     assert events[0].data == MessageEvent(content="a")
-
-
-def test_settings_of_the_tests_have_auth() -> None:
-    assert settings().jwt_secret
