@@ -201,6 +201,11 @@ async def test_on_redis_a_retry_sent_to_the_other_node_is_stored_once(redis_serv
         assert [e["id"] for e in await _history(two)] == published.ids
         await settles(lambda: one.app.hub.broadcaster.session_stats("alice:chat")["published"] == 2)
         assert two.app.hub.broadcaster.session_stats("alice:chat")["deduplicated"] == 1
+        key = published.idempotency_key
+        reused = check_problem(await _post(one, key, message("another body")), 422)
+        assert reused["type"].endswith("/idempotency-key-reused")
+        stats = (await one.client.get("/api/stats", headers=AUTH)).json()
+        assert stats["idempotencyKeys"] == 0  # in Redis, not in this process
 
 
 async def test_on_redis_a_regenerate_repeated_on_the_other_node_runs_once(
