@@ -75,7 +75,8 @@ return first
 
 # The append of a request with an Idempotency-Key: KEYS adds the key's record, ARGV ends with
 # its fingerprint and ttl (ms). A recorded key returns its record and appends nothing; else the
-# record (the fingerprint and the ids about to be given) is written, then the append runs.
+# record (the fingerprint and the ids about to be given, formatted as ids.format_event_id
+# does) is written, then the append runs.
 _APPEND_ONCE = (
     """
 local ttl_ms = table.remove(ARGV)
