@@ -32,7 +32,7 @@ async def regenerate() -> Response:
     answer's ``messageId`` and starts no second run.
     """
     hub = current_hub()
-    principal = caller(hub)
+    principal = caller(hub, write=True)
     doc = await json_body()
     errors = validator("rest/regenerate-request.json").errors(doc)
     if errors:

@@ -38,7 +38,7 @@ def _caller_session(session_id: str, *, publish: bool = False) -> tuple[Hub, str
     """As :func:`_session`, with the caller."""
     session_id = check_session_id(session_id)
     hub = current_hub()
-    principal = caller(hub)
+    principal = caller(hub, write=publish)
     if publish:
         forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
     else:
