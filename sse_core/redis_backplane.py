@@ -11,8 +11,7 @@ Keys, under a prefix (``sluice:`` by default):
   bounded to ``max_history_per_session`` entries.
 - ``m:{session}``: ``floor`` (no event at or below it is held any more) and ``last`` (the
   newest sequence). History and this hash expire after ``session_ttl`` without a publish.
-- ``k:{key}``: the record of an Idempotency-Key (scoped and hashed), for its ttl: written
-  by the append script together with the events (see :mod:`sse_core.idempotency`).
+- ``k:{key}``: the record of an Idempotency-Key (scoped, hashed), see :mod:`~sse_core.redis_keys`.
 - ``live``: every event of every session in publish order, capped (approximately) at
   ``live_cap`` entries; each process runs one reader on it that feeds its broadcaster.
 
@@ -38,11 +37,12 @@ import orjson
 import trio
 from coredis.exceptions import ResponseError
 
+from . import redis_keys
 from .backplane import Backplane, BackplaneUnavailable, Sink, find_error
 from .config import BroadcasterConfig
 from .events import Draft, HistoryPage, ResetReason, StoredEvent
 from .history import Histories, HistoryFigures
-from .idempotency import AlreadyRecorded, Claim, Recorded, decode, encode
+from .idempotency import AlreadyRecorded, Claim, Recorded
 from .ids import format_event_id, new_epoch, parse_event_id
 
 logger = logging.getLogger("sluice.core")
@@ -72,26 +72,6 @@ redis.call('PEXPIRE', KEYS[3], ARGV[4])
 redis.call('PEXPIRE', KEYS[4], ARGV[4])
 return first
 """
-
-# The append of a request with an Idempotency-Key: KEYS adds the key's record, ARGV ends with
-# its fingerprint and ttl (ms). A recorded key returns its record and appends nothing; else the
-# record (the fingerprint and the ids about to be given, formatted as ids.format_event_id
-# does) is written, then the append runs.
-_APPEND_ONCE = (
-    """
-local ttl_ms = table.remove(ARGV)
-local fingerprint = table.remove(ARGV)
-local done = redis.call('GET', KEYS[6])
-if done then return done end
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
-  local record = {fingerprint}
-  for i = 1, (#ARGV - 5) / 3 do record[i + 1] = string.format('%s-%012d', ARGV[1], seq + i) end
-  redis.call('SET', KEYS[6], table.concat(record, ' '), 'PX', ttl_ms)
-end
-"""
-    + _APPEND
-)
 
 # KEYS: history, meta, epoch. ARGV: after ('' for all), limit (0 for all), now (wall clock, s).
 # Returns floor, last, the highest sequence passed over as expired, the unexpired entries and
@@ -207,7 +187,7 @@ class RedisBackplane(Backplane):
                     name: client.register_script(source)
                     for name, source in (
                         ("append", _APPEND),
-                        ("append_once", _APPEND_ONCE),
+                        ("append_once", redis_keys.append_once(_APPEND)),
                         ("read", _READ),
                         ("expire", _EXPIRE),
                         ("clear", _CLEAR),
@@ -325,7 +305,7 @@ class RedisBackplane(Backplane):
         if claim is not None:
             script = "append_once"
             keys.append(self._key("k:", claim.key))
-            args += [claim.fingerprint, max(int(claim.ttl * 1000), 1)]
+            args += redis_keys.claim_args(claim)
         with self._reaching():
             try:
                 first = await self._scripts[script](keys=keys, args=args)
@@ -335,8 +315,8 @@ class RedisBackplane(Backplane):
                 await self._join(client)  # Redis lost its data: the ids start a new epoch
                 args[0] = self._epoch
                 first = await self._scripts[script](keys=keys, args=args)
-        if isinstance(first, bytes):
-            raise AlreadyRecorded(decode(first.decode()))
+        if (found := redis_keys.recorded(first)) is not None:
+            raise AlreadyRecorded(found)
         first = int(first)
         now = trio.current_time()
         return [
@@ -352,14 +332,8 @@ class RedisBackplane(Backplane):
 
     async def record(self, claim: Claim, result: tuple[str, ...]) -> Recorded | None:
         client = self._require_client()
-        key = self._key("k:", claim.key)
-        ttl = max(int(claim.ttl * 1000), 1)
-        text = encode(Recorded(claim.fingerprint, result))
         with self._reaching():
-            if await client.set(key, text, condition=coredis.PureToken.NX, px=ttl):
-                return None
-            found = await client.get(key)
-        return None if found is None else decode(_text(found))
+            return await redis_keys.record(client, self._key("k:", claim.key), claim, result)
 
     async def discard(self, key: str) -> None:
         client = self._require_client()
