@@ -21,8 +21,11 @@ from hub_client import (
 )
 from proxy import proxy
 from sluice_client import AsyncClient, Published, Retry
+from sluice_client.calls import idempotency_key, key_header
 from sluice_client.models import MessageEvent
 from test_server_redis import two_servers
+
+from server.web.idempotency import parse_key
 
 EVENTS = "/api/sessions/alice:chat/events"
 AUTH = bearer(token())
@@ -232,3 +235,8 @@ async def test_the_idempotency_ttl_is_a_setting() -> None:
             await _post(server, "k-t", message("x")), "rest/publish-response.json", 201
         )
         assert later["ids"] != first["ids"]
+
+
+@pytest.mark.parametrize("key", ["plain", 'with"quote', "back\\slash", '\\"', "~" * 255])
+def test_the_clients_header_is_read_back_as_its_key(key: str) -> None:
+    assert parse_key(key_header(idempotency_key(key))) == key
