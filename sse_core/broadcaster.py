@@ -26,6 +26,7 @@ from .backplane import Backplane, BackplaneUnavailable, MemoryBackplane
 from .builders import SSEEventBuilder
 from .config import BroadcasterConfig
 from .events import Draft, HistoryPage, ResetReason, StoredEvent, utc_now
+from .idempotency import AlreadyRecorded, Claim, check
 from .session import Session
 from .stats import hub_stats, session_stats
 from .subscription import Subscribed, Subscription, with_session_id
@@ -70,6 +71,7 @@ class Broadcaster:
         self._published = 0
         self._delivered = 0
         self._overflowed = 0
+        self._deduplicated = 0
         self._open = False
         self._closed = False
         self._background = trio.CancelScope()
@@ -83,7 +85,14 @@ class Broadcaster:
 
     # --- publish ---------------------------------------------------------------------------
 
-    async def publish(self, session_id: str, event: EventInput, ttl: float | None = None) -> str:
+    async def publish(
+        self,
+        session_id: str,
+        event: EventInput,
+        ttl: float | None = None,
+        *,
+        claim: Claim | None = None,
+    ) -> str:
         """Validate ``event``, give it an id, keep it in history, send it to every subscriber.
 
         ``event`` is a ``protocol.models`` event or a dict ``{"type", "data", "ttl"?}``;
@@ -94,21 +103,30 @@ class Broadcaster:
         A checkpoint; never waits on a subscriber (a full one is cut off). With the memory
         backplane a publish cancelled at its checkpoint publishes nothing, and one past it
         completes. The hub keeps ``data`` as given: do not change it after publishing.
+
+        With a ``claim`` (a request's Idempotency-Key, see :mod:`sse_core.idempotency`) a
+        repeat publishes nothing and returns the first one's id (counted as deduplicated);
+        one with a different request raises :class:`~sse_core.idempotency.KeyReused`.
         """
         self._require_open()
         _check_session_id(session_id)
         draft = self._draft(event, ttl, utc_now())
-        (event_id,) = await self.backplane.append(session_id, (draft,))
+        (event_id,) = await self._append(session_id, [draft], claim)
         return event_id
 
     async def publish_many(
-        self, session_id: str, events: Sequence[EventInput], ttl: float | None = None
+        self,
+        session_id: str,
+        events: Sequence[EventInput],
+        ttl: float | None = None,
+        *,
+        claim: Claim | None = None,
     ) -> list[str]:
         """Publish ``events`` in order, all or nothing; returns their ids.
 
         Every event is validated first; ``InvalidEvent`` lists the problems of all of them,
         each pointer prefixed with the event's index (``/2/data/progress``). Otherwise as
-        :meth:`publish`.
+        :meth:`publish` (``claim`` too).
         """
         self._require_open()
         _check_session_id(session_id)
@@ -124,7 +142,18 @@ class Broadcaster:
                 )
         if errors:
             raise InvalidEvent(errors)
-        return await self.backplane.append(session_id, drafts)
+        return await self._append(session_id, drafts, claim)
+
+    async def _append(self, session_id: str, drafts: list[Draft], claim: Claim | None) -> list[str]:
+        """Append ``drafts``; with a ``claim`` already recorded, its ids instead."""
+        try:
+            return await self.backplane.append(session_id, drafts, claim)
+        except AlreadyRecorded as repeat:
+            assert claim is not None
+            ids = list(check(claim, repeat.recorded))
+            self._session(session_id).deduplicated += 1
+            self._deduplicated += 1
+            return ids
 
     async def broadcast_event(self, session_id: str, event: EventInput) -> str:
         """The guide's name for :meth:`publish` (``ttl`` from the dict's ``"ttl"`` key)."""
@@ -361,6 +390,7 @@ class Broadcaster:
             "published": self._published,
             "delivered": self._delivered,
             "overflowed": self._overflowed,
+            "deduplicated": self._deduplicated,
         }
         return hub_stats(self._sessions, self.backplane, counts)
 

@@ -19,6 +19,8 @@ Keys, under a prefix (``sluice:`` by default):
 - ``lives``: each session scored with its newest sequence, so that a session made again after
   its keys expired knows its former life; entries whose session has expired are folded into
   ``gone``, a bound on their newest sequences, when a session is made.
+- ``k:{key}``: the record of an Idempotency-Key (scoped, hashed), see
+  :mod:`~sse_core.redis_keys`.
 - ``live``: every event of every session in publish order, capped (approximately) at
   ``live_cap`` entries; each process runs one reader on it that feeds its broadcaster.
 
@@ -44,11 +46,13 @@ import orjson
 import trio
 from coredis.exceptions import ResponseError
 
+from . import redis_keys
 from . import redis_scripts as scripts
 from .backplane import Backplane, BackplaneUnavailable, Interrupt, Sink, find_error
 from .config import BroadcasterConfig
 from .events import Draft, StoredEvent, draft_envelope
 from .history import Histories, HistoryFigures
+from .idempotency import AlreadyRecorded, Claim, Recorded
 from .ids import SEQUENCE_WIDTH, format_event_id, new_epoch
 from .paging import Window, WindowReader
 
@@ -120,6 +124,7 @@ class RedisBackplane(Backplane):
                     name: client.register_script(source)
                     for name, source in (
                         ("append", scripts.APPEND),
+                        ("append_once", redis_keys.append_once(scripts.APPEND)),
                         ("read", scripts.READ),
                         ("expire", scripts.EXPIRE),
                         ("clear", scripts.CLEAR),
@@ -273,7 +278,9 @@ class RedisBackplane(Backplane):
             ttl=float(fields[b"t"]),
         )
 
-    async def append(self, session_id: str, drafts: Sequence[Draft]) -> list[str]:
+    async def append(
+        self, session_id: str, drafts: Sequence[Draft], claim: Claim | None = None
+    ) -> list[str]:
         client, config = self._client, self._config
         if client is None or config is None:
             raise RuntimeError("the backplane is not running")
@@ -299,17 +306,35 @@ class RedisBackplane(Backplane):
             self._key("lives"),
             self._key("gone"),
         ]
+        script = "append"
+        if claim is not None:
+            script = "append_once"
+            keys.append(self._key("k:", claim.key))
+            args += redis_keys.claim_args(claim)
         with self._reaching():
             try:
-                first = int(await self._scripts["append"](keys=keys, args=args))
+                first = await self._scripts[script](keys=keys, args=args)
             except ResponseError as error:
                 if "SLUICE_EPOCH" not in str(error):
                     raise
                 await self._join(client)  # Redis lost its data: the ids start a new epoch
                 args[0] = self._epoch
-                first = int(await self._scripts["append"](keys=keys, args=args))
+                first = await self._scripts[script](keys=keys, args=args)
+        if (found := redis_keys.recorded(first)) is not None:
+            raise AlreadyRecorded(found)
+        first = int(first)
         self._issued = max(self._issued, first + len(drafts))
         return [format_event_id(self._epoch, first + n) for n in range(1, len(drafts) + 1)]
+
+    async def record(self, claim: Claim, result: tuple[str, ...]) -> Recorded | None:
+        client = self._require_client()
+        with self._reaching():
+            return await redis_keys.record(client, self._key("k:", claim.key), claim, result)
+
+    async def discard(self, key: str) -> None:
+        client = self._require_client()
+        with self._reaching():
+            await client.delete([self._key("k:", key)])
 
     def reader(self, session_id: str) -> WindowReader:
         async def read(after: int | None, limit: int | None) -> Window:

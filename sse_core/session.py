@@ -15,13 +15,15 @@ class Session:
 
     ``subscribers`` maps each subscription to its non-blocking ``offer``. Counters:
     ``published`` events delivered here, ``delivered`` frames queued to subscribers,
-    ``overflowed`` subscribers cut off. ``last_activity`` (``trio.current_time()``) moves on
+    ``overflowed`` subscribers cut off, ``deduplicated`` publishes answered from an
+    Idempotency-Key's record. ``last_activity`` (``trio.current_time()``) moves on
     every event and every subscriber arriving or leaving; ``last_id`` is the newest event's.
     A subscription to several sessions is a subscriber of each (see :meth:`offer_to`).
     """
 
     __slots__ = (
         "_tagged",
+        "deduplicated",
         "delivered",
         "id",
         "last_activity",
@@ -37,6 +39,7 @@ class Session:
         self.published = 0
         self.delivered = 0
         self.overflowed = 0
+        self.deduplicated = 0
         self.last_activity = now
         self.last_id: str | None = None
         self._tagged: tuple[StoredEvent, SessionEvent] | None = None

@@ -13,9 +13,11 @@ from .session import Session
 def hub_stats(
     sessions: Mapping[str, Session], backplane: Backplane, counts: Mapping[str, int]
 ) -> dict[str, Any]:
-    """Totals (``counts``: ``published``, ``delivered``, ``overflowed``) and the figures of
-    each session. A subscription to several sessions counts once in ``subscribers``."""
+    """Totals (``counts``: ``published``, ``delivered``, ``overflowed``, ``deduplicated``) and
+    the figures of each session. A subscription to several sessions counts once in
+    ``subscribers``."""
     totals = backplane.totals()
+    keys, key_bytes = backplane.keys_held()
     return {
         "sessions": len(sessions),
         "subscribers": len({s for session in sessions.values() for s in session.subscribers}),
@@ -23,7 +25,9 @@ def hub_stats(
         "expired": totals.expired,
         "shed": totals.shed,
         "bytesHeld": totals.bytes_held,
-        "memoryUsageMb": totals.bytes_held / 2**20,
+        "idempotencyKeys": keys,
+        "idempotencyBytes": key_bytes,
+        "memoryUsageMb": (totals.bytes_held + key_bytes) / 2**20,
         "epoch": backplane.epoch,
         "sessionStats": {
             session_id: _figures(session_id, session, backplane)
@@ -50,6 +54,7 @@ def _figures(session_id: str, session: Session | None, backplane: Backplane) -> 
         "published": 0 if session is None else session.published,
         "delivered": 0 if session is None else session.delivered,
         "overflowed": 0 if session is None else session.overflowed,
+        "deduplicated": 0 if session is None else session.deduplicated,
         "expired": history.expired,
         "shed": history.shed,
         "bytesHeld": history.bytes_held,

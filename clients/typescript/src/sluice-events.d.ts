@@ -1138,6 +1138,10 @@ export interface SessionStats {
    */
   overflowed: number;
   /**
+   * Publishes answered from an Idempotency-Key's record (nothing published).
+   */
+  deduplicated: number;
+  /**
    * Events dropped from history when their ttl ran out.
    */
   expired: number;
@@ -1182,6 +1186,10 @@ export interface Stats {
    */
   overflowed: number;
   /**
+   * Publishes answered from an Idempotency-Key's record (nothing published).
+   */
+  deduplicated: number;
+  /**
    * Events dropped from history when their ttl ran out.
    */
   expired: number;
@@ -1194,7 +1202,15 @@ export interface Stats {
    */
   bytesHeld: number;
   /**
-   * History memory in MiB (bytesHeld / 2**20).
+   * Idempotency-Key records held in this process's memory (none with the Redis backplane, which keeps them in Redis).
+   */
+  idempotencyKeys: number;
+  /**
+   * Bytes of those records, approximately.
+   */
+  idempotencyBytes: number;
+  /**
+   * Memory of history and Idempotency-Key records in MiB ((bytesHeld + idempotencyBytes) / 2**20).
    */
   memoryUsageMb: number;
   /**
@@ -1229,6 +1245,10 @@ export interface Stats {
        * Subscribers cut off for reading too slowly.
        */
       overflowed: number;
+      /**
+       * Publishes answered from an Idempotency-Key's record (nothing published).
+       */
+      deduplicated: number;
       /**
        * Events dropped from history when their ttl ran out.
        */
