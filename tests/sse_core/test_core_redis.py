@@ -342,3 +342,24 @@ async def test_an_epoch_change_under_open_streams_ends_them_and_is_logged(
     assert len(warnings) == 2  # one per process
     assert all(f"epoch {old_epoch} replaced by {two.epoch}" in text for text in warnings)
     assert sorted("1 open streams ended" in text for text in warnings) == [False, True]
+
+
+async def test_a_reader_that_fell_behind_the_live_stream_ends_open_streams(
+    url: str, prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Events this process never read must not be skipped silently: its streams end, and
+    their clients resume from history (which still holds them)."""
+    async with hub(url, prefix) as bc, bc.subscribe("s1") as sub:
+        first = await bc.publish("s1", message(1))
+        assert ids(await receive(sub, 1)) == [first]
+        client: coredis.Redis[bytes] = coredis.Redis.from_url(url)
+        async with client:  # the live stream lost the next 4 events (trimmed past its cap)
+            (entry,) = await client.xrevrange(f"{prefix}live", "+", "-", count=1)
+            fields = dict(entry.field_values)
+            fields[b"n"] = str(int(fields[b"n"]) + 5).encode()
+            await client.xadd(f"{prefix}live", fields)
+        with trio.fail_after(5), pytest.raises(trio.EndOfChannel):
+            while True:
+                await sub.receive_batch()
+    (logged,) = [r for r in caplog.records if "no longer holds events" in r.getMessage()]
+    assert "1 open streams ended" in logged.getMessage()
