@@ -4,22 +4,14 @@ expiry and cleanup, stats, and the lifecycle that owns every task it starts."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from functools import partial
 from typing import Any
 
 import trio
 
-from protocol import (
-    InvalidEvent,
-    SchemaError,
-    check_event_input,
-    encode_envelope,
-    is_session_id,
-    to_wire,
-)
-from protocol.models import Event
+from protocol import encode_envelope
 
 from .alarms import Alarms
 from .backplane import Backplane, BackplaneUnavailable, MemoryBackplane
@@ -27,28 +19,12 @@ from .builders import SSEEventBuilder
 from .config import BroadcasterConfig
 from .events import Draft, HistoryPage, ResetReason, StoredEvent, utc_now
 from .idempotency import AlreadyRecorded, Claim, check
+from .inputs import EventInput, check_session_id, draft_of, drafts_of
 from .session import Session
 from .stats import hub_stats, session_stats
 from .subscription import Subscribed, Subscription, with_session_id
 
 logger = logging.getLogger("sluice.core")
-
-#: What ``publish`` accepts: a generated ``protocol.models`` event, or the wire dict
-#: ``{"type", "data", "ttl"?}`` (checked against the schema, so any mapping is let in).
-EventInput = Event | Mapping[str, Any]
-
-
-def _check_session_id(session_id: str) -> None:
-    if not is_session_id(session_id):
-        raise ValueError(f"session id must be 1 to 128 of A-Z a-z 0-9 . _ : -, got {session_id!r}")
-
-
-def _wire_form(event: EventInput, ttl: float | None) -> dict[str, Any]:
-    """The publisher's event as ``{"type", "data", "ttl"?}``, not yet validated."""
-    item = dict(event) if isinstance(event, Mapping) else to_wire(event)
-    if ttl is not None:
-        item["ttl"] = ttl
-    return item
 
 
 class Broadcaster:
@@ -109,8 +85,8 @@ class Broadcaster:
         one with a different request raises :class:`~sse_core.idempotency.KeyReused`.
         """
         self._require_open()
-        _check_session_id(session_id)
-        draft = self._draft(event, ttl, utc_now())
+        check_session_id(session_id)
+        draft = draft_of(event, ttl, utc_now())
         (event_id,) = await self._append(session_id, [draft], claim)
         return event_id
 
@@ -129,19 +105,8 @@ class Broadcaster:
         :meth:`publish` (``claim`` too).
         """
         self._require_open()
-        _check_session_id(session_id)
-        timestamp = utc_now()
-        drafts: list[Draft] = []
-        errors: list[SchemaError] = []
-        for index, event in enumerate(events):
-            try:
-                drafts.append(self._draft(event, ttl, timestamp))
-            except InvalidEvent as invalid:
-                errors.extend(
-                    SchemaError(f"/{index}{e.pointer}", e.message) for e in invalid.errors
-                )
-        if errors:
-            raise InvalidEvent(errors)
+        check_session_id(session_id)
+        drafts = drafts_of(events, ttl, utc_now())
         return await self._append(session_id, drafts, claim)
 
     async def _append(self, session_id: str, drafts: list[Draft], claim: Claim | None) -> list[str]:
@@ -165,15 +130,10 @@ class Broadcaster:
         Validated like a published event; its envelope has id ``""`` (so no ``id:`` line and
         the client's last event id stays) and a fresh timestamp; ``ttl`` is dropped.
         """
-        draft = self._draft(event, None, utc_now())
+        draft = draft_of(event, None, utc_now())
         return encode_envelope(
             {"type": draft.type, "data": draft.data, "id": "", "timestamp": draft.timestamp}
         )
-
-    def _draft(self, event: EventInput, ttl: float | None, timestamp: str) -> Draft:
-        item = _wire_form(event, ttl)
-        check_event_input(item)
-        return Draft(type=item["type"], data=item["data"], timestamp=timestamp, ttl=item.get("ttl"))
 
     def _deliver(self, session_id: str, events: Sequence[StoredEvent]) -> None:
         """The backplane's sink: count the events and fan them out to local subscribers."""
@@ -265,7 +225,7 @@ class Broadcaster:
         """Register a subscription to ``session_ids``, then serve it the history it missed."""
         self._require_open()
         for session_id in session_ids:
-            _check_session_id(session_id)
+            check_session_id(session_id)
         if not session_ids or len(set(session_ids)) < len(session_ids):
             raise ValueError(f"sessions must be one or more, each once: {session_ids!r}")
         several = len(session_ids) > 1
@@ -337,12 +297,12 @@ class Broadcaster:
         """Up to ``limit`` held events after the id ``after`` (from the oldest when None),
         oldest first, with a reset reason when history cannot cover ``after``: the polling
         fallback. A checkpoint."""
-        _check_session_id(session_id)
+        check_session_id(session_id)
         return await self.backplane.replay(session_id, after or None, limit)
 
     async def get_event_history(self, session_id: str, limit: int = 50) -> list[StoredEvent]:
         """The newest ``limit`` held events of the session, oldest first. A checkpoint."""
-        _check_session_id(session_id)
+        check_session_id(session_id)
         return await self.backplane.recent(session_id, limit)
 
     # --- sessions --------------------------------------------------------------------------
@@ -353,14 +313,14 @@ class Broadcaster:
 
     async def create_session(self, session_id: str) -> None:
         """Make the session known (it then lives ``session_ttl`` without activity)."""
-        _check_session_id(session_id)
+        check_session_id(session_id)
         self._session(session_id)
         await trio.lowlevel.checkpoint()
 
     async def clear_session(self, session_id: str, *, close_subscribers: bool = False) -> None:
         """Drop the session's history; its subscribers stay connected unless
         ``close_subscribers``, which ends their streams after what is queued."""
-        _check_session_id(session_id)
+        check_session_id(session_id)
         await self.backplane.clear(session_id)
         session = self._sessions.get(session_id)
         if session is not None and close_subscribers:
@@ -397,7 +357,7 @@ class Broadcaster:
     def session_stats(self, session_id: str) -> dict[str, Any]:
         """One session's figures in the shape of ``schemas/rest/session-stats.json``
         (``active`` False and zeros for a session the hub does not hold)."""
-        _check_session_id(session_id)
+        check_session_id(session_id)
         return session_stats(session_id, self._sessions.get(session_id), self.backplane)
 
     # --- cleanup and lifecycle -------------------------------------------------------------

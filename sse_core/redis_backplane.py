@@ -42,7 +42,6 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import coredis
-import orjson
 import trio
 from coredis.exceptions import ResponseError
 
@@ -50,7 +49,7 @@ from . import redis_keys
 from . import redis_scripts as scripts
 from .backplane import Backplane, BackplaneUnavailable, Interrupt, Sink, find_error
 from .config import BroadcasterConfig
-from .events import Draft, StoredEvent, draft_envelope
+from .events import Draft, StoredEvent
 from .history import Histories, HistoryFigures
 from .idempotency import AlreadyRecorded, Claim, Recorded
 from .ids import SEQUENCE_WIDTH, format_event_id, new_epoch
@@ -296,7 +295,7 @@ class RedisBackplane(Backplane):
         ]
         for draft in drafts:
             ttl = config.event_ttl if draft.ttl is None else draft.ttl
-            args += [*_encoded_without_id(draft), draft.type, accepted, repr(ttl)]
+            args += [*scripts.encoded_without_id(draft), draft.type, accepted, repr(ttl)]
         keys = [
             self._key("epoch"),
             self._key("seq"),
@@ -453,15 +452,3 @@ class RedisBackplane(Backplane):
         if self._client is None:
             raise RuntimeError("the backplane is not running")
         return self._client
-
-
-def _encoded_without_id(draft: Draft) -> tuple[bytes, int]:
-    """The envelope of ``draft`` encoded once with an empty id, and the byte offset in it of
-    the id's place (between the quotes of ``"id":""``), found by measuring what follows the
-    id at the top level, so that nothing inside ``data`` can be mistaken for it."""
-    envelope = draft_envelope(draft, "")
-    body = orjson.dumps(envelope)
-    keys = list(envelope)
-    after = keys[keys.index("id") + 1 :]
-    tail = 1 + sum(2 + len(orjson.dumps(key)) + len(orjson.dumps(envelope[key])) for key in after)
-    return body, len(body) - tail - 1

@@ -1,6 +1,13 @@
 """The Lua scripts of the Redis backplane (:mod:`sse_core.redis_backplane`, whose docstring
-describes the keys). Each runs atomically: an append takes its sequences and writes both
-streams in one step, a read sees one moment."""
+describes the keys), and the form in which the append script takes an event. Each runs
+atomically: an append takes its sequences and writes both streams in one step, a read sees
+one moment."""
+
+from __future__ import annotations
+
+import orjson
+
+from .events import Draft, draft_envelope
 
 # A session's earlier life (before its keys expired): ``lives`` scores each session with its
 # newest sequence; an entry whose meta is gone is folded into ``gone``, the newest sequence of
@@ -135,3 +142,16 @@ if last then
 end
 return 0
 """
+
+
+def encoded_without_id(draft: Draft) -> tuple[bytes, int]:
+    """What :data:`APPEND` takes of each event: the envelope of ``draft`` encoded once with
+    an empty id, and the byte offset in it of
+    the id's place (between the quotes of ``"id":""``), found by measuring what follows the
+    id at the top level, so that nothing inside ``data`` can be mistaken for it."""
+    envelope = draft_envelope(draft, "")
+    body = orjson.dumps(envelope)
+    keys = list(envelope)
+    after = keys[keys.index("id") + 1 :]
+    tail = 1 + sum(2 + len(orjson.dumps(key)) + len(orjson.dumps(envelope[key])) for key in after)
+    return body, len(body) - tail - 1

@@ -29,7 +29,8 @@ from sse_core import (
 from sse_core.events import Draft, draft_envelope
 from sse_core.idempotency import KeyReused, Recorded, claim
 from sse_core.ids import parse_event_id
-from sse_core.redis_backplane import RedisBackplane, _encoded_without_id
+from sse_core.redis_backplane import RedisBackplane
+from sse_core.redis_scripts import encoded_without_id
 
 
 @pytest.fixture
@@ -277,7 +278,7 @@ def test_the_id_goes_in_the_envelope_at_its_top_level(ttl: float | None) -> None
     """A team's schema may nest objects with an ``id`` key: the id's place is the envelope's."""
     data = {"id": "", "inner": {"id": ""}, "list": [{"id": ""}]}
     draft = Draft(type="custom", data=data, timestamp="2026-01-01T00:00:00.000Z", ttl=ttl)
-    body, slot = _encoded_without_id(draft)
+    body, slot = encoded_without_id(draft)
     envelope = orjson.loads(body[:slot] + b"e1-000000000007" + body[slot:])
     assert envelope == draft_envelope(draft, "e1-000000000007")
 
