@@ -12,12 +12,16 @@ from typing import Any
 import trio
 
 from protocol import (
+    Catalogue,
     InvalidEvent,
     SchemaError,
-    check_event_input,
+    build_envelope,
+    builtin,
     encode_envelope,
     is_session_id,
+    session_id_rule,
     to_wire,
+    utc_now,
 )
 from protocol.models import Event
 
@@ -25,7 +29,7 @@ from .alarms import Alarms
 from .backplane import Backplane, BackplaneUnavailable, MemoryBackplane
 from .builders import SSEEventBuilder
 from .config import BroadcasterConfig
-from .events import Draft, HistoryPage, ResetReason, StoredEvent, utc_now
+from .events import Draft, HistoryPage, ResetReason, StoredEvent
 from .session import Session
 from .subscription import Subscription
 
@@ -41,7 +45,7 @@ EventInput = Event | Mapping[str, Any]
 
 def _check_session_id(session_id: str) -> None:
     if not is_session_id(session_id):
-        raise ValueError(f"session id must be 1 to 128 of A-Z a-z 0-9 . _ : -, got {session_id!r}")
+        raise ValueError(f"invalid session id {session_id!r}: {session_id_rule()}")
 
 
 def _wire_form(event: EventInput, ttl: float | None) -> dict[str, Any]:
@@ -64,10 +68,15 @@ class Broadcaster:
     """
 
     def __init__(
-        self, config: BroadcasterConfig | None = None, backplane: Backplane | None = None
+        self,
+        config: BroadcasterConfig | None = None,
+        backplane: Backplane | None = None,
+        catalogue: Catalogue | None = None,
     ) -> None:
         self.config = config if config is not None else BroadcasterConfig()
         self.backplane = backplane if backplane is not None else MemoryBackplane()
+        #: The event types this hub accepts (the built-in ones unless given a team's catalogue).
+        self.catalogue = catalogue if catalogue is not None else builtin()
         self._sessions: dict[str, Session] = {}
         self._published = 0
         self._delivered = 0
@@ -141,12 +150,12 @@ class Broadcaster:
         """
         draft = self._draft(event, None, utc_now())
         return encode_envelope(
-            {"type": draft.type, "data": draft.data, "id": "", "timestamp": draft.timestamp}
+            build_envelope(draft.type, draft.data, id="", timestamp=draft.timestamp)
         )
 
     def _draft(self, event: EventInput, ttl: float | None, timestamp: str) -> Draft:
         item = _wire_form(event, ttl)
-        check_event_input(item)
+        self.catalogue.check_event_input(item)
         return Draft(type=item["type"], data=item["data"], timestamp=timestamp, ttl=item.get("ttl"))
 
     def _deliver(self, session_id: str, events: Sequence[StoredEvent]) -> None:
@@ -446,16 +455,19 @@ EnhancedSSEBroadcaster = Broadcaster
 
 @asynccontextmanager
 async def open_broadcaster(
-    config: BroadcasterConfig | None = None, backplane: Backplane | None = None
+    config: BroadcasterConfig | None = None,
+    backplane: Backplane | None = None,
+    catalogue: Catalogue | None = None,
 ) -> AsyncIterator[Broadcaster]:
-    """Open a :class:`Broadcaster` (on a new :class:`MemoryBackplane` unless given one).
+    """Open a :class:`Broadcaster` (on a new :class:`MemoryBackplane` unless given one, with
+    the built-in event catalogue unless given one).
 
     Inside the block it runs the backplane and the cleanup loop in its own nursery and is
     what :func:`get_sse_broadcaster` returns. Leaving the block, normally, by an exception
     or by cancellation, shuts it down: every subscription's stream ends and every task it
     started is done before the block exits.
     """
-    broadcaster = Broadcaster(config, backplane)
+    broadcaster = Broadcaster(config, backplane, catalogue)
     async with trio.open_nursery() as nursery:
         await nursery.start(broadcaster._serve)
         token = _CURRENT.set(broadcaster)

@@ -13,6 +13,8 @@ from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, ASGISendEven
 from quart import Response, current_app, request
 from quart_trio import QuartTrio
 
+from protocol import Catalogue
+
 from ..hub import Hub
 from ..metrics import HubCollector
 from ..problems import Problem
@@ -27,6 +29,7 @@ class SluiceApp(QuartTrio):
     """The Quart-Trio app with the Sluice settings, and the hub while it serves."""
 
     settings: Settings
+    catalogue: Catalogue  # the built-in event types and the team's own (--event-schemas)
     metrics: HubCollector
     hub: Hub
     startup_error: str | None = None  # why the hub could not open, when it could not

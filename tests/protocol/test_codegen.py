@@ -9,10 +9,10 @@ from typing import Any
 import attrs
 import pytest
 
-from protocol import codegen, models, registry
+from protocol import builtin, codegen, models
 from protocol.codegen import CodegenError
 
-EVENT_TYPES = registry.event_types()
+EVENT_TYPES = builtin().event_types
 
 
 def test_checked_in_models_are_what_the_generator_writes_now() -> None:
@@ -80,11 +80,11 @@ def test_types_come_from_the_schema() -> None:
 
 
 def test_self_contained_schemas_hold_no_ref() -> None:
-    for name in registry.load_all():
+    for name in builtin().schemas:
         assert "$ref" not in repr(codegen.self_contained(name)), name
     session = codegen.self_contained("events/connection.json")["properties"]["sessionId"]
     assert session["description"] == "Session the stream is subscribed to."  # the sibling wins
-    assert session["pattern"] == registry.schema("defs.json")["$defs"]["sessionId"]["pattern"]
+    assert session["pattern"] == builtin().schema("defs.json")["$defs"]["sessionId"]["pattern"]
 
 
 def test_main_writes_the_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -98,8 +98,8 @@ def _with_property(wire: str, schema: Any) -> Any:
     """``self_contained`` as if events/message.json had one more property."""
     original = codegen.self_contained
 
-    def patched(name: str) -> dict[str, Any]:
-        body = original(name)
+    def patched(name: str, *catalogue: Any) -> dict[str, Any]:
+        body = original(name, *catalogue)
         if name == "events/message.json":
             body = {**body, "properties": {**body["properties"], wire: schema}}
         return body
@@ -135,8 +135,8 @@ def test_unsupported_schema_fails_loudly(
 def test_open_objects_fail_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
     original = codegen.self_contained
 
-    def open_message(name: str) -> dict[str, Any]:
-        body = original(name)
+    def open_message(name: str, *catalogue: Any) -> dict[str, Any]:
+        body = original(name, *catalogue)
         return {**body, "additionalProperties": True} if name == "events/message.json" else body
 
     monkeypatch.setattr(codegen, "self_contained", open_message)
@@ -177,8 +177,8 @@ def test_keywords_no_schema_uses_yet_are_modelled_too(monkeypatch: pytest.Monkey
     }
     original = codegen.self_contained
 
-    def patched(name: str) -> dict[str, Any]:
-        body = original(name)
+    def patched(name: str, *catalogue: Any) -> dict[str, Any]:
+        body = original(name, *catalogue)
         if name == "events/message.json":
             body = {**body, "properties": {**body["properties"], **extra}}
         return body

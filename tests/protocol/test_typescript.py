@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from protocol import bundle, event_types
-from server.typescript import DECLARATIONS, node_command, write_declarations
+from node_tools import node_command
+
+from protocol import builtin, bundle, event_types
+from server.typescript import DECLARATIONS, generate_declarations
 
 USAGE = """\
 import type { PublishRequest, SluiceEvent, SluiceEventMap } from "./sluice-events";
@@ -50,7 +52,9 @@ export function content(event: SluiceEvent): string {
 
 @pytest.fixture(scope="module")
 def declarations(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_declarations(tmp_path_factory.mktemp("ts"))
+    path = tmp_path_factory.mktemp("ts") / DECLARATIONS
+    path.write_bytes(generate_declarations(builtin()))
+    return path
 
 
 def _tsc(sample: Path, declarations: Path) -> subprocess.CompletedProcess[str]:
