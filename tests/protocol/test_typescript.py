@@ -6,7 +6,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from node_tools import node_command
 
 from protocol import builtin, bundle, event_types
