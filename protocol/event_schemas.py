@@ -136,7 +136,7 @@ class _Reader:
 
     def directory(self, directory: Path) -> None:
         if not directory.is_dir():
-            raise CatalogueError(str(directory), "", "not a directory", "type-name")
+            raise CatalogueError(str(directory), "", "not a directory", "directory")
         for path in sorted(directory.glob("*.json")):
             body = _read(path)
             _check_schema(path, body)

@@ -132,7 +132,7 @@ def test_the_python_export_round_trips(team: Path, tmp_path: Path) -> None:
     wire = module.converter.unstructure(event)
     assert wire == {"invoiceId": "i-1", "amount": 1250, "paidAt": "2026-01-31T12:00:00Z"}
     assert module.converter.structure(wire, module.InvoicePaidEvent) == event
-    assert module.EVENT_CLASSES == {"invoice_paid": module.InvoicePaidEvent}
+    assert {"invoice_paid": module.InvoicePaidEvent} == module.EVENT_CLASSES
     assert attrs.fields(module.InvoicePaidEvent).amount.type is int
     with pytest.raises(ValueError, match="amount"):
         module.InvoicePaidEvent(invoice_id="i-1", amount=-1)

@@ -2,40 +2,22 @@
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import orjson
 import pytest
+from cli_runner import Run
 
 import schemas
 from protocol import builtin
-from server import cli, typescript
+from server import typescript
 
 TS = "2026-01-31T12:00:00Z"
 BAD = '{"type":"regeneration_progress","data":{"progress":150}}'
 GOOD = '{"type":"message","data":{"content":"hi"}}'
-
-
-Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def sluice(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
-    """``sluice(*argv, stdin=...)`` runs ``server.cli.main`` and returns (status, out, err)."""
-
-    def run(*argv: str, stdin: str | bytes = b"") -> tuple[int, str, str]:
-        data = stdin.encode() if isinstance(stdin, str) else stdin
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
-        status = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return run
 
 
 def test_one_invalid_event_prints_every_error_and_exits_1(sluice: Run) -> None:
