@@ -5,7 +5,6 @@ Do not edit: change the schemas and run it again.
 """
 
 from collections.abc import Sequence
-
 from typing import Literal
 
 from .envelope import utc_now

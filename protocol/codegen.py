@@ -316,7 +316,6 @@ def generate_builders(catalogue: Catalogue | None = None) -> str:
     sequence = ["from collections.abc import Sequence"] if "list" in uses else []
     source = [
         *sequence,
-        *([""] if sequence and typing else []),
         *typing,
         *([""] if sequence or typing else []),
         "from .envelope import utc_now",

@@ -88,6 +88,68 @@ def _catalogue(args: argparse.Namespace) -> Catalogue:
         raise _BadCatalogue(str(error)) from None
 
 
+def _serve_arguments(parser: argparse.ArgumentParser) -> None:
+    from .settings import add_arguments
+
+    add_arguments(parser)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import os
+
+    import trio
+
+    from sse_core import find_error
+
+    from . import logs
+    from .serving.run import StartupFailed, serve_until_signalled
+    from .settings import InvalidSetting, label, load
+    from .web.app import create_app
+
+    try:
+        settings = load(vars(args), os.environ)
+        logs.configure(settings.log_level)
+        app = create_app(settings)
+    except InvalidSetting as error:
+        name = error.name if error.name.startswith(("-", "SLUICE_")) else label(error.name)
+        print(f"sluice serve: {name}: {error.message}", file=sys.stderr)
+        return 2
+    try:
+        trio.run(serve_until_signalled, app)
+    except BaseExceptionGroup as group:
+        failed = find_error(group, StartupFailed)
+        if failed is None:
+            raise
+        print(f"sluice serve: {failed}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    """Validate one event (a JSON document) or many (JSON Lines); print every error.
+
+    An event is ``{"type", "data", "ttl"?}`` as a publisher sends it, or a whole envelope
+    (with ``id`` and ``timestamp``). Exit 0 when all are valid, 1 when any is not, 2 when the
+    input cannot be read or is not JSON.
+    """
+    try:
+        catalogue = _catalogue(args)
+        events = _read_events(args.file)
+    except (_Unreadable, _BadCatalogue) as unreadable:
+        print(f"sluice validate: {unreadable}", file=sys.stderr)
+        return 2
+    invalid = 0
+    for line, event in events:
+        is_envelope = isinstance(event, dict) and ("id" in event or "timestamp" in event)
+        schema = "envelope.json" if is_envelope else "event-input.json"
+        errors = catalogue.validator(schema).errors(event)
+        invalid += bool(errors)
+        for error in errors:
+            print(error if line is None else f"line {line}: {error}")
+    print(f"{len(events) - invalid} valid, {invalid} invalid")
+    return 1 if invalid else 0
+
+
 class _Unreadable(Exception):
     """The input of ``sluice validate`` is missing, unreadable or not JSON."""
 

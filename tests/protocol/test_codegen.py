@@ -21,6 +21,30 @@ def test_checked_in_models_are_what_the_generator_writes_now() -> None:
     )
 
 
+def test_checked_in_builders_are_what_the_generator_writes_now() -> None:
+    assert codegen.BUILDERS.read_text(encoding="utf-8") == codegen.generate_builders(), (
+        "protocol/builders.py is stale: run `nox -s codegen` (python -m protocol.codegen)"
+    )
+
+
+def test_one_builder_per_event_type_returning_its_model_stamped_now() -> None:
+    from protocol.builders import EventBuilders
+
+    for event_type, cls in models.EVENT_CLASSES.items():
+        builder = getattr(EventBuilders, event_type)
+        assert builder.__annotations__["return"] is cls
+    built = EventBuilders.regeneration_progress(message_id="m", progress=40)
+    assert isinstance(built, models.RegenerationProgressEvent)
+    assert built.timestamp is not None
+    assert EventBuilders.keepalive(timestamp="2026-01-31T12:00:00Z").timestamp == (
+        "2026-01-31T12:00:00Z"
+    )
+    deleted = EventBuilders.message_deleted(deleted_message_ids=("a", "b"))
+    assert deleted.deleted_message_ids == ["a", "b"]
+    with pytest.raises(ValueError, match="progress"):
+        EventBuilders.regeneration_progress(message_id="m", progress=101)
+
+
 def test_the_module_says_it_is_generated_and_by_which_command() -> None:
     head = codegen.generate().split('"""')[1]
     assert "Generated" in head
@@ -87,11 +111,14 @@ def test_self_contained_schemas_hold_no_ref() -> None:
     assert session["pattern"] == builtin().schema("defs.json")["$defs"]["sessionId"]["pattern"]
 
 
-def test_main_writes_the_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_main_writes_the_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "models.py"
+    builders = tmp_path / "builders.py"
     monkeypatch.setattr(codegen, "MODELS", target)
+    monkeypatch.setattr(codegen, "BUILDERS", builders)
     assert codegen.main() == 0
     assert target.read_text(encoding="utf-8") == codegen.generate()
+    assert builders.read_text(encoding="utf-8") == codegen.generate_builders()
 
 
 def _with_property(wire: str, schema: Any) -> Any:
@@ -155,6 +182,7 @@ def test_main_reports_a_schema_it_cannot_model_and_writes_nothing(
 ) -> None:
     target = tmp_path / "models.py"
     monkeypatch.setattr(codegen, "MODELS", target)
+    monkeypatch.setattr(codegen, "BUILDERS", tmp_path / "builders.py")
     monkeypatch.setattr(codegen, "self_contained", _with_property("x", {"type": "null"}))
     assert codegen.main() == 1
     assert (
