@@ -29,6 +29,25 @@ from .catalogue import CUSTOM_DEFS, DIALECT, TYPE_NAME, Catalogue, assemble, bui
 from .errors import ProtocolError
 from .model_fields import CodegenError
 
+#: The rules of the accepted subset, each refusal names one (the README's table lists them).
+RULES = (
+    "directory",
+    "json",
+    "schema",
+    "type-name",
+    "no-redefinition",
+    "refs",
+    "closed-object",
+    "description",
+    "field-name",
+    "field-types",
+    "field-keywords",
+    "enum",
+    "bounds",
+    "pattern",
+    "format",
+    "array",
+)
 _DEFS_KEYWORDS = frozenset({"$schema", "title", "description", "$comment", "$defs"})
 _REF_TARGETS = {registry.uri("defs.json"), registry.uri(CUSTOM_DEFS)}
 _META = Draft202012Validator(Draft202012Validator.META_SCHEMA)
@@ -51,6 +70,8 @@ class CatalogueError(ProtocolError, ValueError):
         *,
         line_column: tuple[int, int] | None = None,
     ) -> None:
+        if rule not in RULES:
+            raise ValueError(f"no rule named {rule!r}")
         self.file, self.pointer, self.message, self.rule = file, pointer, message, rule
         self.line_column = line_column
         place = f"{file}#{pointer}"

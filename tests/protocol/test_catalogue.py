@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -260,3 +261,15 @@ def test_a_type_in_two_directories_is_refused(tmp_path: Path) -> None:
 def test_a_missing_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CatalogueError, match="not a directory"):
         event_schemas.load([tmp_path / "nowhere"])
+
+
+def test_the_readme_lists_every_rule_and_the_generator_names_only_those() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Your own events", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\| `([a-z-]+)` \|", section, flags=re.MULTILINE)
+    assert listed == list(event_schemas.RULES)
+    source = "".join(
+        (Path(codegen.__file__).parent / name).read_text()
+        for name in ("model_fields.py", "codegen.py")
+    )
+    assert set(re.findall(r'rule="([a-z-]+)"', source)) <= set(event_schemas.RULES)
