@@ -56,7 +56,10 @@ class ConnectionEvent:
     )
     session_id: str = attrs.field(
         metadata={"wire": "sessionId"},
-        validator=v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+        validator=v.and_(
+            v.instance_of(str),
+            constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+        ),
     )
     user_id: str | None = attrs.field(
         default=None,
@@ -182,7 +185,10 @@ class MessageDeletedEvent:
         default=None,
         metadata={"wire": "sessionId"},
         validator=v.optional(
-            v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+            v.and_(
+                v.instance_of(str),
+                constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+            ),
         ),
     )
     timestamp: str | None = attrs.field(
@@ -216,7 +222,10 @@ class MessageEditedEvent:
         default=None,
         metadata={"wire": "sessionId"},
         validator=v.optional(
-            v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+            v.and_(
+                v.instance_of(str),
+                constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+            ),
         ),
     )
     content: str = attrs.field(metadata={"wire": "content"}, validator=v.instance_of(str))
@@ -256,7 +265,10 @@ class MessageRegeneratedEvent:
         default=None,
         metadata={"wire": "sessionId"},
         validator=v.optional(
-            v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+            v.and_(
+                v.instance_of(str),
+                constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+            ),
         ),
     )
     task_id: str | None = attrs.field(
@@ -297,7 +309,10 @@ class MessageRegeneratingEvent:
         default=None,
         metadata={"wire": "sessionId"},
         validator=v.optional(
-            v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+            v.and_(
+                v.instance_of(str),
+                constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+            ),
         ),
     )
     task_id: str | None = attrs.field(
@@ -346,7 +361,10 @@ class RegenerationErrorEvent:
         default=None,
         metadata={"wire": "sessionId"},
         validator=v.optional(
-            v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+            v.and_(
+                v.instance_of(str),
+                constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+            ),
         ),
     )
     task_id: str | None = attrs.field(
@@ -391,7 +409,10 @@ class RegenerationProgressEvent:
         default=None,
         metadata={"wire": "sessionId"},
         validator=v.optional(
-            v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+            v.and_(
+                v.instance_of(str),
+                constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+            ),
         ),
     )
     task_id: str | None = attrs.field(
@@ -481,7 +502,10 @@ class StreamOverflowEvent:
 
     session_id: str = attrs.field(
         metadata={"wire": "sessionId"},
-        validator=v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+        validator=v.and_(
+            v.instance_of(str),
+            constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+        ),
     )
     max_queue_size: int = attrs.field(
         metadata={"wire": "maxQueueSize"},
@@ -534,7 +558,10 @@ class StreamResetEvent:
     )
     session_id: str = attrs.field(
         metadata={"wire": "sessionId"},
-        validator=v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+        validator=v.and_(
+            v.instance_of(str),
+            constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+        ),
     )
     timestamp: str = attrs.field(
         metadata={"wire": "timestamp"},
@@ -568,7 +595,10 @@ class ThoughtProcessCompleteEvent:
         default=None,
         metadata={"wire": "sessionId"},
         validator=v.optional(
-            v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+            v.and_(
+                v.instance_of(str),
+                constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+            ),
         ),
     )
     task_id: str | None = attrs.field(
@@ -612,7 +642,10 @@ class ThoughtProcessStartEvent:
     )
     session_id: str = attrs.field(
         metadata={"wire": "sessionId"},
-        validator=v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+        validator=v.and_(
+            v.instance_of(str),
+            constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+        ),
     )
     task_id: str = attrs.field(
         metadata={"wire": "taskId"},
@@ -655,7 +688,10 @@ class ThoughtProcessStepEvent:
         default=None,
         metadata={"wire": "sessionId"},
         validator=v.optional(
-            v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+            v.and_(
+                v.instance_of(str),
+                constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+            ),
         ),
     )
     task_id: str | None = attrs.field(

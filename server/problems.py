@@ -83,6 +83,19 @@ def internal_error() -> Problem:
     )
 
 
+def method_not_allowed(allowed: Iterable[str]) -> Problem:
+    """The 405 problem of a route that answers only the ``allowed`` methods (RFC 9110 §15.5.6:
+    with an ``Allow`` header)."""
+    methods = ", ".join(allowed)
+    return Problem(
+        405,
+        "method-not-allowed",
+        "Method Not Allowed",
+        f"this route answers {methods}",
+        headers={"Allow": methods},
+    )
+
+
 def _from_http(error: HTTPException) -> Problem:
     code = error.code or 500
     name = error.name or "Error"
@@ -121,6 +134,14 @@ def install(app: Quart) -> None:
                 "body-too-large",
                 "Content Too Large",
                 f"the request body exceeds {limit} bytes",
+            )
+        elif error.code == 408:
+            problem = Problem(
+                408,
+                "request-timeout",
+                "Request Timeout",
+                f"the request body did not arrive within {app.config['BODY_TIMEOUT']} seconds",
+                headers={"Connection": "close"},
             )
         else:
             problem = _from_http(error)

@@ -1,8 +1,9 @@
 """Serving the app: Hypercorn's trio worker behind the stream front, and a clean shutdown.
 
-The listeners, the lifespan and the graceful shutdown are Hypercorn's trio worker's, arranged
-so that each accepted connection goes to :class:`~server.streaming.front.Front` (which serves
-admitted streams itself and hands every other connection to Hypercorn's connection handler).
+The listeners, the lifespan and the graceful shutdown are Hypercorn's trio worker's (its pieces
+in :mod:`server.serving.hypercorn_worker`), arranged so that each accepted connection goes to
+:class:`~server.streaming.front.Front` (which answers the streams of new connections itself and
+hands every other connection to Hypercorn's connection handler).
 
 The lifespan shutdown runs only after every connection has ended, so the hub cannot wait for
 it: the shutdown trigger closes the hub itself. Background work is cancelled, the broadcaster
@@ -12,29 +13,50 @@ server returns well within the graceful timeout.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import signal
+import socket
 from collections.abc import Awaitable, Callable
 from functools import partial
 
 import trio
 from hypercorn.config import Config
-from hypercorn.trio.lifespan import Lifespan
-from hypercorn.trio.worker_context import WorkerContext
-from hypercorn.typing import LifespanState
-from hypercorn.utils import repr_socket_addr, wrap_app
 
 from .. import logs
 from ..settings import Settings
 from ..streaming.front import Front
 from ..web.context import SluiceApp
+from .hypercorn_worker import Worker, repr_socket_addr
 
 log = logging.getLogger("sluice.server")
 
 
 class StartupFailed(Exception):
     """The hub could not open (its backplane out of reach, say): the message says why."""
+
+
+def bind(settings: Settings) -> socket.socket:
+    """A TCP socket bound to the settings' host and port, not yet listening (as Hypercorn
+    binds its own: ``TCP_NODELAY``, ``SO_REUSEADDR``, non-blocking).
+
+    Raises :class:`StartupFailed` naming the address when it cannot be bound (in use, say).
+    """
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((settings.host, settings.port))
+        sock.setblocking(False)
+    except OSError as error:
+        sock.close()
+        address = f"[{settings.host}]" if family == socket.AF_INET6 else settings.host
+        raise StartupFailed(
+            f"cannot listen on {address}:{settings.port}: {error.strerror}"
+        ) from None
+    return sock
 
 
 def hypercorn_config(settings: Settings) -> Config:
@@ -65,18 +87,34 @@ async def serve(
     then the remaining connections have the graceful timeout to finish.
     """
     config = hypercorn_config(app.settings)
-    wrapped = wrap_app(app, config.wsgi_max_body_size, "asgi")
-    state: LifespanState = {}
-    lifespan = Lifespan(wrapped, config, state)
-    context = WorkerContext(None)
-    async with trio.open_nursery() as lifespan_nursery:
-        await lifespan_nursery.start(lifespan.handle_lifespan)
-        await lifespan.wait_for_startup()
+    sockets = [bind(app.settings)]  # first, so that an address in use is all that is printed
+    worker = Worker(app, config)
+    with contextlib.ExitStack() as closing:
+        for sock in sockets:
+            closing.callback(sock.close)
+        await _serve_on(app, worker, sockets, shutdown_trigger, task_status)
+
+
+async def _serve_on(
+    app: SluiceApp,
+    worker: Worker,
+    sockets: list[socket.socket],
+    shutdown_trigger: Callable[[], Awaitable[None]],
+    task_status: trio.TaskStatus[list[str]],
+) -> None:
+    """:func:`serve` on bound ``sockets``."""
+    config = worker.config
+    async with worker.lifespan():
         if app.startup_error is not None:
             raise StartupFailed(app.startup_error)
-        front = Front(wrapped, app.hub, config, context, state, app.settings.send_timeout)
+        front = Front(
+            app.hub,
+            worker.serve_connection,
+            config,
+            worker.connection_state,
+            app.settings.send_timeout,
+        )
         async with trio.open_nursery() as connections:
-            sockets = config.create_sockets().insecure_sockets
             for sock in sockets:
                 sock.listen(config.backlog)
             listeners = [trio.SocketListener(trio.socket.from_stdlib_socket(s)) for s in sockets]
@@ -96,10 +134,8 @@ async def serve(
                 open_streams=(await app.hub.broadcaster.get_stats())["subscribers"],
             )
             await app.hub.close()
-            await context.terminated.set()
+            await worker.terminate()
             connections.cancel_scope.deadline = trio.current_time() + config.graceful_timeout
-        await lifespan.wait_for_shutdown()
-        lifespan_nursery.cancel_scope.cancel()
 
 
 def tune_collector(threshold: int) -> None:

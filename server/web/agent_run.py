@@ -1,16 +1,22 @@
-"""The SSE routes: ``/sse/{session_id}``, the guide's ``/agent_network_sse/{session_id}``, and
-the ADK-style run endpoint that streams an agent's work.
+"""The ADK-style run endpoint: runs the agent on a query and streams the session's events
+until the run's answer (or error).
 
-Each route checks the session id, the caller and the connection limit, then answers with
-:func:`~server.streaming.body.event_stream` as the body (Quart's response timeout off). A ``GET``
-of the first two never reaches these routes while the app serves: :mod:`server.streaming.asgi`
-answers it with the same checks and body, without Quart's per-chunk cost.
+The route admits the stream as every stream is admitted
+(:func:`~server.streaming.admission.admit_stream`, with the publish right too) and answers with
+the stream body (:meth:`~server.hub.Hub.stream`) and the stream headers
+(:data:`~server.streaming.writer.STREAM_HEADERS`), Quart's response timeout off. The session
+streams themselves (``/sse/{id}``, ``/agent_network_sse/{id}``) never reach Quart: see
+:mod:`server.streaming`.
+
+``HEAD`` passes the same checks and answers the same head, with no body: it subscribes to
+nothing and starts no run. A run started with a cookie or query token needs a page of an
+allowed origin (:func:`~server.security.access.check_start_work`).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from functools import partial
 from typing import Any, cast
 
@@ -20,10 +26,10 @@ from quart import Blueprint, Response, current_app, request
 from ..agent import AgentRequest, run_agent
 from ..hub import Hub
 from ..problems import Problem
-from ..security.access import forbid_unless
+from ..security.access import check_start_work, forbid_unless
 from ..security.auth import Principal
 from ..streaming.admission import admit_stream
-from ..streaming.body import HEADERS
+from ..streaming.writer import STREAM_HEADERS
 from .context import SluiceApp, resume_point
 
 blueprint = Blueprint("streams", __name__)
@@ -31,11 +37,19 @@ blueprint = Blueprint("streams", __name__)
 _FINAL_EVENTS = (b"event: message_regenerated\n", b"event: regeneration_error\n")
 
 
+async def _no_body() -> AsyncGenerator[bytes]:
+    return
+    yield
+
+
 def _streaming(
     hub: Hub, session_id: str, principal: Principal, last_event_id: str | None, **options: Any
 ) -> Response:
+    """The stream's response; for ``HEAD`` its head alone: no subscription, nothing started."""
+    if request.method == "HEAD":
+        return current_app.response_class(_no_body(), status=200, headers=dict(STREAM_HEADERS))
     body = hub.stream(session_id, principal, last_event_id, **options)
-    response = current_app.response_class(body, status=200, headers=HEADERS)
+    response = current_app.response_class(body, status=200, headers=dict(STREAM_HEADERS))
     response.timeout = None  # RESPONSE_TIMEOUT would cut the stream
     return response
 
@@ -45,14 +59,6 @@ def _open(session_id: str, *, publish: bool = False) -> tuple[Hub, str, Principa
     hub = cast(SluiceApp, current_app).hub
     session_id, principal = admit_stream(hub, session_id, request, publish=publish)
     return hub, session_id, principal
-
-
-@blueprint.get("/sse/<session_id>")
-@blueprint.get("/agent_network_sse/<session_id>")
-async def stream(session_id: str) -> Response:
-    """Stream a session: history after the resume point, then live events."""
-    hub, session_id, principal = _open(session_id)
-    return _streaming(hub, session_id, principal, resume_point())
 
 
 def run_finished(message_id: str) -> Callable[[bytes], bool]:
@@ -76,6 +82,7 @@ async def adk_run(app_name: str, user_id: str, session_id: str) -> Response:
     the session's newest event, so the caller sees this run (and whatever else is published).
     """
     hub, session_id, principal = _open(session_id, publish=True)
+    check_start_work(hub, request)
     forbid_unless(
         principal.anonymous or user_id == principal.subject, "user_id must be the token's subject"
     )
