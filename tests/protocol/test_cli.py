@@ -154,3 +154,9 @@ def test_export_typescript_of_a_custom_catalogue_without_npm_exits_2_in_one_line
     assert status == 2
     assert err.startswith("sluice schemas export: npm is not on PATH: install Node.js")
     assert err.count("\n") == 1
+
+
+def test_export_python_without_types_of_ones_own_exits_2(sluice: Run, tmp_path: Path) -> None:
+    status, _, err = sluice("schemas", "export", "--python", str(tmp_path))
+    assert status == 2
+    assert err == "sluice schemas export: the catalogue has no event types of its own to export\n"
