@@ -153,7 +153,7 @@ class _Reader:
         self.builtin = builtin()
         self.events: dict[str, tuple[Path, dict[str, Any]]] = {}
         self.definitions: dict[str, tuple[Path, Any]] = {}
-        self.defs_files: list[Path] = []
+        self.defs_files: list[tuple[Path, dict[str, Any]]] = []
 
     def directory(self, directory: Path) -> None:
         if not directory.is_dir():
@@ -195,7 +195,7 @@ class _Reader:
                 message = f"{key!r} is defined twice (also in {self.definitions[key][0]})"
                 raise CatalogueError(str(path), pointer, message, "no-redefinition")
             self.definitions[key] = (path, definition)
-        self.defs_files.append(path)
+        self.defs_files.append((path, body))
 
     def catalogue(self) -> Catalogue:
         custom_defs = {"$defs": {key: body for key, (_, body) in self.definitions.items()}}
@@ -203,8 +203,8 @@ class _Reader:
             registry.uri("defs.json"): self.builtin.schema("defs.json")["$defs"],
             registry.uri(CUSTOM_DEFS): custom_defs["$defs"],
         }
-        for path in self.defs_files:
-            _check_refs(path, CUSTOM_DEFS, _read(path), targets)
+        for path, body in self.defs_files:
+            _check_refs(path, CUSTOM_DEFS, body, targets)
         for event_type, (path, body) in self.events.items():
             _check_refs(path, event_file(event_type), body, targets)
         return assemble(
@@ -238,7 +238,7 @@ def load(directories: Sequence[str | Path]) -> Catalogue:
     try:
         bundle.components(catalogue, "#/")
     except KeyError as error:  # two names that make one TypeScript and AsyncAPI name
-        files = [*reader.defs_files, *(path for path, _ in reader.events.values())]
+        files = [path for path, _ in [*reader.defs_files, *reader.events.values()]]
         raise CatalogueError(str(files[-1]), "", error.args[0], "no-redefinition") from None
     return catalogue
 
