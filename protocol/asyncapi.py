@@ -170,19 +170,8 @@ def _servers(server_url: str) -> dict[str, Any]:
     return {"sluice": server}
 
 
-def build_document(
-    server_url: str | None = None, catalogue: Catalogue | None = None
-) -> dict[str, Any]:
-    """The AsyncAPI 3.0 document of ``catalogue``'s events (the built-in catalogue unless
-    given one) as a JSON-ready dict (a new one on each call).
-
-    ``server_url`` (e.g. ``"https://hub.example.com"``) fills ``servers``; without it the
-    document has none and its addresses are relative to wherever it was fetched. ``info.version``
-    is the installed ``sluice-sse`` version. Raises ``ValueError`` for a server URL that is
-    not http(s).
-    """
-    catalogue = builtin() if catalogue is None else catalogue
-    event_types = catalogue.event_types
+def _streams(event_types: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The stream channels and their receive operations, each carrying every event type."""
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     for channel, address, title, operation, extra_query in _STREAMS:
@@ -215,18 +204,22 @@ def build_document(
                 }
             },
         }
-    publish_address = "/api/sessions/{sessionId}/events"
-    publish_messages = _publish_messages()
-    channels["sessionEvents"] = {
-        "address": publish_address,
+    return channels, operations
+
+
+def _publishing(messages: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The publish channel (with ``messages``) and its send operation."""
+    address = "/api/sessions/{sessionId}/events"
+    channel = {
+        "address": address,
         "title": "Publish to a session",
-        "parameters": _address_parameters(publish_address),
-        "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in publish_messages},
+        "parameters": _address_parameters(address),
+        "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in messages},
     }
-    operations["publishEvents"] = {
+    operation = {
         "action": "send",
         "title": "Publish events",
-        "summary": f"POST {publish_address}: publish one event or a batch, all or nothing.",
+        "summary": f"POST {address}: publish one event or a batch, all or nothing.",
         "channel": {"$ref": "#/channels/sessionEvents"},
         "messages": [{"$ref": "#/channels/sessionEvents/messages/publishRequest"}],
         "reply": {
@@ -239,6 +232,24 @@ def build_document(
         "security": _SECURITY,
         "bindings": {"http": {"method": "POST", "bindingVersion": _HTTP_BINDING}},
     }
+    return channel, operation
+
+
+def build_document(
+    server_url: str | None = None, catalogue: Catalogue | None = None
+) -> dict[str, Any]:
+    """The AsyncAPI 3.0 document of ``catalogue``'s events (the built-in catalogue unless
+    given one) as a JSON-ready dict (a new one on each call).
+
+    ``server_url`` (e.g. ``"https://hub.example.com"``) fills ``servers``; without it the
+    document has none and its addresses are relative to wherever it was fetched. ``info.version``
+    is the installed ``sluice-sse`` version. Raises ``ValueError`` for a server URL that is
+    not http(s).
+    """
+    catalogue = builtin() if catalogue is None else catalogue
+    channels, operations = _streams(catalogue.event_types)
+    publish_messages = _publish_messages()
+    channels["sessionEvents"], operations["publishEvents"] = _publishing(publish_messages)
     document: dict[str, Any] = {
         "asyncapi": ASYNCAPI_VERSION,
         "info": {
