@@ -10,6 +10,7 @@ through npm's runner (``npm exec``), which fetches it once into npm's cache.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from importlib.resources import files
@@ -29,6 +30,8 @@ _BANNER = (
 )
 _DEFS = "#/$defs/"
 _TIMEOUT = 300.0
+# npm's own error lines that say why (not its code, syscall or errno lines, nor its log's place)
+_NPM_REASON = re.compile(r"npm (?:error|ERR!) (?!code |syscall |errno |A complete log|\s)")
 _CHECKOUT_COPY = Path(__file__).resolve().parents[1] / "clients" / "typescript" / "src"
 
 
@@ -102,8 +105,9 @@ def generate_declarations(catalogue: Catalogue) -> bytes:
     except subprocess.TimeoutExpired:
         raise NodeToolError(f"npm exec {JSON2TS} did not finish within {_TIMEOUT:.0f} s") from None
     if result.returncode != 0:
-        lines = result.stderr.decode(errors="replace").strip().splitlines() or ["no output"]
-        detail = next((line for line in lines if "ERR" in line), lines[-1]).strip()
+        lines = [line.strip() for line in result.stderr.decode(errors="replace").splitlines()]
+        reasons = [line for line in lines if _NPM_REASON.match(line)]
+        detail = (reasons or [line for line in lines if line] or ["no output"])[0]
         raise NodeToolError(
             f"npm could not run {JSON2TS} (exit {result.returncode}; is the npm registry "
             f"reachable?): {detail}"

@@ -160,3 +160,26 @@ def test_export_python_without_types_of_ones_own_exits_2(sluice: Run, tmp_path: 
     status, _, err = sluice("schemas", "export", "--python", str(tmp_path))
     assert status == 2
     assert err == "sluice schemas export: the catalogue has no event types of its own to export\n"
+
+
+def test_export_typescript_when_npm_cannot_fetch_the_package_is_one_line(
+    sluice: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalogue = tmp_path / "events"
+    catalogue.mkdir()
+    (catalogue / "ping.json").write_text(
+        '{"type": "object", "description": "A ping.", "properties": {}, '
+        '"additionalProperties": false}'
+    )
+    monkeypatch.chdir(tmp_path)  # not the checkout, whose node_modules would serve it
+    monkeypatch.setenv("npm_config_cache", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("npm_config_registry", "http://127.0.0.1:9/")  # nothing listens there
+    monkeypatch.setenv("npm_config_fetch_retries", "0")
+    argv = ("schemas", "export", "--typescript", str(tmp_path / "out"))
+    status, _, err = sluice(*argv, "--event-schemas", str(catalogue))
+    assert status == 2
+    assert err.startswith(
+        f"sluice schemas export: npm could not run {typescript.JSON2TS} (exit 1; is the npm "
+        "registry reachable?): npm error FetchError: request to http://127.0.0.1:9/"
+    )
+    assert err.count("\n") == 1
