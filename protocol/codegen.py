@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from . import constraints
 from .catalogue import Catalogue, builtin, event_file
 from .model_fields import (
     ANNOTATIONS,
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 
 MODELS = Path(__file__).with_name("models.py")
 BUILDERS = Path(__file__).with_name("builders.py")
+#: The Python client's package: it ships the same models, and the constraints they check with.
+CLIENT = Path(__file__).parents[1] / "clients" / "python" / "src" / "sluice_client"
 COMMAND = "python -m protocol.codegen"
 #: The file ``sluice schemas export DIR --python`` writes.
 EXPORT_MODULE = "sluice_events.py"
@@ -59,8 +62,18 @@ def self_contained(name: str, catalogue: Catalogue | None = None) -> dict[str, A
     """
     catalogue = builtin() if catalogue is None else catalogue
     resolver = catalogue.registry.resolver(base_uri=catalogue.uri(name))
-    body = catalogue.schema(name)
-    inlined: dict[str, Any] = _inline(body, resolver, (id(body),))
+    return inline(catalogue.schema(name), resolver)
+
+
+def inline(schema: dict[str, Any], resolver: Resolver[Any]) -> dict[str, Any]:
+    """``schema`` with every ``$ref`` inlined, as :func:`self_contained` does for a catalogue's.
+
+    ``resolver`` is a ``referencing`` resolver based at the schema's URI, over a registry that
+    holds every document it may refer to. Raises :class:`CodegenError` as
+    :func:`self_contained` does, and ``referencing.exceptions.Unresolvable`` for a ``$ref``
+    to a document or fragment the registry does not hold.
+    """
+    inlined: dict[str, Any] = _inline(schema, resolver, (id(schema),))
     return inlined
 
 
@@ -340,16 +353,31 @@ def generate_builders(catalogue: Catalogue | None = None) -> str:
     return _checked(header + "\n" + "\n".join(source) + "\n")
 
 
+def client_files() -> dict[Path, str]:
+    """What the Python client ships of the protocol, by path: the generated models, and a copy
+    of :mod:`protocol.constraints` (its models' validators) under a do-not-edit line."""
+    constraints_source = Path(constraints.__file__).read_text(encoding="utf-8")
+    copied = f"# Copied from protocol/constraints.py by ``{COMMAND}``: do not edit.\n"
+    return {
+        CLIENT / "models.py": generate(),
+        CLIENT / "constraints.py": copied + constraints_source,
+    }
+
+
 def main() -> int:
-    """Write the generated modules; on a schema the generator cannot model, say why, exit 1."""
+    """Write ``protocol/models.py``, ``protocol/builders.py`` and the client's copies (when the
+    client's sources are there: a checkout, not an installed wheel); on a schema the generator
+    cannot model, say why, exit 1."""
     try:
-        written = {MODELS: generate(), BUILDERS: generate_builders()}
+        files = {MODELS: generate(), BUILDERS: generate_builders()}
+        if CLIENT.is_dir():
+            files |= client_files()
     except CodegenError as error:
         print(f"{COMMAND}: {error}", file=sys.stderr)
         return 1
-    for path, source in written.items():
+    for path, source in files.items():
         path.write_text(source, encoding="utf-8")
-        print(f"{COMMAND}: wrote {path.name}")
+        print(f"{COMMAND}: wrote {path}")
     return 0
 
 

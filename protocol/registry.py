@@ -16,6 +16,10 @@ import schemas
 #: Every schema's ``$id`` is this base plus its relative name (``events/message.json``).
 BASE_URI = schemas.BASE_URI
 
+#: Control events only the hub sends: a publisher may not forge them, and they are never kept
+#: in history, so they carry no id.
+HUB_EVENTS = frozenset({"connection", "keepalive", "stream_reset", "stream_overflow"})
+
 
 def uri(name: str) -> str:
     """The ``$id`` of the schema with this relative name."""
