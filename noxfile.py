@@ -57,11 +57,14 @@ def types(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def codegen(session: nox.Session) -> None:
-    """Regenerate protocol/models.py (and the Python client's copy) from the JSON Schemas."""
+    """Regenerate from the JSON Schemas: protocol/models.py, protocol/builders.py, the Python
+    client's copy of the models and the built-in TypeScript declarations
+    (clients/typescript/src/sluice-events.d.ts, shipped in the wheel)."""
     session.install("-e", ".")
     session.run("python", "-m", "protocol.codegen")
+    session.run("python", "-m", "server.typescript")
     session.install("ruff>=0.8")
-    session.run("ruff", "format", "protocol/models.py")
+    session.run("ruff", "format", "protocol/models.py", "protocol/builders.py")
 
 
 BENCH_DEPS = (

@@ -11,13 +11,13 @@ from typing import Any
 
 import trio
 
-from protocol import encode_envelope
+from protocol import Catalogue, build_envelope, builtin, encode_envelope, utc_now
 
 from .alarms import Alarms
 from .backplane import Backplane, BackplaneUnavailable, MemoryBackplane
 from .builders import SSEEventBuilder
 from .config import BroadcasterConfig
-from .events import Draft, HistoryPage, ResetReason, StoredEvent, utc_now
+from .events import Draft, HistoryPage, ResetReason, StoredEvent
 from .idempotency import AlreadyRecorded, Claim, check
 from .inputs import EventInput, check_session_id, draft_of, drafts_of
 from .session import Session
@@ -39,10 +39,15 @@ class Broadcaster:
     """
 
     def __init__(
-        self, config: BroadcasterConfig | None = None, backplane: Backplane | None = None
+        self,
+        config: BroadcasterConfig | None = None,
+        backplane: Backplane | None = None,
+        catalogue: Catalogue | None = None,
     ) -> None:
         self.config = config if config is not None else BroadcasterConfig()
         self.backplane = backplane if backplane is not None else MemoryBackplane()
+        #: The event types this hub accepts (the built-in ones unless given a team's catalogue).
+        self.catalogue = catalogue if catalogue is not None else builtin()
         self._sessions: dict[str, Session] = {}
         self._published = 0
         self._delivered = 0
@@ -86,7 +91,7 @@ class Broadcaster:
         """
         self._require_open()
         check_session_id(session_id)
-        draft = draft_of(event, ttl, utc_now())
+        draft = draft_of(event, ttl, utc_now(), self.catalogue)
         (event_id,) = await self._append(session_id, [draft], claim)
         return event_id
 
@@ -106,7 +111,7 @@ class Broadcaster:
         """
         self._require_open()
         check_session_id(session_id)
-        drafts = drafts_of(events, ttl, utc_now())
+        drafts = drafts_of(events, ttl, utc_now(), self.catalogue)
         return await self._append(session_id, drafts, claim)
 
     async def _append(self, session_id: str, drafts: list[Draft], claim: Claim | None) -> list[str]:
@@ -130,9 +135,9 @@ class Broadcaster:
         Validated like a published event; its envelope has id ``""`` (so no ``id:`` line and
         the client's last event id stays) and a fresh timestamp; ``ttl`` is dropped.
         """
-        draft = draft_of(event, None, utc_now())
+        draft = draft_of(event, None, utc_now(), self.catalogue)
         return encode_envelope(
-            {"type": draft.type, "data": draft.data, "id": "", "timestamp": draft.timestamp}
+            build_envelope(draft.type, draft.data, id="", timestamp=draft.timestamp)
         )
 
     def _deliver(self, session_id: str, events: Sequence[StoredEvent]) -> None:

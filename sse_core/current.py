@@ -8,6 +8,8 @@ from contextvars import ContextVar
 
 import trio
 
+from protocol import Catalogue
+
 from .backplane import Backplane
 from .broadcaster import Broadcaster
 from .config import BroadcasterConfig
@@ -18,16 +20,19 @@ _OPEN: list[Broadcaster] = []
 
 @asynccontextmanager
 async def open_broadcaster(
-    config: BroadcasterConfig | None = None, backplane: Backplane | None = None
+    config: BroadcasterConfig | None = None,
+    backplane: Backplane | None = None,
+    catalogue: Catalogue | None = None,
 ) -> AsyncIterator[Broadcaster]:
-    """Open a :class:`Broadcaster` (on a new :class:`MemoryBackplane` unless given one).
+    """Open a :class:`Broadcaster` (on a new :class:`MemoryBackplane` unless given one, with
+    the built-in event catalogue unless given one).
 
     Inside the block it runs the backplane and the cleanup loop in its own nursery and is
     what :func:`get_sse_broadcaster` returns. Leaving the block, normally, by an exception
     or by cancellation, shuts it down: every subscription's stream ends and every task it
     started is done before the block exits.
     """
-    broadcaster = Broadcaster(config, backplane)
+    broadcaster = Broadcaster(config, backplane, catalogue)
     async with trio.open_nursery() as nursery:
         await nursery.start(broadcaster._serve)
         token = _CURRENT.set(broadcaster)

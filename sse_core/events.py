@@ -3,21 +3,15 @@ event (envelope and frame, encoded once), and a page of history."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 import attrs
 import orjson
 
-from protocol import encode_envelope, frame_envelope_json
+from protocol import build_envelope, encode_envelope, frame_envelope_json
 
 #: Why a resume could not continue exactly where the client left off (``stream_reset``).
 ResetReason = Literal["history_exhausted", "unknown_epoch", "malformed_id", "foreign_id"]
-
-
-def utc_now() -> str:
-    """The current time as RFC 3339 in UTC with milliseconds: ``2026-01-31T12:00:00.000Z``."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @attrs.frozen(kw_only=True)
@@ -33,20 +27,6 @@ class Draft:
     data: dict[str, Any]
     timestamp: str
     ttl: float | None = None
-
-
-def draft_envelope(draft: Draft, id: str) -> dict[str, Any]:
-    """The wire envelope of ``draft`` under ``id``: ``type``, ``data``, ``id``, ``timestamp``,
-    and ``ttl`` when the publisher set one."""
-    envelope: dict[str, Any] = {
-        "type": draft.type,
-        "data": draft.data,
-        "id": id,
-        "timestamp": draft.timestamp,
-    }
-    if draft.ttl is not None:
-        envelope["ttl"] = draft.ttl
-    return envelope
 
 
 @attrs.frozen(kw_only=True)
@@ -78,7 +58,11 @@ class StoredEvent:
             id=id,
             position=position,
             type=draft.type,
-            frame=encode_envelope(draft_envelope(draft, id)),
+            frame=encode_envelope(
+                build_envelope(
+                    draft.type, draft.data, id=id, timestamp=draft.timestamp, ttl=draft.ttl
+                )
+            ),
             accepted_at=now,
             expires_at=now + ttl,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from protocol import InvalidEvent, SchemaError, check_event_input, is_session_id, to_wire
+from protocol import Catalogue, InvalidEvent, SchemaError, is_session_id, session_id_rule, to_wire
 from protocol.models import Event
 
 from .events import Draft
@@ -18,27 +18,30 @@ EventInput = Event | Mapping[str, Any]
 def check_session_id(session_id: str) -> None:
     """Raises ``ValueError`` for a malformed session id (the schema's rule)."""
     if not is_session_id(session_id):
-        raise ValueError(f"session id must be 1 to 128 of A-Z a-z 0-9 . _ : -, got {session_id!r}")
+        raise ValueError(f"invalid session id {session_id!r}: {session_id_rule()}")
 
 
-def draft_of(event: EventInput, ttl: float | None, timestamp: str) -> Draft:
-    """``event`` validated and made a draft accepted at ``timestamp``; ``ttl`` (seconds)
-    overrides the event's own. Raises ``protocol.InvalidEvent`` listing every problem."""
+def draft_of(event: EventInput, ttl: float | None, timestamp: str, catalogue: Catalogue) -> Draft:
+    """``event`` validated against ``catalogue`` and made a draft accepted at ``timestamp``;
+    ``ttl`` (seconds) overrides the event's own. Raises ``protocol.InvalidEvent`` listing
+    every problem."""
     item = dict(event) if isinstance(event, Mapping) else to_wire(event)
     if ttl is not None:
         item["ttl"] = ttl
-    check_event_input(item)
+    catalogue.check_event_input(item)
     return Draft(type=item["type"], data=item["data"], timestamp=timestamp, ttl=item.get("ttl"))
 
 
-def drafts_of(events: Sequence[EventInput], ttl: float | None, timestamp: str) -> list[Draft]:
+def drafts_of(
+    events: Sequence[EventInput], ttl: float | None, timestamp: str, catalogue: Catalogue
+) -> list[Draft]:
     """:func:`draft_of` each event; ``InvalidEvent`` lists the problems of all of them, each
     pointer prefixed with the event's index (``/2/data/progress``)."""
     drafts: list[Draft] = []
     errors: list[SchemaError] = []
     for index, event in enumerate(events):
         try:
-            drafts.append(draft_of(event, ttl, timestamp))
+            drafts.append(draft_of(event, ttl, timestamp, catalogue))
         except InvalidEvent as invalid:
             errors.extend(SchemaError(f"/{index}{e.pointer}", e.message) for e in invalid.errors)
     if errors:

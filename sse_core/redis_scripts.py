@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import orjson
 
-from .events import Draft, draft_envelope
+from protocol import build_envelope
+
+from .events import Draft
 
 # A session's earlier life (before its keys expired): ``lives`` scores each session with its
 # newest sequence; an entry whose meta is gone is folded into ``gone``, the newest sequence of
@@ -149,7 +151,9 @@ def encoded_without_id(draft: Draft) -> tuple[bytes, int]:
     an empty id, and the byte offset in it of
     the id's place (between the quotes of ``"id":""``), found by measuring what follows the
     id at the top level, so that nothing inside ``data`` can be mistaken for it."""
-    envelope = draft_envelope(draft, "")
+    envelope = build_envelope(
+        draft.type, draft.data, id="", timestamp=draft.timestamp, ttl=draft.ttl
+    )
     body = orjson.dumps(envelope)
     keys = list(envelope)
     after = keys[keys.index("id") + 1 :]

@@ -19,6 +19,7 @@ from sse_frames import envelopes, ids, message, receive
 from wall_clock import WallClock
 
 import sse_core.events
+from protocol import build_envelope
 from sse_core import (
     BackplaneUnavailable,
     Broadcaster,
@@ -26,7 +27,7 @@ from sse_core import (
     StoredEvent,
     open_broadcaster,
 )
-from sse_core.events import Draft, draft_envelope
+from sse_core.events import Draft
 from sse_core.idempotency import KeyReused, Recorded, claim
 from sse_core.ids import parse_event_id
 from sse_core.redis_backplane import RedisBackplane
@@ -280,7 +281,9 @@ def test_the_id_goes_in_the_envelope_at_its_top_level(ttl: float | None) -> None
     draft = Draft(type="custom", data=data, timestamp="2026-01-01T00:00:00.000Z", ttl=ttl)
     body, slot = encoded_without_id(draft)
     envelope = orjson.loads(body[:slot] + b"e1-000000000007" + body[slot:])
-    assert envelope == draft_envelope(draft, "e1-000000000007")
+    assert envelope == build_envelope(
+        "custom", data, id="e1-000000000007", timestamp=draft.timestamp, ttl=ttl
+    )
 
 
 async def test_a_session_whose_keys_expired_does_not_resume_from_its_former_life(
