@@ -1,10 +1,13 @@
-"""Fixtures shared by every test folder: a Redis server of the tests' own."""
+"""Fixtures shared by every test folder: a Redis server of the tests' own, the compiled
+TypeScript client."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from node_tools import compile_client
 from redis_process import redis_server_process
 
 
@@ -13,3 +16,10 @@ def redis_server() -> Iterator[str]:
     """The URL (without a database) of a ``redis-server`` shared by this test run."""
     with redis_server_process() as (url, _):
         yield url
+
+
+@pytest.fixture(scope="session")
+def client_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``clients/typescript`` compiled by tsc: the folder of ``index.js``, ``client.js`` and
+    ``useSSE.js``, whose imports resolve the checkout's ``node_modules``."""
+    return compile_client(tmp_path_factory.mktemp("sluice-client"))

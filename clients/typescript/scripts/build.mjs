@@ -27,7 +27,7 @@ function buildPackage() {
 }
 
 async function buildStatic(out) {
-  const common = { bundle: true, format: "esm", target: "es2020", platform: "browser", banner: { js: BANNER }, legalComments: "none", logLevel: "warning" };
+  const common = { absWorkingDir: client, bundle: true, format: "esm", target: "es2020", platform: "browser", banner: { js: BANNER }, legalComments: "none", logLevel: "warning" };
   await build({ ...common, entryPoints: [join(client, "src", "client.ts")], outfile: join(out, "sluice-client.js") });
   await build({ ...common, entryPoints: [join(client, "dashboard", "main.ts")], outfile: join(out, "dashboard", "dashboard.js") });
   for (const name of ["index.html", "dashboard.css"]) {

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, it, mock } from "node:test";
 
 import { act, FakeEventSource, renderHook } from "./fakes.mjs";
 
-const { useSSE } = await import(`${process.env.SLUICE_CLIENT_DIST}/index.js`);
+const { useSSE } = await import(new URL("index.js", `${process.env.SLUICE_CLIENT_DIST}/`).href);
 
 beforeEach(() => {
   FakeEventSource.reset();
