@@ -83,22 +83,17 @@ async function refreshStats(dashboard: Dashboard): Promise<void> {
   }
 }
 
+/** Open the sessions the link names and follow the hub's figures. */
+function start(dashboard: Dashboard): void {
+  for (const id of new URL(location.href).searchParams.getAll("session")) dashboard.open(id);
+  void refreshStats(dashboard);
+  setInterval(() => void refreshStats(dashboard), STATS_INTERVAL);
+}
+
 async function main(): Promise<void> {
   const health = await getJson<Health>("healthz");
   find<HTMLElement>(document, "#hub").textContent = `auth ${health.auth}, ${health.backplane} backplane`;
   const dashboard = new Dashboard(await loadCatalogue());
-  if (health.auth !== "disabled") {
-    const form = find<HTMLFormElement>(document, "#token-form");
-    const field = find<HTMLInputElement>(form, "#token");
-    field.value = token();
-    form.hidden = false;
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      setToken(field.value.trim());
-      dashboard.reopenAll();
-      void refreshStats(dashboard);
-    });
-  }
   const openForm = find<HTMLFormElement>(document, "#open-form");
   openForm.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -106,9 +101,29 @@ async function main(): Promise<void> {
     dashboard.open(field.value.trim());
     field.value = "";
   });
-  for (const id of new URL(location.href).searchParams.getAll("session")) dashboard.open(id);
-  await refreshStats(dashboard);
-  setInterval(() => void refreshStats(dashboard), STATS_INTERVAL);
+  if (health.auth === "disabled") return start(dashboard);
+  const form = find<HTMLFormElement>(document, "#token-form");
+  const field = find<HTMLInputElement>(form, "#token");
+  let started = false;
+  field.value = token();
+  form.hidden = false;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    setToken(field.value.trim());
+    if (!started) {
+      started = true;
+      return start(dashboard);
+    }
+    dashboard.reopenAll();
+    void refreshStats(dashboard);
+  });
+  if (token()) {
+    started = true;
+    return start(dashboard);
+  }
+  const waiting = find<HTMLElement>(document, "#sessions-error");
+  waiting.hidden = false;
+  waiting.textContent = "The hub needs a token: enter one above.";
 }
 
 void main();

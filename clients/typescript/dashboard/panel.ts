@@ -46,7 +46,7 @@ export class SessionPanel {
       this.notices,
       this.progress,
       this.thinking,
-      el("table", { class: "events" }, el("thead", {}, el("tr", {}, el("th", {}, "type"), el("th", {}, "id"), el("th", {}, "time"), el("th", {}, ""))), this.rows),
+      el("div", { class: "events-box" }, el("table", { class: "events" }, el("thead", {}, el("tr", {}, el("th", {}, "type"), el("th", {}, "id"), el("th", {}, "time"), el("th", {}, ""))), this.rows)),
       el("details", {}, el("summary", {}, "Publish an event"), new PublishForm(sessionId, catalogue).element),
       this.regenerateForm(),
     );
@@ -83,7 +83,8 @@ export class SessionPanel {
       el("tr", { class: `${when} event-${event.type}` }, el("td", {}, event.type), el("td", { class: "id" }, event.id), el("td", { class: "time", title: event.timestamp }, time(event.timestamp)), el("td", { class: "muted" }, when)),
     );
     while (this.rows.rows.length > MAX_ROWS) this.rows.rows[0]?.remove();
-    this.rows.parentElement?.scrollTo({ top: this.rows.parentElement.scrollHeight });
+    const box = this.rows.closest(".events-box");
+    box?.scrollTo({ top: box.scrollHeight });
     this.interpret(event);
   }
 

@@ -540,7 +540,7 @@ var SessionPanel = class {
       this.notices,
       this.progress,
       this.thinking,
-      el("table", { class: "events" }, el("thead", {}, el("tr", {}, el("th", {}, "type"), el("th", {}, "id"), el("th", {}, "time"), el("th", {}, ""))), this.rows),
+      el("div", { class: "events-box" }, el("table", { class: "events" }, el("thead", {}, el("tr", {}, el("th", {}, "type"), el("th", {}, "id"), el("th", {}, "time"), el("th", {}, ""))), this.rows)),
       el("details", {}, el("summary", {}, "Publish an event"), new PublishForm(sessionId, catalogue).element),
       this.regenerateForm()
     );
@@ -574,7 +574,8 @@ var SessionPanel = class {
       el("tr", { class: `${when} event-${event.type}` }, el("td", {}, event.type), el("td", { class: "id" }, event.id), el("td", { class: "time", title: event.timestamp }, time(event.timestamp)), el("td", { class: "muted" }, when))
     );
     while (this.rows.rows.length > MAX_ROWS) this.rows.rows[0]?.remove();
-    this.rows.parentElement?.scrollTo({ top: this.rows.parentElement.scrollHeight });
+    const box = this.rows.closest(".events-box");
+    box?.scrollTo({ top: box.scrollHeight });
     this.interpret(event);
   }
   interpret(event) {
@@ -682,31 +683,44 @@ async function refreshStats(dashboard) {
     error.textContent = needsToken ? "The hub needs a token: enter one above." : String(failure);
   }
 }
+function start(dashboard) {
+  for (const id of new URL(location.href).searchParams.getAll("session")) dashboard.open(id);
+  void refreshStats(dashboard);
+  setInterval(() => void refreshStats(dashboard), STATS_INTERVAL);
+}
 async function main() {
   const health = await getJson("healthz");
   find(document, "#hub").textContent = `auth ${health.auth}, ${health.backplane} backplane`;
   const dashboard = new Dashboard(await loadCatalogue());
-  if (health.auth !== "disabled") {
-    const form = find(document, "#token-form");
-    const field = find(form, "#token");
-    field.value = token();
-    form.hidden = false;
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      setToken(field.value.trim());
-      dashboard.reopenAll();
-      void refreshStats(dashboard);
-    });
-  }
   const openForm = find(document, "#open-form");
   openForm.addEventListener("submit", (event) => {
     event.preventDefault();
-    const field = find(openForm, "#open-id");
-    dashboard.open(field.value.trim());
-    field.value = "";
+    const field2 = find(openForm, "#open-id");
+    dashboard.open(field2.value.trim());
+    field2.value = "";
   });
-  for (const id of new URL(location.href).searchParams.getAll("session")) dashboard.open(id);
-  await refreshStats(dashboard);
-  setInterval(() => void refreshStats(dashboard), STATS_INTERVAL);
+  if (health.auth === "disabled") return start(dashboard);
+  const form = find(document, "#token-form");
+  const field = find(form, "#token");
+  let started = false;
+  field.value = token();
+  form.hidden = false;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    setToken(field.value.trim());
+    if (!started) {
+      started = true;
+      return start(dashboard);
+    }
+    dashboard.reopenAll();
+    void refreshStats(dashboard);
+  });
+  if (token()) {
+    started = true;
+    return start(dashboard);
+  }
+  const waiting = find(document, "#sessions-error");
+  waiting.hidden = false;
+  waiting.textContent = "The hub needs a token: enter one above.";
 }
 void main();
