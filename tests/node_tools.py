@@ -79,18 +79,18 @@ class Driven:
 
 
 @asynccontextmanager
-async def driving(driver: Path, *args: str, timeout: float = 10) -> AsyncIterator[Driven]:
+async def driving(driver: Path, *args: str, patience: float = 10) -> AsyncIterator[Driven]:
     """``driver`` running in node with ``args`` until the block ends; then sent ``stop`` and
-    awaited (it answers ``{"stopped": true}``)."""
+    awaited (it answers ``{"stopped": true}``). Each report is awaited ``patience`` seconds."""
     process = await trio.lowlevel.open_process(
         ["node", str(driver), *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT
     )
     try:
-        reports = Driven(process, timeout)
+        reports = Driven(process, patience)
         yield reports
         await reports.send("stop")
         await reports.until(lambda line: line == {"stopped": True})
-        with trio.fail_after(timeout):
+        with trio.fail_after(patience):
             await process.wait()
     finally:
         if process.returncode is None:

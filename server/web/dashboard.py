@@ -53,5 +53,6 @@ async def dashboard_file(name: str) -> Response:
 
 @blueprint.get(CLIENT_PATH)
 async def client_module() -> Response:
-    """The stream client as one ES module (``import { SluiceStream } from "/static/sluice-client.js"``)."""
+    """The stream client as one ES module, for ``<script type="module">``:
+    ``import { SluiceStream } from "/static/sluice-client.js"``."""
     return await _file(STATIC, "sluice-client.js")

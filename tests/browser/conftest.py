@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import sys
@@ -93,9 +92,10 @@ class Page:
         assert answer["ok"], f"{command} {args}: {answer['error']}"
         return answer["value"]
 
-    async def wait_for(self, expression: str, arg: Any = None, timeout: float = 10) -> Any:
-        """The first truthy value of the JavaScript function ``expression`` (called with ``arg``)."""
-        return await self.call("waitFor", expression=expression, arg=arg, timeout=timeout * 1000)
+    async def wait_for(self, expression: str, arg: Any = None, within: float = 10) -> Any:
+        """The first truthy value of the JavaScript function ``expression`` called with
+        ``arg``, polled for ``within`` seconds."""
+        return await self.call("waitFor", expression=expression, arg=arg, timeout=within * 1000)
 
     async def text(self, selector: str) -> str:
         text: str = await self.call(
@@ -107,6 +107,7 @@ class Page:
 @pytest.fixture(scope="session")
 def artifacts() -> Iterator[Path]:
     """Where screenshots are kept after the run."""
+    assert CHROMIUM.exists(), "Chromium is missing: apt-get install chromium"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     yield ARTIFACTS
 
@@ -114,9 +115,7 @@ def artifacts() -> Iterator[Path]:
 @pytest.fixture
 async def page(artifacts: Path) -> AsyncIterator[Page]:
     """A fresh headless Chromium (fresh profile) with one page; fails on any page error."""
-    assert CHROMIUM.exists(), "Chromium is missing: apt-get install chromium"
-    assert shutil.which("node"), "node is missing"
-    async with driving(DRIVER, str(artifacts), timeout=60) as driven:
+    async with driving(DRIVER, str(artifacts), patience=60) as driven:
         browser_page = Page(driven)
         yield browser_page
         assert await browser_page.call("errors") == []

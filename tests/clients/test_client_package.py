@@ -31,17 +31,23 @@ TSCONFIG = {
 
 CLIENT_SAMPLE = """\
 import { EVENT_TYPES, SluiceStream } from "sluice-client/client";
-import type { SluiceEvent, SluiceEventMap, StreamStatus, PublishRequest } from "sluice-client/client";
+import type {
+  SluiceEvent, SluiceEventMap, StreamStatus, PublishRequest,
+} from "sluice-client/client";
 
-const stream = new SluiceStream(() => `/sse/demo?access_token=${Date.now()}`, { pollUrl: "/api/sessions/demo/events" });
-stream.on("regeneration_progress", (e) => console.log(e.data.progress.toFixed(0), e.data.partialContent ?? ""));
+const stream = new SluiceStream(() => `/sse/demo?access_token=${Date.now()}`, {
+  pollUrl: "/api/sessions/demo/events",
+});
+stream.on("regeneration_progress", (e) => console.log(e.data.progress, e.data.partialContent));
 stream.on("stream_reset", (e) => console.log(e.data.reason, e.data.lastEventId ?? "(none)"));
-stream.onChange((status: StreamStatus) => console.log(status.state, status.reconnectAttempt, status.transport));
+stream.onChange((status: StreamStatus) => console.log(status.state, status.reconnectAttempt));
 stream.onEvent((event: SluiceEvent) => {
   if (event.type === "message_deleted") console.log(event.data.deletedMessageIds.join(","));
 });
 export const first: keyof SluiceEventMap = EVENT_TYPES[0];
-export const batch: PublishRequest = [{ type: "status_update", data: { status: "running", progress: 40 } }];
+export const batch: PublishRequest = [
+  { type: "status_update", data: { status: "running", progress: 40 } },
+];
 stream.connect();
 """
 
@@ -59,7 +65,10 @@ export function useProgress(sessionId: string, currentToken: () => string): [num
     maxReconnectDelay: 30000,
   });
   const { addEventListener } = sse;
-  useEffect(() => addEventListener("regeneration_progress", (e) => setProgress(e.data.progress)), [addEventListener]);
+  useEffect(
+    () => addEventListener("regeneration_progress", (e) => setProgress(e.data.progress)),
+    [addEventListener],
+  );
   return [progress, sse];
 }
 """
