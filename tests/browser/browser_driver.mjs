@@ -42,9 +42,17 @@ const out = (line) => process.stdout.write(JSON.stringify(line) + "\n");
 // hub's origin.
 const routes = new Map();
 const withoutQuery = (url) => url.split(/[?#]/)[0];
+// Nothing may load from anywhere but the hub on 127.0.0.1: a request elsewhere (a CDN, say) is
+// refused and reported as an error.
 await context.route("**/*", (route) => {
-  const body = routes.get(withoutQuery(route.request().url()));
-  return body === undefined ? route.continue() : route.fulfill(body);
+  const url = route.request().url();
+  const body = routes.get(withoutQuery(url));
+  if (body !== undefined) return route.fulfill(body);
+  if (new URL(url).hostname !== "127.0.0.1") {
+    errors.push(`offsite request: ${url}`);
+    return route.abort();
+  }
+  return route.continue();
 });
 
 // A function's source called with `arg`, as the expression playwright evaluates in the page

@@ -163,6 +163,19 @@ async def test_the_dashboard_reconnects_after_a_restart_and_shows_the_reset(
     assert all(any(text in error for text in expected) for error in errors), errors
 
 
+async def test_the_dashboard_says_when_it_was_cut_off_and_catches_up(hubs: Any, page: Page) -> None:
+    hub: Hub = await hubs("--no-auth", "--max-queue-size", "2")
+    await page.call("goto", url=f"{hub.url}/?session=demo")
+    await page.wait_for(STATE, ["demo", "connected"])
+    ids = await publish(hub, "demo", [event("message", content=f"{n}") for n in range(20)])
+    notice = await page.wait_for(TEXT, 'article[data-session="demo"] .notice.overflow')
+    assert "Cut off as a slow reader (more than 2 events waiting)" in notice
+    rows = await page.wait_for(PANEL_ROWS, ["demo", 21])
+    assert [row[1] for row in rows if row[0] == "message"] == ids  # none lost, none twice
+    assert [row[0] for row in rows].count("stream_overflow") == 1
+    await page.call("screenshot", name="dashboard-overflow.png")
+
+
 def readme_example() -> str:
     """The README's React example (the ```tsx block of the browser section using useSSE)."""
     blocks = re.findall(r"```tsx\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
