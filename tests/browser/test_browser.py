@@ -176,6 +176,19 @@ async def test_the_dashboard_says_when_it_was_cut_off_and_catches_up(hubs: Any, 
     await page.call("screenshot", name="dashboard-overflow.png")
 
 
+async def test_the_readme_module_snippet_runs_in_a_page_of_the_hub(hubs: Any, page: Page) -> None:
+    hub: Hub = await hubs("--no-auth")
+    (snippet,) = re.findall(r"```js\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
+    await page.call("goto", url=f"{hub.url}/")
+    capture = "() => { window.logged = []; console.log = (...a) => window.logged.push(a); }"
+    await page.call("eval", expression=capture)
+    await page.call("eval", expression=f"async () => {{ {snippet} }}")
+    await page.wait_for("() => window.logged.some(([type]) => type === 'connection')")
+    (sent,) = await publish(hub, "demo", event("message", content="from the README"))
+    logged = await page.wait_for("() => window.logged.find(([type]) => type === 'message')")
+    assert logged == ["message", sent, {"content": "from the README"}]
+
+
 def readme_example() -> str:
     """The README's React example (the ```tsx block of the browser section using useSSE)."""
     blocks = re.findall(r"```tsx\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
