@@ -67,6 +67,11 @@ export interface SluiceStreamOptions {
    * EventSource, and once the stream has failed `maxReconnectAttempts` times in a row.
    */
   pollUrl?: string | (() => string);
+  /**
+   * How to start: `eventsource` (the default) or `polling` (poll `pollUrl` from the start, where
+   * a proxy is known to break streams, say).
+   */
+  transport?: Transport;
   /** Milliseconds between polls (default 2000). */
   pollInterval?: number;
   /** Headers of each poll (a bearer token, say); streams carry the token in the URL or a cookie. */
@@ -143,7 +148,7 @@ export class SluiceStream {
       state: "disconnected",
       reconnectAttempt: 0,
       lastEventId: options.lastEventId,
-      transport: "eventsource",
+      transport: options.transport ?? "eventsource",
       error: undefined,
     };
   }
@@ -235,7 +240,7 @@ export class SluiceStream {
   connect(): void {
     if (this.wanted) return;
     this.wanted = true;
-    this.update({ reconnectAttempt: 0, transport: "eventsource" });
+    this.update({ reconnectAttempt: 0, transport: this.options.transport ?? "eventsource" });
     this.open("connecting");
   }
 

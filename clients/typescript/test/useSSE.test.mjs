@@ -168,4 +168,18 @@ describe("useSSE holds its URL and options (no reconnect storm)", () => {
     polling.unmount();
     delete globalThis.fetch;
   });
+
+  it("polls from the start when asked to, though an EventSource exists", async () => {
+    const page = { sessionId: "s", events: [], reset: false, resetReason: null, lastEventId: null };
+    globalThis.fetch = async () => ({ ok: true, json: async () => page });
+    const hook = renderHook(() => useSSE("/sse/s", { ...base, transport: "polling", pollUrl: "/api/sessions/s/events" }));
+    await act(async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+    });
+    assert.equal(FakeEventSource.instances.length, 0);
+    assert.equal(hook.current.transport, "polling");
+    assert.equal(hook.current.connectionState, "connected");
+    hook.unmount();
+    delete globalThis.fetch;
+  });
 });

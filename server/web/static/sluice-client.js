@@ -59,7 +59,7 @@ var SluiceStream = class {
       state: "disconnected",
       reconnectAttempt: 0,
       lastEventId: options.lastEventId,
-      transport: "eventsource",
+      transport: options.transport ?? "eventsource",
       error: void 0
     };
   }
@@ -138,7 +138,7 @@ var SluiceStream = class {
   connect() {
     if (this.wanted) return;
     this.wanted = true;
-    this.update({ reconnectAttempt: 0, transport: "eventsource" });
+    this.update({ reconnectAttempt: 0, transport: this.options.transport ?? "eventsource" });
     this.open("connecting");
   }
   /** Close the stream and stop reconnecting. */
