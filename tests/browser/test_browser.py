@@ -107,9 +107,14 @@ async def test_the_dashboard_shows_published_events(hubs: Any, page: Page) -> No
     await text_becomes(page, "#session-table tbody tr:last-child td", "alice:jobs")
     await page.call("screenshot", name="dashboard-events.png")
 
-    # The publish form, from the catalogue: each schema error under its field, then a publish.
-    form = f"{chat} form.publish"
-    await page.call("click", selector=f"{chat} details summary")
+    await publish_with_the_form(page, chat)
+    await regenerate_with_the_button(page, chat)
+
+
+async def publish_with_the_form(page: Page, panel: str) -> None:
+    """The publish form, from the catalogue: each schema error under its field, then a publish."""
+    form = f"{panel} form.publish"
+    await page.call("click", selector=f"{panel} details summary")
     await page.call("select", selector=f"{form} select[name=type]", value="status_update")
     await page.call("fill", selector=f"{form} [name=progress]", value="150")
     await page.call("click", selector=f"{form} button[type=submit]")
@@ -124,14 +129,16 @@ async def test_the_dashboard_shows_published_events(hubs: Any, page: Page) -> No
     await page.call("fill", selector=f"{form} [name=status]", value="running")
     await page.call("fill", selector=f"{form} [name=progress]", value="55")
     await page.call("click", selector=f"{form} button[type=submit]")
-    await text_becomes(page, f"{chat} .progress-label", "running 55%")
+    await text_becomes(page, f"{panel} .progress-label", "running 55%")
     assert (await page.text(f"{form} .result")).startswith("published ")
 
-    # The regenerate action: the demo agent reports over the stream.
-    regenerate = f"{chat} form.regenerate"
+
+async def regenerate_with_the_button(page: Page, panel: str) -> None:
+    """The regenerate action: the demo agent reports over the stream."""
+    regenerate = f"{panel} form.regenerate"
     await page.call("fill", selector=f"{regenerate} [name=query]", value="Say it shorter")
     await page.call("click", selector=f"{regenerate} button")
-    await page.wait_for(TEXT, f"{chat} tr.event-message_regenerated", within=20)
+    await page.wait_for(TEXT, f"{panel} tr.event-message_regenerated", within=20)
     assert (await page.text(f"{regenerate} .result")).startswith("started ")
     await page.call("screenshot", name="dashboard-regenerated.png")
 
