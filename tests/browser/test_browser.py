@@ -28,6 +28,13 @@ PANEL_ROWS = """([session, count]) => {
 #: The state a session's panel shows starts with ``state``.
 STATE = """([session, state]) => document
   .querySelector(`article[data-session="${session}"] .state`)?.innerText.startsWith(state)"""
+#: A session's figures in the sessions table (subscribers, history, published, delivered,
+#: overflowed), once it shows ``published`` events published.
+SESSION_FIGURES = """([session, published]) => {
+  const row = document.querySelector(`#session-table a[data-session="${session}"]`)?.closest("tr");
+  const cells = row ? [...row.cells].slice(1).map((cell) => cell.innerText) : [];
+  return cells[2] === published && cells;
+}"""
 #: The text of the element ``selector``, once there.
 TEXT = "(selector) => document.querySelector(selector)?.innerText"
 #: The per-field errors a publish form shows, once ``count`` of them are shown.
@@ -104,6 +111,8 @@ async def test_the_dashboard_shows_published_events(hubs: Any, page: Page) -> No
     assert "concluded: say hello" in thinking
     await publish(hub, "alice:jobs", event("status_update", status="indexing", progress=25), alice)
     await text_becomes(page, 'article[data-session="alice:jobs"] .progress-label', "indexing 25%")
+    figures = await page.wait_for(SESSION_FIGURES, ["alice:chat", "6"])
+    assert figures[:2] == ["1", "6"]  # subscribers, history: live figures of the hub
     await text_becomes(page, "#session-table tbody tr:last-child td", "alice:jobs")
     await page.call("screenshot", name="dashboard-events.png")
 
