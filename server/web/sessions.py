@@ -29,7 +29,7 @@ def _session(session_id: str, *, publish: bool = False) -> tuple[Hub, str]:
     """The hub and the checked session id, for a caller with the right to read (or publish)."""
     session_id = check_session_id(session_id)
     hub = current_hub()
-    principal = caller(hub)
+    principal = caller(hub, write=publish)
     if publish:
         forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
     else:
