@@ -122,6 +122,8 @@ export class PublishForm {
   }
 
   private async submit(): Promise<void> {
+    this.result.className = "result";
+    this.result.textContent = "";
     for (const slot of this.fields.querySelectorAll<HTMLElement>(".field-error")) {
       slot.hidden = true;
       slot.textContent = "";

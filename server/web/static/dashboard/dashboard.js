@@ -482,6 +482,8 @@ var PublishForm = class {
     this.result.textContent = general.length ? general.join("; ") : "not published: fix the fields marked";
   }
   async submit() {
+    this.result.className = "result";
+    this.result.textContent = "";
     for (const slot of this.fields.querySelectorAll(".field-error")) {
       slot.hidden = true;
       slot.textContent = "";
