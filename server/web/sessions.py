@@ -8,25 +8,33 @@ from typing import Any
 from quart import Blueprint, Response, current_app, request
 
 from protocol import InvalidEvent, SchemaError
+from protocol.registry import HUB_EVENTS
+from sse_core.idempotency import KeyReused
 
 from .. import logs
 from ..hub import Hub
 from ..problems import Problem
 from ..security.access import forbid_unless
+from ..security.auth import Principal
 from ..security.limits import check_event_sizes, check_session_id
 from .context import caller, current_hub, json_body, json_response
+from .idempotency import request_claim, reused
 
 blueprint = Blueprint("sessions", __name__, url_prefix="/api")
 log = logging.getLogger("sluice.publish")
 
 MAX_BATCH = 1000
 MAX_PAGE = 1000
-#: Control events only the hub sends: a publisher may not forge them.
-HUB_EVENTS = frozenset({"connection", "keepalive", "stream_reset", "stream_overflow"})
 
 
 def _session(session_id: str, *, publish: bool = False) -> tuple[Hub, str]:
     """The hub and the checked session id, for a caller with the right to read (or publish)."""
+    hub, session_id, _ = _caller_session(session_id, publish=publish)
+    return hub, session_id
+
+
+def _caller_session(session_id: str, *, publish: bool = False) -> tuple[Hub, str, Principal]:
+    """As :func:`_session`, with the caller."""
     session_id = check_session_id(session_id)
     hub = current_hub()
     principal = caller(hub, write=publish)
@@ -34,7 +42,7 @@ def _session(session_id: str, *, publish: bool = False) -> tuple[Hub, str]:
         forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
     else:
         forbid_unless(principal.may_subscribe(session_id), f"no right to read {session_id}")
-    return hub, session_id
+    return hub, session_id, principal
 
 
 def _invalid(errors: list[SchemaError], detail: str) -> Problem:
@@ -43,9 +51,14 @@ def _invalid(errors: list[SchemaError], detail: str) -> Problem:
 
 @blueprint.post("/sessions/<session_id>/events")
 async def publish(session_id: str) -> Response:
-    """Publish one event ``{"type", "data", "ttl"?}`` or an array of them, all or nothing."""
-    hub, session_id = _session(session_id, publish=True)
+    """Publish one event ``{"type", "data", "ttl"?}`` or an array of them, all or nothing.
+
+    With an ``Idempotency-Key`` (see :mod:`server.web.idempotency`) a repeat gets the first
+    answer and publishes nothing.
+    """
+    hub, session_id, principal = _caller_session(session_id, publish=True)
     doc = await json_body()
+    claim = request_claim(hub, principal, session_id, doc)
     batch = isinstance(doc, list)
     events: list[Any] = doc if batch else [doc]
     if batch and not 1 <= len(events) <= MAX_BATCH:
@@ -68,9 +81,11 @@ async def publish(session_id: str) -> Response:
     try:
         broadcaster = hub.broadcaster
         if batch:
-            ids = await broadcaster.publish_many(session_id, events)
+            ids = await broadcaster.publish_many(session_id, events, claim=claim)
         else:
-            ids = [await broadcaster.publish(session_id, doc)]
+            ids = [await broadcaster.publish(session_id, doc, claim=claim)]
+    except KeyReused as error:
+        raise reused(error) from None
     except InvalidEvent as error:
         logs.event(
             log,
