@@ -328,6 +328,12 @@ class Settings:
         _int,
         validator=_between(0),
     )
+    dashboard: bool = _setting(
+        True,
+        "serve the dashboard at / and its files under /static/dashboard/ (--no-dashboard: 404)",
+        _bool,
+        boolean=True,
+    )
     log_level: str = _setting(
         "info", "log level: " + ", ".join(LOG_LEVELS), str.lower, validator=_one_of(LOG_LEVELS)
     )
