@@ -29,6 +29,7 @@ from .. import logs
 from ..settings import Settings
 from ..streaming.front import Front
 from ..web.context import SluiceApp
+from .sockets import listening_sockets
 
 log = logging.getLogger("sluice.server")
 
@@ -76,9 +77,7 @@ async def serve(
             raise StartupFailed(app.startup_error)
         front = Front(wrapped, app.hub, config, context, state, app.settings.send_timeout)
         async with trio.open_nursery() as connections:
-            sockets = config.create_sockets().insecure_sockets
-            for sock in sockets:
-                sock.listen(config.backlog)
+            sockets = listening_sockets(config)
             listeners = [trio.SocketListener(trio.socket.from_stdlib_socket(s)) for s in sockets]
             async with trio.open_nursery() as accepting:
                 accepting.start_soon(
