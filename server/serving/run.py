@@ -77,7 +77,7 @@ async def serve(
             raise StartupFailed(app.startup_error)
         front = Front(wrapped, app.hub, config, context, state, app.settings.send_timeout)
         async with trio.open_nursery() as connections:
-            sockets = listening_sockets(config)
+            sockets = listening_sockets(config, app.settings.workers)
             listeners = [trio.SocketListener(trio.socket.from_stdlib_socket(s)) for s in sockets]
             async with trio.open_nursery() as accepting:
                 accepting.start_soon(

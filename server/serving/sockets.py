@@ -1,4 +1,4 @@
-"""The listening sockets: a backlog as long as the system allows.
+"""The listening sockets: a backlog as long as the system allows, one port for every worker.
 
 A listening socket's backlog is the queue of connections the kernel has completed and the
 server has not accepted yet. Hypercorn's default is 100: when a thousand clients connect at
@@ -27,8 +27,11 @@ def listen_backlog() -> int:
         return socket.SOMAXCONN
 
 
-def listening_sockets(config: Config) -> list[socket.socket]:
-    """Hypercorn's bound sockets for ``config.bind``, listening with :func:`listen_backlog`."""
+def listening_sockets(config: Config, workers: int = 1) -> list[socket.socket]:
+    """Hypercorn's bound sockets for ``config.bind``, listening with :func:`listen_backlog`;
+    with more than one worker each has ``SO_REUSEPORT``, so that every worker process binds the
+    same address and the kernel spreads new connections over them."""
+    config.workers = workers  # Hypercorn sets SO_REUSEPORT before binding when above 1
     sockets = config.create_sockets().insecure_sockets
     backlog = listen_backlog()
     for sock in sockets:
