@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from typing import cast
 
 from quart import Blueprint, Response, current_app, request
 
-from protocol import InvalidEvent, SchemaError
-
-from .. import logs
 from ..hub import Hub
 from ..problems import Problem
+from ..publishing import check_publisher, publish_body
 from ..security.access import forbid_unless
-from ..security.limits import check_event_sizes, check_session_id
-from .context import caller, current_hub, json_body, json_response
+from ..security.limits import check_session_id
+from .context import SluiceApp, caller, current_hub, json_response
 
 blueprint = Blueprint("sessions", __name__, url_prefix="/api")
-log = logging.getLogger("sluice.publish")
 
-MAX_BATCH = 1000
 MAX_PAGE = 1000
-#: Control events only the hub sends: a publisher may not forge them.
-HUB_EVENTS = frozenset({"connection", "keepalive", "stream_reset", "stream_overflow"})
 
 
 def _session(session_id: str, *, publish: bool = False) -> tuple[Hub, str]:
@@ -37,52 +30,14 @@ def _session(session_id: str, *, publish: bool = False) -> tuple[Hub, str]:
     return hub, session_id
 
 
-def _invalid(errors: list[SchemaError], detail: str) -> Problem:
-    return Problem(422, "invalid-event", "Invalid event", detail, errors=errors)
-
-
 @blueprint.post("/sessions/<session_id>/events")
 async def publish(session_id: str) -> Response:
-    """Publish one event ``{"type", "data", "ttl"?}`` or an array of them, all or nothing."""
-    hub, session_id = _session(session_id, publish=True)
-    doc = await json_body()
-    batch = isinstance(doc, list)
-    events: list[Any] = doc if batch else [doc]
-    if batch and not 1 <= len(events) <= MAX_BATCH:
-        raise _invalid(
-            [SchemaError("", f"a batch holds 1 to {MAX_BATCH} events, got {len(events)}")],
-            "the batch is empty or too long",
-        )
-    reserved = [
-        SchemaError(
-            f"/{i}/type" if batch else "/type", f"{event['type']!r} is sent by the hub only"
-        )
-        for i, event in enumerate(events)
-        if isinstance(event, dict) and event.get("type") in HUB_EVENTS
-    ]
-    if reserved:
-        raise _invalid(reserved, "control events cannot be published")
-    check_event_sizes(
-        events, len(await request.get_data()), hub.settings.max_event_bytes, batch=batch
-    )
-    try:
-        broadcaster = hub.broadcaster
-        if batch:
-            ids = await broadcaster.publish_many(session_id, events)
-        else:
-            ids = [await broadcaster.publish(session_id, doc)]
-    except InvalidEvent as error:
-        logs.event(
-            log,
-            "publish_error",
-            logging.WARNING,
-            session_id=session_id,
-            errors=[str(e) for e in error.errors],
-        )
-        raise _invalid(
-            list(error.errors), "nothing was published: fix every error listed"
-        ) from None
-    return json_response({"sessionId": session_id, "ids": ids}, 201)
+    """Publish one event ``{"type", "data", "ttl"?}`` or an array of them, all or nothing
+    (:func:`~server.publishing.publish_body`)."""
+    hub = cast(SluiceApp, current_app).hub
+    session_id = check_publisher(hub, session_id, request)
+    body = await request.get_data(True, False, False)
+    return json_response(await publish_body(hub, session_id, body), 201)
 
 
 def _limit(raw: str | None) -> int:
