@@ -15,12 +15,14 @@ from quart_trio import QuartTrio
 
 from ..hub import Hub
 from ..metrics import HubCollector
-from ..problems import Problem
+from ..problems import Problem, method_not_allowed
 from ..security.access import authenticate, check_open
 from ..security.auth import Principal
+from ..security.framing import framing_problem
 from ..settings import Settings
 from ..streaming import admission
-from ..streaming.asgi import serve_stream, stream_session
+from ..streaming.admission import STREAM_METHODS, stream_path, stream_target
+from ..streaming.asgi import send_problem, serve_stream
 
 
 class SluiceApp(QuartTrio):
@@ -34,8 +36,10 @@ class SluiceApp(QuartTrio):
     async def asgi_app(
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
     ) -> None:
-        """Quart's ASGI entry, with the last ``send`` of each response shielded; a ``GET`` of
-        a stream route goes to :func:`~server.streaming.asgi.serve_stream` instead, once serving.
+        """Quart's ASGI entry, with the last ``send`` of each response shielded; a ``GET`` or
+        ``HEAD`` of a stream route goes to :func:`~server.streaming.asgi.serve_stream` instead,
+        once serving, and conflicting framing headers are refused first
+        (:func:`~server.security.framing.framing_problem`).
 
         Inside that ``send`` Hypercorn recycles the keep-alive connection and sends the app
         ``http.disconnect``, on which quart-trio cancels the request. The cancel used to land in
@@ -46,7 +50,14 @@ class SluiceApp(QuartTrio):
         if scope["type"] != "http":
             await super().asgi_app(scope, receive, send)
             return
-        session_id = stream_session(scope)
+        problem = framing_problem(scope["headers"])
+        if problem is not None:
+            await send_problem(send, problem, scope["path"])
+            return
+        if scope["method"] not in (*STREAM_METHODS, "OPTIONS") and stream_path(scope):
+            await send_problem(send, method_not_allowed(STREAM_METHODS), scope["path"])
+            return
+        session_id = stream_target(scope)
         hub: Hub | None = getattr(self, "hub", None)
         if session_id is not None and hub is not None:
             await serve_stream(hub, self.logger, session_id, scope, receive, send)
