@@ -74,6 +74,7 @@ async def serve(
             config,
             worker.connection_state,
             app.settings.send_timeout,
+            app.settings.max_body_bytes,
         )
         async with trio.open_nursery() as connections:
             sockets = listening_sockets(config, app.settings.workers)
