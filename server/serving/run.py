@@ -17,7 +17,6 @@ import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable
-from functools import partial
 
 import trio
 from hypercorn.config import Config
@@ -27,7 +26,7 @@ from ..settings import Settings
 from ..streaming.front import Front
 from ..web.context import SluiceApp
 from .hypercorn_worker import Worker, repr_socket_addr
-from .sockets import listening_sockets
+from .sockets import listening_sockets, serve_sockets
 
 log = logging.getLogger("sluice.server")
 
@@ -78,11 +77,8 @@ async def serve(
         )
         async with trio.open_nursery() as connections:
             sockets = listening_sockets(config, app.settings.workers)
-            listeners = [trio.SocketListener(trio.socket.from_stdlib_socket(s)) for s in sockets]
             async with trio.open_nursery() as accepting:
-                accepting.start_soon(
-                    partial(trio.serve_listeners, front, listeners, handler_nursery=connections)
-                )
+                accepting.start_soon(serve_sockets, front, sockets, connections)
                 urls = [f"http://{repr_socket_addr(s.family, s.getsockname())}" for s in sockets]
                 for url in urls:
                     await config.log.info(f"Running on {url} (CTRL + C to quit)")
