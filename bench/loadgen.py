@@ -469,15 +469,18 @@ class Load:
             [Stream(self, s, self._stream_request(s)) for s in sessions], deadline
         )
 
-    async def connect(self, streams: list[Stream], deadline: float) -> list[Stream]:
-        """Connect ``streams``, ``--connect-concurrency`` at a time; those whose response
-        head arrived with status 200."""
+    async def connect(
+        self, streams: list[Stream], deadline: float, *, at_once: bool = False
+    ) -> list[Stream]:
+        """Connect ``streams``, ``--connect-concurrency`` at a time (``at_once``: all together,
+        each until ``deadline``); those whose response head arrived with status 200."""
         loop = asyncio.get_running_loop()
-        gate = asyncio.Semaphore(self.args.connect_concurrency)
+        gate = asyncio.Semaphore(len(streams) if at_once else self.args.connect_concurrency)
+        patience = deadline if at_once else self.args.request_timeout
 
         async def open_one(stream: Stream) -> Stream | None:
             async with gate:
-                timeout = max(0.1, min(self.args.request_timeout, deadline - time.monotonic()))
+                timeout = max(0.1, min(patience, deadline - time.monotonic()))
                 try:
                     await asyncio.wait_for(
                         loop.create_connection(lambda: stream, self.host, self.port), timeout
@@ -589,7 +592,7 @@ class Load:
             self.by_session = {s: [] for s in self.sessions}
             for stream in self.streams:
                 self.by_session[stream.session].append(stream)
-            reopened = await self.connect(self.streams, deadline)
+            reopened = await self.connect(self.streams, deadline, at_once=True)
             resumed = None
             while time.monotonic() < deadline:
                 if all(s.received >= due[s.session] for s in reopened if s.alive):

@@ -246,3 +246,57 @@ def _value(entry: dict[str, Any], name: str, key: str) -> Any:
     if key == "open_seconds" and entry["scenario"]["kind"] == "storm":
         key = "resume_seconds"
     return summary.get(key)
+
+
+# The README's table: (figure, label) per scenario kind or name, in this order.
+MARKDOWN_FIGURES = {
+    "burst": [("events_per_s", "delivered events/s"),
+              ("server_cpu_us_per_event", "server CPU per delivery (µs)"),
+              ("latency_p99_ms", "latency p99 (ms)")],
+    "publish": [("publishes_per_s", "publish requests/s"),
+                ("server_cpu_us_per_event", "server CPU per publish (µs)")],
+    "paced": [("latency_p99_ms", "latency p99 (ms)"),
+              ("server_cpu_us_per_event", "server CPU per delivery (µs)")],
+    "connect": [("open_seconds", "seconds until all connected")],
+    "idle": [("rss_per_connection_kb", "server RSS per connection (KB)")],
+    "storm": [("resume_seconds", "seconds until all resumed")],
+}  # fmt: skip
+
+
+def markdown(results: list[dict[str, Any]]) -> str:
+    """The figures as a Markdown table for the README: every server, Sluice's ratios, and the
+    losses of every scenario in one last row."""
+    names = [
+        n for n in COLOURS if any(n in e["servers"] for e in results) and n != "sluice-workers"
+    ]
+    bases = [n for n in names if n != SUBJECT]
+    header = ["scenario", "figure", *names, *(f"Sluice/{b}" for b in bases)]
+    rows = [header, ["---"] * len(header)]
+    for entry in results:
+        if entry["scenario"]["scaling"]:
+            continue
+        name, kind = entry["scenario"]["name"], entry["scenario"]["kind"]
+        group = name.split("-")[0] if name.split("-")[0] in ("publish", "connect") else kind
+        for index, (key, label) in enumerate(MARKDOWN_FIGURES[group]):
+            cells = [_cell(entry["servers"].get(n, {}).get(key)) for n in names]
+            ratio_cells = [
+                _ratio_cell(entry["ratios"].get(f"{SUBJECT}/{b}", {}).get(key)) for b in bases
+            ]
+            rows.append([name if index == 0 else "", label, *cells, *ratio_cells])
+    missing = {
+        n: sum(e["servers"][n]["losses"]["missing_events"] for e in results if n in e["servers"])
+        for n in names
+    }
+    losses = [f"{n}: {count}" for n, count in missing.items()]
+    lines = ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n\nLost events over every scenario: " + ", ".join(losses) + "\n"
+
+
+def _cell(value: Any) -> str:
+    if not isinstance(value, int | float):
+        return "-"
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.2f}" if value < 10 else f"{value:,.1f}"
+
+
+def _ratio_cell(value: Any) -> str:
+    return "" if value is None else f"{value:.2f}x"

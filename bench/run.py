@@ -9,8 +9,9 @@ core, the load generator (``loadgen.py``) runs pinned to the other core, and the
 stopped. The ``workers`` scenario compares ``sluice serve --workers 2`` on a Redis of the
 bench's own with one process on the memory backplane, neither pinned. Figures are medians over
 ``--repeat`` runs (servers alternate, so drift on a shared machine hits both). The table, with
-the ratio of Sluice's figure to each reference's, is printed; ``bench/results/latest.json``
-and ``latest.png`` hold the same results.
+the ratio of Sluice's figure to each reference's, is printed with the issue's targets;
+``bench/results/latest.json``, ``latest.png`` and ``latest.md`` (the README's table) hold the
+same results.
 
 Everything listens and connects on 127.0.0.1 only. Every child process is stopped on every
 way out (normal end, error, Ctrl-C, SIGTERM).
@@ -37,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import nchan
-from report import chart, ratios, summarise, table, targets
+from report import chart, markdown, ratios, summarise, table, targets
 
 HERE = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
@@ -96,10 +97,10 @@ def scenarios(args: argparse.Namespace) -> list[Scenario]:
         Scenario("connect-1000", "1,000 subscribers connecting at once (time until every"
                  " response head)", "idle", 1000, duration=0.5, concurrency=1000),
         Scenario(f"idle-{idle}", f"{idle:,} idle streams over 100 sessions (then 1 event per"
-                 " session)", "idle", idle, sessions=100, duration=2.0),
+                 " session)", "idle", idle, sessions=100, duration=2.0, concurrency=256),
         Scenario(f"storm-{storm}", f"{storm:,} streams over 100 sessions dropped at once while"
                  " 200 events/s flow, reconnecting with Last-Event-ID", "storm", storm,
-                 sessions=100, duration=4.0 if quick else 6.0, rate=200, concurrency=storm),
+                 sessions=100, duration=4.0 if quick else 6.0, rate=200, concurrency=256),
         Scenario("workers", f"1,000 subscribers, 1 session, burst of {batch}-event requests from"
                  " 4 publishers; no pinning", "burst", 1000, duration=duration, batch=batch,
                  publishers=4, scaling=True),
@@ -378,7 +379,7 @@ def measure(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short scenarios, 2,000 idle, 1 run")
-    parser.add_argument("--repeat", type=int, default=None, help="runs per scenario (default 2)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per scenario (medians)")
     parser.add_argument(
         "--servers",
         default="reference,better-sse,nchan,sluice,sluice-workers",
@@ -397,7 +398,7 @@ def main() -> int:
         help="py-spy each server over each measured window (flame graphs in results/profiles)",
     )
     args = parser.parse_args()
-    repeat = args.repeat or (1 if args.quick else 2)
+    repeat = args.repeat
 
     # Ctrl-C and SIGTERM unwind through the ``finally`` blocks that stop the servers (SIGINT
     # even when started as a background job, which would inherit it ignored).
@@ -447,6 +448,7 @@ def main() -> int:
     }
     (args.output / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
     chart(results, args.output / "latest.png")
+    (args.output / "latest.md").write_text(markdown(results))
 
     print()
     info = report["machine"]
@@ -475,7 +477,7 @@ def main() -> int:
             "note: other processes used >20% of the server's core in: " + ", ".join(busy) + "; "
             "throughput and latency there are understated, CPU per delivery is still comparable"
         )
-    print(f"wrote {args.output / 'latest.json'} and {args.output / 'latest.png'} in {elapsed:.0f}s")
+    print(f"wrote latest.json, latest.png and latest.md in {args.output} in {elapsed:.0f}s")
     for failure in failures:
         print(f"FAILED {failure}")
     return 1 if failures else 0
