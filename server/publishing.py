@@ -1,8 +1,9 @@
-"""A publish request on plain values: every check, the publish, the answer's document.
+"""A publish request on plain values: the publisher's checks, the events' checks, the publish.
 
 ``POST /api/sessions/{sessionId}/events`` is answered the same way on every path that serves it
 (the Quart route, :mod:`server.web.sessions`, and the front's fast path for kept-alive
-publishers, :mod:`server.streaming.front`): both call :func:`publish_request`.
+publishers, :mod:`server.streaming.publishes`): both call :func:`check_publisher` and
+:func:`publish_events`.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import orjson
 from werkzeug.sansio.request import Request
 
 from protocol import InvalidEvent, SchemaError
+from protocol.registry import HUB_EVENTS
 
 from . import logs
 from .hub import Hub
@@ -24,8 +25,6 @@ from .security.limits import check_event_sizes, check_session_id
 log = logging.getLogger("sluice.publish")
 
 MAX_BATCH = 1000
-#: Control events only the hub sends: a publisher may not forge them.
-HUB_EVENTS = frozenset({"connection", "keepalive", "stream_reset", "stream_overflow"})
 PREFIX = "/api/sessions/"
 SUFFIX = "/events"
 
@@ -40,10 +39,10 @@ def publish_session(method: str, path: str) -> str | None:
 
 def check_publisher(hub: Hub, session_id: str, request: Request) -> str:
     """The checked session id, for a caller allowed to publish to it: in order the session id
-    (400), the hub open (503), the token (401), the right (403)."""
+    (400), the hub open (503), the write's origin and token (403, 401), the right (403)."""
     session_id = check_session_id(session_id)
     check_open(hub)
-    principal = authenticate(hub, request)
+    principal = authenticate(hub, request, write=True)
     forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
     return session_id
 
@@ -52,15 +51,9 @@ def _invalid(errors: list[SchemaError], detail: str) -> Problem:
     return Problem(422, "invalid-event", "Invalid event", detail, errors=errors)
 
 
-def _events(body: bytes) -> tuple[list[Any], bool]:
-    """The events of ``body`` and whether it was a batch: 400 if not JSON, 422 for an empty or
+def _events(doc: Any) -> tuple[list[Any], bool]:
+    """The events of the JSON document ``doc`` and whether it was a batch: 422 for an empty or
     too long batch or a control event."""
-    try:
-        doc = orjson.loads(body)
-    except orjson.JSONDecodeError as error:
-        raise Problem(
-            400, "invalid-json", "Invalid JSON", f"the body is not JSON: {error}"
-        ) from None
     batch = isinstance(doc, list)
     events: list[Any] = doc if batch else [doc]
     if batch and not 1 <= len(events) <= MAX_BATCH:
@@ -80,16 +73,17 @@ def _events(body: bytes) -> tuple[list[Any], bool]:
     return events, batch
 
 
-async def publish_body(hub: Hub, session_id: str, body: bytes) -> dict[str, Any]:
-    """Publish the event (or array of events) in ``body`` to the checked ``session_id``, all or
-    nothing: the answer's document ``{"sessionId", "ids"}`` (201).
+async def publish_events(hub: Hub, session_id: str, doc: Any, body_size: int) -> dict[str, Any]:
+    """Publish the event (or array of events) ``doc``, parsed from a body of ``body_size``
+    bytes, to the checked ``session_id``, all or nothing: the answer's document
+    ``{"sessionId", "ids"}`` (201).
 
-    Raises a :class:`~server.problems.Problem`: 400 (not JSON), 413 (an event too large), 422
-    (an empty or too long batch, a control event, every schema error), 503 (shutting down);
+    Raises a :class:`~server.problems.Problem`: 413 (an event too large), 422 (an empty or too
+    long batch, a control event, every schema error), 503 (shutting down);
     ``BackplaneUnavailable`` when the backplane cannot be reached.
     """
-    events, batch = _events(body)
-    check_event_sizes(events, len(body), hub.settings.max_event_bytes, batch=batch)
+    events, batch = _events(doc)
+    check_event_sizes(events, body_size, hub.settings.max_event_bytes, batch=batch)
     broadcaster = check_open(hub).broadcaster
     try:
         if batch:

@@ -1,5 +1,4 @@
-"""The listening sockets: a backlog as long as the system allows, one port for every worker,
-and accepting in batches.
+"""Listening: a backlog as long as the system allows, and accepting in batches.
 
 A listening socket's backlog is the queue of connections the kernel has completed and the
 server has not accepted yet. Hypercorn's default is 100: when a thousand clients connect at
@@ -21,7 +20,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import trio
-from hypercorn.config import Config
 
 log = logging.getLogger("sluice.server")
 #: accept() errors that mean the process or the system is out of a resource for now.
@@ -39,18 +37,6 @@ def listen_backlog() -> int:
         return max(int(SOMAXCONN.read_text()), 1)
     except (OSError, ValueError):
         return socket.SOMAXCONN
-
-
-def listening_sockets(config: Config, workers: int = 1) -> list[socket.socket]:
-    """Hypercorn's bound sockets for ``config.bind``, listening with :func:`listen_backlog`;
-    with more than one worker each has ``SO_REUSEPORT``, so that every worker process binds the
-    same address and the kernel spreads new connections over them."""
-    config.workers = workers  # Hypercorn sets SO_REUSEPORT before binding when above 1
-    sockets = config.create_sockets().insecure_sockets
-    backlog = listen_backlog()
-    for sock in sockets:
-        sock.listen(backlog)
-    return sockets
 
 
 Handler = Callable[[trio.SocketStream], Awaitable[object]]

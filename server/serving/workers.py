@@ -68,29 +68,15 @@ def _worker(settings: Settings) -> None:
     sys.exit(serve_app(create_app(settings)))
 
 
-def _reserve(settings: Settings) -> socket.socket:
-    """A socket bound (not listening) to the settings' address with ``SO_REUSEPORT``: it holds
-    the port, and tells which one port 0 became. Raises ``OSError`` when it is taken."""
-    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind((settings.host, settings.port))
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
 def supervise(settings: Settings) -> int:
     """Run ``settings.workers`` worker processes on the settings' address until SIGINT or
     SIGTERM (0 once every worker has shut down), or until one ends on its own (its status)."""
-    try:
-        reserved = _reserve(settings)
-    except OSError as error:
-        where = f"{settings.host}:{settings.port}"
-        print(f"sluice serve: cannot listen on {where}: {error.strerror}", file=sys.stderr)
+    from .run import StartupFailed, bind
+
+    try:  # bound with SO_REUSEPORT, not listening: it holds the port and tells port 0's
+        reserved = bind(settings)
+    except StartupFailed as failed:
+        print(f"sluice serve: {failed}", file=sys.stderr)
         return 1
     wake_read, wake_write = socket.socketpair()
     with reserved, wake_read, wake_write:

@@ -23,7 +23,6 @@ import os
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
-from urllib.parse import unquote
 
 import h11
 import trio
@@ -34,7 +33,7 @@ from ..hub import Hub
 from ..problems import Problem, internal_error
 from ..security.framing import framing_problem
 from ..serving.hypercorn_worker import parse_socket_addr
-from .admission import Admitted, admit, stream_target
+from .admission import Admitted, admit, keep_encoded_slashes, stream_target
 from .publishes import answer_publish, publish_length, wants_close
 from .writer import StreamResponse, problem_response
 
@@ -56,7 +55,7 @@ def _scope(request: h11.Request, stream: trio.SocketStream, state: ConnectionSta
         "http_version": request.http_version.decode(),
         "method": request.method.decode("ascii"),
         "scheme": "http",
-        "path": unquote(path.decode("ascii")),
+        "path": keep_encoded_slashes(path),
         "raw_path": path,
         "query_string": query,
         "root_path": "",
@@ -201,11 +200,13 @@ class Front:
                 await self.fallback(stream, read)
                 return
             scope = _scope(request, stream, self.state())
+            start = read.find(b"\r\n\r\n") + 4
             length = publish_length(request, scope, self.max_body)
-            if length is None or b"\r\n\r\n" not in read:
+            if length is None or not 4 <= start <= len(read) - length:
+                # Not a publish, or its body has not all arrived with its head: Hypercorn's.
                 await self._first(stream, read, request, bodyless, scope)
                 return
-            next_request = await self._publish(stream, request, scope, read, length)
+            next_request = await self._publish(stream, request, scope, read, start, length)
             if next_request is None:
                 return
             buffered = next_request
@@ -216,22 +217,18 @@ class Front:
         request: h11.Request,
         scope: HTTPScope,
         read: bytes,
+        start: int,
         length: int,
     ) -> bytes | None:
-        """Read the body of a publish and answer it: the bytes read past it (the start of the
-        next request), or ``None`` when the connection is to close."""
+        """Answer the publish whose body is ``read[start:start + length]``: the bytes read past
+        it (the start of the next request), or ``None`` once the connection is done with (to
+        close, or handed to Hypercorn with ``read`` when the body is not JSON)."""
         started = time.time()
-        start = read.find(b"\r\n\r\n") + 4
-        with trio.move_on_after(self.config.keep_alive_timeout):
-            while len(read) < start + length:
-                data = await stream.receive_some(MAX_RECV)
-                if not data:
-                    return None
-                read += data
-        if len(read) < start + length:
-            return None
         close = wants_close(request)
         answer = await answer_publish(self.hub, scope, read[start : start + length], close=close)
+        if answer is None:
+            await self.fallback(stream, read)
+            return None
         await _SocketWriter(stream, self.send_timeout).write(answer)
         summary: ResponseSummary = {"status": int(answer[9:12]), "headers": []}
         await self.config.log.access(scope, summary, time.time() - started)
@@ -279,6 +276,7 @@ class Front:
                 http_version=scope["http_version"],
                 head_only=scope["method"] == "HEAD",
                 keep_alive=False,
+                headers=self.hub.cors.stream_headers(scope["headers"]),
             )
         )
         return problem.status
@@ -289,7 +287,8 @@ class Front:
         """Answer an admitted request: the head alone for ``HEAD`` (nothing subscribed), else
         the stream until it ends, the client goes, a write times out or the body fails (logged;
         the response is left without its end, so that the client retries)."""
-        response = StreamResponse(scope["http_version"], admitted.head_only)
+        cors = self.hub.cors.stream_headers(scope["headers"])
+        response = StreamResponse(scope["http_version"], admitted.head_only, cors)
         if admitted.head_only:
             await writer.write(response.head(time.time()))
             return 200

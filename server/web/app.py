@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 
+from quart import Response, request
+
 from sse_core import BackplaneUnavailable, find_error
 
 from .. import logs, problems
@@ -18,6 +20,20 @@ from . import actions, agent_run, ops, sessions
 from .context import SluiceApp
 
 log = logging.getLogger("sluice.server")
+
+
+def _warn_about_auth(settings: Settings, authenticator: Authenticator) -> None:
+    """Log, loudly, a hub that runs without auth or with no key to check tokens with."""
+    if settings.no_auth:
+        logs.event(
+            log,
+            "auth_disabled",
+            logging.WARNING,
+            detail="running WITHOUT authentication (--no-auth): any caller may read "
+            "and publish to any session; for local development only",
+        )
+    elif authenticator.mode == "unconfigured":
+        logs.event(log, "auth_unconfigured", logging.WARNING, detail=UNCONFIGURED)
 
 
 def create_app(settings: Settings, *, agent: Agent | None = None) -> SluiceApp:
@@ -36,12 +52,24 @@ def create_app(settings: Settings, *, agent: Agent | None = None) -> SluiceApp:
     app.metrics = HubCollector()
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        BODY_TIMEOUT=settings.body_timeout,
         BACKGROUND_TASK_SHUTDOWN_TIMEOUT=settings.graceful_timeout,
         PROPAGATE_EXCEPTIONS=False,
     )
     problems.install(app)
     for module in (agent_run, sessions, actions, ops):
         app.register_blueprint(module.blueprint)
+
+    @app.after_request
+    async def cross_origin(response: Response) -> Response:
+        """The CORS headers of every answer but a preflight's (which has its own)."""
+        if request.method != "OPTIONS":
+            for name, value in app.hub.cors.response_headers(request.headers.get("Origin")):
+                if name == "Vary":
+                    response.vary.add(value)
+                else:
+                    response.headers[name] = value
+        return response
 
     @app.before_serving
     async def open_hub() -> None:
@@ -53,16 +81,7 @@ def create_app(settings: Settings, *, agent: Agent | None = None) -> SluiceApp:
                 raise
             app.startup_error = str(unavailable)  # serve() ends with it, in one line
             return
-        if settings.no_auth:
-            logs.event(
-                log,
-                "auth_disabled",
-                logging.WARNING,
-                detail="running WITHOUT authentication (--no-auth): any caller may read "
-                "and publish to any session; for local development only",
-            )
-        elif authenticator.mode == "unconfigured":
-            logs.event(log, "auth_unconfigured", logging.WARNING, detail=UNCONFIGURED)
+        _warn_about_auth(settings, authenticator)
         logs.event(log, "hub_open", epoch=app.hub.broadcaster.epoch, backplane=settings.backplane)
 
     @app.after_serving

@@ -8,10 +8,10 @@ from quart import Blueprint, Response, current_app, request
 
 from ..hub import Hub
 from ..problems import Problem
-from ..publishing import check_publisher, publish_body
+from ..publishing import check_publisher, publish_events
 from ..security.access import forbid_unless
 from ..security.limits import check_session_id
-from .context import SluiceApp, caller, current_hub, json_response
+from .context import SluiceApp, caller, current_hub, json_body, json_response
 
 blueprint = Blueprint("sessions", __name__, url_prefix="/api")
 
@@ -19,25 +19,26 @@ MAX_PAGE = 1000
 
 
 def _session(session_id: str, *, publish: bool = False) -> tuple[Hub, str]:
-    """The hub and the checked session id, for a caller with the right to read (or publish)."""
+    """The hub and the checked session id, for a caller with the right to read (or publish:
+    :func:`~server.publishing.check_publisher`)."""
+    if publish:
+        hub = cast(SluiceApp, current_app).hub
+        return hub, check_publisher(hub, session_id, request)
     session_id = check_session_id(session_id)
     hub = current_hub()
     principal = caller(hub)
-    if publish:
-        forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
-    else:
-        forbid_unless(principal.may_subscribe(session_id), f"no right to read {session_id}")
+    forbid_unless(principal.may_subscribe(session_id), f"no right to read {session_id}")
     return hub, session_id
 
 
 @blueprint.post("/sessions/<session_id>/events")
 async def publish(session_id: str) -> Response:
     """Publish one event ``{"type", "data", "ttl"?}`` or an array of them, all or nothing
-    (:func:`~server.publishing.publish_body`)."""
-    hub = cast(SluiceApp, current_app).hub
-    session_id = check_publisher(hub, session_id, request)
-    body = await request.get_data(True, False, False)
-    return json_response(await publish_body(hub, session_id, body), 201)
+    (:func:`~server.publishing.publish_events`)."""
+    hub, session_id = _session(session_id, publish=True)
+    doc = await json_body()
+    size = len(await request.get_data(cache=True, as_text=False, parse_form_data=False))
+    return json_response(await publish_events(hub, session_id, doc, size), 201)
 
 
 def _limit(raw: str | None) -> int:

@@ -207,6 +207,19 @@ async def test_a_publish_asking_to_close_is_answered_and_closed_by_the_front(
     assert orjson.loads(body)["sessionId"] == "alice:chat"
 
 
+async def test_publishes_the_front_does_not_take_are_answered_by_hypercorn(
+    server: Server,
+) -> None:
+    event = b'{"type": "message", "data": {"content": "elsewhere"}}'
+    foreign = b"Host: x\r\nOrigin: http://elsewhere.example\r\n"
+    with_origin = _post("alice:chat", event, close=True).replace(b"Host: x\r\n", foreign)
+    not_json = _post("alice:chat", b"{not json", close=True)
+    for request, status in ((with_origin, 403), (not_json, 400)):
+        ((head, body),) = _answers(await _exchange(server, request))
+        assert head.startswith(f"http/1.1 {status}"), (head, body)
+        assert "server: hypercorn" in head
+
+
 async def test_a_malformed_request_gets_hypercorns_400(server: Server) -> None:
     response = await _exchange(server, b"GET /sse/alice:chat HTTP/1.1\r\nno colon here\r\n\r\n")
     assert response.startswith(b"HTTP/1.1 400")

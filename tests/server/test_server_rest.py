@@ -74,7 +74,9 @@ async def test_control_events_cannot_be_published(server: Server) -> None:
 
 async def test_malformed_json_is_a_400(server: Server) -> None:
     response = await server.client.post(
-        "/api/sessions/alice:x/events", content=b"{nope", headers=bearer(token())
+        "/api/sessions/alice:x/events",
+        content=b"{nope",
+        headers={**bearer(token()), "Content-Type": "application/json"},
     )
     check_problem(response, 400)
 
