@@ -15,11 +15,13 @@ from werkzeug.sansio.request import Request
 
 from protocol import InvalidEvent, SchemaError
 from protocol.registry import HUB_EVENTS
+from sse_core.idempotency import Claim
 
 from . import logs
 from .hub import Hub
 from .problems import Problem
 from .security.access import authenticate, check_open, forbid_unless
+from .security.auth import Principal
 from .security.limits import check_event_sizes, check_session_id
 
 log = logging.getLogger("sluice.publish")
@@ -37,14 +39,14 @@ def publish_session(method: str, path: str) -> str | None:
     return session_id if session_id and "/" not in session_id else None
 
 
-def check_publisher(hub: Hub, session_id: str, request: Request) -> str:
-    """The checked session id, for a caller allowed to publish to it: in order the session id
+def check_publisher(hub: Hub, session_id: str, request: Request) -> tuple[str, Principal]:
+    """The checked session id and the caller allowed to publish to it: in order the session id
     (400), the hub open (503), the write's origin and token (403, 401), the right (403)."""
     session_id = check_session_id(session_id)
     check_open(hub)
     principal = authenticate(hub, request, write=True)
     forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
-    return session_id
+    return session_id, principal
 
 
 def _invalid(errors: list[SchemaError], detail: str) -> Problem:
@@ -73,13 +75,16 @@ def _events(doc: Any) -> tuple[list[Any], bool]:
     return events, batch
 
 
-async def publish_events(hub: Hub, session_id: str, doc: Any, body_size: int) -> dict[str, Any]:
+async def publish_events(
+    hub: Hub, session_id: str, doc: Any, body_size: int, *, claim: Claim | None = None
+) -> dict[str, Any]:
     """Publish the event (or array of events) ``doc``, parsed from a body of ``body_size``
     bytes, to the checked ``session_id``, all or nothing: the answer's document
-    ``{"sessionId", "ids"}`` (201).
+    ``{"sessionId", "ids"}`` (201). ``claim`` is the request's ``Idempotency-Key`` claim.
 
     Raises a :class:`~server.problems.Problem`: 413 (an event too large), 422 (an empty or too
     long batch, a control event, every schema error), 503 (shutting down);
+    ``sse_core.idempotency.KeyReused`` for a key sent again with another body;
     ``BackplaneUnavailable`` when the backplane cannot be reached.
     """
     events, batch = _events(doc)
@@ -87,9 +92,9 @@ async def publish_events(hub: Hub, session_id: str, doc: Any, body_size: int) ->
     broadcaster = check_open(hub).broadcaster
     try:
         if batch:
-            ids = await broadcaster.publish_many(session_id, events)
+            ids = await broadcaster.publish_many(session_id, events, claim=claim)
         else:
-            ids = [await broadcaster.publish(session_id, events[0])]
+            ids = [await broadcaster.publish(session_id, events[0], claim=claim)]
     except InvalidEvent as error:
         logs.event(
             log,

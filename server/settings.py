@@ -10,6 +10,7 @@ wins over its environment variable, which wins over the default. A bad value rai
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -77,6 +78,11 @@ def _float(raw: str) -> float:
 
 def _optional_str(raw: str) -> str | None:
     return raw or None
+
+
+def _paths(raw: str) -> tuple[str, ...]:
+    """Directories separated like ``PATH`` (``:``; ``;`` on Windows), empty entries skipped."""
+    return tuple(part for part in raw.split(os.pathsep) if part)
 
 
 def _algorithms(raw: str) -> tuple[str, ...] | None:
@@ -231,6 +237,12 @@ class Settings:
         "seconds a session without subscribers or events is kept",
         _float,
     )
+    idempotency_ttl: float = _setting(
+        3600.0,
+        "seconds the answer to a request with an Idempotency-Key is remembered",
+        _float,
+        validator=_positive,
+    )
     cleanup_interval: float = _setting(
         _broadcaster_default("cleanup_interval"), "seconds between cleanup passes", _float
     )
@@ -344,6 +356,12 @@ class Settings:
         _int,
         validator=_between(1, 256),
     )
+    event_schemas: tuple[str, ...] = _setting(
+        (),
+        "a directory of your own event schemas, one <type>.json each (repeat the flag for "
+        "several; the variable separates them like PATH)",
+        _paths,
+    )
 
     def __attrs_post_init__(self) -> None:
         _check(
@@ -406,6 +424,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help = f"{opt.help}{shown} [env {opt.env}]"
         if name == "no_auth":
             parser.add_argument(opt.flag, dest=name, action="store_const", const="true", help=help)
+        elif opt.parse is _paths:
+            parser.add_argument(opt.flag, dest=name, action="append", metavar="DIR", help=help)
         elif opt.boolean:
             parser.add_argument(opt.flag, dest=name, action=_RawBooleanAction, help=help)
         else:
@@ -424,8 +444,9 @@ class _RawBooleanAction(argparse.BooleanOptionalAction):
             setattr(namespace, self.dest, str(not option_string.startswith("--no-")).lower())
 
 
-def load(flags: Mapping[str, str | None], environ: Mapping[str, str]) -> Settings:
-    """Settings from raw flag values (by field name) and the environment.
+def load(flags: Mapping[str, str | list[str] | None], environ: Mapping[str, str]) -> Settings:
+    """Settings from raw flag values (by field name; a repeated flag's as a list) and the
+    environment.
 
     Raises :class:`InvalidSetting` whose ``name`` is the flag or variable the bad value came from.
     """
@@ -434,6 +455,8 @@ def load(flags: Mapping[str, str | None], environ: Mapping[str, str]) -> Setting
     for name, opt in options().items():
         raw = flags.get(name)
         source = opt.flag
+        if isinstance(raw, list):
+            raw = os.pathsep.join(raw)
         if raw is None:
             raw, source = environ.get(opt.env), opt.env
         if raw is None:

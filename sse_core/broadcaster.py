@@ -12,12 +12,16 @@ from typing import Any
 import trio
 
 from protocol import (
+    Catalogue,
     InvalidEvent,
     SchemaError,
-    check_event_input,
+    build_envelope,
+    builtin,
     encode_envelope,
     is_session_id,
+    session_id_rule,
     to_wire,
+    utc_now,
 )
 from protocol.models import Event
 
@@ -25,7 +29,8 @@ from .alarms import Alarms
 from .backplane import Backplane, BackplaneUnavailable, MemoryBackplane
 from .builders import SSEEventBuilder
 from .config import BroadcasterConfig
-from .events import Draft, HistoryPage, ResetReason, StoredEvent, utc_now
+from .events import Draft, HistoryPage, ResetReason, StoredEvent
+from .idempotency import AlreadyRecorded, Claim, check
 from .session import Session
 from .subscription import Subscription
 
@@ -41,7 +46,7 @@ EventInput = Event | Mapping[str, Any]
 
 def _check_session_id(session_id: str) -> None:
     if not is_session_id(session_id):
-        raise ValueError(f"session id must be 1 to 128 of A-Z a-z 0-9 . _ : -, got {session_id!r}")
+        raise ValueError(f"invalid session id {session_id!r}: {session_id_rule()}")
 
 
 def _wire_form(event: EventInput, ttl: float | None) -> dict[str, Any]:
@@ -64,14 +69,20 @@ class Broadcaster:
     """
 
     def __init__(
-        self, config: BroadcasterConfig | None = None, backplane: Backplane | None = None
+        self,
+        config: BroadcasterConfig | None = None,
+        backplane: Backplane | None = None,
+        catalogue: Catalogue | None = None,
     ) -> None:
         self.config = config if config is not None else BroadcasterConfig()
         self.backplane = backplane if backplane is not None else MemoryBackplane()
+        #: The event types this hub accepts (the built-in ones unless given a team's catalogue).
+        self.catalogue = catalogue if catalogue is not None else builtin()
         self._sessions: dict[str, Session] = {}
         self._published = 0
         self._delivered = 0
         self._overflowed = 0
+        self._deduplicated = 0
         self._open = False
         self._closed = False
         self._background = trio.CancelScope()
@@ -85,7 +96,14 @@ class Broadcaster:
 
     # --- publish ---------------------------------------------------------------------------
 
-    async def publish(self, session_id: str, event: EventInput, ttl: float | None = None) -> str:
+    async def publish(
+        self,
+        session_id: str,
+        event: EventInput,
+        ttl: float | None = None,
+        *,
+        claim: Claim | None = None,
+    ) -> str:
         """Validate ``event``, give it an id, keep it in history, send it to every subscriber.
 
         ``event`` is a ``protocol.models`` event or a dict ``{"type", "data", "ttl"?}``;
@@ -96,21 +114,30 @@ class Broadcaster:
         A checkpoint; never waits on a subscriber (a full one is cut off). With the memory
         backplane a publish cancelled at its checkpoint publishes nothing, and one past it
         completes. The hub keeps ``data`` as given: do not change it after publishing.
+
+        With a ``claim`` (a request's Idempotency-Key, see :mod:`sse_core.idempotency`) a
+        repeat publishes nothing and returns the first one's id (counted as deduplicated);
+        one with a different request raises :class:`~sse_core.idempotency.KeyReused`.
         """
         self._require_open()
         _check_session_id(session_id)
         draft = self._draft(event, ttl, utc_now())
-        (stored,) = await self.backplane.append(session_id, (draft,))
-        return stored.id
+        (event_id,) = await self._append(session_id, [draft], claim)
+        return event_id
 
     async def publish_many(
-        self, session_id: str, events: Sequence[EventInput], ttl: float | None = None
+        self,
+        session_id: str,
+        events: Sequence[EventInput],
+        ttl: float | None = None,
+        *,
+        claim: Claim | None = None,
     ) -> list[str]:
         """Publish ``events`` in order, all or nothing; returns their ids.
 
         Every event is validated first; ``InvalidEvent`` lists the problems of all of them,
         each pointer prefixed with the event's index (``/2/data/progress``). Otherwise as
-        :meth:`publish`.
+        :meth:`publish` (``claim`` too).
         """
         self._require_open()
         _check_session_id(session_id)
@@ -126,7 +153,19 @@ class Broadcaster:
                 )
         if errors:
             raise InvalidEvent(errors)
-        stored = await self.backplane.append(session_id, drafts)
+        return await self._append(session_id, drafts, claim)
+
+    async def _append(self, session_id: str, drafts: list[Draft], claim: Claim | None) -> list[str]:
+        """Append ``drafts``; with a ``claim`` already recorded, its ids instead."""
+        if claim is None:
+            return [event.id for event in await self.backplane.append(session_id, drafts)]
+        try:
+            stored = await self.backplane.append(session_id, drafts, claim)
+        except AlreadyRecorded as repeat:
+            ids = list(check(claim, repeat.recorded))
+            self._session(session_id).deduplicated += 1
+            self._deduplicated += 1
+            return ids
         return [event.id for event in stored]
 
     async def broadcast_event(self, session_id: str, event: EventInput) -> str:
@@ -141,12 +180,12 @@ class Broadcaster:
         """
         draft = self._draft(event, None, utc_now())
         return encode_envelope(
-            {"type": draft.type, "data": draft.data, "id": "", "timestamp": draft.timestamp}
+            build_envelope(draft.type, draft.data, id="", timestamp=draft.timestamp)
         )
 
     def _draft(self, event: EventInput, ttl: float | None, timestamp: str) -> Draft:
         item = _wire_form(event, ttl)
-        check_event_input(item)
+        self.catalogue.check_event_input(item)
         return Draft(type=item["type"], data=item["data"], timestamp=timestamp, ttl=item.get("ttl"))
 
     def _deliver(self, session_id: str, events: Sequence[StoredEvent]) -> None:
@@ -297,6 +336,7 @@ class Broadcaster:
         """Totals and per-session figures in the shape of ``schemas/rest/stats.json``."""
         await trio.lowlevel.checkpoint()
         totals = self.backplane.totals()
+        keys, key_bytes = self.backplane.keys_held()
         per_session = {}
         for session_id, session in self._sessions.items():
             history = self.backplane.figures(session_id)
@@ -306,6 +346,7 @@ class Broadcaster:
                 "published": session.published,
                 "delivered": session.delivered,
                 "overflowed": session.overflowed,
+                "deduplicated": session.deduplicated,
                 "expired": history.expired,
                 "shed": history.shed,
                 "bytesHeld": history.bytes_held,
@@ -316,10 +357,13 @@ class Broadcaster:
             "published": self._published,
             "delivered": self._delivered,
             "overflowed": self._overflowed,
+            "deduplicated": self._deduplicated,
             "expired": totals.expired,
             "shed": totals.shed,
             "bytesHeld": totals.bytes_held,
-            "memoryUsageMb": totals.bytes_held / 2**20,
+            "idempotencyKeys": keys,
+            "idempotencyBytes": key_bytes,
+            "memoryUsageMb": (totals.bytes_held + key_bytes) / 2**20,
             "epoch": self.epoch,
             "sessionStats": per_session,
         }
@@ -338,6 +382,7 @@ class Broadcaster:
             "published": 0 if session is None else session.published,
             "delivered": 0 if session is None else session.delivered,
             "overflowed": 0 if session is None else session.overflowed,
+            "deduplicated": 0 if session is None else session.deduplicated,
             "expired": history.expired,
             "shed": history.shed,
             "bytesHeld": history.bytes_held,
@@ -446,16 +491,19 @@ EnhancedSSEBroadcaster = Broadcaster
 
 @asynccontextmanager
 async def open_broadcaster(
-    config: BroadcasterConfig | None = None, backplane: Backplane | None = None
+    config: BroadcasterConfig | None = None,
+    backplane: Backplane | None = None,
+    catalogue: Catalogue | None = None,
 ) -> AsyncIterator[Broadcaster]:
-    """Open a :class:`Broadcaster` (on a new :class:`MemoryBackplane` unless given one).
+    """Open a :class:`Broadcaster` (on a new :class:`MemoryBackplane` unless given one, with
+    the built-in event catalogue unless given one).
 
     Inside the block it runs the backplane and the cleanup loop in its own nursery and is
     what :func:`get_sse_broadcaster` returns. Leaving the block, normally, by an exception
     or by cancellation, shuts it down: every subscription's stream ends and every task it
     started is done before the block exits.
     """
-    broadcaster = Broadcaster(config, backplane)
+    broadcaster = Broadcaster(config, backplane, catalogue)
     async with trio.open_nursery() as nursery:
         await nursery.start(broadcaster._serve)
         token = _CURRENT.set(broadcaster)

@@ -22,6 +22,8 @@ from quart.ctx import AppContext
 from quart_trio import QuartTrio
 from werkzeug.datastructures import Headers
 
+from protocol import Catalogue
+
 from ..hub import Hub
 from ..metrics import HubCollector
 from ..problems import Problem, method_not_allowed
@@ -44,6 +46,7 @@ class SluiceApp(QuartTrio):
     """The Quart-Trio app with the Sluice settings, and the hub while it serves."""
 
     settings: Settings
+    catalogue: Catalogue  # the built-in event types and the team's own (--event-schemas)
     metrics: HubCollector
     hub: Hub
     startup_error: str | None = None  # why the hub could not open, when it could not

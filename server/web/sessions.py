@@ -6,12 +6,16 @@ from typing import cast
 
 from quart import Blueprint, Response, current_app, request
 
+from sse_core.idempotency import KeyReused
+
 from ..hub import Hub
 from ..problems import Problem
 from ..publishing import check_publisher, publish_events
 from ..security.access import forbid_unless
+from ..security.auth import Principal
 from ..security.limits import check_session_id
 from .context import SluiceApp, caller, current_hub, json_body, json_response
+from .idempotency import request_claim, reused
 
 blueprint = Blueprint("sessions", __name__, url_prefix="/api")
 
@@ -19,26 +23,41 @@ MAX_PAGE = 1000
 
 
 def _session(session_id: str, *, publish: bool = False) -> tuple[Hub, str]:
-    """The hub and the checked session id, for a caller with the right to read (or publish:
+    """The hub and the checked session id, for a caller with the right to read (or publish)."""
+    hub, session_id, _ = _caller_session(session_id, publish=publish)
+    return hub, session_id
+
+
+def _caller_session(session_id: str, *, publish: bool = False) -> tuple[Hub, str, Principal]:
+    """As :func:`_session`, with the caller (a publisher's checks are
     :func:`~server.publishing.check_publisher`)."""
     if publish:
         hub = cast(SluiceApp, current_app).hub
-        return hub, check_publisher(hub, session_id, request)
+        return hub, *check_publisher(hub, session_id, request)
     session_id = check_session_id(session_id)
     hub = current_hub()
     principal = caller(hub)
     forbid_unless(principal.may_subscribe(session_id), f"no right to read {session_id}")
-    return hub, session_id
+    return hub, session_id, principal
 
 
 @blueprint.post("/sessions/<session_id>/events")
 async def publish(session_id: str) -> Response:
     """Publish one event ``{"type", "data", "ttl"?}`` or an array of them, all or nothing
-    (:func:`~server.publishing.publish_events`)."""
-    hub, session_id = _session(session_id, publish=True)
+    (:func:`~server.publishing.publish_events`).
+
+    With an ``Idempotency-Key`` (see :mod:`server.web.idempotency`) a repeat gets the first
+    answer and publishes nothing.
+    """
+    hub, session_id, principal = _caller_session(session_id, publish=True)
     doc = await json_body()
+    claim = request_claim(hub, principal, session_id, doc)
     size = len(await request.get_data(cache=True, as_text=False, parse_form_data=False))
-    return json_response(await publish_events(hub, session_id, doc, size), 201)
+    try:
+        answer = await publish_events(hub, session_id, doc, size, claim=claim)
+    except KeyReused as error:
+        raise reused(error) from None
+    return json_response(answer, 201)
 
 
 def _limit(raw: str | None) -> int:

@@ -14,21 +14,21 @@ export type ConnectionState = "disconnected" | "connecting" | "connected" | "rec
 /** Every event type the hub sends, in the order of `SluiceEventMap`. */
 export const EVENT_TYPES = [
   "connection",
-  "keepalive",
   "error",
+  "keepalive",
   "message",
+  "message_deleted",
+  "message_edited",
+  "message_regenerated",
+  "message_regenerating",
+  "regeneration_error",
+  "regeneration_progress",
   "status_update",
+  "stream_overflow",
+  "stream_reset",
+  "thought_process_complete",
   "thought_process_start",
   "thought_process_step",
-  "thought_process_complete",
-  "message_regenerating",
-  "regeneration_progress",
-  "message_regenerated",
-  "regeneration_error",
-  "message_edited",
-  "message_deleted",
-  "stream_reset",
-  "stream_overflow",
 ] as const satisfies readonly (keyof SluiceEventMap)[];
 
 // Fails to compile when the protocol gains an event type this list lacks.
