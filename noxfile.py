@@ -91,8 +91,14 @@ BENCH_DEPS = (
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmark Sluice against sse-starlette on uvicorn (args go to bench/run.py, e.g. --quick)."""
+    """Benchmark Sluice against sse-starlette, better-sse on Node and nginx + nchan when
+    installed (args go to bench/run.py, e.g. --quick)."""
     session.install("-e", ".", *BENCH_DEPS)
+    npm = shutil.which("npm")
+    if npm is None:
+        session.error("npm is required (better-sse, the Node reference, is installed with it)")
+    with session.chdir("bench/better-sse"):
+        session.run(npm, "ci", "--no-audit", "--no-fund", "--silent", external=True)
     session.run("python", "bench/run.py", *session.posargs)
 
 
