@@ -117,12 +117,8 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
 def _serve(args: argparse.Namespace) -> int:
     import os
 
-    import trio
-
-    from sse_core import find_error
-
     from . import logs
-    from .serving.run import StartupFailed, serve_until_signalled
+    from .serving.workers import serve_app, supervise
     from .settings import InvalidSetting, label, load
     from .web.app import create_app
 
@@ -134,15 +130,7 @@ def _serve(args: argparse.Namespace) -> int:
         name = error.name if error.name.startswith(("-", "SLUICE_")) else label(error.name)
         print(f"sluice serve: {name}: {error.message}", file=sys.stderr)
         return 2
-    try:
-        trio.run(serve_until_signalled, app)
-    except BaseExceptionGroup as group:
-        failed = find_error(group, StartupFailed)
-        if failed is None:
-            raise
-        print(f"sluice serve: {failed}", file=sys.stderr)
-        return 1
-    return 0
+    return serve_app(app) if settings.workers == 1 else supervise(settings)
 
 
 def _validate(args: argparse.Namespace) -> int:

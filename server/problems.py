@@ -73,6 +73,25 @@ def response(problem: Problem, instance: str | None = None) -> Response:
     )
 
 
+def backplane_unavailable(
+    error: BackplaneUnavailable | None = None, method: str = "", path: str = ""
+) -> Problem:
+    """The 503 problem of a request to ``path`` that found the backplane out of reach (or
+    that came while it is known to be), with ``Retry-After: 1``. The backplane logs an outage
+    once (a warning when it goes, an info line when it is back): a request's is a debug line.
+    """
+    if error is not None:
+        log.debug("backplane unavailable on %s %s: %s", method, path, str(error))
+    return Problem(
+        503,
+        "backplane-unavailable",
+        "Backplane unavailable",
+        "the event store cannot be reached; retry later (a publish may or may not have "
+        "been stored)",
+        headers={"Retry-After": "1"},
+    )
+
+
 def internal_error() -> Problem:
     """The 500 problem of an unexpected exception (logged; its details are never shown)."""
     return Problem(
@@ -103,19 +122,6 @@ def _from_http(error: HTTPException) -> Problem:
     return Problem(code, name.lower().replace(" ", "-"), name, error.description, headers=headers)
 
 
-def backplane_unavailable() -> Problem:
-    """503 ``backplane-unavailable`` with ``Retry-After: 1``: the event store (Redis) cannot be
-    reached."""
-    return Problem(
-        503,
-        "backplane-unavailable",
-        "Backplane unavailable",
-        "the event store cannot be reached; retry later (a publish may or may not have "
-        "been stored)",
-        headers={"Retry-After": "1"},
-    )
-
-
 def install(app: Quart) -> None:
     """Answer :class:`Problem`, HTTP errors and unexpected exceptions with problem+json."""
 
@@ -125,9 +131,7 @@ def install(app: Quart) -> None:
 
     @app.errorhandler(BackplaneUnavailable)
     async def _unavailable(error: BackplaneUnavailable) -> Response:
-        # the backplane logs the outage once; a line per request would flood the log
-        log.debug("backplane unavailable on %s %s: %s", request.method, request.path, str(error))
-        return response(backplane_unavailable(), request.path)
+        return response(backplane_unavailable(error, request.method, request.path), request.path)
 
     @app.errorhandler(HTTPException)
     async def _http(error: HTTPException) -> Response:

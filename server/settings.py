@@ -328,6 +328,12 @@ class Settings:
         _int,
         validator=_between(0),
     )
+    dashboard: bool = _setting(
+        True,
+        "serve the dashboard at / and its files under /static/dashboard/ (--no-dashboard: 404)",
+        _bool,
+        boolean=True,
+    )
     log_level: str = _setting(
         "info", "log level: " + ", ".join(LOG_LEVELS), str.lower, validator=_one_of(LOG_LEVELS)
     )
@@ -349,6 +355,12 @@ class Settings:
     )
     redis_prefix: str = _setting(
         "sluice:", "prefix of every Redis key of --backplane redis", str, validator=_non_empty
+    )
+    workers: int = _setting(
+        1,
+        "processes serving the one port (SO_REUSEPORT); more than 1 needs --backplane redis",
+        _int,
+        validator=_between(1, 256),
     )
     event_schemas: tuple[str, ...] = _setting(
         (),
@@ -379,6 +391,12 @@ class Settings:
             self.jwt_secret is None or self.jwt_public_key_file is None,
             "jwt_secret",
             "give either a secret or a public key file, not both",
+        )
+        _check(
+            self.workers == 1 or self.backplane == "redis",
+            "workers",
+            "more than 1 worker needs --backplane redis (with the memory backplane each process "
+            "would hold sessions of its own)",
         )
         self.broadcaster_config()
 

@@ -19,7 +19,7 @@ from ..metrics import HubCollector
 from ..security.auth import UNCONFIGURED, Authenticator
 from ..serving.run import tune_collector
 from ..settings import InvalidSetting, Settings, load
-from . import actions, agent_run, ops, sessions
+from . import actions, agent_run, dashboard, ops, sessions
 from .context import SluiceApp
 
 log = logging.getLogger("sluice.server")
@@ -52,7 +52,7 @@ def create_app(settings: Settings, *, agent: Agent | None = None) -> SluiceApp:
     agent = agent if agent is not None else load_agent(settings.agent)
     catalogue = _catalogue(settings)
 
-    app = SluiceApp(__name__)
+    app = SluiceApp(__name__, static_folder=None)  # server.web.dashboard serves the files
     app.settings = settings
     app.catalogue = catalogue
     app.metrics = HubCollector()
@@ -63,7 +63,7 @@ def create_app(settings: Settings, *, agent: Agent | None = None) -> SluiceApp:
         PROPAGATE_EXCEPTIONS=False,
     )
     problems.install(app)
-    for module in (agent_run, sessions, actions, ops):
+    for module in (agent_run, sessions, actions, ops, dashboard):
         app.register_blueprint(module.blueprint)
 
     @app.after_request

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from typing import cast
 
 from quart import Blueprint, Response, current_app, request
 
-from protocol import InvalidEvent, SchemaError
-from protocol.registry import HUB_EVENTS
 from sse_core.idempotency import KeyReused
 
-from .. import logs
 from ..hub import Hub
 from ..problems import Problem
+from ..publishing import check_publisher, publish_events
 from ..security.access import forbid_unless
 from ..security.auth import Principal
-from ..security.limits import check_event_sizes, check_session_id
-from .context import caller, current_hub, json_body, json_response
+from ..security.limits import check_session_id
+from .context import SluiceApp, caller, current_hub, json_body, json_response
 from .idempotency import request_claim, reused
 
 blueprint = Blueprint("sessions", __name__, url_prefix="/api")
-log = logging.getLogger("sluice.publish")
 
-MAX_BATCH = 1000
 MAX_PAGE = 1000
 
 
@@ -34,24 +29,22 @@ def _session(session_id: str, *, publish: bool = False) -> tuple[Hub, str]:
 
 
 def _caller_session(session_id: str, *, publish: bool = False) -> tuple[Hub, str, Principal]:
-    """As :func:`_session`, with the caller."""
+    """As :func:`_session`, with the caller (a publisher's checks are
+    :func:`~server.publishing.check_publisher`)."""
+    if publish:
+        hub = cast(SluiceApp, current_app).hub
+        return hub, *check_publisher(hub, session_id, request)
     session_id = check_session_id(session_id)
     hub = current_hub()
-    principal = caller(hub, write=publish)
-    if publish:
-        forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
-    else:
-        forbid_unless(principal.may_subscribe(session_id), f"no right to read {session_id}")
+    principal = caller(hub)
+    forbid_unless(principal.may_subscribe(session_id), f"no right to read {session_id}")
     return hub, session_id, principal
-
-
-def _invalid(errors: list[SchemaError], detail: str) -> Problem:
-    return Problem(422, "invalid-event", "Invalid event", detail, errors=errors)
 
 
 @blueprint.post("/sessions/<session_id>/events")
 async def publish(session_id: str) -> Response:
-    """Publish one event ``{"type", "data", "ttl"?}`` or an array of them, all or nothing.
+    """Publish one event ``{"type", "data", "ttl"?}`` or an array of them, all or nothing
+    (:func:`~server.publishing.publish_events`).
 
     With an ``Idempotency-Key`` (see :mod:`server.web.idempotency`) a repeat gets the first
     answer and publishes nothing.
@@ -59,45 +52,12 @@ async def publish(session_id: str) -> Response:
     hub, session_id, principal = _caller_session(session_id, publish=True)
     doc = await json_body()
     claim = request_claim(hub, principal, session_id, doc)
-    batch = isinstance(doc, list)
-    events: list[Any] = doc if batch else [doc]
-    if batch and not 1 <= len(events) <= MAX_BATCH:
-        raise _invalid(
-            [SchemaError("", f"a batch holds 1 to {MAX_BATCH} events, got {len(events)}")],
-            "the batch is empty or too long",
-        )
-    reserved = [
-        SchemaError(
-            f"/{i}/type" if batch else "/type", f"{event['type']!r} is sent by the hub only"
-        )
-        for i, event in enumerate(events)
-        if isinstance(event, dict) and event.get("type") in HUB_EVENTS
-    ]
-    if reserved:
-        raise _invalid(reserved, "control events cannot be published")
-    check_event_sizes(
-        events, len(await request.get_data()), hub.settings.max_event_bytes, batch=batch
-    )
+    size = len(await request.get_data(cache=True, as_text=False, parse_form_data=False))
     try:
-        broadcaster = hub.broadcaster
-        if batch:
-            ids = await broadcaster.publish_many(session_id, events, claim=claim)
-        else:
-            ids = [await broadcaster.publish(session_id, doc, claim=claim)]
+        answer = await publish_events(hub, session_id, doc, size, claim=claim)
     except KeyReused as error:
         raise reused(error) from None
-    except InvalidEvent as error:
-        logs.event(
-            log,
-            "publish_error",
-            logging.WARNING,
-            session_id=session_id,
-            errors=[str(e) for e in error.errors],
-        )
-        raise _invalid(
-            list(error.errors), "nothing was published: fix every error listed"
-        ) from None
-    return json_response({"sessionId": session_id, "ids": ids}, 201)
+    return json_response(answer, 201)
 
 
 def _limit(raw: str | None) -> int:

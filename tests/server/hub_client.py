@@ -182,7 +182,7 @@ class Server:
     streams: httpx.AsyncClient  # keeps no connection alive: a new one for each request
     stop: trio.Event
     stopped: trio.Event
-    front: bool = True  # whether the front serves streams on new connections
+    front: bool = True  # whether the front serves streams on new connections, and publishes
 
     @asynccontextmanager
     async def stream(
@@ -244,7 +244,8 @@ async def running(
     """Run a server on 127.0.0.1 (a free port) in a nursery; stop it on leaving.
 
     Setting ``stop`` shuts it down as a signal would; ``stopped`` is set once it has returned.
-    With ``front`` false, streams bypass the front, as they do on a kept-alive connection.
+    With ``front`` false, streams and publishes bypass the front: Hypercorn and the app
+    serve them, as they do a stream on a kept-alive connection.
     """
     app = create_app(config or settings(), agent=agent or DemoAgent(delay=0))
     stop, stopped = trio.Event(), trio.Event()
@@ -254,9 +255,12 @@ async def running(
         stopped.set()
 
     async with contextlib.AsyncExitStack() as stack:
-        if not front:  # the front then takes no stream: Hypercorn and the app serve them all
+        if not front:  # the front takes no stream, no publish: Hypercorn and the app serve all
             stack.enter_context(
                 mock.patch("server.streaming.front.stream_target", lambda scope: None)
+            )
+            stack.enter_context(
+                mock.patch("server.streaming.front.publish_length", lambda *_: None)
             )
         nursery = await stack.enter_async_context(trio.open_nursery())
         (url,) = await nursery.start(serving)
