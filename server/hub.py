@@ -66,14 +66,18 @@ class Hub:
         self._work.start_soon(guarded, name=name)
 
     def stream(
-        self, session_id: str, principal: Principal, last_event_id: str | None, **options: Any
+        self,
+        session_ids: tuple[str, ...],
+        principal: Principal,
+        last_event_id: str | None,
+        **options: Any,
     ) -> AsyncGenerator[bytes]:
-        """The body of ``principal``'s stream of ``session_id`` (see
-        :func:`~server.streaming.body.event_stream`, which takes ``options``)."""
+        """The body of ``principal``'s stream of ``session_ids`` (one session, or several on
+        one stream; see :func:`~server.streaming.body.event_stream`, which takes ``options``)."""
         return event_stream(
             self.broadcaster,
             self.connections,
-            session_id=session_id,
+            session_ids=session_ids,
             principal=principal,
             last_event_id=last_event_id,
             keepalive=self.settings.keepalive,

@@ -291,6 +291,12 @@ class Settings:
         _int,
         validator=_positive,
     )
+    max_sessions_per_stream: int = _setting(
+        16,
+        "sessions one stream or poll may list (session=a&session=b; 400 above)",
+        _int,
+        validator=_positive,
+    )
     max_streams: int = _setting(
         0,
         "open streams this server holds in all, anonymous ones included (503 above; 0: no limit)",

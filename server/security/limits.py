@@ -29,6 +29,24 @@ def check_session_id(session_id: str) -> str:
     return session_id
 
 
+def check_session_list(session_ids: Sequence[str], limit: int) -> tuple[str, ...]:
+    """Return ``session_ids`` (the ``session`` parameters of a request for several sessions)
+    when they are one to ``limit`` well formed ids, each once; raise a 400 problem otherwise
+    (``invalid-parameter`` for the list, ``invalid-session-id`` for an id)."""
+    if not 1 <= len(session_ids) <= limit:
+        raise _invalid_list(f"session= must be given 1 to {limit} times, not {len(session_ids)}")
+    repeated = sorted(s for s, n in Counter(session_ids).items() if n > 1)
+    if repeated:
+        raise _invalid_list(f"session= repeats {', '.join(repeated)}; list each session once")
+    for session_id in session_ids:
+        check_session_id(session_id)
+    return tuple(session_ids)
+
+
+def _invalid_list(detail: str) -> Problem:
+    return Problem(400, "invalid-parameter", "Invalid parameter", detail)
+
+
 def check_event_sizes(events: Sequence[Any], body_size: int, limit: int, *, batch: bool) -> None:
     """Raise a 413 problem listing every event larger than ``limit`` bytes as JSON.
 

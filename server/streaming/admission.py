@@ -1,5 +1,9 @@
 """Admitting a stream: the checks a stream request passes, in order, and where it resumes.
 
+A stream carries one session (``/sse/{sessionId}``) or several on one connection
+(``/sse?session=a&session=b``, at most ``--max-sessions-per-stream``), each authorised on its
+own.
+
 Both stream paths (the front, :mod:`server.streaming.front`, and the ASGI handler,
 :mod:`server.streaming.asgi`) and the run route admit through :func:`admit_stream`, once per
 request. A request is anything shaped like werkzeug's sans-IO request.
@@ -8,7 +12,7 @@ request. A request is anything shaped like werkzeug's sans-IO request.
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote, unquote_to_bytes
+from urllib.parse import parse_qsl, unquote, unquote_to_bytes
 
 import attrs
 from hypercorn.typing import HTTPScope
@@ -18,11 +22,14 @@ from werkzeug.sansio.request import Request
 from ..hub import Hub
 from ..security.access import authenticate, check_backplane, check_open, forbid_unless
 from ..security.auth import Principal
-from ..security.limits import check_session_id, too_many_connections, too_many_streams
+from ..security.limits import check_session_list, too_many_connections, too_many_streams
 
 #: The paths of a session's stream: the prefix, then the session id as one path segment.
 PREFIXES = ("/sse/", "/agent_network_sse/")
 _RAW_PREFIXES = tuple(prefix.encode() for prefix in PREFIXES)
+#: The paths of a stream of several sessions, listed as ``session`` query parameters.
+LIST_PATHS = tuple(prefix.rstrip("/") for prefix in PREFIXES)
+_RAW_LIST_PATHS = tuple(path.encode() for path in LIST_PATHS)
 #: The methods a stream route answers (``OPTIONS`` aside, a CORS preflight).
 STREAM_METHODS = ("GET", "HEAD")
 
@@ -38,25 +45,37 @@ def keep_encoded_slashes(raw_path: bytes) -> str:
     return "%2F".join(unquote(part.decode("latin-1")) for part in ENCODED_SLASH.split(raw_path))
 
 
-def stream_path(scope: HTTPScope) -> str | None:
-    """The session id when ``scope``'s path is a session's stream, whatever the method.
+def stream_path(scope: HTTPScope) -> tuple[str, ...] | None:
+    """The session ids when ``scope``'s path is a stream's, whatever the method.
 
-    The id is the one raw path segment after a prefix, percent-decoded, so that an encoded
-    ``/`` or ``.`` reaches the session-id check (and its 400) instead of a generic 404.
+    On a session's path, its one id: the raw path segment after a prefix, percent-decoded, so
+    that an encoded ``/`` or ``.`` reaches the session-id check (and its 400) instead of a
+    generic 404. On a list path (``/sse``), the ``session`` query parameters in order, as
+    given (none, repeated or malformed ones are refused by :func:`admit`).
     """
     if scope.get("root_path"):
         return None
     raw = scope.get("raw_path") or scope["path"].encode()
+    if raw in _RAW_LIST_PATHS:
+        return session_parameters(scope["query_string"])
     for prefix in _RAW_PREFIXES:
         if raw.startswith(prefix):
             segment = raw[len(prefix) :]
             if segment and b"/" not in segment:
-                return unquote_to_bytes(segment).decode("utf-8", "replace")
+                return (unquote_to_bytes(segment).decode("utf-8", "replace"),)
     return None
 
 
-def stream_target(scope: HTTPScope) -> str | None:
-    """The session id when ``scope`` is a ``GET`` or ``HEAD`` of a session's stream."""
+def session_parameters(query_string: bytes) -> tuple[str, ...]:
+    """The values of the ``session`` parameters of ``query_string``, in order, decoded as
+    werkzeug decodes a query (UTF-8, ``+`` for a space)."""
+    query = query_string.decode("latin-1")
+    pairs = parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="replace")
+    return tuple(value for name, value in pairs if name == "session")
+
+
+def stream_target(scope: HTTPScope) -> tuple[str, ...] | None:
+    """The session ids when ``scope`` is a ``GET`` or ``HEAD`` of a stream."""
     return stream_path(scope) if scope["method"] in STREAM_METHODS else None
 
 
@@ -79,22 +98,23 @@ def request_of(scope: HTTPScope) -> Request:
 
 @attrs.frozen
 class Admitted:
-    """A stream request that passed every check: whose stream, of what, from where."""
+    """A stream request that passed every check: whose stream, of which sessions (one, or
+    several on one stream), from where."""
 
-    session_id: str
+    session_ids: tuple[str, ...]
     principal: Principal
     last_event_id: str | None
     head_only: bool
 
 
-def admit(hub: Hub, session_id: str, scope: HTTPScope) -> Admitted:
-    """Admit the stream request of ``scope`` for ``session_id`` (see :func:`admit_stream`).
+def admit(hub: Hub, session_ids: tuple[str, ...], scope: HTTPScope) -> Admitted:
+    """Admit the stream request of ``scope`` for ``session_ids`` (see :func:`admit_sessions`).
 
     Raises :class:`~server.problems.Problem` when a check refuses it. Nothing is subscribed.
     """
     request = request_of(scope)
-    session_id, principal = admit_stream(hub, session_id, request)
-    return Admitted(session_id, principal, resume_point(request), scope["method"] == "HEAD")
+    session_ids, principal = admit_sessions(hub, session_ids, request)
+    return Admitted(session_ids, principal, resume_point(request), scope["method"] == "HEAD")
 
 
 def resume_point(request: Request) -> str | None:
@@ -108,21 +128,36 @@ def resume_point(request: Request) -> str | None:
 def admit_stream(
     hub: Hub, session_id: str, request: Request, *, publish: bool = False
 ) -> tuple[str, Principal]:
-    """The checked session id and the caller allowed to read it (and publish to it) as a stream.
+    """The checked session id and the caller allowed to read it (and publish to it) as a stream
+    (:func:`admit_sessions` of one session)."""
+    (session_id,), principal = admit_sessions(hub, (session_id,), request, publish=publish)
+    return session_id, principal
 
-    In order: the session id (400), the hub open (503), the token (401), the rights (403), the
-    caller's open streams (429), the server's open streams (503), the backplane within reach
-    (503).
+
+def admit_sessions(
+    hub: Hub, session_ids: tuple[str, ...], request: Request, *, publish: bool = False
+) -> tuple[tuple[str, ...], Principal]:
+    """The checked session ids and the caller allowed to read them all (and publish to them)
+    as one stream.
+
+    In order: the list and each id (400: see
+    :func:`~server.security.limits.check_session_list`), the hub open (503), the token (401),
+    the rights to every session (403 naming the first one refused: one refuses the whole
+    request), the caller's open streams (429) and the server's (503), counted once for the
+    connection, the backplane within reach (503).
     """
-    session_id = check_session_id(session_id)
+    session_ids = check_session_list(session_ids, hub.settings.max_sessions_per_stream)
     check_open(hub)
     principal = authenticate(hub, request)
-    forbid_unless(principal.may_subscribe(session_id), f"no right to subscribe to {session_id}")
-    if publish:
-        forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
+    for session_id in session_ids:
+        forbid_unless(principal.may_subscribe(session_id), f"no right to subscribe to {session_id}")
+        if publish:
+            forbid_unless(
+                principal.may_publish(session_id), f"no right to publish to {session_id}"
+            )
     if hub.connections.full(principal.subject):
         raise too_many_connections(hub.connections.limit)
     if hub.connections.at_capacity():
         raise too_many_streams(hub.connections.total_limit)
     check_backplane(hub)
-    return session_id, principal
+    return session_ids, principal

@@ -59,20 +59,20 @@ async def _cancel_on_disconnect(receive: ASGIReceiveCallable, scope: trio.Cancel
 async def serve_stream(
     hub: Hub,
     logger: logging.Logger,
-    session_id: str,
+    session_ids: tuple[str, ...],
     scope: HTTPScope,
     receive: ASGIReceiveCallable,
     send: ASGISendCallable,
 ) -> None:
     """Answer a stream request: a problem, the head alone (``HEAD``: nothing is subscribed),
-    or the session's stream until either side ends it.
+    or the stream of ``session_ids`` until either side ends it.
 
     An unexpected exception before the stream starts is logged to ``logger`` (the app's) and
     answered with a 500 problem, as Quart answers it.
     """
     cors = hub.cors.stream_headers(scope["headers"])
     try:
-        admitted = admit(hub, session_id, scope)
+        admitted = admit(hub, session_ids, scope)
     except Problem as problem:
         await send_problem(send, problem, scope["path"], cors)
         return
@@ -90,7 +90,7 @@ async def serve_stream(
         await send(start)
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         return
-    body = hub.stream(admitted.session_id, admitted.principal, admitted.last_event_id)
+    body = hub.stream(admitted.session_ids, admitted.principal, admitted.last_event_id)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_cancel_on_disconnect, receive, nursery.cancel_scope)
         await send(start)

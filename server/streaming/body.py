@@ -1,10 +1,11 @@
 """The body of one SSE response, independent of the web framework: bytes out, nothing else.
 
 :func:`event_stream` is an async generator of body chunks: a ``retry:`` hint, the ``connection``
-event, then the subscription's frames (history, then live; coalesced, one chunk per wake-up), a
+event (one per session, in the order listed, on a stream of several sessions), then the
+subscription's frames (history, then live; coalesced, one chunk per wake-up), a
 typed ``keepalive`` event whenever the stream has been idle for ``keepalive`` seconds, and, when
 the server ends the stream (shutdown, token expiry, the session closed), a final ``connection``
-event with status ``disconnected``.
+event with status ``disconnected`` (again one per session).
 
 Trio rules kept here: no cancel scope spans a ``yield`` (the wait for frames takes its deadline
 itself, without a scope), and cleanup is synchronous, so a disconnect (``Cancelled`` at the
@@ -24,6 +25,7 @@ import trio
 
 from protocol import encode_retry
 from sse_core import BackplaneUnavailable, Broadcaster, SSEEventBuilder
+from sse_core.subscription import with_session_id
 
 from .. import logs
 from ..security.auth import Principal
@@ -35,11 +37,17 @@ log = logging.getLogger("sluice.stream")
 def _connection(
     broadcaster: Broadcaster,
     status: Literal["connected", "disconnected"],
-    session_id: str,
+    session_ids: tuple[str, ...],
     user: str | None,
 ) -> bytes:
-    event = SSEEventBuilder.connection(status=status, session_id=session_id, user_id=user)
-    return broadcaster.encode_ephemeral(event)
+    """The ``connection`` event of each of ``session_ids``; on a stream of several sessions,
+    each envelope names its session in a top-level ``sessionId``, as every frame there does."""
+    frames = []
+    for session_id in session_ids:
+        event = SSEEventBuilder.connection(status=status, session_id=session_id, user_id=user)
+        frame = broadcaster.encode_ephemeral(event)
+        frames.append(frame if len(session_ids) == 1 else with_session_id(frame, session_id))
+    return b"".join(frames)
 
 
 def _error(broadcaster: Broadcaster, code: str, message: str) -> bytes:
@@ -70,7 +78,7 @@ async def event_stream(
     broadcaster: Broadcaster,
     connections: ConnectionCounter,
     *,
-    session_id: str,
+    session_ids: tuple[str, ...],
     principal: Principal,
     last_event_id: str | None,
     keepalive: float,
@@ -78,7 +86,9 @@ async def event_stream(
     on_open: Callable[[], None] | None = None,
     until: Callable[[bytes], bool] | None = None,
 ) -> AsyncGenerator[bytes]:
-    """Stream ``session_id`` to ``principal`` from ``last_event_id`` (``None``: all history).
+    """Stream ``session_ids`` (one session, or several on one stream: see
+    :meth:`~sse_core.Broadcaster.subscribe_sessions`) to ``principal`` from ``last_event_id``
+    (``None``: all history), counted as one connection of ``principal``.
 
     ``on_open`` runs once subscribed (nothing published after it can be missed); the stream
     ends after the first chunk for which ``until`` is true. The token's expiry (if any) ends
@@ -91,6 +101,7 @@ async def event_stream(
     generators would add a generator frame to every chunk of every stream.
     """
     user = principal.subject
+    session_id = ",".join(session_ids)  # for the log
     if not connections.acquire(user):
         yield _error(
             broadcaster, "too_many_connections", "too many open streams for this user or server"
@@ -101,18 +112,18 @@ async def event_stream(
     tally = _Tally(trio.current_time())
     try:
         try:
-            async with broadcaster.subscribe(session_id, last_event_id=last_event_id) as sub:
+            async with broadcaster.subscribe_sessions(session_ids, last_event_id) as sub:
                 logs.event(
                     log,
                     "connect",
                     session_id=session_id,
                     user=user,
                     last_event_id=last_event_id,
-                    reset=sub.reset_reason,
+                    reset=sub.reset_reason if len(session_ids) == 1 else sub.reset_reasons,
                 )
                 if on_open is not None:
                     on_open()
-                yield encode_retry(retry) + _connection(broadcaster, "connected", session_id, user)
+                yield encode_retry(retry) + _connection(broadcaster, "connected", session_ids, user)
                 while tally.outcome == "client_gone":
                     try:
                         chunk = await sub.receive_batch(
@@ -139,7 +150,7 @@ async def event_stream(
             yield _error(
                 broadcaster, "token_expired", "the token has expired; reconnect with a new one"
             )
-        yield _connection(broadcaster, "disconnected", session_id, user)
+        yield _connection(broadcaster, "disconnected", session_ids, user)
     finally:
         connections.release(user)
         tally.log(session_id, user)

@@ -246,14 +246,14 @@ class Front:
         started = time.time()
         writer = _SocketWriter(stream, self.send_timeout)
         problem = framing_problem(scope["headers"])
-        session_id = stream_target(scope) if _front_serves(request, bodyless) else None
-        if problem is None and session_id is None:
+        session_ids = stream_target(scope) if _front_serves(request, bodyless) else None
+        if problem is None and session_ids is None:
             await self.fallback(stream, read)
             return
         try:
             if problem is not None:
                 raise problem
-            admitted = admit(self.hub, session_id or "", scope)
+            admitted = admit(self.hub, session_ids or (), scope)
         except Problem as refused:
             status = await self._refuse(writer, scope, refused, started)
         except Exception:
@@ -292,7 +292,7 @@ class Front:
         if admitted.head_only:
             await writer.write(response.head(time.time()))
             return 200
-        body = self.hub.stream(admitted.session_id, admitted.principal, admitted.last_event_id)
+        body = self.hub.stream(admitted.session_ids, admitted.principal, admitted.last_event_id)
         await self._stream(stream, writer, scope, response, body)
         return 200
 

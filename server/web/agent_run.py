@@ -48,7 +48,7 @@ def _streaming(
     """The stream's response; for ``HEAD`` its head alone: no subscription, nothing started."""
     if request.method == "HEAD":
         return current_app.response_class(_no_body(), status=200, headers=dict(STREAM_HEADERS))
-    body = hub.stream(session_id, principal, last_event_id, **options)
+    body = hub.stream((session_id,), principal, last_event_id, **options)
     response = current_app.response_class(body, status=200, headers=dict(STREAM_HEADERS))
     response.timeout = None  # RESPONSE_TIMEOUT would cut the stream
     return response

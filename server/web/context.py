@@ -83,9 +83,9 @@ class SluiceApp(QuartTrio):
         if scope["method"] == "OPTIONS" and hub is not None and stream_path(scope):
             await _send_options(hub, scope, send)
             return
-        session_id = stream_target(scope)
-        if session_id is not None and hub is not None:
-            await serve_stream(hub, self.logger, session_id, scope, receive, send)
+        session_ids = stream_target(scope)
+        if session_ids is not None and hub is not None:
+            await serve_stream(hub, self.logger, session_ids, scope, receive, send)
             return
 
         async def send_final_shielded(message: ASGISendEvent) -> None:
