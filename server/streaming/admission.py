@@ -152,9 +152,7 @@ def admit_sessions(
     for session_id in session_ids:
         forbid_unless(principal.may_subscribe(session_id), f"no right to subscribe to {session_id}")
         if publish:
-            forbid_unless(
-                principal.may_publish(session_id), f"no right to publish to {session_id}"
-            )
+            forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
     if hub.connections.full(principal.subject):
         raise too_many_connections(hub.connections.limit)
     if hub.connections.at_capacity():

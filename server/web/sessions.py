@@ -1,11 +1,14 @@
-"""The session REST API: publish, the polling fallback, session create/stats/clear, hub stats."""
+"""The session REST API: publish, the polling fallback (of one session, or of several at once),
+session create/stats/clear, hub stats."""
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Mapping
+from typing import Any, cast
 
 from quart import Blueprint, Response, current_app, request
 
+from sse_core import HistoryPage
 from sse_core.idempotency import KeyReused
 
 from ..hub import Hub
@@ -13,7 +16,7 @@ from ..problems import Problem
 from ..publishing import check_publisher, publish_events
 from ..security.access import forbid_unless
 from ..security.auth import Principal
-from ..security.limits import check_session_id
+from ..security.limits import check_session_id, check_session_list
 from .context import SluiceApp, caller, current_hub, json_body, json_response
 from .idempotency import request_claim, reused
 
@@ -96,6 +99,42 @@ async def poll(session_id: str) -> Response:
             "lastEventId": last,
         }
     )
+
+
+@blueprint.get("/events")
+async def poll_sessions() -> Response:
+    """The polling fallback of several sessions (``session=a&session=b``, as a stream of them
+    takes them; each needs the subscribe right, 403 naming the first refused): the events of
+    them all after ``after=`` (one id resumes them all), oldest first, at most ``limit=``, each
+    envelope naming its session in ``sessionId``.
+
+    ``resets`` maps each session whose history no longer reaches back to ``after`` to why
+    (refetch its state). ``lastEventId`` is the id to pass as ``after=`` next time.
+    """
+    hub = current_hub()
+    session_ids = check_session_list(
+        request.args.getlist("session"), hub.settings.max_sessions_per_stream
+    )
+    principal = caller(hub)
+    for session_id in session_ids:
+        forbid_unless(principal.may_subscribe(session_id), f"no right to read {session_id}")
+    after = request.args.get("after") or None
+    limit = _limit(request.args.get("limit"))
+    pages = await hub.broadcaster.backplane.replay_sessions(session_ids, after, limit)
+    events = _merged(pages, limit)
+    resets = {s: page.reset_reason for s, page in pages.items() if page.reset_reason is not None}
+    last = events[-1]["id"] if events else (None if resets else after)
+    return json_response(
+        {"sessionIds": list(session_ids), "events": events, "resets": resets, "lastEventId": last}
+    )
+
+
+def _merged(pages: Mapping[str, HistoryPage], limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` events of ``pages`` (each at most ``limit`` long) in the order
+    published, each envelope with its ``sessionId`` first."""
+    tagged = [(event, s) for s, page in pages.items() for event in page.events]
+    tagged.sort(key=lambda pair: pair[0].position)
+    return [{"sessionId": s, **event.envelope} for event, s in tagged[:limit]]
 
 
 @blueprint.put("/sessions/<session_id>")

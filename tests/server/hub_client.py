@@ -25,7 +25,7 @@ from protocol import Catalogue, EventStreamParser, builtin, check_envelope, vali
 from server.agent import Agent, DemoAgent
 from server.serving.run import serve
 from server.settings import Settings
-from server.streaming.admission import PREFIXES
+from server.streaming.admission import LIST_PATHS, PREFIXES
 from server.web.app import create_app
 from server.web.context import SluiceApp
 
@@ -207,7 +207,7 @@ class Server:
             assert response.headers["content-type"].startswith("text/event-stream")
             assert response.headers["cache-control"] == "no-cache"
             assert response.headers["x-accel-buffering"] == "no"
-            if client is None and path.startswith(PREFIXES):
+            if client is None and (path.startswith(PREFIXES) or path.split("?")[0] in LIST_PATHS):
                 served_by_front = "server" not in response.headers
                 assert served_by_front == self.front, response.headers
             stream = Stream(response, self.app.catalogue)
