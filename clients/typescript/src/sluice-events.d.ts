@@ -1159,6 +1159,32 @@ export interface SessionStats {
   lastEventId?: string | null;
 }
 /**
+ * GET /api/events?session=a&session=b: the polling fallback for several sessions at once, as one stream of them carries them.
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "SessionsHistoryResponse".
+ */
+export interface SessionsHistoryResponse {
+  /**
+   * The sessions polled, in the order listed.
+   */
+  sessionIds: SessionId[];
+  /**
+   * Envelopes after the requested id, of every session listed, oldest first; each names its session in sessionId.
+   */
+  events: SluiceEvent[];
+  /**
+   * For each session whose history does not reach back to the requested id (refetch its state), why (see stream_reset); the other sessions are absent.
+   */
+  resets: {
+    [k: string]: "history_exhausted" | "unknown_epoch" | "malformed_id" | "foreign_id";
+  };
+  /**
+   * Id to pass as after= next time, or null when there are no events.
+   */
+  lastEventId: string | null;
+}
+/**
  * GET /api/stats: totals and per-session figures.
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
