@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from hub_client import Server, bearer, message, running, settings, settles, token
 from node_tools import CLIENT, Driven, driving, tsc
+from proxy import proxy
+from test_server_redis import two_servers
 
 from protocol import builtin
 from server.typescript import DECLARATIONS, generate_declarations, shipped_declarations
@@ -149,3 +151,74 @@ async def test_the_react_hook_follows_the_stream_and_closes_it_on_unmount(
             latest = await c.until(lambda line: "events" in line)
     assert [line["listened"] for line in c.lines if "listened" in line] == ["one", "two", "three"]
     await settles(lambda: server.subscribers("alice:chat") == 0)
+
+
+EIGHT = [f"alice:s{index}" for index in range(8)]
+
+
+async def _publish_to_each(server: Server, sessions: list[str]) -> list[tuple[str, str]]:
+    """One message to each of ``sessions`` in turn: ``(session, id)`` of each, in order."""
+    auth = bearer(token())
+    published = []
+    for session_id in sessions:
+        (event_id,) = await server.publish(session_id, message(session_id), headers=auth)
+        published.append((session_id, event_id))
+    return published
+
+
+async def _follow_eight_and_resume(
+    client_module: str, url: str, before: Server, after: Server
+) -> None:
+    """Follow :data:`EIGHT` on one stream at ``url`` (served by ``before``); the server ends it
+    (one session closed), and the client resumes (on ``after``) with nothing lost or twice."""
+    sessions_url = f"{url}/sse?{'&'.join(f'session={s}' for s in EIGHT)}&access_token={token()}"
+    async with driven(
+        client_module, url=sessions_url, transport="eventsource", reconnectDelay=300
+    ) as c:
+        await c.state("connected")
+        for session_id in EIGHT:
+            connected = await c.event("connection")
+            assert (connected["sessionId"], connected["data"]["status"]) == (
+                session_id,
+                "connected",
+            )
+        assert before.subscribers(EIGHT[0]) == 1
+        first = await _publish_to_each(before, EIGHT)
+        for expected in first:
+            seen = await c.event("message")
+            assert (seen["sessionId"], seen["id"]) == expected
+        await before.app.hub.broadcaster.clear_session(EIGHT[3], close_subscribers=True)
+        for session_id in EIGHT:
+            ended = await c.event("connection")
+            assert (ended["sessionId"], ended["data"]["status"]) == (session_id, "disconnected")
+        await c.state("reconnecting")  # reconnects in 300 ms: these are published meanwhile
+        missed = await _publish_to_each(after, list(reversed(EIGHT)))
+        await c.state("connected")
+        await settles(lambda: after.subscribers(EIGHT[0]) == 1)
+        assert before is after or before.subscribers(EIGHT[0]) == 0
+        for expected in missed:
+            seen = await c.event("message")
+            assert (seen["sessionId"], seen["id"]) == expected
+        (live,) = await _publish_to_each(after, [EIGHT[5]])
+        assert ((await c.event("message"))["id"]) == live[1]
+    messages = [
+        (line["sessionId"], line["id"]) for line in c.lines if line.get("type") == "message"
+    ]
+    assert messages == [*first, *missed, live]  # resumed exactly: nothing lost, nothing twice
+    assert not any(line.get("type") == "stream_reset" for line in c.lines)
+
+
+async def test_the_client_follows_eight_sessions_on_one_stream_and_resumes_exactly(
+    server: Server, client_module: str
+) -> None:
+    await _follow_eight_and_resume(client_module, server.url, server, server)
+
+
+async def test_eight_sessions_on_one_stream_resume_on_the_other_redis_node(
+    redis_server: str, client_module: str
+) -> None:
+    async with (
+        two_servers(redis_server) as (one, two),
+        proxy(one.url, two.url) as front_door,
+    ):
+        await _follow_eight_and_resume(client_module, front_door.url, one, two)

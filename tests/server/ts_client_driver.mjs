@@ -15,7 +15,15 @@ const stream = new SluiceStream(url, options);
 stream.onState((state) =>
   out({ state, error: stream.error ?? null, attempt: stream.reconnectAttempt, transport: stream.transport }),
 );
-stream.onEvent((event) => out({ type: event.type, id: event.id, data: event.data, resumeFrom: stream.lastEventId ?? null }));
+stream.onEvent((event) =>
+  out({
+    type: event.type,
+    id: event.id,
+    sessionId: event.sessionId ?? null,
+    data: event.data,
+    resumeFrom: stream.lastEventId ?? null,
+  }),
+);
 stream.connect();
 
 for await (const line of createInterface({ input: process.stdin })) {

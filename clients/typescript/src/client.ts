@@ -1,10 +1,16 @@
 /**
- * A typed client of one Sluice stream, for browsers (and Node with an EventSource
+ * A typed client of one Sluice stream (of one session, or of several: {@link sessionsUrl}), for browsers (and Node with an EventSource
  * implementation): connection states, reconnects with backoff that resume where the stream
  * left off, one listener per event type, and the polling fallback where EventSource is missing.
  */
 
-import type { HistoryResponse, SluiceEvent, SluiceEventMap } from "./sluice-events.js";
+import type {
+  HistoryResponse,
+  SessionsHistoryResponse,
+  SluiceEvent,
+  SluiceEventMap,
+  StreamResetData,
+} from "./sluice-events.js";
 
 export type * from "./sluice-events.js";
 
@@ -63,7 +69,8 @@ export interface SluiceStreamOptions {
   /** The EventSource to use (default: the global one); without one the client polls. */
   eventSource?: EventSourceFactory;
   /**
-   * The polling fallback's URL (`/api/sessions/{id}/events`): polled where there is no
+   * The polling fallback's URL (`/api/sessions/{id}/events`, or for a stream of several
+   * sessions `sessionsUrl(ids, "/api/events")`): polled where there is no
    * EventSource, and once the stream has failed `maxReconnectAttempts` times in a row.
    */
   pollUrl?: string | (() => string);
@@ -119,14 +126,37 @@ function withParameter(url: string, name: string, value: string): string {
   return /^[a-z][a-z0-9+.-]*:/i.test(url) ? target.toString() : target.pathname + target.search;
 }
 
-/** Origin and path of `url`: two URLs with the same one name the same stream. */
+/**
+ * Origin, path and `session` parameters of `url`: two URLs with the same ones name the same
+ * stream (a stream of other sessions is another stream, even when they overlap).
+ */
 function streamOf(url: string): string {
   const target = new URL(url, "http://relative.invalid");
-  return target.origin + target.pathname;
+  return [target.origin + target.pathname, ...target.searchParams.getAll("session")].join("\n");
 }
 
 /**
- * One session's stream. Listeners (`on`, `onEvent`, `onState`, `onChange`) may be added at any
+ * The URL of one stream of several sessions: `path` (`/sse` by default, or an absolute
+ * `https://hub.example/sse`) with one `session` parameter per id, in order. Every event on it
+ * names its session in `sessionId`, and one `lastEventId` resumes them all. With
+ * `/api/events` as `path` it is the matching `pollUrl`. The server takes at most
+ * `--max-sessions-per-stream` (16 by default); a list of one is that session's stream.
+ */
+export function sessionsUrl(sessionIds: readonly string[], path = "/sse"): string {
+  const query = new URLSearchParams(sessionIds.map((id) => ["session", id]));
+  return `${path}${path.includes("?") ? "&" : "?"}${query.toString()}`;
+}
+
+/** Each session that a polled page says must refetch its state, with why. */
+type ResetReason = StreamResetData["reason"];
+
+function resetsOf(page: HistoryResponse | SessionsHistoryResponse): [string, ResetReason][] {
+  if ("resets" in page) return Object.entries(page.resets);
+  return page.reset && page.resetReason !== null ? [[page.sessionId, page.resetReason]] : [];
+}
+
+/**
+ * One stream: of one session, or of several ({@link sessionsUrl}). Listeners (`on`, `onEvent`, `onState`, `onChange`) may be added at any
  * time, before `connect()` too, and stay across reconnects and URL changes until removed.
  */
 export class SluiceStream {
@@ -335,12 +365,12 @@ export class SluiceStream {
     fetch(target, { headers: this.options.pollHeaders ?? {}, credentials: "include" })
       .then(async (response) => {
         if (!response.ok) throw new Error(`polling answered ${response.status}`);
-        return (await response.json()) as HistoryResponse;
+        return (await response.json()) as HistoryResponse | SessionsHistoryResponse;
       })
       .then((page) => {
         if (!this.wanted) return;
         this.update({ state: "connected", reconnectAttempt: 0, error: undefined });
-        if (page.reset && page.resetReason !== null) this.dispatch(this.resetEvent(page.sessionId, page.resetReason));
+        for (const [sessionId, reason] of resetsOf(page)) this.dispatch(this.resetEvent(sessionId, reason, page));
         for (const event of page.events) this.dispatch(event);
         if (page.lastEventId !== null) this.update({ lastEventId: page.lastEventId });
         this.timer = setTimeout(() => {
@@ -354,10 +384,15 @@ export class SluiceStream {
   }
 
   /** The `stream_reset` a stream would have sent, for a history page that says `reset`. */
-  private resetEvent(sessionId: string, reason: NonNullable<HistoryResponse["resetReason"]>): SluiceEvent {
+  private resetEvent(
+    sessionId: string,
+    reason: ResetReason,
+    page: HistoryResponse | SessionsHistoryResponse,
+  ): SluiceEvent {
     const now = new Date().toISOString();
     const after = this.status.lastEventId;
     return {
+      ...("resets" in page ? { sessionId } : {}), // as a stream of several sessions names it
       type: "stream_reset",
       id: "",
       timestamp: now,
