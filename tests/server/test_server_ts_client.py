@@ -222,3 +222,33 @@ async def test_eight_sessions_on_one_stream_resume_on_the_other_redis_node(
         proxy(one.url, two.url) as front_door,
     ):
         await _follow_eight_and_resume(client_module, front_door.url, one, two)
+
+
+async def test_the_client_polls_several_sessions_with_a_reset_for_each(
+    server: Server, client_module: str
+) -> None:
+    auth = bearer(token())
+    first = await _publish_to_each(server, ["alice:b", "alice:a"])
+    sessions = "session=alice:a&session=alice:b"
+    options = {
+        "url": f"{server.url}/sse?{sessions}",
+        "transport": "poll",
+        "pollUrl": f"{server.url}/api/events?{sessions}",
+        "pollHeaders": auth,
+        "pollInterval": 20,
+        "lastEventId": "garbage",
+    }
+    async with driven(client_module, **options) as c:
+        for session_id in ("alice:a", "alice:b"):
+            reset = await c.event("stream_reset")
+            assert reset["sessionId"] == reset["data"]["sessionId"] == session_id
+            assert reset["data"]["reason"] == "malformed_id"
+        for expected in first:
+            seen = await c.event("message")
+            assert (seen["sessionId"], seen["id"]) == expected
+        (live,) = await _publish_to_each(server, ["alice:a"])
+        assert (await c.event("message"))["id"] == live[1]
+    messages = [
+        (line["sessionId"], line["id"]) for line in c.lines if line.get("type") == "message"
+    ]
+    assert messages == [*first, live]

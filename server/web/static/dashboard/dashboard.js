@@ -144,7 +144,11 @@ function withParameter(url, name, value2) {
 }
 function streamOf(url) {
   const target = new URL(url, "http://relative.invalid");
-  return target.origin + target.pathname;
+  return [target.origin + target.pathname, ...target.searchParams.getAll("session")].join("\n");
+}
+function resetsOf(page) {
+  if ("resets" in page) return Object.entries(page.resets);
+  return page.reset && page.resetReason !== null ? [[page.sessionId, page.resetReason]] : [];
 }
 var SluiceStream = class {
   constructor(url, options = {}) {
@@ -334,7 +338,7 @@ var SluiceStream = class {
     }).then((page) => {
       if (!this.wanted) return;
       this.update({ state: "connected", reconnectAttempt: 0, error: void 0 });
-      if (page.reset && page.resetReason !== null) this.dispatch(this.resetEvent(page.sessionId, page.resetReason));
+      for (const [sessionId, reason] of resetsOf(page)) this.dispatch(this.resetEvent(sessionId, reason, page));
       for (const event of page.events) this.dispatch(event);
       if (page.lastEventId !== null) this.update({ lastEventId: page.lastEventId });
       this.timer = setTimeout(() => {
@@ -346,10 +350,12 @@ var SluiceStream = class {
     });
   }
   /** The `stream_reset` a stream would have sent, for a history page that says `reset`. */
-  resetEvent(sessionId, reason) {
+  resetEvent(sessionId, reason, page) {
     const now = (/* @__PURE__ */ new Date()).toISOString();
     const after = this.status.lastEventId;
     return {
+      ..."resets" in page ? { sessionId } : {},
+      // as a stream of several sessions names it
       type: "stream_reset",
       id: "",
       timestamp: now,
