@@ -1,9 +1,11 @@
-"""The ``sluice`` command line: ``serve``, ``validate``, ``schemas export``."""
+"""The ``sluice`` command line: ``serve``, ``token``, ``validate``, ``schemas export``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+
+from . import token_command
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -18,6 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _serve_arguments(serve)
     serve.set_defaults(run=_serve)
+    token_command.add_command(commands)
 
     validate = commands.add_parser(
         "validate", help="validate events: one JSON document, or JSON Lines"
@@ -51,7 +54,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from . import logs
     from .serving.run import StartupFailed, serve_until_signalled
-    from .settings import InvalidSetting, label, load
+    from .settings import InvalidSetting, load
     from .web.app import create_app
 
     try:
@@ -59,8 +62,7 @@ def _serve(args: argparse.Namespace) -> int:
         logs.configure(settings.log_level)
         app = create_app(settings)
     except InvalidSetting as error:
-        name = error.name if error.name.startswith(("-", "SLUICE_")) else label(error.name)
-        print(f"sluice serve: {name}: {error.message}", file=sys.stderr)
+        print(error.report("serve"), file=sys.stderr)
         return 2
     try:
         trio.run(serve_until_signalled, app)
