@@ -16,7 +16,15 @@ from .errors import (
 from .models import *  # noqa: F403  (generated: the event classes, Event, EVENT_CLASSES, Envelope)
 from .registry import event_types
 from .sse_event import SSEEvent
-from .validation import Validator, check_envelope, check_event_input, is_session_id, validator
+from .validation import (
+    HUB_ONLY_EVENTS,
+    Validator,
+    check_envelope,
+    check_event_input,
+    hub_only_errors,
+    is_session_id,
+    validator,
+)
 from .wire import (
     EventStreamParser,
     ServerSentEvent,
@@ -27,6 +35,7 @@ from .wire import (
 )
 
 __all__ = [
+    "HUB_ONLY_EVENTS",
     "EventStreamParser",
     "InvalidEvent",
     "LocalProtocolError",
@@ -46,6 +55,7 @@ __all__ = [
     "envelope_to_wire",
     "event_types",
     "from_wire",
+    "hub_only_errors",
     "is_session_id",
     "to_wire",
     "validator",

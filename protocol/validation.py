@@ -113,6 +113,25 @@ def check_event_input(event: Any) -> None:
     validator("event-input.json").check(event)
 
 
+#: Control events only the hub sends: valid in a stream's envelopes, refused from a publisher.
+HUB_ONLY_EVENTS = ("connection", "keepalive", "stream_reset", "stream_overflow")
+
+
+def hub_only_errors(event: Any, pointer: str = "") -> list[SchemaError]:
+    """The error of a publisher's ``event`` whose type only the hub may send (none otherwise);
+    ``pointer`` prefixes the error's pointer (``/2`` for the third event of a batch)."""
+    kind = event.get("type") if isinstance(event, dict) else None
+    if kind not in HUB_ONLY_EVENTS:
+        return []
+    others = ", ".join(HUB_ONLY_EVENTS)
+    return [
+        SchemaError(
+            f"{pointer}/type",
+            f"{kind!r} is sent by the hub only: a publisher cannot send {others}",
+        )
+    ]
+
+
 def check_envelope(envelope: Any) -> None:
     """Validate a wire envelope ``{"type", "data", "id", "timestamp", "ttl"?}``."""
     validator("envelope.json").check(envelope)

@@ -23,7 +23,12 @@ def _parser() -> argparse.ArgumentParser:
     token_command.add_command(commands)
 
     validate = commands.add_parser(
-        "validate", help="validate events: one JSON document, or JSON Lines"
+        "validate",
+        help="validate events: one JSON document, or JSON Lines",
+        description="Validate events as a publisher sends them ({type, data, ttl?}: the "
+        "types only the hub sends, such as connection, are errors, as the publish route "
+        "refuses them) or envelopes as a stream carries them (with id "
+        "and timestamp).",
     )
     validate.add_argument("file", nargs="?", default="-", help="file to read, - for stdin")
     validate.set_defaults(run=_validate)
@@ -78,11 +83,12 @@ def _serve(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     """Validate one event (a JSON document) or many (JSON Lines); print every error.
 
-    An event is ``{"type", "data", "ttl"?}`` as a publisher sends it, or a whole envelope
-    (with ``id`` and ``timestamp``). Exit 0 when all are valid, 1 when any is not, 2 when the
-    input cannot be read or is not JSON.
+    An event is ``{"type", "data", "ttl"?}`` as a publisher sends it (where the hub-only
+    types, ``protocol.HUB_ONLY_EVENTS``, are errors, as the publish route refuses them), or a
+    whole envelope as a stream carries it (with ``id`` and ``timestamp``). Exit 0 when all are
+    valid, 1 when any is not, 2 when the input cannot be read or is not JSON.
     """
-    from protocol import validator
+    from protocol import hub_only_errors, validator
 
     try:
         events = _read_events(args.file)
@@ -93,6 +99,8 @@ def _validate(args: argparse.Namespace) -> int:
     for line, event in events:
         is_envelope = isinstance(event, dict) and ("id" in event or "timestamp" in event)
         errors = validator("envelope.json" if is_envelope else "event-input.json").errors(event)
+        if not is_envelope:
+            errors = [*hub_only_errors(event), *errors]
         invalid += bool(errors)
         for error in errors:
             print(error if line is None else f"line {line}: {error}")

@@ -7,7 +7,7 @@ from typing import Any
 
 from quart import Blueprint, Response, current_app, request
 
-from protocol import InvalidEvent, SchemaError
+from protocol import InvalidEvent, SchemaError, hub_only_errors
 
 from .. import logs
 from ..hub import Hub
@@ -21,8 +21,6 @@ log = logging.getLogger("sluice.publish")
 
 MAX_BATCH = 1000
 MAX_PAGE = 1000
-#: Control events only the hub sends: a publisher may not forge them.
-HUB_EVENTS = frozenset({"connection", "keepalive", "stream_reset", "stream_overflow"})
 
 
 def _session(session_id: str, *, publish: bool = False) -> tuple[Hub, str]:
@@ -54,11 +52,9 @@ async def publish(session_id: str) -> Response:
             "the batch is empty or too long",
         )
     reserved = [
-        SchemaError(
-            f"/{i}/type" if batch else "/type", f"{event['type']!r} is sent by the hub only"
-        )
+        error
         for i, event in enumerate(events)
-        if isinstance(event, dict) and event.get("type") in HUB_EVENTS
+        for error in hub_only_errors(event, f"/{i}" if batch else "")
     ]
     if reserved:
         raise _invalid(reserved, "control events cannot be published")

@@ -14,6 +14,7 @@ import orjson
 import pytest
 
 import schemas
+from protocol import HUB_ONLY_EVENTS
 from server import cli, typescript
 
 TS = "2026-01-31T12:00:00Z"
@@ -167,3 +168,20 @@ def test_export_typescript_without_the_node_tools_exits_2(
     monkeypatch.setattr(typescript, "write_declarations", write_declarations)
     status, _, err = sluice("schemas", "export", "--typescript", str(tmp_path))
     assert (status, err) == (2, "sluice schemas export: node is not on PATH\n")
+
+
+@pytest.mark.parametrize("kind", HUB_ONLY_EVENTS)
+def test_a_publisher_cannot_send_a_hub_only_event(sluice: Run, kind: str) -> None:
+    """As the publish route refuses it; the same event as an envelope a stream carries is fine."""
+    data = (
+        {"status": "connected", "sessionId": "s", "timestamp": TS} if kind == "connection" else {}
+    )
+    status, out, _ = sluice("validate", "-", stdin=orjson.dumps({"type": kind, "data": data}))
+    assert status == 1
+    assert out.splitlines()[0] == (
+        f"/type: {kind!r} is sent by the hub only: a publisher cannot send "
+        "connection, keepalive, stream_reset, stream_overflow"
+    )
+    if kind == "connection":
+        envelope = {"type": kind, "data": data, "id": "", "timestamp": TS}
+        assert sluice("validate", "-", stdin=orjson.dumps(envelope))[0] == 0
