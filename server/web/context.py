@@ -14,6 +14,7 @@ from quart import Response, current_app, request
 from quart_trio import QuartTrio
 
 from ..hub import Hub
+from ..logs import RESPONSE_SENT
 from ..metrics import HubCollector
 from ..problems import Problem
 from ..security.access import authenticate, check_open
@@ -34,8 +35,9 @@ class SluiceApp(QuartTrio):
     async def asgi_app(
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
     ) -> None:
-        """Quart's ASGI entry, with the last ``send`` of each response shielded; a ``GET`` of
-        a stream route goes to :func:`~server.streaming.asgi.serve_stream` instead, once serving.
+        """Quart's ASGI entry, with the last ``send`` of each response shielded and marked in
+        the scope (:data:`~server.logs.RESPONSE_SENT`, for the access log); a ``GET`` of a
+        stream route goes to :func:`~server.streaming.asgi.serve_stream` instead, once serving.
 
         Inside that ``send`` Hypercorn recycles the keep-alive connection and sends the app
         ``http.disconnect``, on which quart-trio cancels the request. The cancel used to land in
@@ -46,19 +48,20 @@ class SluiceApp(QuartTrio):
         if scope["type"] != "http":
             await super().asgi_app(scope, receive, send)
             return
-        session_id = stream_session(scope)
-        hub: Hub | None = getattr(self, "hub", None)
-        if session_id is not None and hub is not None:
-            await serve_stream(hub, self.logger, session_id, scope, receive, send)
-            return
 
         async def send_final_shielded(message: ASGISendEvent) -> None:
             if message["type"] == "http.response.body" and not message.get("more_body", False):
+                scope[RESPONSE_SENT] = True  # type: ignore[literal-required]
                 with trio.CancelScope(shield=True):
                     await send(message)
             else:
                 await send(message)
 
+        session_id = stream_session(scope)
+        hub: Hub | None = getattr(self, "hub", None)
+        if session_id is not None and hub is not None:
+            await serve_stream(hub, self.logger, session_id, scope, receive, send_final_shielded)
+            return
         await super().asgi_app(scope, receive, send_final_shielded)
 
 
