@@ -50,10 +50,7 @@ async def test_each_request_is_logged_once_when_the_client_closes_at_once(
                 b"Authorization: " + auth + b"\r\n\r\n",
             )
             await stream.aclose()
-        with trio.move_on_after(1):
-            while _requests(caplog).total() < 2 * ROUNDS:
-                await trio.sleep(0.01)
-        await trio.sleep(0.2)  # a second line would come right after the first
+        await trio.sleep(0.3)  # a second line came right after the first
     assert _requests(caplog) == {
         "GET /healthz": ROUNDS,
         "GET /api/sessions/alice:x/stats": ROUNDS,
