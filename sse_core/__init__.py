@@ -8,9 +8,10 @@ written from it ports with new imports and trio idioms.
 from protocol import SSEEvent
 
 from .backplane import Backplane, BackplaneUnavailable, MemoryBackplane, Sink, find_error
-from .broadcaster import Broadcaster, EnhancedSSEBroadcaster, get_sse_broadcaster, open_broadcaster
+from .broadcaster import Broadcaster, EnhancedSSEBroadcaster, open_broadcaster
 from .builders import SSEEventBuilder
 from .config import BroadcasterConfig, ConfigError
+from .current import get_sse_broadcaster
 from .events import Draft, HistoryPage, ResetReason, StoredEvent
 from .history import HistoryFigures
 from .subscription import Subscription

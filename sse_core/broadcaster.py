@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from contextvars import ContextVar
+from types import TracebackType
 from typing import Any
 
 import trio
@@ -21,6 +21,7 @@ from protocol import (
 )
 from protocol.models import Event
 
+from . import current
 from .alarms import Alarms
 from .backplane import Backplane, BackplaneUnavailable, MemoryBackplane
 from .builders import SSEEventBuilder
@@ -30,9 +31,6 @@ from .session import Session
 from .subscription import Subscription
 
 logger = logging.getLogger("sluice.core")
-
-_CURRENT: ContextVar[Broadcaster | None] = ContextVar("sluice_broadcaster", default=None)
-_OPEN: list[Broadcaster] = []
 
 #: What ``publish`` accepts: a generated ``protocol.models`` event, or the wire dict
 #: ``{"type", "data", "ttl"?}`` (checked against the schema, so any mapping is let in).
@@ -56,11 +54,14 @@ class Broadcaster:
     """Sessions of ordered events, fanned out to bounded subscribers; the guide's
     ``EnhancedSSEBroadcaster``.
 
-    Open it with :func:`open_broadcaster`, which runs its cleanup loop and backplane tasks
-    and ends them all on exit. Methods are called from trio tasks of the same run. None of
-    them ever waits on a subscriber: a subscriber whose queue is full is cut off with
-    ``stream_overflow``. After :meth:`shutdown` (or the end of ``open_broadcaster``) every
-    subscription's stream has ended and publishing or subscribing raises ``RuntimeError``.
+    Run it with ``async with Broadcaster(config) as broadcaster:`` (or
+    :func:`open_broadcaster`), which runs its cleanup loop and backplane tasks and ends them all
+    on exit; built without ``async with`` (the guide's ``EnhancedSSEBroadcaster(config)``) it
+    refuses to publish or subscribe, with a ``RuntimeError`` that says so. Methods are called
+    from trio tasks of the same run. None of them ever waits on a subscriber: a subscriber
+    whose queue is full is cut off with ``stream_overflow``. After :meth:`shutdown` (or the end
+    of the block) every subscription's stream has ended and publishing or subscribing raises
+    ``RuntimeError``.
     """
 
     def __init__(
@@ -77,6 +78,7 @@ class Broadcaster:
         self._background = trio.CancelScope()
         self._alarms = Alarms()
         self._stopped = trio.Event()
+        self._running: AbstractAsyncContextManager[Broadcaster] | None = None
 
     @property
     def epoch(self) -> str:
@@ -415,7 +417,38 @@ class Broadcaster:
         if self._closed:
             raise RuntimeError("the broadcaster is shut down")
         if not self._open:
-            raise RuntimeError("the broadcaster is not open; use open_broadcaster()")
+            raise RuntimeError(f"this broadcaster is not open: {current.HOW_TO_OPEN}")
+
+    async def __aenter__(self) -> Broadcaster:
+        """Run: the backplane and the cleanup loop in a nursery of its own, until the block
+        ends; inside it this is what :func:`~sse_core.get_sse_broadcaster` returns. A
+        broadcaster runs once."""
+        if self._open or self._closed:
+            raise RuntimeError("a broadcaster runs once: make a new one")
+        self._running = self._run()
+        return await self._running.__aenter__()
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool | None:
+        """Shut down (normally, by an exception or by cancellation): every subscription's
+        stream ends and every task it started is done before the block exits."""
+        assert self._running is not None, "__aexit__ without __aenter__"
+        return await self._running.__aexit__(kind, error, traceback)
+
+    @asynccontextmanager
+    async def _run(self) -> AsyncIterator[Broadcaster]:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(self._serve)
+            token = current.opened(self)
+            try:
+                yield self
+            finally:
+                current.closed(self, token)
+                self._close()
 
 
 class _Subscribed:
@@ -444,39 +477,11 @@ class _Subscribed:
 EnhancedSSEBroadcaster = Broadcaster
 
 
-@asynccontextmanager
-async def open_broadcaster(
+def open_broadcaster(
     config: BroadcasterConfig | None = None, backplane: Backplane | None = None
-) -> AsyncIterator[Broadcaster]:
-    """Open a :class:`Broadcaster` (on a new :class:`MemoryBackplane` unless given one).
-
-    Inside the block it runs the backplane and the cleanup loop in its own nursery and is
-    what :func:`get_sse_broadcaster` returns. Leaving the block, normally, by an exception
-    or by cancellation, shuts it down: every subscription's stream ends and every task it
-    started is done before the block exits.
-    """
-    broadcaster = Broadcaster(config, backplane)
-    async with trio.open_nursery() as nursery:
-        await nursery.start(broadcaster._serve)
-        token = _CURRENT.set(broadcaster)
-        _OPEN.append(broadcaster)
-        try:
-            yield broadcaster
-        finally:
-            _OPEN.remove(broadcaster)
-            _CURRENT.reset(token)
-            broadcaster._close()
-
-
-def get_sse_broadcaster() -> Broadcaster:
-    """The broadcaster of the innermost open :func:`open_broadcaster` (the guide's singleton).
-
-    Looks at the calling task's context first, then at the most recently opened broadcaster
-    still open (for tasks started outside the block). Raises ``RuntimeError`` when none is.
-    """
-    current = _CURRENT.get()
-    if current is not None:
-        return current
-    if _OPEN:
-        return _OPEN[-1]
-    raise RuntimeError("no broadcaster is open; use open_broadcaster()")
+) -> Broadcaster:
+    """A :class:`Broadcaster` (on a new :class:`MemoryBackplane` unless given one) to run with
+    ``async with``: inside the block it runs the backplane and the cleanup loop in its own
+    nursery and is what :func:`~sse_core.get_sse_broadcaster` returns; leaving the block shuts
+    it down and ends every task it started."""
+    return Broadcaster(config, backplane)

@@ -9,8 +9,9 @@ import attrs
 
 from protocol.models import Event
 
-from .broadcaster import Broadcaster, get_sse_broadcaster
+from .broadcaster import Broadcaster
 from .builders import SSEEventBuilder
+from .current import get_sse_broadcaster
 
 
 @attrs.define(kw_only=True)
