@@ -17,8 +17,9 @@ from ..hub import Hub
 from ..logs import RESPONSE_SENT
 from ..metrics import HubCollector
 from ..problems import Problem
-from ..security.access import authenticate, check_open
+from ..security.access import authenticate, check_open, forbid_unless
 from ..security.auth import Principal
+from ..security.limits import check_session_id
 from ..settings import Settings
 from ..streaming import admission
 from ..streaming.asgi import serve_stream, stream_session
@@ -76,6 +77,19 @@ def current_hub() -> Hub:
 def caller(hub: Hub) -> Principal:
     """The authenticated caller; raises a 401 problem without a valid token."""
     return authenticate(hub, request)
+
+
+def session_access(session_id: str, *, publish: bool = False) -> tuple[Hub, str, Principal]:
+    """The hub, the checked session id and the caller, who may read ``session_id`` (or, with
+    ``publish``, publish to it); a 400, 401, 403 or 503 problem otherwise."""
+    session_id = check_session_id(session_id)
+    hub = current_hub()
+    principal = caller(hub)
+    if publish:
+        forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
+    else:
+        forbid_unless(principal.may_subscribe(session_id), f"no right to read {session_id}")
+    return hub, session_id, principal
 
 
 def resume_point() -> str | None:

@@ -10,29 +10,15 @@ from quart import Blueprint, Response, current_app, request
 from protocol import InvalidEvent, SchemaError, hub_only_errors
 
 from .. import logs
-from ..hub import Hub
 from ..problems import Problem
-from ..security.access import forbid_unless
-from ..security.limits import check_event_sizes, check_session_id
-from .context import caller, current_hub, json_body, json_response
+from ..security.limits import check_event_sizes
+from .context import caller, current_hub, json_body, json_response, session_access
 
 blueprint = Blueprint("sessions", __name__, url_prefix="/api")
 log = logging.getLogger("sluice.publish")
 
 MAX_BATCH = 1000
 MAX_PAGE = 1000
-
-
-def _session(session_id: str, *, publish: bool = False) -> tuple[Hub, str]:
-    """The hub and the checked session id, for a caller with the right to read (or publish)."""
-    session_id = check_session_id(session_id)
-    hub = current_hub()
-    principal = caller(hub)
-    if publish:
-        forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
-    else:
-        forbid_unless(principal.may_subscribe(session_id), f"no right to read {session_id}")
-    return hub, session_id
 
 
 def _invalid(errors: list[SchemaError], detail: str) -> Problem:
@@ -42,7 +28,7 @@ def _invalid(errors: list[SchemaError], detail: str) -> Problem:
 @blueprint.post("/sessions/<session_id>/events")
 async def publish(session_id: str) -> Response:
     """Publish one event ``{"type", "data", "ttl"?}`` or an array of them, all or nothing."""
-    hub, session_id = _session(session_id, publish=True)
+    hub, session_id, _ = session_access(session_id, publish=True)
     doc = await json_body()
     batch = isinstance(doc, list)
     events: list[Any] = doc if batch else [doc]
@@ -101,7 +87,7 @@ async def poll(session_id: str) -> Response:
     ``reset`` is true when history no longer reaches back to ``after``: refetch state.
     ``lastEventId`` is the id to pass as ``after=`` next time.
     """
-    hub, session_id = _session(session_id)
+    hub, session_id, _ = session_access(session_id)
     after = request.args.get("after") or None
     page = await hub.broadcaster.events_after(
         session_id, after=after, limit=_limit(request.args.get("limit"))
@@ -122,7 +108,7 @@ async def poll(session_id: str) -> Response:
 @blueprint.put("/sessions/<session_id>")
 async def create(session_id: str) -> Response:
     """Create the session explicitly (publishing creates it too); answers its stats."""
-    hub, session_id = _session(session_id, publish=True)
+    hub, session_id, _ = session_access(session_id, publish=True)
     await hub.broadcaster.create_session(session_id)
     return json_response(hub.broadcaster.session_stats(session_id))
 
@@ -130,14 +116,14 @@ async def create(session_id: str) -> Response:
 @blueprint.get("/sessions/<session_id>/stats")
 async def session_stats(session_id: str) -> Response:
     """Figures of one session (``schemas/rest/session-stats.json``)."""
-    hub, session_id = _session(session_id)
+    hub, session_id, _ = session_access(session_id)
     return json_response(hub.broadcaster.session_stats(session_id))
 
 
 @blueprint.delete("/sessions/<session_id>")
 async def clear(session_id: str) -> Response:
     """Drop the session's history; its subscribers stay connected."""
-    hub, session_id = _session(session_id, publish=True)
+    hub, session_id, _ = session_access(session_id, publish=True)
     await hub.broadcaster.clear_session(session_id)
     return current_app.response_class(b"", status=204)
 
