@@ -17,7 +17,8 @@ epoch. Unless the expected output shows one, no block may print a problem docume
 Blocks share one state, as in one terminal: variables a block sets (``TOKEN``) are seen by the
 next, and what it starts in the background (``sluice serve &``) keeps running. The server's
 address ``127.0.0.1:8000`` becomes a free port (and ``SLUICE_PORT`` is set to it), so that a run
-never meets another server.
+never meets another server; so does every other README port from 8000 to 8099 (in an address,
+``--port N`` or ``SLUICE_PORT=N``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ EXAMPLE_EPOCH = "3f2a9c1d0b7e"
 PROBLEM = "https://sluice-sse.dev/problems/"
 _MARKER = re.compile(r"^<!--\s*readme:\s*(.*?)\s*-->$")
 _FENCE = re.compile(r"^```(\S*)\s*$")
+_PORT = re.compile(r"(127\.0\.0\.1:|localhost:|--port |_PORT=)(80\d\d)\b")
 
 
 @attrs.frozen
@@ -159,6 +161,7 @@ class Terminal:
     def __init__(self, directory: Path, port: int) -> None:
         self.directory = directory
         self.port = port
+        self._ports = {"8000": str(port)}  # README port -> the port it runs on here
         self.state = directory / ".readme-state"
         self._started: list[subprocess.Popen[bytes]] = []
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
@@ -175,8 +178,7 @@ class Terminal:
         line when it fails, does not end, or does not print what the README says."""
         errors = self.directory / ".readme-errors"
         errors.write_text("")
-        body = block.text.replace("127.0.0.1:8000", f"127.0.0.1:{self.port}")
-        body = body.replace("localhost:8000", f"localhost:{self.port}")
+        body = _PORT.sub(self._port, block.text)
         prelude = [
             "set -a",
             f"[ -f {shlex.quote(str(self.state))} ] && . {shlex.quote(str(self.state))}",
@@ -208,6 +210,11 @@ class Terminal:
         if PROBLEM in printed and not any(PROBLEM in line for line in block.expected or ()):
             self._fail(block, "it printed a problem document (an HTTP error)", output_file)
         return printed
+
+    def _port(self, found: re.Match[str]) -> str:
+        if found[2] not in self._ports:
+            self._ports[found[2]] = str(free_port())
+        return found[1] + self._ports[found[2]]
 
     def _wait(
         self, block: Block, process: subprocess.Popen[bytes], within: float, output: Path

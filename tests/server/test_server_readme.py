@@ -150,3 +150,14 @@ def test_the_readme_and_ci_find_python_the_same_way() -> None:
     (setup, *_) = [b for b in parse(README.read_text()) if b.info == "sh"]
     assert setup.text.startswith('"$(.ci/find-python)" -m venv .venv')
     assert "py=$(.ci/find-python)" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_ports_become_free_ports(terminal: Terminal) -> None:
+    text = "echo 127.0.0.1:8000 localhost:8001 --port 8001 SLUICE_PORT=8001 8001 127.0.0.1:80"
+    (here, there, flag, port, variable, other, kept) = terminal.run(
+        Block(1, "sh", text, "t")
+    ).split()
+    assert here == f"127.0.0.1:{terminal.port}"
+    assert flag == "--port"
+    assert there.split(":")[1] == port == variable.split("=")[1] != "8001"
+    assert (other, kept) == ("8001", "127.0.0.1:80")
