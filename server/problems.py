@@ -83,6 +83,19 @@ def internal_error() -> Problem:
     )
 
 
+def method_not_allowed(allowed: Iterable[str]) -> Problem:
+    """The 405 problem of a route that answers only the ``allowed`` methods (RFC 9110 §15.5.6:
+    with an ``Allow`` header)."""
+    methods = ", ".join(allowed)
+    return Problem(
+        405,
+        "method-not-allowed",
+        "Method Not Allowed",
+        f"this route answers {methods}",
+        headers={"Allow": methods},
+    )
+
+
 def _from_http(error: HTTPException) -> Problem:
     code = error.code or 500
     name = error.name or "Error"

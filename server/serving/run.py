@@ -1,8 +1,9 @@
 """Serving the app: Hypercorn's trio worker behind the stream front, and a clean shutdown.
 
-The listeners, the lifespan and the graceful shutdown are Hypercorn's trio worker's, arranged
-so that each accepted connection goes to :class:`~server.streaming.front.Front` (which serves
-admitted streams itself and hands every other connection to Hypercorn's connection handler).
+The listeners, the lifespan and the graceful shutdown are Hypercorn's trio worker's (its pieces
+in :mod:`server.serving.hypercorn_worker`), arranged so that each accepted connection goes to
+:class:`~server.streaming.front.Front` (which answers the streams of new connections itself and
+hands every other connection to Hypercorn's connection handler).
 
 The lifespan shutdown runs only after every connection has ended, so the hub cannot wait for
 it: the shutdown trigger closes the hub itself. Background work is cancelled, the broadcaster
@@ -20,15 +21,12 @@ from functools import partial
 
 import trio
 from hypercorn.config import Config
-from hypercorn.trio.lifespan import Lifespan
-from hypercorn.trio.worker_context import WorkerContext
-from hypercorn.typing import LifespanState
-from hypercorn.utils import repr_socket_addr, wrap_app
 
 from .. import logs
 from ..settings import Settings
 from ..streaming.front import Front
 from ..web.context import SluiceApp
+from .hypercorn_worker import Worker, repr_socket_addr
 
 log = logging.getLogger("sluice.server")
 
@@ -66,16 +64,17 @@ async def serve(
     then the remaining connections have the graceful timeout to finish.
     """
     config = hypercorn_config(app.settings)
-    wrapped = wrap_app(app, config.wsgi_max_body_size, "asgi")
-    state: LifespanState = {}
-    lifespan = Lifespan(wrapped, config, state)
-    context = WorkerContext(None)
-    async with trio.open_nursery() as lifespan_nursery:
-        await lifespan_nursery.start(lifespan.handle_lifespan)
-        await lifespan.wait_for_startup()
+    worker = Worker(app, config)
+    async with worker.lifespan():
         if app.startup_error is not None:
             raise StartupFailed(app.startup_error)
-        front = Front(wrapped, app.hub, config, context, state, app.settings.send_timeout)
+        front = Front(
+            app.hub,
+            worker.serve_connection,
+            config,
+            worker.connection_state,
+            app.settings.send_timeout,
+        )
         async with trio.open_nursery() as connections:
             sockets = config.create_sockets().insecure_sockets
             for sock in sockets:
@@ -97,10 +96,8 @@ async def serve(
                 open_streams=(await app.hub.broadcaster.get_stats())["subscribers"],
             )
             await app.hub.close()
-            await context.terminated.set()
+            await worker.terminate()
             connections.cancel_scope.deadline = trio.current_time() + config.graceful_timeout
-        await lifespan.wait_for_shutdown()
-        lifespan_nursery.cancel_scope.cancel()
 
 
 def tune_collector(threshold: int) -> None:

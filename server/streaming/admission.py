@@ -7,12 +7,82 @@ request. A request is anything shaped like werkzeug's sans-IO request.
 
 from __future__ import annotations
 
+from urllib.parse import unquote_to_bytes
+
+import attrs
+from hypercorn.typing import HTTPScope
+from werkzeug.datastructures import Headers
 from werkzeug.sansio.request import Request
 
 from ..hub import Hub
 from ..security.access import authenticate, check_open, forbid_unless
 from ..security.auth import Principal
 from ..security.limits import check_session_id, too_many_connections, too_many_streams
+
+#: The paths of a session's stream: the prefix, then the session id as one path segment.
+PREFIXES = ("/sse/", "/agent_network_sse/")
+_RAW_PREFIXES = tuple(prefix.encode() for prefix in PREFIXES)
+#: The methods a stream route answers (``OPTIONS`` aside, a CORS preflight).
+STREAM_METHODS = ("GET", "HEAD")
+
+
+def stream_path(scope: HTTPScope) -> str | None:
+    """The session id when ``scope``'s path is a session's stream, whatever the method.
+
+    The id is the one raw path segment after a prefix, percent-decoded, so that an encoded
+    ``/`` or ``.`` reaches the session-id check (and its 400) instead of a generic 404.
+    """
+    if scope.get("root_path"):
+        return None
+    raw = scope.get("raw_path") or scope["path"].encode()
+    for prefix in _RAW_PREFIXES:
+        if raw.startswith(prefix):
+            segment = raw[len(prefix) :]
+            if segment and b"/" not in segment:
+                return unquote_to_bytes(segment).decode("utf-8", "replace")
+    return None
+
+
+def stream_target(scope: HTTPScope) -> str | None:
+    """The session id when ``scope`` is a ``GET`` or ``HEAD`` of a session's stream."""
+    return stream_path(scope) if scope["method"] in STREAM_METHODS else None
+
+
+def request_of(scope: HTTPScope) -> Request:
+    """The request's headers, cookies and query from an ASGI scope, read as Quart reads them."""
+    headers = Headers()
+    for name, value in scope["headers"]:
+        headers.add(name.decode("latin1").title(), value.decode("latin1"))
+    return Request(
+        scope["method"],
+        scope["scheme"],
+        scope.get("server"),
+        "",
+        scope["path"],
+        scope["query_string"],
+        headers,
+        None,
+    )
+
+
+@attrs.frozen
+class Admitted:
+    """A stream request that passed every check: whose stream, of what, from where."""
+
+    session_id: str
+    principal: Principal
+    last_event_id: str | None
+    head_only: bool
+
+
+def admit(hub: Hub, session_id: str, scope: HTTPScope) -> Admitted:
+    """Admit the stream request of ``scope`` for ``session_id`` (see :func:`admit_stream`).
+
+    Raises :class:`~server.problems.Problem` when a check refuses it. Nothing is subscribed.
+    """
+    request = request_of(scope)
+    session_id, principal = admit_stream(hub, session_id, request)
+    return Admitted(session_id, principal, resume_point(request), scope["method"] == "HEAD")
 
 
 def resume_point(request: Request) -> str | None:

@@ -30,12 +30,6 @@ from ..security.limits import ConnectionCounter
 
 log = logging.getLogger("sluice.stream")
 
-HEADERS = {
-    "Content-Type": "text/event-stream; charset=utf-8",
-    "Cache-Control": "no-cache",
-    "X-Accel-Buffering": "no",
-}
-
 
 def _connection(
     broadcaster: Broadcaster,

@@ -1,10 +1,12 @@
-"""The SSE routes: ``/sse/{session_id}``, the guide's ``/agent_network_sse/{session_id}``, and
-the ADK-style run endpoint that streams an agent's work.
+"""The ADK-style run endpoint: runs the agent on a query and streams the session's events
+until the run's answer (or error).
 
-Each route checks the session id, the caller and the connection limit, then answers with
-:func:`~server.streaming.body.event_stream` as the body (Quart's response timeout off). A ``GET``
-of the first two never reaches these routes while the app serves: :mod:`server.streaming.asgi`
-answers it with the same checks and body, without Quart's per-chunk cost.
+The route admits the stream as every stream is admitted
+(:func:`~server.streaming.admission.admit_stream`, with the publish right too) and answers with
+the stream body (:meth:`~server.hub.Hub.stream`) and the stream headers
+(:data:`~server.streaming.writer.STREAM_HEADERS`), Quart's response timeout off. The session
+streams themselves (``/sse/{id}``, ``/agent_network_sse/{id}``) never reach Quart: see
+:mod:`server.streaming`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from ..problems import Problem
 from ..security.access import forbid_unless
 from ..security.auth import Principal
 from ..streaming.admission import admit_stream
-from ..streaming.body import HEADERS
+from ..streaming.writer import STREAM_HEADERS
 from .context import SluiceApp, resume_point
 
 blueprint = Blueprint("streams", __name__)
@@ -35,7 +37,7 @@ def _streaming(
     hub: Hub, session_id: str, principal: Principal, last_event_id: str | None, **options: Any
 ) -> Response:
     body = hub.stream(session_id, principal, last_event_id, **options)
-    response = current_app.response_class(body, status=200, headers=HEADERS)
+    response = current_app.response_class(body, status=200, headers=dict(STREAM_HEADERS))
     response.timeout = None  # RESPONSE_TIMEOUT would cut the stream
     return response
 
@@ -45,14 +47,6 @@ def _open(session_id: str, *, publish: bool = False) -> tuple[Hub, str, Principa
     hub = cast(SluiceApp, current_app).hub
     session_id, principal = admit_stream(hub, session_id, request, publish=publish)
     return hub, session_id, principal
-
-
-@blueprint.get("/sse/<session_id>")
-@blueprint.get("/agent_network_sse/<session_id>")
-async def stream(session_id: str) -> Response:
-    """Stream a session: history after the resume point, then live events."""
-    hub, session_id, principal = _open(session_id)
-    return _streaming(hub, session_id, principal, resume_point())
 
 
 def run_finished(message_id: str) -> Callable[[bytes], bool]:

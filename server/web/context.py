@@ -16,13 +16,15 @@ from quart_trio import QuartTrio
 from ..hub import Hub
 from ..logs import RESPONSE_SENT
 from ..metrics import HubCollector
-from ..problems import Problem
+from ..problems import Problem, method_not_allowed
 from ..security.access import authenticate, check_open, forbid_unless
 from ..security.auth import Principal
+from ..security.framing import framing_problem
 from ..security.limits import check_session_id
 from ..settings import Settings
 from ..streaming import admission
-from ..streaming.asgi import serve_stream, stream_session
+from ..streaming.admission import STREAM_METHODS, stream_path, stream_target
+from ..streaming.asgi import send_problem, serve_stream
 
 
 class SluiceApp(QuartTrio):
@@ -37,8 +39,10 @@ class SluiceApp(QuartTrio):
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
     ) -> None:
         """Quart's ASGI entry, with the last ``send`` of each response shielded and marked in
-        the scope (:data:`~server.logs.RESPONSE_SENT`, for the access log); a ``GET`` of a
-        stream route goes to :func:`~server.streaming.asgi.serve_stream` instead, once serving.
+        the scope (:data:`~server.logs.RESPONSE_SENT`, for the access log); a ``GET`` or
+        ``HEAD`` of a stream route goes to :func:`~server.streaming.asgi.serve_stream` instead,
+        once serving, and conflicting framing headers are refused first
+        (:func:`~server.security.framing.framing_problem`).
 
         Inside that ``send`` Hypercorn recycles the keep-alive connection and sends the app
         ``http.disconnect``, on which quart-trio cancels the request. The cancel used to land in
@@ -58,7 +62,15 @@ class SluiceApp(QuartTrio):
             else:
                 await send(message)
 
-        session_id = stream_session(scope)
+        problem = framing_problem(scope["headers"])
+        if problem is not None:
+            await send_problem(send_final_shielded, problem, scope["path"])
+            return
+        if scope["method"] not in (*STREAM_METHODS, "OPTIONS") and stream_path(scope):
+            problem = method_not_allowed(STREAM_METHODS)
+            await send_problem(send_final_shielded, problem, scope["path"])
+            return
+        session_id = stream_target(scope)
         hub: Hub | None = getattr(self, "hub", None)
         if session_id is not None and hub is not None:
             await serve_stream(hub, self.logger, session_id, scope, receive, send_final_shielded)

@@ -25,7 +25,7 @@ from protocol import EventStreamParser, check_envelope, validator
 from server.agent import Agent, DemoAgent
 from server.serving.run import serve
 from server.settings import Settings
-from server.streaming.asgi import PREFIXES
+from server.streaming.admission import PREFIXES
 from server.web.app import create_app
 from server.web.context import SluiceApp
 
@@ -254,7 +254,7 @@ async def running(
     async with contextlib.AsyncExitStack() as stack:
         if not front:  # the front then takes no stream: Hypercorn and the app serve them all
             stack.enter_context(
-                mock.patch("server.streaming.front.stream_session", lambda scope: None)
+                mock.patch("server.streaming.front.stream_target", lambda scope: None)
             )
         nursery = await stack.enter_async_context(trio.open_nursery())
         (url,) = await nursery.start(serving)

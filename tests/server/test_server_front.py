@@ -15,11 +15,11 @@ import httpx
 import pytest
 import trio
 from hub_client import Server, bearer, check_problem, message, running, settings, settles, token
-from hypercorn.trio.worker_context import WorkerContext
-from hypercorn.utils import wrap_app
 
 from server.agent import DemoAgent
 from server.hub import Hub
+from server.security.auth import Authenticator
+from server.serving.hypercorn_worker import Worker
 from server.serving.run import hypercorn_config
 from server.streaming.front import Front
 from server.web.app import create_app
@@ -83,41 +83,66 @@ async def test_a_stream_on_a_kept_alive_connection_is_served_by_hypercorn_alike(
     await settles(lambda: server.subscribers("alice:chat") == 0)
 
 
-async def test_a_rejected_stream_on_a_new_connection_gets_hypercorns_problem(
-    server: Server,
+async def test_a_refused_stream_is_answered_by_the_front_admitted_once(
+    server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    verified: list[str | None] = []
+    authenticate = Authenticator.authenticate
+
+    def counting(self: Authenticator, token: str | None) -> Any:
+        verified.append(token)
+        return authenticate(self, token)
+
+    monkeypatch.setattr(Authenticator, "authenticate", counting)
     response = await server.streams.get("/sse/alice:chat")
     check_problem(response, 401)
-    assert response.headers["server"].startswith("hypercorn")
+    assert "server" not in response.headers and response.headers["connection"] == "close"
+    assert "date" in response.headers
+    assert len(verified) == 1  # the token is checked once, by one admission
     check_problem(await server.streams.get("/sse/bob:chat", headers=bearer(token())), 403)
+    assert len(verified) == 2
 
 
 @pytest.mark.parametrize(
-    ("request_line", "extra"),
-    [
-        (b"GET /sse/alice:chat HTTP/1.0", b""),  # HTTP/1.0
-        (b"GET /sse/alice:chat HTTP/1.1", b"Content-Length: 2\r\n"),  # a body
-        (b"GET /sse/alice:chat HTTP/1.1", b"Upgrade: websocket\r\n"),  # an upgrade
-    ],
+    ("extra", "body"),
+    [(b"Content-Length: 2\r\n", b"{}"), (b"Upgrade: websocket\r\n", b"")],
+    ids=["a body", "an upgrade"],
 )
 async def test_streams_the_front_does_not_take_go_to_hypercorn(
-    server: Server, request_line: bytes, extra: bytes
+    server: Server, extra: bytes, body: bytes
 ) -> None:
     auth = f"Authorization: Bearer {token()}\r\n".encode()
-    body = b"{}" if b"Content-Length" in extra else b""
-    request = request_line + b"\r\nHost: x\r\n" + auth + extra + b"\r\n" + body
+    request = b"GET /sse/alice:chat HTTP/1.1\r\nHost: x\r\n" + auth + extra + b"\r\n" + body
     response = await _stream_until_shutdown(server, request)
     assert "server: hypercorn" in _head(response)
     assert b'"status":"disconnected"' in response
 
 
-async def test_a_pipelined_request_sends_the_connection_to_hypercorn(server: Server) -> None:
+async def test_an_http_1_0_stream_is_served_by_the_front_ended_by_the_close(
+    server: Server,
+) -> None:
+    auth = f"Authorization: Bearer {token()}\r\n".encode()
+    request = b"GET /sse/alice:chat HTTP/1.0\r\nHost: x\r\n" + auth + b"\r\n"
+    response = await _stream_until_shutdown(server, request)
+    head = _head(response)
+    assert response.startswith(b"HTTP/1.0 200 OK\r\n")
+    assert "server:" not in head and "transfer-encoding" not in head
+    assert "connection: close" in head and "date: " in head
+    body = response.split(b"\r\n\r\n", 1)[1]
+    assert body.startswith(b"retry: ") and body.endswith(b"}\n\n")  # no chunk framing
+    assert b'"status":"disconnected"' in body
+
+
+async def test_a_stream_with_requests_pipelined_behind_it_is_served_and_they_are_not(
+    server: Server,
+) -> None:
     auth = f"Authorization: Bearer {token()}\r\n".encode()
     stream = b"GET /sse/alice:chat HTTP/1.1\r\nHost: x\r\n" + auth + b"\r\n"
     healthz = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
     response = await _stream_until_shutdown(server, stream + healthz)
-    assert "server: hypercorn" in _head(response)
-    assert b'"status":"disconnected"' in response
+    assert "server:" not in _head(response)
+    assert response.count(b"HTTP/1.1 ") == 1  # the pipelined request is not answered
+    assert response.endswith(b"\r\n0\r\n\r\n")
 
 
 async def test_a_malformed_request_gets_hypercorns_400(server: Server) -> None:
@@ -177,8 +202,14 @@ async def front_on_a_socket_pair(**overrides: Any) -> AsyncIterator[tuple[Hub, t
     app = create_app(settings(**overrides), agent=DemoAgent(delay=0))
     config = hypercorn_config(app.settings)
     async with app.test_app(), trio.open_nursery() as nursery:
-        wrapped = wrap_app(app, config.wsgi_max_body_size, "asgi")
-        front = Front(wrapped, app.hub, config, WorkerContext(None), {}, app.settings.send_timeout)
+        worker = Worker(app, config)
+        front = Front(
+            app.hub,
+            worker.serve_connection,
+            config,
+            worker.connection_state,
+            app.settings.send_timeout,
+        )
         ours, theirs = trio.socket.socketpair()
         client = trio.SocketStream(theirs)
         nursery.start_soon(front, trio.SocketStream(ours))

@@ -1,0 +1,143 @@
+"""Hypercorn's private pieces, in this module alone: its trio worker, taken apart.
+
+Hypercorn's public API (``hypercorn.trio.serve``) accepts connections itself, so a connection
+could not reach the front (:mod:`server.streaming.front`) first. Sluice therefore assembles the
+worker that ``serve`` runs (``hypercorn/trio/run.py::worker_serve``) from its pieces, and relies
+on, as of Hypercorn 0.18 (pinned to that release line in ``pyproject.toml``):
+
+- ``hypercorn.trio.lifespan.Lifespan(app, config, state)``: ``handle_lifespan`` (started in a
+  nursery), ``wait_for_startup``, ``wait_for_shutdown``: the ASGI lifespan, as ``serve`` runs it;
+- ``hypercorn.trio.worker_context.WorkerContext(max_requests)`` and its ``terminated`` event,
+  set at shutdown so that kept-alive connections close;
+- ``hypercorn.trio.tcp_server.TCPServer(app, config, context, state, stream)``, awaited: serves
+  one accepted connection to its end (HTTP/1.1, h2c, upgrades). It reads the stream's ``socket``
+  for the addresses; it is annotated as taking a TLS stream but serves any stream with a
+  ``socket``, as Hypercorn's own worker passes it plain socket streams;
+- ``hypercorn.utils``: ``wrap_app`` (the ASGI app as Hypercorn calls it), ``parse_socket_addr``
+  and ``repr_socket_addr``.
+
+Everything else in Sluice uses Hypercorn's public modules (``hypercorn.config``,
+``hypercorn.typing``). :func:`verify` checks that the installed Hypercorn still has each piece
+with the shape used here; a test calls it, so an upgrade that breaks this fails by name.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import trio
+from hypercorn.config import Config
+from hypercorn.trio.lifespan import Lifespan
+from hypercorn.trio.tcp_server import TCPServer
+from hypercorn.trio.worker_context import WorkerContext
+from hypercorn.typing import AppWrapper, ConnectionState, LifespanState
+from hypercorn.utils import parse_socket_addr, repr_socket_addr, wrap_app
+
+__all__ = ["Worker", "parse_socket_addr", "repr_socket_addr", "verify"]
+
+_SHAPES: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "hypercorn.trio.lifespan.Lifespan": (Lifespan, ("app", "config", "state")),
+    "hypercorn.trio.worker_context.WorkerContext": (WorkerContext, ("max_requests",)),
+    "hypercorn.trio.tcp_server.TCPServer": (
+        TCPServer,
+        ("app", "config", "context", "state", "stream"),
+    ),
+    "hypercorn.utils.wrap_app": (wrap_app, ("app", "wsgi_max_body_size", "mode")),
+}
+_METHODS = {
+    "hypercorn.trio.lifespan.Lifespan": (
+        "handle_lifespan",
+        "wait_for_startup",
+        "wait_for_shutdown",
+    ),
+    "hypercorn.trio.tcp_server.TCPServer": ("run",),
+}
+
+
+def verify() -> None:
+    """Raise ``RuntimeError`` naming this module and the piece when the installed Hypercorn
+    lacks one of the pieces this module relies on, or its shape changed."""
+    for name, (piece, parameters) in _SHAPES.items():
+        found = tuple(inspect.signature(piece).parameters)
+        if found[: len(parameters)] != parameters:
+            raise RuntimeError(
+                f"{__name__}: the installed Hypercorn's {name} takes {found}, not {parameters}"
+            )
+        for method in _METHODS.get(name, ()):
+            if not callable(getattr(piece, method, None)):
+                raise RuntimeError(f"{__name__}: the installed Hypercorn's {name} has no {method}")
+    if not hasattr(WorkerContext(None), "terminated"):
+        raise RuntimeError(f"{__name__}: the installed Hypercorn's WorkerContext has no terminated")
+
+
+class _Replay(trio.abc.HalfCloseableStream):
+    """A socket stream whose first read returns ``head``, the bytes the front already read.
+
+    Hypercorn's connection handler reads, writes and closes it as the accepted stream itself,
+    and reads its ``socket`` for the addresses.
+    """
+
+    def __init__(self, stream: trio.SocketStream, head: bytes) -> None:
+        self.stream = stream
+        self.socket = stream.socket
+        self.head = head
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes:
+        if self.head:
+            head, self.head = self.head, b""
+            await trio.lowlevel.checkpoint()
+            return head
+        return bytes(await self.stream.receive_some(max_bytes))
+
+    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        await self.stream.send_all(data)
+
+    async def wait_send_all_might_not_block(self) -> None:
+        await self.stream.wait_send_all_might_not_block()
+
+    async def send_eof(self) -> None:
+        await self.stream.send_eof()
+
+    async def aclose(self) -> None:
+        await self.stream.aclose()
+
+
+class Worker:
+    """Hypercorn's trio worker for ``app``: its lifespan, its context, its connection handler.
+
+    ``app`` is the ASGI app; ``config`` Hypercorn's configuration.
+    """
+
+    def __init__(self, app: Any, config: Config) -> None:
+        self.config = config
+        self.app: AppWrapper = wrap_app(app, config.wsgi_max_body_size, "asgi")
+        self.state: LifespanState = {}
+        self._lifespan = Lifespan(self.app, config, self.state)
+        self._context = WorkerContext(None)
+
+    @asynccontextmanager
+    async def lifespan(self) -> AsyncIterator[None]:
+        """Run the ASGI lifespan: startup on entry, shutdown on a normal exit."""
+        async with trio.open_nursery() as nursery:
+            await nursery.start(self._lifespan.handle_lifespan)
+            await self._lifespan.wait_for_startup()
+            yield
+            await self._lifespan.wait_for_shutdown()
+            nursery.cancel_scope.cancel()
+
+    def connection_state(self) -> ConnectionState:
+        """A new connection's copy of the lifespan state (ASGI ``scope["state"]``)."""
+        return ConnectionState(self.state.copy())
+
+    async def serve_connection(self, stream: trio.SocketStream, already_read: bytes) -> None:
+        """Serve the connection on ``stream`` to its end, as if ``already_read`` (the bytes
+        read from it so far) had not been read."""
+        replay: Any = _Replay(stream, already_read)
+        await TCPServer(self.app, self.config, self._context, self.connection_state(), replay)
+
+    async def terminate(self) -> None:
+        """Tell every connection Hypercorn serves that the worker is shutting down."""
+        await self._context.terminated.set()
