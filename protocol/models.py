@@ -56,7 +56,10 @@ class ConnectionEvent:
     )
     session_id: str = attrs.field(
         metadata={"wire": "sessionId"},
-        validator=v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+        validator=v.and_(
+            v.instance_of(str),
+            constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+        ),
     )
     user_id: str | None = attrs.field(
         default=None,
@@ -222,7 +225,10 @@ class ThoughtProcessStartEvent:
     )
     session_id: str = attrs.field(
         metadata={"wire": "sessionId"},
-        validator=v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+        validator=v.and_(
+            v.instance_of(str),
+            constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+        ),
     )
     task_id: str = attrs.field(
         metadata={"wire": "taskId"},
@@ -265,7 +271,10 @@ class ThoughtProcessStepEvent:
         default=None,
         metadata={"wire": "sessionId"},
         validator=v.optional(
-            v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+            v.and_(
+                v.instance_of(str),
+                constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+            ),
         ),
     )
     task_id: str | None = attrs.field(
@@ -313,7 +322,10 @@ class ThoughtProcessCompleteEvent:
         default=None,
         metadata={"wire": "sessionId"},
         validator=v.optional(
-            v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+            v.and_(
+                v.instance_of(str),
+                constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+            ),
         ),
     )
     task_id: str | None = attrs.field(
@@ -359,7 +371,10 @@ class MessageRegeneratingEvent:
         default=None,
         metadata={"wire": "sessionId"},
         validator=v.optional(
-            v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+            v.and_(
+                v.instance_of(str),
+                constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+            ),
         ),
     )
     task_id: str | None = attrs.field(
@@ -410,7 +425,10 @@ class RegenerationProgressEvent:
         default=None,
         metadata={"wire": "sessionId"},
         validator=v.optional(
-            v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+            v.and_(
+                v.instance_of(str),
+                constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+            ),
         ),
     )
     task_id: str | None = attrs.field(
@@ -463,7 +481,10 @@ class MessageRegeneratedEvent:
         default=None,
         metadata={"wire": "sessionId"},
         validator=v.optional(
-            v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+            v.and_(
+                v.instance_of(str),
+                constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+            ),
         ),
     )
     task_id: str | None = attrs.field(
@@ -503,7 +524,10 @@ class RegenerationErrorEvent:
         default=None,
         metadata={"wire": "sessionId"},
         validator=v.optional(
-            v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+            v.and_(
+                v.instance_of(str),
+                constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+            ),
         ),
     )
     task_id: str | None = attrs.field(
@@ -546,7 +570,10 @@ class MessageEditedEvent:
         default=None,
         metadata={"wire": "sessionId"},
         validator=v.optional(
-            v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+            v.and_(
+                v.instance_of(str),
+                constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+            ),
         ),
     )
     content: str = attrs.field(metadata={"wire": "content"}, validator=v.instance_of(str))
@@ -587,7 +614,10 @@ class MessageDeletedEvent:
         default=None,
         metadata={"wire": "sessionId"},
         validator=v.optional(
-            v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+            v.and_(
+                v.instance_of(str),
+                constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+            ),
         ),
     )
     timestamp: str | None = attrs.field(
@@ -626,7 +656,10 @@ class StreamResetEvent:
     )
     session_id: str = attrs.field(
         metadata={"wire": "sessionId"},
-        validator=v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+        validator=v.and_(
+            v.instance_of(str),
+            constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+        ),
     )
     timestamp: str = attrs.field(
         metadata={"wire": "timestamp"},
@@ -653,7 +686,10 @@ class StreamOverflowEvent:
 
     session_id: str = attrs.field(
         metadata={"wire": "sessionId"},
-        validator=v.and_(v.instance_of(str), constraints.pattern("^[A-Za-z0-9._:-]{1,128}$")),
+        validator=v.and_(
+            v.instance_of(str),
+            constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+        ),
     )
     max_queue_size: int = attrs.field(
         metadata={"wire": "maxQueueSize"},

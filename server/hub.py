@@ -21,6 +21,7 @@ from sse_core.redis_backplane import RedisBackplane
 from . import logs
 from .agent import Agent
 from .security.auth import Authenticator, Principal
+from .security.cors import CorsPolicy
 from .security.limits import ConnectionCounter
 from .settings import Settings
 from .streaming.body import event_stream
@@ -40,6 +41,12 @@ class Hub:
     _work: trio.Nursery
     _stop: trio.Event = attrs.field(factory=trio.Event)
     _closed: trio.Event = attrs.field(factory=trio.Event)
+    cors: CorsPolicy = attrs.field(
+        default=attrs.Factory(
+            lambda hub: CorsPolicy(hub.settings.cors_origins, hub.settings.public_origin),
+            takes_self=True,
+        )
+    )
 
     @property
     def closing(self) -> bool:

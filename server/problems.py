@@ -135,6 +135,14 @@ def install(app: Quart) -> None:
                 "Content Too Large",
                 f"the request body exceeds {limit} bytes",
             )
+        elif error.code == 408:
+            problem = Problem(
+                408,
+                "request-timeout",
+                "Request Timeout",
+                f"the request body did not arrive within {app.config['BODY_TIMEOUT']} seconds",
+                headers={"Connection": "close"},
+            )
         else:
             problem = _from_http(error)
         return response(problem, request.path)

@@ -18,6 +18,8 @@ import attrs
 
 from sse_core import BroadcasterConfig, ConfigError
 
+from .security.cors import ANY_ORIGIN, is_origin
+
 LOG_LEVELS = ("debug", "info", "warning", "error")
 BACKPLANES = ("memory", "redis")
 JWT_ALGORITHMS = (
@@ -86,6 +88,21 @@ def _optional_str(raw: str) -> str | None:
 def _algorithms(raw: str) -> tuple[str, ...] | None:
     names = tuple(part.strip() for part in raw.split(",") if part.strip())
     return names or None
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+
+
+def _origins_valid(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    many = attribute.name == "cors_origins"  # a list that may hold *; else one origin or None
+    for origin in value if many else () if value is None else (value,):
+        _check(
+            (many and origin == ANY_ORIGIN) or is_origin(origin),
+            attribute.name,
+            f"must be {'* or origins' if many else 'an origin'} scheme://host[:port] (no "
+            f"path, no trailing /), got {origin!r}",
+        )
 
 
 def _check(condition: bool, name: str, message: str) -> None:
@@ -256,6 +273,12 @@ class Settings:
         _int,
         validator=_positive,
     )
+    body_timeout: float = _setting(
+        30.0,
+        "seconds a request body may take to arrive in all (408 and the connection closed after)",
+        _float,
+        validator=_positive,
+    )
     max_connections_per_user: int = _setting(
         16,
         "open streams one user (token subject) may hold (429 above)",
@@ -277,6 +300,20 @@ class Settings:
     )
     graceful_timeout: float = _setting(
         5.0, "seconds shutdown waits for connections to end", _float, validator=_positive
+    )
+    cors_origins: tuple[str, ...] = _setting(
+        (),
+        "comma-separated origins whose pages may read (with the cookie) and write across "
+        "origins; * lets any other origin read without credentials (default: none)",
+        _origins,
+        validator=_origins_valid,
+    )
+    public_origin: str | None = _setting(
+        None,
+        "the hub's own origin as browsers see it, for the Origin check of writes behind a "
+        "proxy that rewrites Host (default: the origin named by Host)",
+        lambda raw: _optional_str(raw.strip().lower()),
+        validator=_origins_valid,
     )
     gc_threshold: int = _setting(
         50_000,
@@ -359,7 +396,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add one flag per setting; values stay raw strings (``None`` when not given)."""
     for name, opt in options().items():
         default = attrs.fields_dict(Settings)[name].default
-        shown = "" if default is None or opt.boolean else f" (default: {default})"
+        shown = "" if default in (None, ()) or opt.boolean else f" (default: {default})"
         help = f"{opt.help}{shown} [env {opt.env}]"
         if name == "no_auth":
             parser.add_argument(opt.flag, dest=name, action="store_const", const="true", help=help)

@@ -12,7 +12,7 @@ from werkzeug.sansio.request import Request
 
 from ..hub import Hub
 from ..problems import Problem
-from .auth import Principal, Unauthorized, token_from
+from .auth import COOKIE_NAME, QUERY_PARAMETER, Principal, Token, Unauthorized, token_from
 
 
 def check_open(hub: Hub) -> Hub:
@@ -28,19 +28,68 @@ def check_open(hub: Hub) -> Hub:
     return hub
 
 
-def authenticate(hub: Hub, request: Request) -> Principal:
-    """The caller of ``request``; a 401 problem without a valid token."""
+def _token(request: Request) -> Token | None:
     try:
-        token = token_from(request.headers.get("Authorization"), request.cookies, request.args)
-        return hub.authenticator.authenticate(token)
+        return token_from(request.headers.get("Authorization"), request.cookies, request.args)
     except Unauthorized as error:
+        raise _unauthorized(error) from None
+
+
+def _unauthorized(error: Unauthorized) -> Problem:
+    return Problem(
+        401,
+        "unauthorized",
+        "Unauthorized",
+        str(error),
+        headers={"WWW-Authenticate": 'Bearer realm="sluice"'},
+    )
+
+
+def authenticate(hub: Hub, request: Request, *, write: bool = False) -> Principal:
+    """The caller of ``request``; a 401 problem without a valid token.
+
+    A ``write`` (publish, regenerate, session create or clear) is first checked for its
+    ``Origin`` (403 unless the hub's own or allowed, see :class:`~server.security.cors.CorsPolicy`)
+    and for its token's source: a cookie or query token alone is a 403.
+    """
+    if write:
+        origin = request.headers.get("Origin")
+        forbid_unless(
+            hub.cors.may_write(origin, request.headers.get("Host")),
+            f"writes from pages at {origin} are not allowed: list the origin with --cors-origins",
+        )
+    token = _token(request)
+    if write and token is not None and not token.from_header:
         raise Problem(
-            401,
-            "unauthorized",
-            "Unauthorized",
-            str(error),
-            headers={"WWW-Authenticate": 'Bearer realm="sluice"'},
-        ) from None
+            403,
+            "forbidden",
+            "Forbidden",
+            f"a token from the {COOKIE_NAME} cookie or the {QUERY_PARAMETER} parameter is good "
+            "for reads only: send writes with 'Authorization: Bearer <token>'",
+        )
+    try:
+        return hub.authenticator.authenticate(None if token is None else token.value)
+    except Unauthorized as error:
+        raise _unauthorized(error) from None
+
+
+def check_start_work(hub: Hub, request: Request) -> None:
+    """A 403 problem when ``request`` (a ``GET`` that starts work: the run endpoint) carries a
+    cookie or query token and comes from a page neither of the hub's origin nor listed by name
+    (see :meth:`~server.security.cors.CorsPolicy.may_start_work`): a link on another site
+    cannot start a run."""
+    token = _token(request)
+    if token is None or token.from_header:
+        return
+    headers = request.headers
+    forbid_unless(
+        hub.cors.may_start_work(
+            headers.get("Origin"), headers.get("Host"), headers.get("Sec-Fetch-Site")
+        ),
+        "a run started with a cookie or query token needs a page of this hub's origin or "
+        "of one listed by --cors-origins (Origin, or Sec-Fetch-Site: same-origin); "
+        "or send 'Authorization: Bearer <token>'",
+    )
 
 
 def forbid_unless(allowed: bool, detail: str) -> None:

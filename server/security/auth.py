@@ -95,16 +95,33 @@ class Principal:
 ANONYMOUS = Principal(subject=None, subscribe=(), publish=(), expires_at=None, anonymous=True)
 
 
+@attrs.frozen
+class Token:
+    """A bearer token as sent: ``value``, and whether it came in the ``Authorization`` header.
+
+    A token from the ``sluice_token`` cookie or the ``access_token`` query parameter (what a
+    browser's ``EventSource`` can send) is good for reads only: a browser sends the cookie with
+    any page's request, and a URL leaks into logs and ``Referer``.
+    """
+
+    value: str
+    from_header: bool
+
+
 def token_from(
     authorization: str | None, cookies: Mapping[str, str], query: Mapping[str, str]
-) -> str | None:
-    """The token: ``Authorization: Bearer``, else the cookie, else the query parameter."""
+) -> Token | None:
+    """The token: ``Authorization: Bearer``, else the cookie, else the query parameter.
+
+    Raises :class:`Unauthorized` for an ``Authorization`` header of another scheme.
+    """
     if authorization:
         scheme, _, value = authorization.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
-            return value.strip()
+            return Token(value.strip(), from_header=True)
         raise Unauthorized("the Authorization header must be 'Bearer <token>'")
-    return cookies.get(COOKIE_NAME) or query.get(QUERY_PARAMETER) or None
+    browser = cookies.get(COOKIE_NAME) or query.get(QUERY_PARAMETER)
+    return Token(browser, from_header=False) if browser else None
 
 
 def _string_list(claims: Mapping[str, Any], key: str) -> list[str]:

@@ -16,7 +16,10 @@ from protocol import SchemaError, is_session_id
 
 from ..problems import Problem
 
-SESSION_ID_RULE = "1 to 128 characters from A-Z, a-z, 0-9, '.', '_', ':' and '-'"
+SESSION_ID_RULE = (
+    "1 to 128 characters from A-Z, a-z, 0-9, '.', '_', ':' and '-', with no ':'-separated "
+    "segment '.' or '..'"
+)
 
 
 def check_session_id(session_id: str) -> str:

@@ -12,7 +12,13 @@ on, as of Hypercorn 0.18 (pinned to that release line in ``pyproject.toml``):
 - ``hypercorn.trio.tcp_server.TCPServer(app, config, context, state, stream)``, awaited: serves
   one accepted connection to its end (HTTP/1.1, h2c, upgrades). It reads the stream's ``socket``
   for the addresses; it is annotated as taking a TLS stream but serves any stream with a
-  ``socket``, as Hypercorn's own worker passes it plain socket streams;
+  ``socket``, as Hypercorn's own worker passes it plain socket streams. Its read loop
+  (``_read_data``, with ``protocol.handle``, ``RawData`` and ``Closed`` from
+  ``hypercorn.events``) is replaced here: Hypercorn's HTTP/1.1 protocol stops reading while a
+  request pipelined behind a response in progress waits (h11's ``PAUSED``), so a client that
+  closed such a connection went unnoticed until a write failed, holding the stream's
+  subscription and descriptor for up to a keepalive interval. :class:`_ConnectionHandler` reads
+  in a task of its own and, at the client's close, ends a handling that waits on such a request;
 - ``hypercorn.utils``: ``wrap_app`` (the ASGI app as Hypercorn calls it), ``parse_socket_addr``
   and ``repr_socket_addr``.
 
@@ -24,12 +30,15 @@ with the shape used here; a test calls it, so an upgrade that breaks this fails 
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import h11
 import trio
 from hypercorn.config import Config
+from hypercorn.events import Closed, RawData
 from hypercorn.trio.lifespan import Lifespan
 from hypercorn.trio.tcp_server import TCPServer
 from hypercorn.trio.worker_context import WorkerContext
@@ -37,6 +46,7 @@ from hypercorn.typing import AppWrapper, ConnectionState, LifespanState
 from hypercorn.utils import parse_socket_addr, repr_socket_addr, wrap_app
 
 __all__ = ["Worker", "parse_socket_addr", "repr_socket_addr", "verify"]
+MAX_RECV = 2**16
 
 _SHAPES: dict[str, tuple[Any, tuple[str, ...]]] = {
     "hypercorn.trio.lifespan.Lifespan": (Lifespan, ("app", "config", "state")),
@@ -53,7 +63,7 @@ _METHODS = {
         "wait_for_startup",
         "wait_for_shutdown",
     ),
-    "hypercorn.trio.tcp_server.TCPServer": ("run",),
+    "hypercorn.trio.tcp_server.TCPServer": ("run", "_read_data"),
 }
 
 
@@ -105,6 +115,44 @@ class _Replay(trio.abc.HalfCloseableStream):
         await self.stream.aclose()
 
 
+class _ConnectionHandler(TCPServer):
+    """Hypercorn's connection handler, reading the connection in a task of its own (see the
+    module's docstring)."""
+
+    async def _read_data(self) -> None:
+        send, receive = trio.open_memory_channel[bytes](0)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._handle_received, receive)
+            async with send:
+                while True:
+                    try:
+                        with trio.fail_after(self.config.read_timeout or math.inf):
+                            data = await self.stream.receive_some(MAX_RECV)
+                    except (trio.ClosedResourceError, trio.BrokenResourceError, trio.TooSlowError):
+                        break
+                    if not data:
+                        break
+                    await send.send(bytes(data))
+            if self._waiting_behind_a_response():
+                nursery.cancel_scope.cancel()
+        await self.protocol.handle(Closed())
+
+    async def _handle_received(self, receive: trio.MemoryReceiveChannel[bytes]) -> None:
+        async with receive:
+            async for data in receive:
+                await self.protocol.handle(RawData(data))
+
+    def _waiting_behind_a_response(self) -> bool:
+        """Whether HTTP/1.1 handling waits for a response in progress to end before it reads a
+        pipelined request (a wait that the client's close would never end)."""
+        connection = getattr(self.protocol.protocol, "connection", None)
+        return (
+            isinstance(connection, h11.Connection)
+            and connection.their_state in (h11.DONE, h11.MUST_CLOSE)
+            and bool(connection.trailing_data[0])
+        )
+
+
 class Worker:
     """Hypercorn's trio worker for ``app``: its lifespan, its context, its connection handler.
 
@@ -136,7 +184,9 @@ class Worker:
         """Serve the connection on ``stream`` to its end, as if ``already_read`` (the bytes
         read from it so far) had not been read."""
         replay: Any = _Replay(stream, already_read)
-        await TCPServer(self.app, self.config, self._context, self.connection_state(), replay)
+        await _ConnectionHandler(
+            self.app, self.config, self._context, self.connection_state(), replay
+        )
 
     async def terminate(self) -> None:
         """Tell every connection Hypercorn serves that the worker is shutting down."""

@@ -13,9 +13,11 @@ server returns well within the graceful timeout.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import signal
+import socket
 from collections.abc import Awaitable, Callable
 from functools import partial
 
@@ -33,6 +35,28 @@ log = logging.getLogger("sluice.server")
 
 class StartupFailed(Exception):
     """The hub could not open (its backplane out of reach, say): the message says why."""
+
+
+def bind(settings: Settings) -> socket.socket:
+    """A TCP socket bound to the settings' host and port, not yet listening (as Hypercorn
+    binds its own: ``TCP_NODELAY``, ``SO_REUSEADDR``, non-blocking).
+
+    Raises :class:`StartupFailed` naming the address when it cannot be bound (in use, say).
+    """
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((settings.host, settings.port))
+        sock.setblocking(False)
+    except OSError as error:
+        sock.close()
+        address = f"[{settings.host}]" if family == socket.AF_INET6 else settings.host
+        raise StartupFailed(
+            f"cannot listen on {address}:{settings.port}: {error.strerror}"
+        ) from None
+    return sock
 
 
 def hypercorn_config(settings: Settings) -> Config:
@@ -64,7 +88,23 @@ async def serve(
     then the remaining connections have the graceful timeout to finish.
     """
     config = hypercorn_config(app.settings)
+    sockets = [bind(app.settings)]  # first, so that an address in use is all that is printed
     worker = Worker(app, config)
+    with contextlib.ExitStack() as closing:
+        for sock in sockets:
+            closing.callback(sock.close)
+        await _serve_on(app, worker, sockets, shutdown_trigger, task_status)
+
+
+async def _serve_on(
+    app: SluiceApp,
+    worker: Worker,
+    sockets: list[socket.socket],
+    shutdown_trigger: Callable[[], Awaitable[None]],
+    task_status: trio.TaskStatus[list[str]],
+) -> None:
+    """:func:`serve` on bound ``sockets``."""
+    config = worker.config
     async with worker.lifespan():
         if app.startup_error is not None:
             raise StartupFailed(app.startup_error)
@@ -76,7 +116,6 @@ async def serve(
             app.settings.send_timeout,
         )
         async with trio.open_nursery() as connections:
-            sockets = config.create_sockets().insecure_sockets
             for sock in sockets:
                 sock.listen(config.backlog)
             listeners = [trio.SocketListener(trio.socket.from_stdlib_socket(s)) for s in sockets]

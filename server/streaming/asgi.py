@@ -16,6 +16,7 @@ a request body or an upgrade, every one under the ``hypercorn`` command) are ser
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from contextlib import aclosing
 
 import trio
@@ -32,10 +33,18 @@ from .admission import admit
 from .writer import StreamResponse, problem_parts
 
 
-async def send_problem(send: ASGISendCallable, problem: Problem, instance: str) -> None:
-    """Answer with ``problem`` (rendered by :func:`~server.streaming.writer.problem_parts`)."""
-    status, headers, body = problem_parts(problem, instance)
-    encoded = [(name.lower().encode(), value.encode()) for name, value in headers]
+async def send_problem(
+    send: ASGISendCallable,
+    problem: Problem,
+    instance: str,
+    headers: Iterable[tuple[str, str]] = (),
+) -> None:
+    """Answer with ``problem`` (rendered by :func:`~server.streaming.writer.problem_parts`),
+    ``headers`` added (e.g. CORS)."""
+    status, problem_headers, body = problem_parts(problem, instance)
+    encoded = [
+        (name.lower().encode(), value.encode()) for name, value in [*problem_headers, *headers]
+    ]
     await send({"type": "http.response.start", "status": status, "headers": encoded})
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
@@ -61,16 +70,17 @@ async def serve_stream(
     An unexpected exception before the stream starts is logged to ``logger`` (the app's) and
     answered with a 500 problem, as Quart answers it.
     """
+    cors = hub.cors.stream_headers(scope["headers"])
     try:
         admitted = admit(hub, session_id, scope)
     except Problem as problem:
-        await send_problem(send, problem, scope["path"])
+        await send_problem(send, problem, scope["path"], cors)
         return
     except Exception:  # as Quart answers (and logs) an unexpected exception
         logger.exception("Exception on request %s %s", scope["method"], scope["path"])
-        await send_problem(send, internal_error(), scope["path"])
+        await send_problem(send, internal_error(), scope["path"], cors)
         return
-    response = StreamResponse(scope["http_version"], admitted.head_only)
+    response = StreamResponse(scope["http_version"], admitted.head_only, cors)
     start: HTTPResponseStartEvent = {
         "type": "http.response.start",
         "status": 200,

@@ -224,6 +224,7 @@ class Front:
                 http_version=scope["http_version"],
                 head_only=scope["method"] == "HEAD",
                 keep_alive=False,
+                headers=self.hub.cors.stream_headers(scope["headers"]),
             )
         )
         return problem.status
@@ -234,7 +235,8 @@ class Front:
         """Answer an admitted request: the head alone for ``HEAD`` (nothing subscribed), else
         the stream until it ends, the client goes, a write times out or the body fails (logged;
         the response is left without its end, so that the client retries)."""
-        response = StreamResponse(scope["http_version"], admitted.head_only)
+        cors = self.hub.cors.stream_headers(scope["headers"])
+        response = StreamResponse(scope["http_version"], admitted.head_only, cors)
         if admitted.head_only:
             await writer.write(response.head(time.time()))
             return 200

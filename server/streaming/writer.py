@@ -60,7 +60,12 @@ class StreamResponse:
         return self.http_version == "1.1"
 
     def asgi_headers(self) -> list[tuple[bytes, bytes]]:
-        """The headers for an ASGI ``http.response.start`` (the server frames the body)."""
+        """The headers for an ASGI ``http.response.start`` (the server frames the body).
+
+        No ``Connection: close`` here: were a request pipelined behind the stream, h11 would
+        take it for a protocol error once the answer said so, and Hypercorn would cut the
+        stream; it answers such a request after the stream instead.
+        """
         return [
             (name.lower().encode("latin-1"), value.encode("latin-1"))
             for name, value in (*STREAM_HEADERS, *self.headers)

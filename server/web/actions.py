@@ -26,7 +26,7 @@ blueprint = Blueprint("chat_actions", __name__, url_prefix="/api/chat_actions")
 async def regenerate() -> Response:
     """Start regenerating a message; the result arrives over SSE."""
     hub = current_hub()
-    principal = caller(hub)
+    principal = caller(hub, write=True)
     doc = await json_body()
     errors = validator("rest/regenerate-request.json").errors(doc)
     if errors:

@@ -7,12 +7,16 @@ the stream body (:meth:`~server.hub.Hub.stream`) and the stream headers
 (:data:`~server.streaming.writer.STREAM_HEADERS`), Quart's response timeout off. The session
 streams themselves (``/sse/{id}``, ``/agent_network_sse/{id}``) never reach Quart: see
 :mod:`server.streaming`.
+
+``HEAD`` passes the same checks and answers the same head, with no body: it subscribes to
+nothing and starts no run. A run started with a cookie or query token needs a page of an
+allowed origin (:func:`~server.security.access.check_start_work`).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from functools import partial
 from typing import Any, cast
 
@@ -22,7 +26,7 @@ from quart import Blueprint, Response, current_app, request
 from ..agent import AgentRequest, run_agent
 from ..hub import Hub
 from ..problems import Problem
-from ..security.access import forbid_unless
+from ..security.access import check_start_work, forbid_unless
 from ..security.auth import Principal
 from ..streaming.admission import admit_stream
 from ..streaming.writer import STREAM_HEADERS
@@ -33,9 +37,17 @@ blueprint = Blueprint("streams", __name__)
 _FINAL_EVENTS = (b"event: message_regenerated\n", b"event: regeneration_error\n")
 
 
+async def _no_body() -> AsyncGenerator[bytes]:
+    return
+    yield
+
+
 def _streaming(
     hub: Hub, session_id: str, principal: Principal, last_event_id: str | None, **options: Any
 ) -> Response:
+    """The stream's response; for ``HEAD`` its head alone: no subscription, nothing started."""
+    if request.method == "HEAD":
+        return current_app.response_class(_no_body(), status=200, headers=dict(STREAM_HEADERS))
     body = hub.stream(session_id, principal, last_event_id, **options)
     response = current_app.response_class(body, status=200, headers=dict(STREAM_HEADERS))
     response.timeout = None  # RESPONSE_TIMEOUT would cut the stream
@@ -70,6 +82,7 @@ async def adk_run(app_name: str, user_id: str, session_id: str) -> Response:
     the session's newest event, so the caller sees this run (and whatever else is published).
     """
     hub, session_id, principal = _open(session_id, publish=True)
+    check_start_work(hub, request)
     forbid_unless(
         principal.anonymous or user_id == principal.subject, "user_id must be the token's subject"
     )

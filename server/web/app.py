@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 
+from quart import Response, request
+
 from sse_core import BackplaneUnavailable, find_error
 
 from .. import logs, problems
@@ -36,12 +38,24 @@ def create_app(settings: Settings, *, agent: Agent | None = None) -> SluiceApp:
     app.metrics = HubCollector()
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        BODY_TIMEOUT=settings.body_timeout,
         BACKGROUND_TASK_SHUTDOWN_TIMEOUT=settings.graceful_timeout,
         PROPAGATE_EXCEPTIONS=False,
     )
     problems.install(app)
     for module in (agent_run, sessions, actions, ops):
         app.register_blueprint(module.blueprint)
+
+    @app.after_request
+    async def cross_origin(response: Response) -> Response:
+        """The CORS headers of every answer but a preflight's (which has its own)."""
+        if request.method != "OPTIONS":
+            for name, value in app.hub.cors.response_headers(request.headers.get("Origin")):
+                if name == "Vary":
+                    response.vary.add(value)
+                else:
+                    response.headers[name] = value
+        return response
 
     @app.before_serving
     async def open_hub() -> None:

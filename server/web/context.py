@@ -5,13 +5,24 @@ Routes stay thin: they call these, then work on the :class:`~server.hub.Hub` wit
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any, cast
+from urllib.parse import unquote
 
 import orjson
 import trio
-from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, ASGISendEvent, Scope
+from hypercorn.typing import (
+    ASGIReceiveCallable,
+    ASGISendCallable,
+    ASGISendEvent,
+    HTTPScope,
+    Scope,
+)
 from quart import Response, current_app, request
+from quart.ctx import AppContext
 from quart_trio import QuartTrio
+from werkzeug.datastructures import Headers
 
 from ..hub import Hub
 from ..logs import RESPONSE_SENT
@@ -25,6 +36,16 @@ from ..settings import Settings
 from ..streaming import admission
 from ..streaming.admission import STREAM_METHODS, stream_path, stream_target
 from ..streaming.asgi import send_problem, serve_stream
+
+_ENCODED_SLASH = re.compile(rb"%2f", re.IGNORECASE)
+
+
+def keep_encoded_slashes(raw_path: bytes) -> str:
+    """The request path decoded as ASGI servers decode it, except that each ``%2F`` stays
+    ``%2F``: a ``/`` inside a path segment (a session id ``a%2Fb``) then stays in its segment,
+    where its route refuses it (400 ``invalid-session-id``), instead of splitting the path into
+    one that matches no route (404)."""
+    return "%2F".join(unquote(part.decode("ascii")) for part in _ENCODED_SLASH.split(raw_path))
 
 
 class SluiceApp(QuartTrio):
@@ -42,7 +63,9 @@ class SluiceApp(QuartTrio):
         the scope (:data:`~server.logs.RESPONSE_SENT`, for the access log); a ``GET`` or
         ``HEAD`` of a stream route goes to :func:`~server.streaming.asgi.serve_stream` instead,
         once serving, and conflicting framing headers are refused first
-        (:func:`~server.security.framing.framing_problem`).
+        (:func:`~server.security.framing.framing_problem`). ``OPTIONS`` of a stream route (a
+        CORS preflight) is answered here too, and the path keeps each ``%2F`` encoded
+        (:func:`keep_encoded_slashes`).
 
         Inside that ``send`` Hypercorn recycles the keep-alive connection and sends the app
         ``http.disconnect``, on which quart-trio cancels the request. The cancel used to land in
@@ -53,6 +76,8 @@ class SluiceApp(QuartTrio):
         if scope["type"] != "http":
             await super().asgi_app(scope, receive, send)
             return
+        if _ENCODED_SLASH.search(scope["raw_path"]):
+            scope = {**scope, "path": keep_encoded_slashes(scope["raw_path"])}
 
         async def send_final_shielded(message: ASGISendEvent) -> None:
             if message["type"] == "http.response.body" and not message.get("more_body", False):
@@ -62,6 +87,7 @@ class SluiceApp(QuartTrio):
             else:
                 await send(message)
 
+        hub: Hub | None = getattr(self, "hub", None)
         problem = framing_problem(scope["headers"])
         if problem is not None:
             await send_problem(send_final_shielded, problem, scope["path"])
@@ -70,12 +96,64 @@ class SluiceApp(QuartTrio):
             problem = method_not_allowed(STREAM_METHODS)
             await send_problem(send_final_shielded, problem, scope["path"])
             return
+        if scope["method"] == "OPTIONS" and hub is not None and stream_path(scope):
+            await _send_options(hub, scope, send_final_shielded)
+            return
         session_id = stream_target(scope)
-        hub: Hub | None = getattr(self, "hub", None)
         if session_id is not None and hub is not None:
             await serve_stream(hub, self.logger, session_id, scope, receive, send_final_shielded)
             return
         await super().asgi_app(scope, receive, send_final_shielded)
+
+    async def make_default_options_response(self, ctx: AppContext) -> Response:
+        """The answer to ``OPTIONS`` (:func:`options_answer`)."""
+        assert ctx.url_adapter is not None  # an unknown path raised its 404 before this
+        headers = request.headers
+        status, answer = options_answer(
+            self.hub,
+            headers.get("Origin"),
+            headers.get("Access-Control-Request-Method"),
+            ctx.url_adapter.allowed_methods(),
+        )
+        response = current_app.response_class(b"", status=status, headers=Headers(answer))
+        del response.headers["Content-Type"]  # no content (RFC 9110 sections 8.3 and 8.6)
+        del response.headers["Content-Length"]
+        return response
+
+
+def options_answer(
+    hub: Hub, origin: str | None, request_method: str | None, methods: Iterable[str]
+) -> tuple[int, list[tuple[str, str]]]:
+    """The status and headers answering ``OPTIONS`` of a path that takes ``methods``: a CORS
+    preflight's (:meth:`~server.security.cors.CorsPolicy.options`), or ``204`` with ``Allow``.
+
+    Raises a 403 :class:`~server.problems.Problem` for a refused preflight.
+    """
+    answer = hub.cors.options(origin, request_method, methods)
+    if answer.refusal is not None:
+        raise Problem(
+            answer.status, "forbidden", "Forbidden", answer.refusal, headers=dict(answer.headers)
+        )
+    return answer.status, answer.headers
+
+
+async def _send_options(hub: Hub, scope: HTTPScope, send: ASGISendCallable) -> None:
+    """Answer ``OPTIONS`` of a stream route (which Quart has no route for) as Quart answers it
+    for every other route: see :func:`options_answer`."""
+    request = admission.request_of(scope)
+    try:
+        status, headers = options_answer(
+            hub,
+            request.headers.get("Origin"),
+            request.headers.get("Access-Control-Request-Method"),
+            STREAM_METHODS,
+        )
+    except Problem as refused:
+        await send_problem(send, refused, scope["path"])
+        return
+    encoded = [(name.lower().encode(), value.encode()) for name, value in headers]
+    await send({"type": "http.response.start", "status": status, "headers": encoded})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def current_hub() -> Hub:
@@ -86,17 +164,20 @@ def current_hub() -> Hub:
     return check_open(cast(SluiceApp, current_app).hub)
 
 
-def caller(hub: Hub) -> Principal:
-    """The authenticated caller; raises a 401 problem without a valid token."""
-    return authenticate(hub, request)
+def caller(hub: Hub, *, write: bool = False) -> Principal:
+    """The authenticated caller; raises a 401 problem without a valid token, and for a
+    ``write`` a 403 problem for a foreign ``Origin`` or a cookie or query token (see
+    :func:`~server.security.access.authenticate`)."""
+    return authenticate(hub, request, write=write)
 
 
 def session_access(session_id: str, *, publish: bool = False) -> tuple[Hub, str, Principal]:
     """The hub, the checked session id and the caller, who may read ``session_id`` (or, with
-    ``publish``, publish to it); a 400, 401, 403 or 503 problem otherwise."""
+    ``publish``, publish to it: a write, whose token must come in the header, see
+    :func:`caller`); a 400, 401, 403 or 503 problem otherwise."""
     session_id = check_session_id(session_id)
     hub = current_hub()
-    principal = caller(hub)
+    principal = caller(hub, write=publish)
     if publish:
         forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
     else:
@@ -109,15 +190,52 @@ def resume_point() -> str | None:
     return admission.resume_point(request)
 
 
+JSON_MEDIA_TYPE = "application/json"
+
+
+def _check_json_media_type() -> None:
+    """A 415 problem unless the body is declared ``application/json`` (RFC 8259 section 11; a
+    ``charset`` parameter is fine if it is UTF-8, JSON's only encoding between systems).
+
+    A browser sends a form-encoded or ``text/plain`` body from any page without a preflight;
+    ``application/json`` needs one, which only ``--cors-origins`` pass.
+    """
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if request.mimetype != JSON_MEDIA_TYPE or charset not in ("utf-8", "utf8"):
+        sent = request.headers.get("Content-Type")
+        raise Problem(
+            415,
+            "unsupported-media-type",
+            "Unsupported Media Type",
+            f"the body must be sent as Content-Type: {JSON_MEDIA_TYPE}, got "
+            + ("none" if sent is None else repr(sent)),
+            headers={"Accept-Post": JSON_MEDIA_TYPE},
+        )
+
+
 async def json_body() -> Any:
-    """The request body parsed as JSON (413 above the body limit, 400 if not JSON)."""
-    body = await request.get_data()
+    """The request body parsed as JSON: 415 unless sent as ``application/json``, 413 above the
+    body limit, 408 when it has not all arrived within ``--body-timeout``, 400 if not UTF-8
+    (naming the first bad byte's offset) or not JSON."""
+    _check_json_media_type()
+    body = await request.get_data(cache=True, as_text=False, parse_form_data=False)
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as error:
-        raise Problem(
-            400, "invalid-json", "Invalid JSON", f"the body is not JSON: {error}"
-        ) from None
+        raise Problem(400, "invalid-json", "Invalid JSON", _not_json(body, error)) from None
+
+
+def _not_json(body: bytes, error: orjson.JSONDecodeError) -> str:
+    """What is wrong with a body orjson refused: its first byte that is not UTF-8, or the
+    JSON error."""
+    try:
+        body.decode()
+    except UnicodeDecodeError as bad:
+        return (
+            f"the body is not UTF-8: byte 0x{body[bad.start]:02x} at offset {bad.start} "
+            f"({bad.reason})"
+        )
+    return f"the body is not JSON: {error}"
 
 
 def json_response(doc: Any, status: int = 200, content_type: str = "application/json") -> Response:

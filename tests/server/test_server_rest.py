@@ -86,7 +86,9 @@ async def test_every_hub_only_event_is_refused_as_sluice_validate_refuses_it(
 
 async def test_malformed_json_is_a_400(server: Server) -> None:
     response = await server.client.post(
-        "/api/sessions/alice:x/events", content=b"{nope", headers=bearer(token())
+        "/api/sessions/alice:x/events",
+        content=b"{nope",
+        headers={**bearer(token()), "Content-Type": "application/json"},
     )
     check_problem(response, 400)
 

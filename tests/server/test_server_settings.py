@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import attrs
 import pytest
 from hub_client import SECRET
@@ -20,6 +22,16 @@ def test_defaults_and_precedence() -> None:
         1000,
         500,
         300.0,
+    )
+
+
+def test_cors_origins_are_a_comma_separated_list_of_origins() -> None:
+    environ = {"SLUICE_NO_AUTH": "1", "SLUICE_CORS_ORIGINS": " https://App.example.com, *,"}
+    settings = load({}, environ)
+    assert settings.cors_origins == ("https://app.example.com", "*")
+    assert settings.public_origin is None and settings.body_timeout == 30.0
+    assert load({"public_origin": "https://Hub.example.com"}, environ).public_origin == (
+        "https://hub.example.com"
     )
 
 
@@ -55,6 +67,14 @@ def test_every_setting_has_a_flag_and_a_variable() -> None:
         ({"no_auth": "true", "agent": "not a spec"}, {}, "--agent"),
         ({"no_auth": "true", "jwt_secret": SECRET}, {}, "--no-auth"),
         ({"jwt_secret": SECRET, "jwt_algorithms": "none"}, {}, "--jwt-algorithms"),
+        ({"no_auth": "true", "cors_origins": "https://app.example.com/"}, {}, "--cors-origins"),
+        (
+            {},
+            {"SLUICE_NO_AUTH": "1", "SLUICE_CORS_ORIGINS": "app.example.com"},
+            "SLUICE_CORS_ORIGINS",
+        ),
+        ({"no_auth": "true", "public_origin": "https://hub.example.com/x"}, {}, "--public-origin"),
+        ({"no_auth": "true", "body_timeout": "0"}, {}, "--body-timeout"),
         (
             {"no_auth": "true", "memory_warning_threshold_mb": "300"},
             {},
@@ -86,3 +106,19 @@ def test_serve_exits_2_with_one_line_for_a_bad_setting(
         "sluice serve: --agent (SLUICE_AGENT): cannot load 'no_such_module:agent': "
         "No module named 'no_such_module'",
     ]
+
+
+def test_serve_on_an_address_in_use_exits_1_with_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SLUICE_JWT_SECRET", raising=False)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--no-auth", "--port", str(port)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        f"sluice serve: cannot listen on 127.0.0.1:{port}: Address already in use"
+    ]
+    assert captured.out == ""

@@ -24,7 +24,7 @@ export type EventType =
   | "stream_reset"
   | "stream_overflow";
 /**
- * Session identifier: 1 to 128 characters from letters, digits, '.', '_', ':', '-'.
+ * Session identifier: 1 to 128 characters from letters, digits, '.', '_', ':', '-', where no ':'-separated segment is '.' or '..' (a URL would lose it: a browser removes such path segments).
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "SessionId".

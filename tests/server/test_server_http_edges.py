@@ -1,0 +1,232 @@
+"""HTTP edge cases that real clients and proxies send, on both stream paths (the front and
+Hypercorn): HEAD, Date, pipelining, conflicting framing, clients that reset their connection.
+
+Raw requests go over a plain TCP socket so that each byte sent is the test's own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import struct
+from collections.abc import Iterator
+
+import hypothesis
+import pytest
+import trio
+from hub_client import Server, bearer, message, running, settles, token
+from hypothesis import strategies as st
+
+from server.serving import hypercorn_worker
+
+AUTH = "Authorization: Bearer {}\r\n"
+
+
+def _request(method: str, path: str, *extra: str, version: str = "1.1") -> bytes:
+    lines = [f"{method} {path} HTTP/{version}", "Host: x", AUTH.format(token()).rstrip(), *extra]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+async def _connect(server: Server) -> trio.SocketStream:
+    host, port = server.url.removeprefix("http://").split(":")
+    return await trio.open_tcp_stream(host, int(port))
+
+
+async def _read_until_closed(stream: trio.SocketStream, within: float = 5) -> bytes:
+    received = bytearray()
+    with trio.fail_after(within):
+        while chunk := await stream.receive_some():
+            received += chunk
+    return bytes(received)
+
+
+def _head(response: bytes) -> dict[str, str]:
+    lines = response.split(b"\r\n\r\n", 1)[0].decode().split("\r\n")
+    return {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+
+
+@contextlib.contextmanager
+def capture_logs() -> Iterator[list[logging.LogRecord]]:
+    """Every log record written inside the block, at any level."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = records.append  # type: ignore[method-assign]
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield records
+    finally:
+        root.removeHandler(handler)
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+async def test_head_of_a_stream_is_its_head_alone_and_subscribes_nothing(server: Server) -> None:
+    response = await server.streams.head("/sse/alice:chat", headers=bearer(token()))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.content == b""
+    assert "date" in response.headers
+    assert server.app.hub.connections.total == 0
+    assert server.subscribers("alice:chat") == 0
+    refused = await server.streams.head("/sse/alice:chat")
+    assert refused.status_code == 401 and refused.content == b""
+    assert refused.headers["content-type"] == "application/problem+json"
+
+
+async def test_many_heads_hold_no_stream_and_the_connection_answers_the_next_request(
+    server: Server,
+) -> None:
+    for _ in range(20):  # above the per-user limit, were each one held
+        response = await server.client.head("/sse/alice:chat", headers=bearer(token()))
+        assert response.status_code == 200
+    assert (await server.client.get("/healthz")).status_code == 200
+    async with server.stream("/sse/alice:chat", headers=bearer(token())) as stream:
+        assert (await stream.next())["type"] == "connection"
+
+
+async def test_every_stream_answer_carries_a_date(server: Server) -> None:
+    async with server.stream("/sse/alice:chat", headers=bearer(token())) as stream:
+        assert stream.response.headers["date"].endswith(" GMT")
+    refused = await server.streams.get("/sse/alice:chat")
+    assert refused.headers["date"].endswith(" GMT")
+
+
+async def test_requests_pipelined_behind_a_stream_are_not_answered_and_the_close_frees_it(
+    server: Server,
+) -> None:
+    await server.publish("alice:chat", message("history"), headers=bearer(token()))
+    before = _open_fds()  # the publishing client's kept-alive connection included
+    stream = await _connect(server)
+    healthz = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    await stream.send_all(_request("GET", "/sse/alice:chat") + healthz)
+    received = await stream.receive_some()
+    assert received.startswith(b"HTTP/1.1 200 ")
+    if server.front:  # the front closes after a stream: what is pipelined is not answered
+        assert _head(received)["connection"] == "close"
+    await settles(lambda: server.subscribers("alice:chat") == 1)
+    await server.publish("alice:chat", message("live"), headers=bearer(token()))
+    await stream.aclose()
+    await settles(lambda: server.subscribers("alice:chat") == 0, within=1)
+    await settles(lambda: server.app.hub.connections.total == 0, within=1)
+    await settles(lambda: _open_fds() <= before, within=1)
+
+
+@pytest.mark.parametrize("first", [b"", b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"])
+async def test_conflicting_framing_headers_are_refused_and_the_connection_closed(
+    server: Server, first: bytes
+) -> None:
+    stream = await _connect(server)
+    smuggled = (
+        b"POST /api/sessions/alice:chat/events HTTP/1.1\r\nHost: x\r\n"
+        + AUTH.format(token()).encode()
+        + b"Content-Type: application/json\r\nContent-Length: 4\r\n"
+        + b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+    )
+    async with stream:
+        await stream.send_all(first + smuggled)
+        response = await _read_until_closed(stream)
+    answers = response.split(b"HTTP/1.1 ")[1:]
+    assert answers[-1].startswith(b"400 ")
+    assert b"conflicting-framing" in answers[-1]
+    assert _head(b"HTTP/1.1 " + answers[-1])["connection"] == "close"
+    assert server.app.hub.broadcaster.session_stats("alice:chat")["historySize"] == 0
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close ``sock`` with a TCP reset (SO_LINGER 0), as a client that aborts does."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [b"", b"GET /sse/alice:ch", None],
+    ids=["nothing", "half a head", "a whole stream request"],
+)
+async def test_a_client_resetting_its_connection_is_quiet(
+    server: Server, caplog: pytest.LogCaptureFixture, sent: bytes | None
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    host, port = server.url.removeprefix("http://").split(":")
+    for _ in range(20):
+        sock = socket.create_connection((host, int(port)))
+        sock.sendall(_request("GET", "/sse/alice:chat") if sent is None else sent)
+        if sent is None:
+            await settles(lambda: server.subscribers("alice:chat") == 1)
+        _reset(sock)
+        await settles(lambda: server.subscribers("alice:chat") == 0)
+    assert (await server.client.get("/healthz")).status_code == 200
+    loud = [r for r in caplog.records if r.levelno > logging.DEBUG and r.exc_info]
+    assert loud == []
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_the_hypercorn_pieces_relied_on_are_there() -> None:
+    hypercorn_worker.verify()
+
+
+def test_a_missing_hypercorn_piece_fails_naming_the_module(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shapes = dict(hypercorn_worker._SHAPES)
+    shapes["hypercorn.trio.tcp_server.TCPServer"] = (lambda app: None, ("app", "config"))
+    monkeypatch.setattr(hypercorn_worker, "_SHAPES", shapes)
+    with pytest.raises(RuntimeError, match=r"^server\.serving\.hypercorn_worker: .*TCPServer"):
+        hypercorn_worker.verify()
+
+
+_TOKENS = st.sampled_from(
+    [
+        *(b"GET", b"HEAD", b"POST", b"OPTIONS", b"G\x00T", b"/healthz", b"/sse/alice:chat"),
+        *(b"/sse/%2E", b"/sse/a%2Fb", b"HTTP/1.1", b"HTTP/1.0", b"HTTP/2.0", b"HTTP/9"),
+        *(b" ", b":", b"\r\n", b"\n", b"\r", b"\x00", b"\t", b"\xff", b"Host: x"),
+        *(b"Content-Length: 5", b"Content-Length: -1", b"Transfer-Encoding: chunked"),
+        *(b"Upgrade: h2c", b"Last-Event-ID: \xff", AUTH.format(token(ttl=3600)).encode()),
+    ]
+)
+
+
+@st.composite
+def _heads(draw: st.DrawFn) -> bytes:
+    """A request head built from pieces of real ones, often malformed, often cut short."""
+    head = b"".join(draw(st.lists(_TOKENS | st.binary(max_size=12), max_size=16)))
+    if draw(st.booleans()):
+        head += b"\r\n\r\n"
+    if draw(st.booleans()):
+        head = head[: draw(st.integers(min_value=0, max_value=len(head)))]
+    return head
+
+
+async def _exchange_and_check(server: Server, head: bytes) -> None:
+    """Send ``head`` on a new connection, then nothing more: the answer is a 2xx or a 4xx, or
+    the connection closes; the server answers a health check after; nothing is left open."""
+    before = _open_fds()
+    stream = await _connect(server)
+    async with stream:
+        await stream.send_all(head)
+        await stream.send_eof()
+        response = await _read_until_closed(stream)
+    if response:
+        status = response.split(b" ", 2)[1]
+        assert response.startswith(b"HTTP/1.") and status[:1] in (b"2", b"4"), (head, response)
+    assert (await server.client.get("/healthz")).status_code == 200
+    await settles(lambda: _open_fds() <= before + 2)  # the health check's kept-alive socket
+    assert server.app.hub.connections.total == 0
+
+
+@pytest.mark.parametrize("front", [True, False], ids=["front", "hypercorn"])
+@hypothesis.settings(max_examples=5, deadline=None)
+@hypothesis.given(heads=st.lists(_heads(), min_size=1, max_size=20))
+async def test_malformed_and_truncated_heads_get_a_4xx_or_a_close(
+    front: bool, heads: list[bytes]
+) -> None:
+    with capture_logs() as records:
+        async with running(front=front) as server:
+            for head in heads:
+                await _exchange_and_check(server, head)
+    assert [r.getMessage() for r in records if r.exc_info or r.levelno >= logging.ERROR] == []
