@@ -211,6 +211,17 @@ class Terminal:
             self._fail(block, "it printed a problem document (an HTTP error)", output_file)
         return printed
 
+    def variable(self, name: str) -> str:
+        """The value of the shell variable ``name`` after the blocks run so far."""
+        script = f'. {shlex.quote(str(self.state))} && printf %s "${name}"'
+        return subprocess.run(
+            ["bash", "--noprofile", "--norc", "-c", script],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
     def _port(self, found: re.Match[str]) -> str:
         if found[2] not in self._ports:
             self._ports[found[2]] = str(free_port())

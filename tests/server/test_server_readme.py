@@ -8,7 +8,10 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from httpx_sse import connect_sse
+from hub_client import check_frame
 from readme_blocks import Block, MarkerError, Terminal, free_port, missing_line, parse
 
 from server.settings import options
@@ -46,11 +49,24 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
 
 
 def test_readme_blocks_run_as_written(terminal: Terminal) -> None:
-    """From the first session on, every shell block not marked 'not run', in order."""
+    """From the first session on, every shell block not marked 'not run', in order; then a
+    client that reads streams as a browser does (the WHATWG parser, the token in the query)
+    sees the first session's event on the server the README started, with auth on."""
     ran = [block for block in parse(README.read_text()) if block.runs]
     for block in ran:
         terminal.run(block)
-    assert any("sluice serve" in block.text for block in ran)
+    url = f"http://127.0.0.1:{terminal.port}"
+    assert httpx.get(f"{url}/healthz").json()["auth"] == "jwt"
+    query = {"access_token": terminal.variable("TOKEN")}
+    with (
+        httpx.Client(base_url=url, timeout=10) as client,
+        connect_sse(client, "GET", "/sse/alice:demo", params=query) as source,
+    ):
+        for sse in source.iter_sse():
+            envelope = check_frame(sse)
+            if envelope is not None and envelope["type"] == "message":
+                break
+    assert envelope["data"] == {"content": "hello"}
 
 
 # --- the runner itself --------------------------------------------------------------------------
