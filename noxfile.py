@@ -42,7 +42,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def types(session: nox.Session) -> None:
-    """mypy (strict on protocol and sse_core)."""
+    """mypy, strict on protocol, sse_core and server."""
     session.install("-e", ".[test,lint]")
     session.run("mypy")
 

@@ -17,7 +17,6 @@ from .models import *  # noqa: F403  (generated: the event classes, Event, EVENT
 from .registry import event_types
 from .sse_event import SSEEvent
 from .validation import (
-    HUB_ONLY_EVENTS,
     Validator,
     check_envelope,
     check_event_input,
@@ -35,7 +34,6 @@ from .wire import (
 )
 
 __all__ = [
-    "HUB_ONLY_EVENTS",
     "EventStreamParser",
     "InvalidEvent",
     "LocalProtocolError",

@@ -54,8 +54,18 @@ def self_contained(name: str) -> dict[str, Any]:
     are dropped: nothing is left that needs them.
     """
     resolver = registry.registry().resolver(base_uri=registry.uri(name))
-    body = registry.schema(name)
-    inlined: dict[str, Any] = _inline(body, resolver, (id(body),))
+    return inline(registry.schema(name), resolver)
+
+
+def inline(schema: dict[str, Any], resolver: Resolver[Any]) -> dict[str, Any]:
+    """``schema`` with every ``$ref`` inlined, as :func:`self_contained` does for a built-in.
+
+    ``resolver`` is a ``referencing`` resolver based at the schema's URI, over a registry that
+    holds every document it may refer to. Raises :class:`CodegenError` as
+    :func:`self_contained` does, and ``referencing.exceptions.Unresolvable`` for a ``$ref``
+    to a document or fragment the registry does not hold.
+    """
+    inlined: dict[str, Any] = _inline(schema, resolver, (id(schema),))
     return inlined
 
 

@@ -14,6 +14,10 @@ import schemas
 
 BASE_URI = schemas.BASE_URI
 
+#: Control events only the hub sends: a publisher may not forge them, and they are never kept
+#: in history, so they carry no id.
+HUB_EVENTS = frozenset({"connection", "keepalive", "stream_reset", "stream_overflow"})
+
 
 def _refuse(uri: str) -> Resource[Any]:
     raise NoSuchResource(uri)

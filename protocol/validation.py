@@ -89,17 +89,28 @@ class Validator:
 
     def _explain(self, instance: Any) -> list[SchemaError]:
         """Why the fast path refused ``instance``: every error, sorted by pointer."""
-        found = {
-            _describe(leaf)
-            for error in self._detailed.iter_errors(instance)
-            for leaf in _leaves(error)
-        }
+        found = detailed_errors(self._detailed, instance)
         if not found:  # the engines read the schema differently: the fast one's own errors
-            found = {
-                SchemaError(_pointer(error.instance_path), error.message)
-                for error in self._fast.iter_errors(instance)
-            }
-        return sorted(found, key=lambda e: (e.pointer, e.message))
+            found = sorted(
+                {
+                    SchemaError(_pointer(error.instance_path), error.message)
+                    for error in self._fast.iter_errors(instance)
+                },
+                key=lambda e: (e.pointer, e.message),
+            )
+        return found
+
+
+def detailed_validator(schema: dict[str, Any]) -> Draft202012Validator:
+    """The ``jsonschema`` validator of a self-contained schema (no ``$ref`` to other
+    documents), formats judged as everywhere in the protocol; build it once per schema."""
+    return Draft202012Validator(schema, format_checker=_FORMATS)
+
+
+def detailed_errors(detailed: Draft202012Validator, instance: Any) -> list[SchemaError]:
+    """Every error of ``instance`` (the deepest under combinators), sorted by pointer."""
+    found = {_describe(leaf) for error in detailed.iter_errors(instance) for leaf in _leaves(error)}
+    return sorted(found, key=lambda e: (e.pointer, e.message))
 
 
 @cache
@@ -113,17 +124,14 @@ def check_event_input(event: Any) -> None:
     validator("event-input.json").check(event)
 
 
-#: Control events only the hub sends: valid in a stream's envelopes, refused from a publisher.
-HUB_ONLY_EVENTS = ("connection", "keepalive", "stream_reset", "stream_overflow")
-
-
 def hub_only_errors(event: Any, pointer: str = "") -> list[SchemaError]:
-    """The error of a publisher's ``event`` whose type only the hub may send (none otherwise);
-    ``pointer`` prefixes the error's pointer (``/2`` for the third event of a batch)."""
+    """The error of a publisher's ``event`` whose type only the hub may send
+    (:data:`~protocol.registry.HUB_EVENTS`; none otherwise); ``pointer`` prefixes the error's
+    pointer (``/2`` for the third event of a batch)."""
     kind = event.get("type") if isinstance(event, dict) else None
-    if kind not in HUB_ONLY_EVENTS:
+    if kind not in registry.HUB_EVENTS:
         return []
-    others = ", ".join(HUB_ONLY_EVENTS)
+    others = ", ".join(sorted(registry.HUB_EVENTS))
     return [
         SchemaError(
             f"{pointer}/type",

@@ -1,4 +1,5 @@
-"""The ``sluice`` command line: ``serve``, ``token``, ``validate``, ``schemas export``."""
+"""The ``sluice`` command line: ``serve``, ``token``, ``validate``, ``schemas export|diff``,
+``check``."""
 
 from __future__ import annotations
 
@@ -41,6 +42,26 @@ def _parser() -> argparse.ArgumentParser:
         "--typescript", action="store_true", help="write TypeScript declarations instead"
     )
     export.set_defaults(run=_export)
+    schemas_diff = schemas_commands.add_parser(
+        "diff", help="list every change between two catalogues and the side it breaks"
+    )
+    schemas_diff.add_argument("old", help="directory of event schemas, or a hub's base URL")
+    schemas_diff.add_argument("new", help="directory of event schemas, or a hub's base URL")
+    schemas_diff.set_defaults(run=lambda args: _contract("diff", args))
+
+    check = commands.add_parser(
+        "check",
+        help="check a live stream against the event catalogue",
+        description="Read a stream and check every frame: the framing and the catalogue "
+        "(the hub's own, or --event-schemas DIR). Exit 0, 1 on violations, 2 when the URL "
+        "is unreachable, refused or not an event stream.",
+    )
+    check.add_argument("url", help="the stream's URL, e.g. http://127.0.0.1:8000/sse/alice:1")
+    check.add_argument("--token", help="bearer token (default: SLUICE_TOKEN)")
+    check.add_argument("--event-schemas", metavar="DIR", help="catalogue: built-ins plus DIR")
+    check.add_argument("--count", type=int, help="stop after N events with an id")
+    check.add_argument("--seconds", type=float, help="stop after S seconds (default 10)")
+    check.set_defaults(run=lambda args: _contract("check", args))
     return parser
 
 
@@ -84,7 +105,7 @@ def _validate(args: argparse.Namespace) -> int:
     """Validate one event (a JSON document) or many (JSON Lines); print every error.
 
     An event is ``{"type", "data", "ttl"?}`` as a publisher sends it (where the hub-only
-    types, ``protocol.HUB_ONLY_EVENTS``, are errors, as the publish route refuses them), or a
+    types, ``protocol.registry.HUB_EVENTS``, are errors, as the publish route refuses them), or a
     whole envelope as a stream carries it (with ``id`` and ``timestamp``). Exit 0 when all are
     valid, 1 when any is not, 2 when the input cannot be read or is not JSON.
     """
@@ -170,6 +191,14 @@ def _export(args: argparse.Namespace) -> int:
         print(f"sluice schemas export: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _contract(command: str, args: argparse.Namespace) -> int:
+    """Run a contract tool of :mod:`server.contract` (imported only when used)."""
+    from importlib import import_module
+
+    status: int = import_module(f".contract.{command}", __package__).main(args)
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:

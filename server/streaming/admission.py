@@ -7,7 +7,8 @@ request. A request is anything shaped like werkzeug's sans-IO request.
 
 from __future__ import annotations
 
-from urllib.parse import unquote_to_bytes
+import re
+from urllib.parse import unquote, unquote_to_bytes
 
 import attrs
 from hypercorn.typing import HTTPScope
@@ -24,6 +25,17 @@ PREFIXES = ("/sse/", "/agent_network_sse/")
 _RAW_PREFIXES = tuple(prefix.encode() for prefix in PREFIXES)
 #: The methods a stream route answers (``OPTIONS`` aside, a CORS preflight).
 STREAM_METHODS = ("GET", "HEAD")
+
+
+ENCODED_SLASH = re.compile(rb"%2f", re.IGNORECASE)
+
+
+def keep_encoded_slashes(raw_path: bytes) -> str:
+    """The request path decoded as ASGI servers decode it, except that each ``%2F`` stays
+    ``%2F``: a ``/`` inside a path segment (a session id ``a%2Fb``) then stays in its segment,
+    where its route refuses it (400 ``invalid-session-id``), instead of splitting the path into
+    one that matches no route (404)."""
+    return "%2F".join(unquote(part.decode("latin-1")) for part in ENCODED_SLASH.split(raw_path))
 
 
 def stream_path(scope: HTTPScope) -> str | None:

@@ -23,7 +23,6 @@ import os
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
-from urllib.parse import unquote
 
 import h11
 import trio
@@ -34,7 +33,7 @@ from ..hub import Hub
 from ..problems import Problem, internal_error
 from ..security.framing import framing_problem
 from ..serving.hypercorn_worker import parse_socket_addr
-from .admission import Admitted, admit, stream_target
+from .admission import Admitted, admit, keep_encoded_slashes, stream_target
 from .writer import StreamResponse, problem_response
 
 log = logging.getLogger("sluice.server")
@@ -55,7 +54,7 @@ def _scope(request: h11.Request, stream: trio.SocketStream, state: ConnectionSta
         "http_version": request.http_version.decode(),
         "method": request.method.decode("ascii"),
         "scheme": "http",
-        "path": unquote(path.decode("ascii")),
+        "path": keep_encoded_slashes(path),
         "raw_path": path,
         "query_string": query,
         "root_path": "",

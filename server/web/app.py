@@ -22,6 +22,20 @@ from .context import SluiceApp
 log = logging.getLogger("sluice.server")
 
 
+def _warn_about_auth(settings: Settings, authenticator: Authenticator) -> None:
+    """Log, loudly, a hub that runs without auth or with no key to check tokens with."""
+    if settings.no_auth:
+        logs.event(
+            log,
+            "auth_disabled",
+            logging.WARNING,
+            detail="running WITHOUT authentication (--no-auth): any caller may read "
+            "and publish to any session; for local development only",
+        )
+    elif authenticator.mode == "unconfigured":
+        logs.event(log, "auth_unconfigured", logging.WARNING, detail=UNCONFIGURED)
+
+
 def create_app(settings: Settings, *, agent: Agent | None = None) -> SluiceApp:
     """The app for ``settings``; ``agent`` overrides the ``agent`` setting.
 
@@ -67,16 +81,7 @@ def create_app(settings: Settings, *, agent: Agent | None = None) -> SluiceApp:
                 raise
             app.startup_error = str(unavailable)  # serve() ends with it, in one line
             return
-        if settings.no_auth:
-            logs.event(
-                log,
-                "auth_disabled",
-                logging.WARNING,
-                detail="running WITHOUT authentication (--no-auth): any caller may read "
-                "and publish to any session; for local development only",
-            )
-        elif authenticator.mode == "unconfigured":
-            logs.event(log, "auth_unconfigured", logging.WARNING, detail=UNCONFIGURED)
+        _warn_about_auth(settings, authenticator)
         logs.event(log, "hub_open", epoch=app.hub.broadcaster.epoch, backplane=settings.backplane)
 
     @app.after_serving

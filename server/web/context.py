@@ -5,10 +5,8 @@ Routes stay thin: they call these, then work on the :class:`~server.hub.Hub` wit
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any, cast
-from urllib.parse import unquote
 
 import orjson
 import trio
@@ -34,18 +32,14 @@ from ..security.framing import framing_problem
 from ..security.limits import check_session_id
 from ..settings import Settings
 from ..streaming import admission
-from ..streaming.admission import STREAM_METHODS, stream_path, stream_target
+from ..streaming.admission import (
+    ENCODED_SLASH,
+    STREAM_METHODS,
+    keep_encoded_slashes,
+    stream_path,
+    stream_target,
+)
 from ..streaming.asgi import send_problem, serve_stream
-
-_ENCODED_SLASH = re.compile(rb"%2f", re.IGNORECASE)
-
-
-def keep_encoded_slashes(raw_path: bytes) -> str:
-    """The request path decoded as ASGI servers decode it, except that each ``%2F`` stays
-    ``%2F``: a ``/`` inside a path segment (a session id ``a%2Fb``) then stays in its segment,
-    where its route refuses it (400 ``invalid-session-id``), instead of splitting the path into
-    one that matches no route (404)."""
-    return "%2F".join(unquote(part.decode("ascii")) for part in _ENCODED_SLASH.split(raw_path))
 
 
 class SluiceApp(QuartTrio):
@@ -76,7 +70,7 @@ class SluiceApp(QuartTrio):
         if scope["type"] != "http":
             await super().asgi_app(scope, receive, send)
             return
-        if _ENCODED_SLASH.search(scope["raw_path"]):
+        if ENCODED_SLASH.search(scope["raw_path"]):
             scope = {**scope, "path": keep_encoded_slashes(scope["raw_path"])}
 
         async def send_final_shielded(message: ASGISendEvent) -> None:

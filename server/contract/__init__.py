@@ -1,0 +1,1 @@
+"""The contract tools: ``sluice schemas diff`` and ``sluice check``."""
