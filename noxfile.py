@@ -24,11 +24,18 @@ def _npm_install(session: nox.Session) -> None:
     session.run(npm, "ci", "--no-audit", "--no-fund", "--silent", external=True)
 
 
+def _client_in_place(session: nox.Session) -> None:
+    """The Python client as an editable install: the test extra brings a copy (and its
+    dependencies); this points it at ``clients/python`` as it is now."""
+    session.install("--no-deps", "-e", "./clients/python")
+
+
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Run the test suite (unit, property and end-to-end)."""
+    """Run the test suite (unit, property and end-to-end), the Python client's included."""
     _npm_install(session)
     session.install("-e", ".[test]")
+    _client_in_place(session)
     session.run("pytest", *session.posargs)
 
 
@@ -44,12 +51,13 @@ def lint(session: nox.Session) -> None:
 def types(session: nox.Session) -> None:
     """mypy, strict on protocol, sse_core and server."""
     session.install("-e", ".[test,lint]")
+    _client_in_place(session)
     session.run("mypy")
 
 
 @nox.session(python=PYTHON)
 def codegen(session: nox.Session) -> None:
-    """Regenerate protocol/models.py from the JSON Schemas."""
+    """Regenerate protocol/models.py (and the Python client's copy) from the JSON Schemas."""
     session.install("-e", ".")
     session.run("python", "-m", "protocol.codegen")
     session.install("ruff>=0.8")

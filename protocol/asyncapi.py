@@ -133,6 +133,17 @@ def _publish_messages() -> dict[str, Any]:
             "title": request["title"],
             "summary": request["description"],
             "contentType": "application/json",
+            "headers": {
+                "type": "object",
+                "properties": {
+                    "Idempotency-Key": {
+                        "type": "string",
+                        "description": "1 to 255 visible ASCII characters, bare or as a quoted "
+                        "string (IETF httpapi draft 'The Idempotency-Key HTTP Header Field'). A "
+                        "repeat with an equal body gets the first answer and publishes nothing.",
+                    }
+                },
+            },
             "payload": {"$ref": _SCHEMAS + bundle.file_component("rest/publish-request.json")},
         },
         "publishResponse": {
@@ -147,8 +158,9 @@ def _publish_messages() -> dict[str, Any]:
             "name": "problem",
             "title": problem["title"],
             "summary": "The publish was refused and nothing was published: 400 (malformed "
-            "session id), 401/403 (auth), 413 (too large), 422 (every schema error listed "
-            "in errors, each with its JSON pointer), 429 (too many requests).",
+            "session id or Idempotency-Key), 401/403 (auth), 413 (too large), 422 (every "
+            "schema error listed in errors, each with its JSON pointer; or an Idempotency-Key "
+            "sent again with another body), 429 (too many requests).",
             "contentType": "application/problem+json",
             "payload": {"$ref": _SCHEMAS + bundle.file_component("rest/problem.json")},
         },

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from referencing._core import Resolver  # not re-exported by referencing
 
 MODELS = Path(__file__).with_name("models.py")
+#: The Python client's package: it ships the same models, and the constraints they check with.
+CLIENT = Path(__file__).parents[1] / "clients" / "python" / "src" / "sluice_client"
 COMMAND = "python -m protocol.codegen"
 _WIDTH = 100  # ruff's line-length for this project
 _INDENT = "    "
@@ -501,15 +503,31 @@ def _export_order(name: str) -> tuple[int, str]:
     return (0 if name.isupper() else 1 if name[:1].isupper() else 2, name)
 
 
+def client_files() -> dict[Path, str]:
+    """What the Python client ships of the protocol, by path: the generated models, and a copy
+    of :mod:`protocol.constraints` (its models' validators) under a do-not-edit line."""
+    constraints_source = Path(constraints.__file__).read_text(encoding="utf-8")
+    copied = f"# Copied from protocol/constraints.py by ``{COMMAND}``: do not edit.\n"
+    return {
+        CLIENT / "models.py": generate(),
+        CLIENT / "constraints.py": copied + constraints_source,
+    }
+
+
 def main() -> int:
-    """Write ``protocol/models.py``; on a schema the generator cannot model, say why, exit 1."""
+    """Write ``protocol/models.py`` and the client's copies (when the client's sources are
+    there: a checkout, not an installed wheel); on a schema the generator cannot model, say
+    why, exit 1."""
     try:
-        source = generate()
+        files = {MODELS: generate()}
+        if CLIENT.is_dir():
+            files |= client_files()
     except CodegenError as error:
         print(f"{COMMAND}: {error}", file=sys.stderr)
         return 1
-    MODELS.write_text(source, encoding="utf-8")
-    print(f"{COMMAND}: wrote {MODELS.name}")
+    for path, source in files.items():
+        path.write_text(source, encoding="utf-8")
+        print(f"{COMMAND}: wrote {path}")
     return 0
 
 

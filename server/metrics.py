@@ -20,11 +20,17 @@ _GAUGES = (
     ("sessions", "sluice_sessions", "Sessions the hub holds."),
     ("subscribers", "sluice_subscribers", "Open subscriptions over all sessions."),
     ("bytesHeld", "sluice_history_bytes", "Bytes of encoded frames held in history."),
+    ("idempotencyKeys", "sluice_idempotency_keys", "Idempotency-Key records held in memory."),
 )
 _COUNTERS = (
     ("published", "sluice_events_published", "Events accepted into sessions."),
     ("delivered", "sluice_frames_delivered", "Frames handed to subscribers."),
     ("overflowed", "sluice_subscribers_overflowed", "Subscribers cut off for reading too slowly."),
+    (
+        "deduplicated",
+        "sluice_publishes_deduplicated",
+        "Publishes answered from an Idempotency-Key's record, publishing nothing.",
+    ),
     ("expired", "sluice_events_expired", "Events dropped from history when their ttl ran out."),
     ("shed", "sluice_events_shed", "Events dropped from history to relieve memory pressure."),
 )

@@ -237,6 +237,12 @@ class Settings:
         "seconds a session without subscribers or events is kept",
         _float,
     )
+    idempotency_ttl: float = _setting(
+        3600.0,
+        "seconds the answer to a request with an Idempotency-Key is remembered",
+        _float,
+        validator=_positive,
+    )
     cleanup_interval: float = _setting(
         _broadcaster_default("cleanup_interval"), "seconds between cleanup passes", _float
     )

@@ -20,6 +20,7 @@ import trio
 from .config import BroadcasterConfig
 from .events import Draft, HistoryPage, ResetReason, StoredEvent
 from .history import Histories, History, HistoryFigures
+from .idempotency import AlreadyRecorded, Claim, KeyStore, Recorded
 from .ids import format_event_id, new_epoch, parse_event_id
 
 #: Receives ``(session_id, events)`` for local fan-out, in session order. Synchronous: it
@@ -82,11 +83,30 @@ class Backplane(ABC):
         """
 
     @abstractmethod
-    async def append(self, session_id: str, drafts: Sequence[Draft]) -> list[StoredEvent]:
+    async def append(
+        self, session_id: str, drafts: Sequence[Draft], claim: Claim | None = None
+    ) -> list[StoredEvent]:
         """Give ``drafts`` ids in order, store them, schedule their delivery to the sink.
 
-        Returns the stored events. Raises ``RuntimeError`` when not bound.
+        Returns the stored events. Raises ``RuntimeError`` when not bound. With a ``claim``
+        the events' ids are recorded under its key in the same atomic step, for ``claim.ttl``
+        seconds; when the key is already recorded nothing is appended and
+        :class:`~sse_core.idempotency.AlreadyRecorded` is raised.
         """
+
+    @abstractmethod
+    async def record(self, claim: Claim, result: tuple[str, ...]) -> Recorded | None:
+        """Record ``result`` under the claim's key for ``claim.ttl`` seconds, unless a record
+        is there: then return it (atomically: of two callers, one records)."""
+
+    @abstractmethod
+    async def discard(self, key: str) -> None:
+        """Forget the record of ``key`` (the work it stood for could not start)."""
+
+    def keys_held(self) -> tuple[int, int]:
+        """Idempotency keys recorded in this process's memory, and their bytes (approximate);
+        a backplane that keeps them elsewhere holds none here."""
+        return 0, 0
 
     @abstractmethod
     async def replay(
@@ -138,6 +158,7 @@ class MemoryBackplane(Backplane):
     def __init__(self, *, epoch: str | None = None) -> None:
         self._epoch = epoch if epoch is not None else new_epoch()
         self._histories = Histories()
+        self._keys = KeyStore()
         self._position = 0
         self._config: BroadcasterConfig | None = None
         self._sink: Sink | None = None
@@ -162,12 +183,16 @@ class MemoryBackplane(Backplane):
         finally:
             self._config = self._sink = None
 
-    async def append(self, session_id: str, drafts: Sequence[Draft]) -> list[StoredEvent]:
+    async def append(
+        self, session_id: str, drafts: Sequence[Draft], claim: Claim | None = None
+    ) -> list[StoredEvent]:
         await trio.lowlevel.checkpoint_if_cancelled()
         config, sink = self._config, self._sink
         if config is None or sink is None:
             raise RuntimeError("the backplane is not running")
         start, now = self._position, trio.current_time()
+        if claim is not None and (recorded := self._keys.get(claim.key, now)) is not None:
+            raise AlreadyRecorded(recorded)
         stored = []
         for draft in drafts:
             self._position += 1
@@ -177,9 +202,28 @@ class MemoryBackplane(Backplane):
                 StoredEvent.build(draft, id=event_id, position=self._position, now=now, ttl=ttl)
             )
         self._histories.append(session_id, stored, config, start)
+        if claim is not None:
+            self._keys.put(claim, tuple(event.id for event in stored), now)
         sink(session_id, stored)
         await trio.lowlevel.cancel_shielded_checkpoint()
         return stored
+
+    async def record(self, claim: Claim, result: tuple[str, ...]) -> Recorded | None:
+        await trio.lowlevel.checkpoint_if_cancelled()
+        now = trio.current_time()
+        recorded = self._keys.get(claim.key, now)
+        if recorded is None:
+            self._keys.put(claim, result, now)
+        await trio.lowlevel.cancel_shielded_checkpoint()
+        return recorded
+
+    async def discard(self, key: str) -> None:
+        await trio.lowlevel.checkpoint_if_cancelled()
+        self._keys.discard(key)
+        await trio.lowlevel.cancel_shielded_checkpoint()
+
+    def keys_held(self) -> tuple[int, int]:
+        return len(self._keys), self._keys.bytes_held
 
     async def replay(
         self, session_id: str, after_id: str | None, limit: int | None = None
@@ -204,7 +248,9 @@ class MemoryBackplane(Backplane):
 
     async def expire(self) -> None:
         await trio.lowlevel.checkpoint_if_cancelled()
-        self._histories.expire(trio.current_time(), self._config)
+        now = trio.current_time()
+        self._histories.expire(now, self._config)
+        self._keys.expire(now)
         await trio.lowlevel.cancel_shielded_checkpoint()
 
     def figures(self, session_id: str) -> HistoryFigures:

@@ -27,6 +27,7 @@ from .backplane import Backplane, BackplaneUnavailable, MemoryBackplane
 from .builders import SSEEventBuilder
 from .config import BroadcasterConfig
 from .events import Draft, HistoryPage, ResetReason, StoredEvent, utc_now
+from .idempotency import AlreadyRecorded, Claim, check
 from .session import Session
 from .subscription import Subscription
 
@@ -73,6 +74,7 @@ class Broadcaster:
         self._published = 0
         self._delivered = 0
         self._overflowed = 0
+        self._deduplicated = 0
         self._open = False
         self._closed = False
         self._background = trio.CancelScope()
@@ -87,7 +89,14 @@ class Broadcaster:
 
     # --- publish ---------------------------------------------------------------------------
 
-    async def publish(self, session_id: str, event: EventInput, ttl: float | None = None) -> str:
+    async def publish(
+        self,
+        session_id: str,
+        event: EventInput,
+        ttl: float | None = None,
+        *,
+        claim: Claim | None = None,
+    ) -> str:
         """Validate ``event``, give it an id, keep it in history, send it to every subscriber.
 
         ``event`` is a ``protocol.models`` event or a dict ``{"type", "data", "ttl"?}``;
@@ -98,21 +107,30 @@ class Broadcaster:
         A checkpoint; never waits on a subscriber (a full one is cut off). With the memory
         backplane a publish cancelled at its checkpoint publishes nothing, and one past it
         completes. The hub keeps ``data`` as given: do not change it after publishing.
+
+        With a ``claim`` (a request's Idempotency-Key, see :mod:`sse_core.idempotency`) a
+        repeat publishes nothing and returns the first one's id (counted as deduplicated);
+        one with a different request raises :class:`~sse_core.idempotency.KeyReused`.
         """
         self._require_open()
         _check_session_id(session_id)
         draft = self._draft(event, ttl, utc_now())
-        (stored,) = await self.backplane.append(session_id, (draft,))
-        return stored.id
+        (event_id,) = await self._append(session_id, [draft], claim)
+        return event_id
 
     async def publish_many(
-        self, session_id: str, events: Sequence[EventInput], ttl: float | None = None
+        self,
+        session_id: str,
+        events: Sequence[EventInput],
+        ttl: float | None = None,
+        *,
+        claim: Claim | None = None,
     ) -> list[str]:
         """Publish ``events`` in order, all or nothing; returns their ids.
 
         Every event is validated first; ``InvalidEvent`` lists the problems of all of them,
         each pointer prefixed with the event's index (``/2/data/progress``). Otherwise as
-        :meth:`publish`.
+        :meth:`publish` (``claim`` too).
         """
         self._require_open()
         _check_session_id(session_id)
@@ -128,7 +146,19 @@ class Broadcaster:
                 )
         if errors:
             raise InvalidEvent(errors)
-        stored = await self.backplane.append(session_id, drafts)
+        return await self._append(session_id, drafts, claim)
+
+    async def _append(self, session_id: str, drafts: list[Draft], claim: Claim | None) -> list[str]:
+        """Append ``drafts``; with a ``claim`` already recorded, its ids instead."""
+        if claim is None:
+            return [event.id for event in await self.backplane.append(session_id, drafts)]
+        try:
+            stored = await self.backplane.append(session_id, drafts, claim)
+        except AlreadyRecorded as repeat:
+            ids = list(check(claim, repeat.recorded))
+            self._session(session_id).deduplicated += 1
+            self._deduplicated += 1
+            return ids
         return [event.id for event in stored]
 
     async def broadcast_event(self, session_id: str, event: EventInput) -> str:
@@ -299,6 +329,7 @@ class Broadcaster:
         """Totals and per-session figures in the shape of ``schemas/rest/stats.json``."""
         await trio.lowlevel.checkpoint()
         totals = self.backplane.totals()
+        keys, key_bytes = self.backplane.keys_held()
         per_session = {}
         for session_id, session in self._sessions.items():
             history = self.backplane.figures(session_id)
@@ -308,6 +339,7 @@ class Broadcaster:
                 "published": session.published,
                 "delivered": session.delivered,
                 "overflowed": session.overflowed,
+                "deduplicated": session.deduplicated,
                 "expired": history.expired,
                 "shed": history.shed,
                 "bytesHeld": history.bytes_held,
@@ -318,10 +350,13 @@ class Broadcaster:
             "published": self._published,
             "delivered": self._delivered,
             "overflowed": self._overflowed,
+            "deduplicated": self._deduplicated,
             "expired": totals.expired,
             "shed": totals.shed,
             "bytesHeld": totals.bytes_held,
-            "memoryUsageMb": totals.bytes_held / 2**20,
+            "idempotencyKeys": keys,
+            "idempotencyBytes": key_bytes,
+            "memoryUsageMb": (totals.bytes_held + key_bytes) / 2**20,
             "epoch": self.epoch,
             "sessionStats": per_session,
         }
@@ -340,6 +375,7 @@ class Broadcaster:
             "published": 0 if session is None else session.published,
             "delivered": 0 if session is None else session.delivered,
             "overflowed": 0 if session is None else session.overflowed,
+            "deduplicated": 0 if session is None else session.deduplicated,
             "expired": history.expired,
             "shed": history.shed,
             "bytesHeld": history.bytes_held,

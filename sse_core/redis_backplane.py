@@ -11,6 +11,7 @@ Keys, under a prefix (``sluice:`` by default):
   bounded to ``max_history_per_session`` entries.
 - ``m:{session}``: ``floor`` (no event at or below it is held any more) and ``last`` (the
   newest sequence). History and this hash expire after ``session_ttl`` without a publish.
+- ``k:{key}``: the record of an Idempotency-Key (scoped, hashed), see :mod:`~sse_core.redis_keys`.
 - ``live``: every event of every session in publish order, capped (approximately) at
   ``live_cap`` entries; each process runs one reader on it that feeds its broadcaster.
 
@@ -36,10 +37,12 @@ import orjson
 import trio
 from coredis.exceptions import ResponseError
 
+from . import redis_keys
 from .backplane import Backplane, BackplaneUnavailable, Sink, find_error
 from .config import BroadcasterConfig
 from .events import Draft, HistoryPage, ResetReason, StoredEvent
 from .history import Histories, HistoryFigures
+from .idempotency import AlreadyRecorded, Claim, Recorded
 from .ids import format_event_id, new_epoch, parse_event_id
 
 logger = logging.getLogger("sluice.core")
@@ -184,6 +187,7 @@ class RedisBackplane(Backplane):
                     name: client.register_script(source)
                     for name, source in (
                         ("append", _APPEND),
+                        ("append_once", redis_keys.append_once(_APPEND)),
                         ("read", _READ),
                         ("expire", _EXPIRE),
                         ("clear", _CLEAR),
@@ -273,7 +277,9 @@ class RedisBackplane(Backplane):
             ttl=float(fields[b"t"]),
         )
 
-    async def append(self, session_id: str, drafts: Sequence[Draft]) -> list[StoredEvent]:
+    async def append(
+        self, session_id: str, drafts: Sequence[Draft], claim: Claim | None = None
+    ) -> list[StoredEvent]:
         client, config = self._client, self._config
         if client is None or config is None:
             raise RuntimeError("the backplane is not running")
@@ -295,15 +301,23 @@ class RedisBackplane(Backplane):
             self._key("m:", session_id),
             self._key("live"),
         ]
+        script = "append"
+        if claim is not None:
+            script = "append_once"
+            keys.append(self._key("k:", claim.key))
+            args += redis_keys.claim_args(claim)
         with self._reaching():
             try:
-                first = int(await self._scripts["append"](keys=keys, args=args))
+                first = await self._scripts[script](keys=keys, args=args)
             except ResponseError as error:
                 if "SLUICE_EPOCH" not in str(error):
                     raise
                 await self._join(client)  # Redis lost its data: the ids start a new epoch
                 args[0] = self._epoch
-                first = int(await self._scripts["append"](keys=keys, args=args))
+                first = await self._scripts[script](keys=keys, args=args)
+        if (found := redis_keys.recorded(first)) is not None:
+            raise AlreadyRecorded(found)
+        first = int(first)
         now = trio.current_time()
         return [
             StoredEvent.build(
@@ -315,6 +329,16 @@ class RedisBackplane(Backplane):
             )
             for index, (draft, ttl) in enumerate(zip(drafts, ttls, strict=True), start=1)
         ]
+
+    async def record(self, claim: Claim, result: tuple[str, ...]) -> Recorded | None:
+        client = self._require_client()
+        with self._reaching():
+            return await redis_keys.record(client, self._key("k:", claim.key), claim, result)
+
+    async def discard(self, key: str) -> None:
+        client = self._require_client()
+        with self._reaching():
+            await client.delete([self._key("k:", key)])
 
     async def replay(
         self, session_id: str, after_id: str | None, limit: int | None = None

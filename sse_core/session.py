@@ -15,11 +15,13 @@ class Session:
 
     ``subscribers`` maps each subscription to its non-blocking ``offer``. Counters:
     ``published`` events delivered here, ``delivered`` frames queued to subscribers,
-    ``overflowed`` subscribers cut off. ``last_activity`` (``trio.current_time()``) moves on
+    ``overflowed`` subscribers cut off, ``deduplicated`` publishes answered from an
+    Idempotency-Key's record. ``last_activity`` (``trio.current_time()``) moves on
     every event and every subscriber arriving or leaving; ``last_id`` is the newest event's.
     """
 
     __slots__ = (
+        "deduplicated",
         "delivered",
         "id",
         "last_activity",
@@ -35,6 +37,7 @@ class Session:
         self.published = 0
         self.delivered = 0
         self.overflowed = 0
+        self.deduplicated = 0
         self.last_activity = now
         self.last_id: str | None = None
 

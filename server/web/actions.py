@@ -13,18 +13,24 @@ from functools import partial
 from quart import Blueprint, Response
 
 from protocol import validator
+from sse_core.idempotency import KeyReused, check
 
 from ..agent import AgentRequest, run_agent
 from ..problems import Problem
 from ..security.access import forbid_unless
 from .context import caller, current_hub, json_body, json_response
+from .idempotency import request_claim, reused
 
 blueprint = Blueprint("chat_actions", __name__, url_prefix="/api/chat_actions")
 
 
 @blueprint.post("/regenerate")
 async def regenerate() -> Response:
-    """Start regenerating a message; the result arrives over SSE."""
+    """Start regenerating a message; the result arrives over SSE.
+
+    With an ``Idempotency-Key`` (see :mod:`server.web.idempotency`) a repeat gets the first
+    answer's ``messageId`` and starts no second run.
+    """
     hub = current_hub()
     principal = caller(hub, write=True)
     doc = await json_body()
@@ -41,6 +47,20 @@ async def regenerate() -> Response:
     forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
     hub = current_hub()  # still open after reading the body?
     message_id, task_id = str(uuid.uuid4()), str(uuid.uuid4())
+    claim = request_claim(hub, principal, session_id, doc)
+    if claim is not None:
+        recorded = await hub.broadcaster.backplane.record(claim, (message_id,))
+        if recorded is not None:  # a repeat: the first one's answer, no second run
+            try:
+                (message_id,) = check(claim, recorded)
+            except KeyReused as error:
+                raise reused(error) from None
+            return _started(message_id)
+        try:
+            hub = current_hub()  # still open?
+        except Problem:
+            await hub.broadcaster.backplane.discard(claim.key)  # the work never started
+            raise
     agent_request = AgentRequest(
         query=doc["query"], session_id=session_id, user_id=principal.subject
     )
@@ -53,6 +73,10 @@ async def regenerate() -> Response:
         hub.broadcaster,
         agent_request,
     )
+    return _started(message_id)
+
+
+def _started(message_id: str) -> Response:
     return json_response(
         {
             "success": True,

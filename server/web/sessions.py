@@ -8,11 +8,13 @@ from typing import Any
 from quart import Blueprint, Response, current_app, request
 
 from protocol import InvalidEvent, SchemaError, hub_only_errors
+from sse_core.idempotency import KeyReused
 
 from .. import logs
 from ..problems import Problem
 from ..security.limits import check_event_sizes
 from .context import caller, current_hub, json_body, json_response, session_access
+from .idempotency import request_claim, reused
 
 blueprint = Blueprint("sessions", __name__, url_prefix="/api")
 log = logging.getLogger("sluice.publish")
@@ -27,9 +29,14 @@ def _invalid(errors: list[SchemaError], detail: str) -> Problem:
 
 @blueprint.post("/sessions/<session_id>/events")
 async def publish(session_id: str) -> Response:
-    """Publish one event ``{"type", "data", "ttl"?}`` or an array of them, all or nothing."""
-    hub, session_id, _ = session_access(session_id, publish=True)
+    """Publish one event ``{"type", "data", "ttl"?}`` or an array of them, all or nothing.
+
+    With an ``Idempotency-Key`` (see :mod:`server.web.idempotency`) a repeat gets the first
+    answer and publishes nothing.
+    """
+    hub, session_id, principal = session_access(session_id, publish=True)
     doc = await json_body()
+    claim = request_claim(hub, principal, session_id, doc)
     batch = isinstance(doc, list)
     events: list[Any] = doc if batch else [doc]
     if batch and not 1 <= len(events) <= MAX_BATCH:
@@ -50,9 +57,11 @@ async def publish(session_id: str) -> Response:
     try:
         broadcaster = hub.broadcaster
         if batch:
-            ids = await broadcaster.publish_many(session_id, events)
+            ids = await broadcaster.publish_many(session_id, events, claim=claim)
         else:
-            ids = [await broadcaster.publish(session_id, doc)]
+            ids = [await broadcaster.publish(session_id, doc, claim=claim)]
+    except KeyReused as error:
+        raise reused(error) from None
     except InvalidEvent as error:
         logs.event(
             log,

@@ -89,9 +89,22 @@ def test_self_contained_schemas_hold_no_ref() -> None:
 
 def test_main_writes_the_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "models.py"
+    client = tmp_path / "client"
+    client.mkdir()
     monkeypatch.setattr(codegen, "MODELS", target)
+    monkeypatch.setattr(codegen, "CLIENT", client)
     assert codegen.main() == 0
     assert target.read_text(encoding="utf-8") == codegen.generate()
+    for path, source in codegen.client_files().items():
+        assert path.parent == client
+        assert path.read_text(encoding="utf-8") == source
+
+
+def test_the_python_client_ships_what_the_generator_writes_now() -> None:
+    for path, source in codegen.client_files().items():
+        assert path.read_text(encoding="utf-8") == source, (
+            f"{path.name} of clients/python is stale: run `nox -s codegen`"
+        )
 
 
 def _with_property(wire: str, schema: Any) -> Any:

@@ -69,6 +69,7 @@ async def test_sessions_expire_without_subscribers_and_activity(
             "published": 0,
             "delivered": 0,
             "overflowed": 0,
+            "deduplicated": 0,
             "expired": 0,
             "shed": 0,
             "bytesHeld": 0,
@@ -196,12 +197,14 @@ async def test_stats_have_the_schemas_shape(autojump_clock: trio.testing.MockClo
             "published": 3,
             "delivered": 2,
             "overflowed": 1,
+            "deduplicated": 0,
             "expired": 0,
             "shed": 0,
             "bytesHeld": sum(len(e.frame) for e in await bc.get_event_history("s1")),
         }
         assert stats["sessions"] == 3 and stats["epoch"] == bc.epoch
         assert stats["expired"] == 1
+        assert stats["idempotencyKeys"] == stats["idempotencyBytes"] == 0
         assert stats["memoryUsageMb"] == stats["bytesHeld"] / 2**20
         assert bc.session_stats("s1")["lastEventId"] == (await bc.get_event_history("s1"))[-1].id
         assert [e["type"] for e in envelopes(await sub.receive_batch())][-1] == "stream_overflow"

@@ -23,6 +23,7 @@ from sse_core import (
     Subscription,
     open_broadcaster,
 )
+from sse_core.idempotency import KeyReused, Recorded, claim
 from sse_core.ids import parse_event_id
 from sse_core.redis_backplane import RedisBackplane
 
@@ -224,6 +225,35 @@ async def test_a_redis_that_lost_its_data_starts_a_new_epoch(url: str, prefix: s
             found = await receive(sub, 2)
         assert sub.reset_reason == "unknown_epoch"
         assert [found[0]["type"], *ids(found)] == ["stream_reset", new]
+
+
+async def test_a_claimed_append_records_its_ids_for_every_process(url: str, prefix: str) -> None:
+    batch = [message(1), message(2)]
+    async with hub(url, prefix) as one, hub(url, prefix) as two:
+        first = await one.publish_many("s1", batch, claim=claim("", "s1", "k", batch, 60))
+        assert await two.publish_many("s1", batch, claim=claim("", "s1", "k", batch, 60)) == first
+        with pytest.raises(KeyReused):
+            await two.publish("s1", message(3), claim=claim("", "s1", "k", message(3), 60))
+        assert [e.id for e in await two.get_event_history("s1")] == first
+        old_epoch = one.epoch
+        client: coredis.Redis[bytes] = coredis.Redis.from_url(url)
+        async with client:  # Redis lost its data: the claimed append takes the new epoch
+            await client.delete([f"{prefix}{key}" for key in ("epoch", "seq", "s:s1", "m:s1")])
+        again = claim("", "s1", "k2", message(4), 60)
+        new = await one.publish("s1", message(4), claim=again)
+        assert one.epoch != old_epoch and new.startswith(one.epoch + "-")
+        assert await two.publish("s1", message(4), claim=again) == new
+
+
+async def test_a_record_is_taken_once_and_can_be_discarded(url: str, prefix: str) -> None:
+    async with hub(url, prefix) as one, hub(url, prefix) as two:
+        request = claim("alice", "s1", "r", {"query": "q"}, 60)
+        assert await one.backplane.record(request, ("m-1",)) is None
+        assert await two.backplane.record(request, ("m-2",)) == Recorded(
+            request.fingerprint, ("m-1",)
+        )
+        await two.backplane.discard(request.key)
+        assert await one.backplane.record(request, ("m-3",)) is None
 
 
 def _leaves(error: BaseException) -> list[BaseException]:

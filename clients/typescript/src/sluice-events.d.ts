@@ -1074,6 +1074,10 @@ export interface SessionStats {
    */
   overflowed: number;
   /**
+   * Publishes answered from an Idempotency-Key's record (nothing published).
+   */
+  deduplicated: number;
+  /**
    * Events dropped from history when their ttl ran out.
    */
   expired: number;
@@ -1118,6 +1122,10 @@ export interface Stats {
    */
   overflowed: number;
   /**
+   * Publishes answered from an Idempotency-Key's record (nothing published).
+   */
+  deduplicated: number;
+  /**
    * Events dropped from history when their ttl ran out.
    */
   expired: number;
@@ -1130,7 +1138,15 @@ export interface Stats {
    */
   bytesHeld: number;
   /**
-   * History memory in MiB (bytesHeld / 2**20).
+   * Idempotency-Key records held in this process's memory (none with the Redis backplane, which keeps them in Redis).
+   */
+  idempotencyKeys: number;
+  /**
+   * Bytes of those records, approximately.
+   */
+  idempotencyBytes: number;
+  /**
+   * Memory of history and Idempotency-Key records in MiB ((bytesHeld + idempotencyBytes) / 2**20).
    */
   memoryUsageMb: number;
   /**
@@ -1165,6 +1181,10 @@ export interface Stats {
        * Subscribers cut off for reading too slowly.
        */
       overflowed: number;
+      /**
+       * Publishes answered from an Idempotency-Key's record (nothing published).
+       */
+      deduplicated: number;
       /**
        * Events dropped from history when their ttl ran out.
        */

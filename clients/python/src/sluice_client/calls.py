@@ -1,0 +1,153 @@
+"""Each call of the hub's REST API as plain data: the request to send and how to read the
+answer. Sans-IO: :class:`~sluice_client.Client` and :class:`~sluice_client.AsyncClient` send
+the same :class:`Call` (retrying it as :mod:`sluice_client.retry` says) over httpx.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import quote
+
+import attrs
+import httpx
+
+from .events import EventInput, to_wire
+
+_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+
+
+def idempotency_key(key: str | None = None) -> str:
+    """``key``, checked, or a new random one (a UUID) when None.
+
+    A key is 1 to 255 visible ASCII characters (the hub's rule); raises ``ValueError`` else.
+    """
+    if key is None:
+        return str(uuid.uuid4())
+    if not _KEY.fullmatch(key):
+        raise ValueError(f"an Idempotency-Key is 1 to 255 visible ASCII characters, got {key!r}")
+    return key
+
+
+def key_header(key: str) -> str:
+    """The ``Idempotency-Key`` field value of ``key``: a structured-field string (RFC 8941
+    section 3.3.3), as the IETF httpapi draft "The Idempotency-Key HTTP Header Field" has it."""
+    return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@attrs.frozen
+class Published:
+    """The answer to a publish: ``session_id``, the ``ids`` given to the events in order, and
+    the ``idempotency_key`` it was sent with (a retry with it is stored once)."""
+
+    session_id: str
+    ids: list[str]
+    idempotency_key: str
+
+
+@attrs.frozen
+class Regeneration:
+    """The answer to a regenerate: the ``message_id`` the session's events will carry, the
+    hub's ``message`` and the ``idempotency_key`` it was sent with."""
+
+    message_id: str
+    message: str
+    idempotency_key: str
+
+
+@attrs.frozen
+class Call[T]:
+    """One request: ``method``, ``path`` (under the base URL), ``body`` (JSON bytes or None),
+    extra ``headers``, and ``parse``, which reads a successful answer into a ``T``."""
+
+    method: str
+    path: str
+    parse: Callable[[httpx.Response], T]
+    body: bytes | None = None
+    headers: dict[str, str] = attrs.Factory(dict)
+
+
+def _json(doc: Any) -> bytes:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _session_path(session_id: str, tail: str = "") -> str:
+    return f"/api/sessions/{quote(session_id, safe='')}{tail}"
+
+
+def publish(
+    session_id: str,
+    events: EventInput | Sequence[EventInput],
+    *,
+    ttl: float | None,
+    key: str | None,
+) -> Call[Published]:
+    """``POST /api/sessions/{id}/events``: one event, or a list (a batch, all or nothing)."""
+    key = idempotency_key(key)
+    if isinstance(events, Sequence):
+        doc: Any = [to_wire(event, ttl) for event in events]
+    else:
+        doc = to_wire(events, ttl)
+
+    def parse(response: httpx.Response) -> Published:
+        answer = response.json()
+        return Published(answer["sessionId"], list(answer["ids"]), key)
+
+    return Call(
+        "POST",
+        _session_path(session_id, "/events"),
+        parse,
+        _json(doc),
+        {"Content-Type": "application/json", "Idempotency-Key": key_header(key)},
+    )
+
+
+def regenerate(
+    session_id: str, query: str, *, message_id: str | None, key: str | None
+) -> Call[Regeneration]:
+    """``POST /api/chat_actions/regenerate``: the hub's agent answers ``query`` again."""
+    key = idempotency_key(key)
+    doc = {"sessionId": session_id, "query": query}
+    if message_id is not None:
+        doc["messageId"] = message_id
+
+    def parse(response: httpx.Response) -> Regeneration:
+        answer = response.json()
+        return Regeneration(answer["messageId"], answer["message"], key)
+
+    return Call(
+        "POST",
+        "/api/chat_actions/regenerate",
+        parse,
+        _json(doc),
+        {"Content-Type": "application/json", "Idempotency-Key": key_header(key)},
+    )
+
+
+def _document(response: httpx.Response) -> dict[str, Any]:
+    doc: dict[str, Any] = response.json()
+    return doc
+
+
+def create_session(session_id: str) -> Call[dict[str, Any]]:
+    """``PUT /api/sessions/{id}``: the session's stats (``schemas/rest/session-stats.json``)."""
+    return Call("PUT", _session_path(session_id), _document)
+
+
+def session_stats(session_id: str) -> Call[dict[str, Any]]:
+    """``GET /api/sessions/{id}/stats``: ``sessionId``, ``subscribers``, ``historySize``,
+    ``active`` and the session's counters."""
+    return Call("GET", _session_path(session_id, "/stats"), _document)
+
+
+def clear(session_id: str) -> Call[None]:
+    """``DELETE /api/sessions/{id}``: drop the session's history."""
+    return Call("DELETE", _session_path(session_id), lambda response: None)
+
+
+def stats() -> Call[dict[str, Any]]:
+    """``GET /api/stats``: the hub's totals and the sessions the token may read."""
+    return Call("GET", "/api/stats", _document)

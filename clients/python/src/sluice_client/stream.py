@@ -1,0 +1,97 @@
+"""Reading a session's stream: the SSE fields of each line, and when and where to resume.
+
+Sans-IO, shared by both clients: :class:`Resumer` is fed the lines of one response after
+another (httpx splits lines at CRLF, LF or CR, as the WHATWG HTML "Server-sent events"
+parsing rules do) and says which events they complete, which ``Last-Event-ID`` the next
+connection sends, and how long to wait before it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from .events import Catalogue, StreamEvent
+from .retry import Retry, next_delay
+
+#: Events the hub sends about the connection itself, not about the session: not yielded.
+CONNECTION_EVENTS = frozenset({"connection", "keepalive"})
+
+
+class Resumer:
+    """The state of one reading of a session across its connections.
+
+    ``last_event_id``: the id of the last event received (sent as ``Last-Event-ID``).
+    ``retry``: the reconnection delay in seconds the hub last asked for (``retry:``).
+    Connection failures in a row are counted against ``policy.attempts``; an answer of 200
+    starts the count again.
+    """
+
+    def __init__(self, catalogue: Catalogue, policy: Retry, last_event_id: str | None) -> None:
+        self.catalogue = catalogue
+        self.policy = policy
+        self.last_event_id = last_event_id or ""
+        self.retry: float | None = None
+        self._failures = 0
+        self._data: list[str] = []
+        self._event_id: str = self.last_event_id
+
+    def headers(self) -> dict[str, str]:
+        """The request headers of the next connection."""
+        headers = {"Accept": "text/event-stream"}
+        if self.last_event_id:
+            headers["Last-Event-ID"] = self.last_event_id
+        return headers
+
+    def connected(self) -> None:
+        """A connection answered 200: its stream starts."""
+        self._failures = 0
+        self._data = []
+        self._event_id = self.last_event_id
+
+    def feed(self, line: str) -> StreamEvent | None:
+        """One line of the stream; the event it completes, if any (connection events and
+        blocks without data complete none)."""
+        if line == "":
+            return self._dispatch()
+        if line.startswith(":"):
+            return None
+        name, colon, value = line.partition(":")
+        if colon and value.startswith(" "):
+            value = value[1:]
+        if name == "data":
+            self._data.append(value)
+        elif name == "id" and "\x00" not in value:
+            self._event_id = value
+        elif name == "retry" and value.isascii() and value.isdigit():
+            self.retry = int(value) / 1000
+        return None
+
+    def _dispatch(self) -> StreamEvent | None:
+        self.last_event_id = self._event_id
+        data, self._data = self._data, []
+        if not data:
+            return None
+        envelope: dict[str, Any] = json.loads("\n".join(data))
+        if envelope.get("type") in CONNECTION_EVENTS:
+            return None
+        return self.catalogue.event(envelope)
+
+    def ended(self) -> float:
+        """The hub ended the stream (shutdown, overflow, token expiry...): seconds to wait
+        before resuming, the hub's ``retry:`` hint (0 without one)."""
+        self._data = []
+        return self.retry or 0.0
+
+    def failed(
+        self, response: httpx.Response | None, failure: httpx.TransportError | None = None
+    ) -> float:
+        """A connection failed (an error ``response``, its body read, or a ``failure``):
+        seconds to wait before the next one. Raises as
+        :func:`~sluice_client.retry.next_delay` when not worth retrying or out of attempts."""
+        self._data = []
+        delay = next_delay(self.policy, self._failures, response, failure)
+        self._failures += 1
+        return max(delay, self.retry or 0.0)

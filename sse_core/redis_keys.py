@@ -1,0 +1,63 @@
+"""Idempotency-Key records in Redis, for :class:`~sse_core.redis_backplane.RedisBackplane`.
+
+A record is a string key (``<prefix>k:<scoped key>``) holding :func:`~sse_core.idempotency.
+encode`'s text, expiring after the claim's ttl. A publish records in the append script itself
+(:func:`append_once`), so events and record are written together or not at all; a regenerate
+records with ``SET NX`` (:func:`record`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import coredis
+
+from .idempotency import Claim, Recorded, decode, encode
+
+# Runs before the append script: KEYS gains the record's key, ARGV ends with the fingerprint
+# and the ttl (ms). A recorded key returns its record and appends nothing; else the record
+# (the fingerprint and the ids about to be given, formatted as ids.format_event_id does) is
+# written and the append runs (unless the epoch is not Redis's: then it writes nothing).
+_CLAIM = """
+local ttl_ms = table.remove(ARGV)
+local fingerprint = table.remove(ARGV)
+local done = redis.call('GET', KEYS[6])
+if done then return done end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
+  local record = {fingerprint}
+  for i = 1, (#ARGV - 5) / 3 do record[i + 1] = string.format('%s-%012d', ARGV[1], seq + i) end
+  redis.call('SET', KEYS[6], table.concat(record, ' '), 'PX', ttl_ms)
+end
+"""
+
+
+def append_once(append: str) -> str:
+    """The append script ``append`` (keys: epoch, seq, history, meta, live; ARGV: epoch first,
+    events in threes after five) preceded by the claim's check and record."""
+    return _CLAIM + append
+
+
+def claim_args(claim: Claim) -> list[Any]:
+    """What :func:`append_once`'s script takes after the append's own arguments."""
+    return [claim.fingerprint, _ttl_ms(claim)]
+
+
+def recorded(outcome: Any) -> Recorded | None:
+    """The record an append-once script returned instead of appending, or None."""
+    return decode(outcome.decode()) if isinstance(outcome, bytes) else None
+
+
+async def record(
+    client: coredis.Redis[bytes], key: str, claim: Claim, result: tuple[str, ...]
+) -> Recorded | None:
+    """Record ``result`` at ``key`` unless a record is there; return that record."""
+    text = encode(Recorded(claim.fingerprint, result))
+    if await client.set(key, text, condition=coredis.PureToken.NX, px=_ttl_ms(claim)):
+        return None
+    found = await client.get(key)
+    return None if found is None else decode(found.decode())
+
+
+def _ttl_ms(claim: Claim) -> int:
+    return max(int(claim.ttl * 1000), 1)

@@ -1,0 +1,85 @@
+"""``pip install ./clients/python`` in a fresh virtual environment: sluice_client imports
+without trio, Quart or Hypercorn, and the README's example publishes and reads a session."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import trio
+from hub_client import Server
+
+ROOT = Path(__file__).parents[2]
+README = ROOT / "README.md"
+#: What the client may bring: its own dependencies (httpx, attrs, cattrs) and theirs.
+ALLOWED = {
+    "anyio",
+    "attrs",
+    "cattrs",
+    "certifi",
+    "exceptiongroup",
+    "h11",
+    "httpcore",
+    "httpx",
+    "idna",
+    "sluice-client",
+    "sniffio",
+    "typing-extensions",
+}
+
+
+@pytest.fixture(scope="module")
+def fresh_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The interpreter of a new virtual environment holding only ``./clients/python``."""
+    venv = tmp_path_factory.mktemp("fresh") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+    python = venv / "bin" / "python"
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q"]
+    subprocess.run(
+        [*pip, ROOT / "clients" / "python"], check=True, capture_output=True, timeout=600
+    )
+    return python
+
+
+def test_it_installs_without_the_servers_dependencies(fresh_python: Path) -> None:
+    script = (
+        "import importlib.metadata, importlib.util, json, sluice_client\n"
+        "print([m for m in ('trio', 'quart', 'quart_trio', 'hypercorn') "
+        "if importlib.util.find_spec(m)])\n"
+        "print(json.dumps([d.metadata['Name'].lower().replace('_', '-') "
+        "for d in importlib.metadata.distributions()]))\n"
+    )
+    result = subprocess.run(
+        [fresh_python, "-c", script], check=True, capture_output=True, text=True, timeout=60
+    )
+    server_modules, distributions = result.stdout.splitlines()
+    assert server_modules == "[]"
+    installed = set(json.loads(distributions))
+    assert "sluice-client" in installed and installed <= ALLOWED, installed - ALLOWED
+
+
+def _readme_example() -> tuple[str, str]:
+    """The Python example of "Publishing from Python" and the output the README shows."""
+    section = README.read_text().split("## Publishing from Python", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    output = re.search(r"prints\n\n```text\n(.*?)```", section, re.S)
+    assert code is not None and output is not None
+    return code[1], output[1]
+
+
+async def test_the_readme_example_publishes_and_reads(
+    fresh_python: Path, open_server: Server
+) -> None:
+    code, expected = _readme_example()
+    assert "http://127.0.0.1:8002" in code  # the README's server without auth, beside the first
+    code = code.replace("http://127.0.0.1:8002", open_server.url)
+    with trio.fail_after(60):
+        result = await trio.run_process(
+            [str(fresh_python), "-c", code], capture_stdout=True, capture_stderr=True, check=False
+        )
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode() == expected
