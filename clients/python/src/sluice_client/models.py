@@ -757,7 +757,8 @@ EVENT_CLASSES: dict[str, type[Event]] = {
 
 @attrs.frozen(kw_only=True)
 class Envelope:
-    """What the SSE data: field carries: the event with the id and timestamp the hub assigned.
+    """What the SSE data: field carries: the event with the id and timestamp the hub assigned, and
+    its ttl when the publisher gave one.
 
     Schema ``envelope.json``; ``type`` is always ``data.TYPE``.
 
@@ -767,7 +768,8 @@ class Envelope:
         id (``id``, required): Event id; equals the SSE id field. Empty for events not kept in
             history (keepalive).
         timestamp (``timestamp``, required): When the hub accepted the event.
-        ttl (``ttl``): Seconds the event stays in history (overrides the hub's event_ttl).
+        ttl (``ttl``): Seconds the event stays in history (overrides the hub's event_ttl); present
+            only when the publisher gave one.
     """
 
     type: str = attrs.field(metadata={"wire": "type"}, validator=constraints.type_of("data"))
