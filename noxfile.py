@@ -1,19 +1,22 @@
 """Every way to work on Sluice: tests, lint, types, codegen, benchmark, serve.
 
-`nox` runs the default sessions (tests, lint, types); `nox -l` lists them all.
+`nox` runs the default sessions (tests, browser, lint, types); `nox -l` lists them all.
 """
 
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "types"]
+nox.options.sessions = ["tests", "browser", "lint", "types"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.download_python = "never"
 
 PYTHON = "3.13"
+#: Debian's Chromium, which the browser tests drive (Playwright's own download is not used).
+CHROMIUM = Path("/usr/bin/chromium")
 
 
 def _npm_install(session: nox.Session) -> None:
@@ -40,6 +43,16 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def browser(session: nox.Session) -> None:
+    """Real-browser tests: Chromium, through playwright-core, against a real `sluice serve`."""
+    if not CHROMIUM.exists():
+        session.error(f"{CHROMIUM} is missing: apt-get install chromium")
+    _npm_install(session)
+    session.install("-e", ".[test]")
+    session.run("pytest", "-m", "browser", "tests/browser", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff lint and format check."""
     session.install("ruff>=0.8")
@@ -57,11 +70,14 @@ def types(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def codegen(session: nox.Session) -> None:
-    """Regenerate protocol/models.py (and the Python client's copy) from the JSON Schemas."""
+    """Regenerate from the JSON Schemas: protocol/models.py, protocol/builders.py, the Python
+    client's copy of the models and the built-in TypeScript declarations
+    (clients/typescript/src/sluice-events.d.ts, shipped in the wheel)."""
     session.install("-e", ".")
     session.run("python", "-m", "protocol.codegen")
+    session.run("python", "-m", "server.typescript")
     session.install("ruff>=0.8")
-    session.run("ruff", "format", "protocol/models.py")
+    session.run("ruff", "format", "protocol/models.py", "protocol/builders.py")
 
 
 BENCH_DEPS = (
@@ -75,8 +91,14 @@ BENCH_DEPS = (
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmark Sluice against sse-starlette on uvicorn (args go to bench/run.py, e.g. --quick)."""
+    """Benchmark Sluice against sse-starlette, better-sse on Node and nginx + nchan when
+    installed (args go to bench/run.py, e.g. --quick)."""
     session.install("-e", ".", *BENCH_DEPS)
+    npm = shutil.which("npm")
+    if npm is None:
+        session.error("npm is required (better-sse, the Node reference, is installed with it)")
+    with session.chdir("bench/better-sse"):
+        session.run(npm, "ci", "--no-audit", "--no-fund", "--silent", external=True)
     session.run("python", "bench/run.py", *session.posargs)
 
 

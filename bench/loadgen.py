@@ -154,6 +154,7 @@ class Stream(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.tail = b""
         self.received = 0
+        self.last_id = b""
         self.subscribed = False
         self.stalled = False
         self.overflowed = False
@@ -203,6 +204,11 @@ class Stream(asyncio.Protocol):
         if stamps:
             self.received += len(stamps)
             self.load.record(stamps)
+        found = data.rfind(b"\nid:")
+        if found >= 0 or data.startswith(b"id:"):
+            start = found + 4 if found >= 0 else 3
+            value = data[start : data.find(b"\n", start)]
+            self.last_id = value[1:] if value.startswith(b" ") else value
         if data.find(OVERFLOW) >= 0:
             self.overflowed = True
 
@@ -220,6 +226,19 @@ class Stream(asyncio.Protocol):
     @property
     def alive(self) -> bool:
         return not (self.closed or self.overflowed)
+
+    def reconnection(self) -> Stream:
+        """Close this connection at once; the stream that takes over, resuming from ``last_id``
+        (its counts carry on, so a lost or doubled event shows)."""
+        if self.transport is not None:
+            self.transport.abort()
+        head, end = self.request.split(b"\r\n\r\n", 1)
+        head = head.split(b"\r\nLast-Event-ID: ", 1)[0]
+        request = head + b"\r\nLast-Event-ID: " + self.last_id + b"\r\n\r\n" + end
+        successor = Stream(self.load, self.session, request)
+        successor.received, successor.last_id = self.received, self.last_id
+        successor.subscribed = True
+        return successor
 
 
 class Publisher(asyncio.Protocol):
@@ -403,6 +422,7 @@ class Load:
         self.errors = 0
         self.failed_opens = 0
         self.publish_errors = 0
+        self.requests = 0
         timeout = args.request_timeout
         self.publishers = [Client(self.host, self.port, timeout) for _ in range(args.publishers)]
 
@@ -445,13 +465,22 @@ class Load:
 
     async def open_streams(self, sessions: Iterable[str], deadline: float) -> list[Stream]:
         """Open one stream per item of ``sessions``, a bounded number at a time."""
-        loop = asyncio.get_running_loop()
-        gate = asyncio.Semaphore(self.args.connect_concurrency)
+        return await self.connect(
+            [Stream(self, s, self._stream_request(s)) for s in sessions], deadline
+        )
 
-        async def open_one(session: str) -> Stream | None:
+    async def connect(
+        self, streams: list[Stream], deadline: float, *, at_once: bool = False
+    ) -> list[Stream]:
+        """Connect ``streams``, ``--connect-concurrency`` at a time (``at_once``: all together,
+        each until ``deadline``); those whose response head arrived with status 200."""
+        loop = asyncio.get_running_loop()
+        gate = asyncio.Semaphore(len(streams) if at_once else self.args.connect_concurrency)
+        patience = deadline if at_once else self.args.request_timeout
+
+        async def open_one(stream: Stream) -> Stream | None:
             async with gate:
-                stream = Stream(self, session, self._stream_request(session))
-                timeout = max(0.1, min(self.args.request_timeout, deadline - time.monotonic()))
+                timeout = max(0.1, min(patience, deadline - time.monotonic()))
                 try:
                     await asyncio.wait_for(
                         loop.create_connection(lambda: stream, self.host, self.port), timeout
@@ -471,7 +500,7 @@ class Load:
                     return None
                 return stream
 
-        opened = await asyncio.gather(*(open_one(s) for s in sessions))
+        opened = await asyncio.gather(*(open_one(s) for s in streams))
         return [s for s in opened if s is not None]
 
     async def publish(self, publisher: Client, session: str, count: int) -> bool:
@@ -481,12 +510,13 @@ class Load:
             status = await publisher.post(self._post_request(session, self._events(count)))
         except (OSError, TimeoutError, ConnectionError, ValueError) as error:
             status = repr(error)
-        if status != 201:
+        if not (isinstance(status, int) and 200 <= status < 300):
             self.sent[session] -= count
             self.publish_errors += 1
             if self.publish_errors <= 3:
                 _log("publish failed:", status, publisher.body[:300])
             return False
+        self.requests += 1
         return True
 
     async def subscribe_all(self, streams: list[Stream], deadline: float) -> bool:
@@ -548,6 +578,32 @@ class Load:
                 return
             await asyncio.sleep(max(0.0, due - time.monotonic()))
             await self.publish(publisher, session, 1)
+
+    async def storm(self, end: float, deadline: float) -> float | None:
+        """While events flow (paced), drop every stream at once and reconnect each from its
+        last event id; the seconds from the drop until every stream has resumed (reconnected and
+        holding every event published before the drop), ``None`` if not all by ``deadline``."""
+        flowing = asyncio.ensure_future(self.paced(end))
+        try:
+            await asyncio.sleep(max(0.0, min(1.0, (end - time.monotonic()) / 3)))
+            due = dict(self.sent)
+            dropped = time.monotonic()
+            self.streams = [stream.reconnection() for stream in self.streams]
+            self.by_session = {s: [] for s in self.sessions}
+            for stream in self.streams:
+                self.by_session[stream.session].append(stream)
+            reopened = await self.connect(self.streams, deadline, at_once=True)
+            resumed = None
+            while time.monotonic() < deadline:
+                if all(s.received >= due[s.session] for s in reopened if s.alive):
+                    resumed = time.monotonic() - dropped
+                    break
+                await self.changed(min(deadline, time.monotonic() + 0.05))
+            _log(f"{len(reopened)} of {len(self.streams)} streams reopened; resumed: {resumed}")
+            await flowing
+            return resumed
+        finally:
+            flowing.cancel()
 
     async def one_each(self) -> None:
         """One event to every session (checks that idle streams are still alive)."""
@@ -661,6 +717,10 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
         end = min(start + args.duration, deadline - args.drain - 1)
         if args.kind == "burst":
             await load.burst(end)
+            result["publishes_per_s"] = round(load.requests / (time.monotonic() - start))
+        elif args.kind == "storm":
+            resumed = await load.storm(end, deadline - args.drain - 1)
+            result["resume_seconds"] = None if resumed is None else round(resumed, 2)
         elif args.kind == "paced":
             await load.paced(end)
         else:
@@ -683,7 +743,7 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
             events_published=sum(load.sent.values()),
             events_delivered=delivered,
             seconds=round(window, 3),
-            events_per_s=round(delivered / window) if args.kind != "idle" else None,
+            events_per_s=round(delivered / window) if args.kind in ("burst", "paced") else None,
             latency_p50_ms=_percentile(latencies, 0.50),
             latency_p99_ms=_percentile(latencies, 0.99),
             losses=load.losses(),
@@ -703,7 +763,7 @@ def main() -> None:
     parser.add_argument("--cpu", type=int, default=None, help="pin this process to one core")
     parser.add_argument("--server-cpu", type=int, default=None, help="the server's core")
     parser.add_argument("--name", default="scenario")
-    parser.add_argument("--kind", choices=["burst", "paced", "idle"], required=True)
+    parser.add_argument("--kind", choices=["burst", "paced", "idle", "storm"], required=True)
     parser.add_argument("--subscribers", type=int, required=True)
     parser.add_argument("--sessions", type=int, default=1)
     parser.add_argument("--prefix", default="bench")

@@ -1,10 +1,17 @@
-"""Sluice against sse-starlette on uvicorn, side by side, in one run (``nox -s bench``).
+"""Sluice against the fastest SSE servers, side by side, in one run (``nox -s bench``).
+
+The references: sse-starlette on uvicorn (the usual Python choice), better-sse on Node
+(``bench/better-sse``, installed by ``npm ci``) and nginx with the nchan module (C), the last
+when Debian's ``libnginx-mod-nchan`` is installed (a line says it is skipped otherwise).
 
 For every scenario and every server in turn, a fresh server process is started pinned to one
 core, the load generator (``loadgen.py``) runs pinned to the other core, and the server is
-stopped. Figures are medians over ``--repeat`` runs (servers alternate, so drift on a shared
-machine hits both). The table, with the ratio Sluice/reference of each figure, is printed;
-``bench/results/latest.json`` and ``latest.png`` hold the same results.
+stopped. The ``workers`` scenario compares ``sluice serve --workers 2`` on a Redis of the
+bench's own with one process on the memory backplane, neither pinned. Figures are medians over
+``--repeat`` runs (servers alternate, so drift on a shared machine hits both). The table, with
+the ratio of Sluice's figure to each reference's, is printed with the issue's targets;
+``bench/results/latest.json``, ``latest.png`` and ``latest.md`` (the README's table) hold the
+same results.
 
 Everything listens and connects on 127.0.0.1 only. Every child process is stopped on every
 way out (normal end, error, Ctrl-C, SIGTERM).
@@ -17,9 +24,9 @@ import json
 import os
 import platform
 import resource
+import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -30,13 +37,17 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import nchan
+from report import chart, markdown, ratios, summarise, table, targets
+
 HERE = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """One load shape; fields map onto ``loadgen.py`` flags."""
+    """One load shape; fields map onto ``loadgen.py`` flags. ``scaling`` scenarios compare
+    Sluice's processes with each other, the others every server."""
 
     name: str
     title: str
@@ -47,6 +58,8 @@ class Scenario:
     batch: int = 10
     publishers: int = 1
     rate: float = 10.0
+    concurrency: int = 64
+    scaling: bool = False
 
     def flags(self) -> list[str]:
         return [
@@ -54,6 +67,7 @@ class Scenario:
             *("--subscribers", str(self.subscribers), "--sessions", str(self.sessions)),
             *("--duration", str(self.duration), "--batch", str(self.batch)),
             *("--publishers", str(self.publishers), "--rate", str(self.rate)),
+            *("--connect-concurrency", str(self.concurrency)),
         ]
 
 
@@ -62,6 +76,7 @@ def scenarios(args: argparse.Namespace) -> list[Scenario]:
     quick = args.quick
     duration = args.duration or (2.0 if quick else 4.0)
     idle = args.idle_connections or (2_000 if quick else 10_000)
+    storm = args.storm_clients or (2_000 if quick else 10_000)
     batch = args.batch
     all_scenarios = [
         Scenario("burst-100", f"100 subscribers, 1 session, burst of {batch}-event requests",
@@ -71,13 +86,24 @@ def scenarios(args: argparse.Namespace) -> list[Scenario]:
         Scenario("single-1000", "1,000 subscribers, 1 session, burst of 1-event requests from"
                  " 4 concurrent publishers", "burst", 1000, duration=duration, batch=1,
                  publishers=4),
+        Scenario("publish-20", "single-event publishes from 20 keep-alive publishers, 10"
+                 " sessions x 1 subscriber", "burst", 10, sessions=10, duration=duration,
+                 batch=1, publishers=20),
         Scenario("paced-1000", f"1,000 subscribers, 1 session, {args.rate:g} events/s, one per"
                  " request", "paced", 1000, duration=duration + 1, rate=args.rate),
         Scenario("sessions-100x10", f"100 sessions x 10 subscribers, burst of {batch}-event"
                  " requests from 4 publishers", "burst", 1000, sessions=100, duration=duration,
                  batch=batch, publishers=4),
+        Scenario("connect-1000", "1,000 subscribers connecting at once (time until every"
+                 " response head)", "idle", 1000, duration=0.5, concurrency=1000),
         Scenario(f"idle-{idle}", f"{idle:,} idle streams over 100 sessions (then 1 event per"
-                 " session)", "idle", idle, sessions=100, duration=2.0),
+                 " session)", "idle", idle, sessions=100, duration=2.0, concurrency=256),
+        Scenario(f"storm-{storm}", f"{storm:,} streams over 100 sessions dropped at once while"
+                 " 200 events/s flow, reconnecting with Last-Event-ID", "storm", storm,
+                 sessions=100, duration=4.0 if quick else 6.0, rate=200, concurrency=256),
+        Scenario("workers", f"1,000 subscribers, 1 session, burst of {batch}-event requests from"
+                 " 4 publishers; no pinning", "burst", 1000, duration=duration, batch=batch,
+                 publishers=4, scaling=True),
     ]  # fmt: skip
     if args.scenarios:
         wanted = set(args.scenarios.split(","))
@@ -90,34 +116,72 @@ def scenarios(args: argparse.Namespace) -> list[Scenario]:
 
 @dataclass
 class Server:
-    """How to start one server on a port."""
+    """How to start one server on a port: ``{port}`` and ``{redis}`` in ``argv`` are filled in.
+
+    ``scaling``: the server runs only the scaling scenarios, unpinned; the others run every
+    other scenario, pinned to one core.
+    """
 
     name: str
     argv: list[str]
     env: dict[str, str] = field(default_factory=dict)
+    scaling: bool = False
 
-    def command(self, port: int) -> list[str]:
-        return [part.replace("{port}", str(port)) for part in self.argv]
+    def command(self, port: int, redis: str) -> list[str]:
+        return [part.replace("{port}", str(port)).replace("{redis}", redis) for part in self.argv]
+
+    def runs(self, scenario: Scenario) -> bool:
+        return self.scaling == scenario.scaling or (scenario.scaling and self.name == SLUICE)
+
+
+SLUICE = "sluice"
+# The references, in the order of the table: each one's ratio is Sluice's figure over its own.
+REFERENCES = ("reference", "better-sse", "nchan")
 
 
 def servers(args: argparse.Namespace) -> list[Server]:
-    sluice = Path(sys.executable).with_name("sluice")
+    """The servers of this run; one that cannot run here is left out with a line saying why."""
+    sluice = [str(Path(sys.executable).with_name("sluice")), "serve", "--host", HOST]
+    sluice += ["--port", "{port}", "--no-auth"]
+    # Environment, not flags: a setting the server does not know is then harmless.
+    quiet = {"SLUICE_LOG_LEVEL": "warning", "SLUICE_MAX_CONNECTIONS_PER_USER": "1000000"}
+    node = [shutil.which("node") or "node", str(HERE / "better-sse" / "app.mjs")]
     known = {
         "reference": Server(
             "reference", [sys.executable, str(HERE / "reference_app.py"), "--port", "{port}"]
         ),
-        "sluice": Server(
-            "sluice",
-            [str(sluice), "serve", "--host", HOST, "--port", "{port}", "--no-auth"],
-            # Environment, not flags: a setting the server does not know is then harmless.
-            {"SLUICE_LOG_LEVEL": "warning", "SLUICE_MAX_CONNECTIONS_PER_USER": "1000000"},
+        "better-sse": Server("better-sse", [*node, "--port", "{port}"]),
+        "nchan": Server("nchan", [sys.executable, str(HERE / "nchan.py"), "--port", "{port}"]),
+        SLUICE: Server(SLUICE, sluice, quiet),
+        "sluice-workers": Server(
+            "sluice-workers",
+            [*sluice, "--workers", "2", "--backplane", "redis", "--redis-url", "{redis}"],
+            quiet,
+            scaling=True,
         ),
     }
     names = args.servers.split(",")
     unknown = set(names) - set(known)
     if unknown:
         sys.exit(f"unknown server(s) {sorted(unknown)}; known: {sorted(known)}")
-    return [known[n] for n in names]
+    missing = {
+        "better-sse": None
+        if (HERE / "better-sse" / "node_modules" / "better-sse").exists() and shutil.which("node")
+        else "node or bench/better-sse/node_modules missing (run npm ci in bench/better-sse)",
+        "nchan": None
+        if nchan.module()
+        else "nginx with libnginx-mod-nchan is not installed (apt-get install nginx-light"
+        " libnginx-mod-nchan)",
+        "sluice-workers": None if shutil.which("redis-server") else "redis-server not found",
+    }
+    chosen = []
+    for name in names:
+        reason = missing.get(name)
+        if reason:
+            print(f"bench: {name} skipped: {reason}", flush=True)
+        else:
+            chosen.append(known[name])
+    return chosen
 
 
 def free_port() -> int:
@@ -136,12 +200,12 @@ def _pinned(cpu: int | None) -> Callable[[], None] | None:
 class Running:
     """A started server process; ``stop()`` ends it (and its process group) in every case."""
 
-    def __init__(self, server: Server, cpu: int | None, log: Path) -> None:
+    def __init__(self, server: Server, cpu: int | None, log: Path, redis: str = "") -> None:
         self.port = free_port()
         self.log = log
         with log.open("wb") as out:
             self.process = subprocess.Popen(
-                server.command(self.port),
+                server.command(self.port, redis),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -177,6 +241,27 @@ class Running:
                 continue
 
 
+class Redis:
+    """A ``redis-server`` of the bench's own on a free port, keeping nothing on disk."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://{HOST}:{self.port}/0"
+        binary = shutil.which("redis-server") or "redis-server"
+        command = [binary, "--port", str(self.port), "--bind", HOST, "--save", ""]
+        self.process = subprocess.Popen(
+            [*command, "--appendonly", "no"], stdout=subprocess.DEVNULL, start_new_session=True
+        )
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
 def run_loadgen(
     scenario: Scenario,
     running: Running,
@@ -207,177 +292,6 @@ def run_loadgen(
         raise RuntimeError(f"load generator failed with {process.returncode}")
     result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
     return result
-
-
-# -- figures ----------------------------------------------------------------------------------
-
-FIGURES = [
-    # key, label, better ("high", "low", "" for no judgement, None for no ratio), format
-    ("events_per_s", "delivered events/s", "high", "{:,.0f}"),
-    ("latency_p50_ms", "latency p50 (ms)", "low", "{:,.1f}"),
-    ("latency_p99_ms", "latency p99 (ms)", "low", "{:,.1f}"),
-    ("server_cpu_pct", "server CPU (% of a core)", "", "{:,.0f}"),
-    ("server_cpu_us_per_event", "server CPU per delivery (us)", "low", "{:,.1f}"),
-    ("rss_per_connection_kb", "server RSS per connection (KB)", "low", "{:,.1f}"),
-    ("open_seconds", "time to open all streams (s)", "low", "{:,.2f}"),
-    ("lost", "lost events / cut streams", None, "{}"),
-    ("server_core_other_pct", "other processes on the server's core (%)", None, "{:,.0f}"),
-    ("loadgen_cpu_pct", "load generator CPU (% of a core)", None, "{:,.0f}"),
-]
-
-
-def lost(result: dict[str, Any]) -> str:
-    losses = result["losses"]
-    cut = (
-        losses["overflowed_streams"]
-        + losses["ended_streams"]
-        + losses["failed_opens"]
-        + losses["stream_errors"]
-    )
-    return f"{losses['missing_events']}/{cut}"
-
-
-def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Medians of the numeric figures of ``runs``; losses added up over the runs."""
-    summary: dict[str, Any] = {}
-    for key, *_ in FIGURES:
-        values = [r.get(key) for r in runs]
-        numbers = [v for v in values if isinstance(v, int | float)]
-        summary[key] = statistics.median(numbers) if numbers else None
-    losses: dict[str, int] = {}
-    for run in runs:
-        for name, count in run["losses"].items():
-            losses[name] = losses.get(name, 0) + count
-    summary["losses"] = losses
-    summary["lost"] = lost(summary)
-    summary["subscribers"] = min(r["subscribers"] for r in runs)
-    summary["runs"] = runs
-    return summary
-
-
-def ratio(sluice: Any, reference: Any) -> float | None:
-    if not isinstance(sluice, int | float) or not isinstance(reference, int | float):
-        return None
-    return sluice / reference if reference else None
-
-
-def table(results: list[dict[str, Any]], names: list[str]) -> str:
-    both = {"reference", "sluice"} <= set(names)
-    header = ["scenario", "figure", *names] + (["sluice/ref"] if both else [])
-    rows = [header]
-    for entry in results:
-        first = True
-        for key, label, better, fmt in FIGURES:
-            cells = []
-            for name in names:
-                value = entry["servers"].get(name, {}).get(key)
-                cells.append("-" if value is None else fmt.format(value))
-            if all(c == "-" for c in cells):
-                continue
-            row = [entry["scenario"]["name"] if first else "", label, *cells]
-            if both:
-                r = entry["ratios"].get(key) if better is not None else None
-                mark = ""
-                if r is not None and better:
-                    mark = " +" if (r > 1) == (better == "high") and r != 1 else " -"
-                row.append("" if r is None else f"{r:.2f}x{mark}")
-            rows.append(row)
-            first = False
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = []
-    for index, row in enumerate(rows):
-        cells = [
-            row[i].ljust(widths[i]) if i < 2 else row[i].rjust(widths[i]) for i in range(len(row))
-        ]
-        lines.append("  ".join(cells).rstrip())
-        if index == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def chart(results: list[dict[str, Any]], names: list[str], path: Path) -> None:
-    """Throughput (burst scenarios), latency and memory per scenario, servers side by side."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    colours = {"reference": "#8c8c8c", "sluice": "#1f77b4"}
-    width = 0.8 / len(names)
-    figure, (throughput, latency, memory) = plt.subplots(1, 3, figsize=(17, 5.4))
-
-    def bars(
-        axis: Any, key: str, entries: list[dict[str, Any]], ratios: bool = True, **style: Any
-    ) -> None:
-        for offset, name in enumerate(names):
-            values = [e["servers"].get(name, {}).get(key) or 0 for e in entries]
-            positions = [i + (offset - (len(names) - 1) / 2) * width for i in range(len(entries))]
-            drawn = axis.bar(positions, values, width, color=colours.get(name), label=name, **style)
-            if name == "sluice" and ratios:
-                ratios = [e["ratios"].get(key) for e in entries]
-                texts = ["" if r is None else f"{r:.2f}x" for r in ratios]
-                axis.bar_label(drawn, texts, fontsize=8)
-
-    def labels(axis: Any, entries: list[dict[str, Any]]) -> None:
-        axis.set_xticks(range(len(entries)))
-        axis.set_xticklabels([e["scenario"]["name"] for e in entries], rotation=20, ha="right")
-
-    bursts = [e for e in results if e["scenario"]["kind"] == "burst"]
-    bars(throughput, "events_per_s", bursts)
-    labels(throughput, bursts)
-    throughput.set_title("delivered events/s, burst (higher is better)")
-    throughput.legend()
-
-    bars(latency, "latency_p99_ms", results, alpha=0.45, hatch="//")
-    bars(latency, "latency_p50_ms", results, ratios=False)
-    labels(latency, results)
-    latency.set_yscale("log")
-    latency.set_title("latency ms: p50 solid, p99 hatched and its ratio (lower is better)")
-
-    bars(memory, "rss_per_connection_kb", results)
-    labels(memory, results)
-    memory.set_title("server RSS per open stream, KB (lower is better)")
-
-    figure.suptitle(
-        "Sluice vs sse-starlette + uvicorn: server on one core, load generator on the other;"
-        " labels: Sluice/reference"
-    )
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-
-
-# Issue 5's targets: (scenario name or kind, figure, Sluice/reference bound, wording).
-TARGETS = [
-    ("burst-1000", "events_per_s", ">=", 1.5, "events/s, 1,000 subscribers, burst >= 1.5x"),
-    ("burst-100", "events_per_s", ">=", 1.2, "events/s, 100 subscribers, burst >= 1.2x"),
-    ("paced-1000", "latency_p99_ms", "<=", 1.0, "latency p99, 1,000 subscribers, paced <= 1x"),
-    ("idle", "rss_per_connection_kb", "<=", 0.5, "RSS per idle connection <= 0.5x"),
-]
-
-
-def targets(results: list[dict[str, Any]]) -> list[str]:
-    """One line per target of the issue: met or missed, with the measured ratio."""
-    lines = []
-    for wanted, key, sign, bound, wording in TARGETS:
-        for entry in results:
-            if wanted not in (entry["scenario"]["name"], entry["scenario"]["kind"]):
-                continue
-            r = entry["ratios"].get(key)
-            if r is None:
-                continue
-            met = r >= bound if sign == ">=" else r <= bound
-            lines.append(f"  {'met   ' if met else 'MISSED'} {wording}: {r:.2f}x")
-        for entry in results:
-            sluice = entry["servers"].get("sluice")
-            if wanted == "idle" == entry["scenario"]["kind"] and sluice and key == TARGETS[-1][1]:
-                clean = not any(sluice["losses"].values())
-                count = entry["scenario"]["subscribers"]
-                lines.append(
-                    f"  {'met   ' if clean else 'MISSED'} {count:,} idle streams without errors:"
-                    f" lost events / cut streams {sluice['lost']}"
-                )
-    return lines
 
 
 def machine() -> dict[str, Any]:
@@ -424,16 +338,59 @@ def _runs_above(results: list[dict[str, Any]], figure: str, limit: float) -> lis
     ]
 
 
+def measure(
+    args: argparse.Namespace,
+    plan: list[Scenario],
+    chosen: list[Server],
+    repeat: int,
+    redis: Redis | None,
+) -> tuple[dict[tuple[str, str], list[dict[str, Any]]], list[str]]:
+    """Every scenario on every server that runs it, ``repeat`` times: the load generator's
+    results by (scenario, server), and a line per failed run."""
+    runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    failures: list[str] = []
+    for round_number in range(repeat):
+        order = chosen if round_number % 2 == 0 else chosen[::-1]
+        for scenario in plan:
+            for server in (s for s in order if s.runs(scenario)):
+                label = f"[{round_number + 1}/{repeat}] {scenario.name} on {server.name}"
+                print(f"bench: {label}", flush=True)
+                cpus = (None, None) if scenario.scaling else args.cpus
+                log = args.logs / f"{server.name}-{scenario.name}.log"
+                running = Running(server, cpus[0], log, redis.url if redis else "")
+                try:
+                    running.wait_ready(30)
+                    limit = 60 + scenario.duration + scenario.subscribers / 200
+                    profile = None
+                    if args.profile:
+                        name = f"{server.name}-{scenario.name}-{round_number + 1}.svg"
+                        profile = args.profiles / name
+                    result = run_loadgen(scenario, running, cpus, limit, profile)
+                except (RuntimeError, ValueError, subprocess.TimeoutExpired) as error:
+                    failures.append(f"{label}: {error}")
+                    print(f"bench: {label} FAILED: {error}", flush=True)
+                    continue
+                finally:
+                    running.stop()
+                runs.setdefault((scenario.name, server.name), []).append(result)
+    return runs, failures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short scenarios, 2,000 idle, 1 run")
-    parser.add_argument("--repeat", type=int, default=None, help="runs per scenario (default 2)")
-    parser.add_argument("--servers", default="reference,sluice", help="comma-separated")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per scenario (medians)")
+    parser.add_argument(
+        "--servers",
+        default="reference,better-sse,nchan,sluice,sluice-workers",
+        help="comma-separated",
+    )
     parser.add_argument("--scenarios", default="", help="names or kinds, comma-separated")
     parser.add_argument("--duration", type=float, default=None, help="seconds of publishing")
     parser.add_argument("--batch", type=int, default=10, help="events per publish request")
     parser.add_argument("--rate", type=float, default=5.0, help="events/s of the paced scenario")
     parser.add_argument("--idle-connections", type=int, default=None)
+    parser.add_argument("--storm-clients", type=int, default=None)
     parser.add_argument("--output", type=Path, default=HERE / "results")
     parser.add_argument(
         "--profile",
@@ -441,7 +398,7 @@ def main() -> int:
         help="py-spy each server over each measured window (flame graphs in results/profiles)",
     )
     args = parser.parse_args()
-    repeat = args.repeat or (1 if args.quick else 2)
+    repeat = args.repeat
 
     # Ctrl-C and SIGTERM unwind through the ``finally`` blocks that stop the servers (SIGINT
     # even when started as a background job, which would inherit it ignored).
@@ -454,51 +411,29 @@ def main() -> int:
     names = [s.name for s in chosen]
     if hard < max(s.subscribers for s in plan) + 1000:
         print(f"bench: RLIMIT_NOFILE hard limit {hard} may be too low", flush=True)
-    server_cpu, load_cpu = cores()
     args.output.mkdir(parents=True, exist_ok=True)
     logs = args.output / "logs"
     logs.mkdir(exist_ok=True)
     profiles = args.output / "profiles"
     if args.profile:
         profiles.mkdir(exist_ok=True)
+    args.logs, args.profiles, args.cpus = logs, profiles, cores()
 
     started = time.monotonic()
-    runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    failures: list[str] = []
-    for round_number in range(repeat):
-        order = chosen if round_number % 2 == 0 else chosen[::-1]
-        for scenario in plan:
-            for server in order:
-                label = f"[{round_number + 1}/{repeat}] {scenario.name} on {server.name}"
-                print(f"bench: {label}", flush=True)
-                running = Running(server, server_cpu, logs / f"{server.name}-{scenario.name}.log")
-                try:
-                    running.wait_ready(30)
-                    limit = 60 + scenario.duration + scenario.subscribers / 200
-                    profile = None
-                    if args.profile:
-                        profile = profiles / f"{server.name}-{scenario.name}-{round_number + 1}.svg"
-                    cpus = (server_cpu, load_cpu)
-                    result = run_loadgen(scenario, running, cpus, limit, profile)
-                except (RuntimeError, ValueError, subprocess.TimeoutExpired) as error:
-                    failures.append(f"{label}: {error}")
-                    print(f"bench: {label} FAILED: {error}", flush=True)
-                    continue
-                finally:
-                    running.stop()
-                runs.setdefault((scenario.name, server.name), []).append(result)
+    redis = Redis() if any(s.scaling for s in chosen) else None
+    try:
+        runs, failures = measure(args, plan, chosen, repeat, redis)
+    finally:
+        if redis is not None:
+            redis.stop()
 
     results = []
     for scenario in plan:
-        entry: dict[str, Any] = {"scenario": asdict(scenario), "servers": {}, "ratios": {}}
+        entry: dict[str, Any] = {"scenario": asdict(scenario), "servers": {}}
         for name in names:
             if (scenario.name, name) in runs:
                 entry["servers"][name] = summarise(runs[scenario.name, name])
-        reference, sluice = entry["servers"].get("reference"), entry["servers"].get("sluice")
-        if reference and sluice:
-            entry["ratios"] = {
-                key: ratio(sluice.get(key), reference.get(key)) for key, *_ in FIGURES
-            }
+        entry["ratios"] = ratios(entry["servers"], scenario.scaling)
         results.append(entry)
 
     elapsed = time.monotonic() - started
@@ -507,27 +442,31 @@ def main() -> int:
         "seconds": round(elapsed, 1),
         "repeat": repeat,
         "machine": machine(),
-        "pinning": {"server_cpu": server_cpu, "loadgen_cpu": load_cpu},
+        "pinning": {"server_cpu": args.cpus[0], "loadgen_cpu": args.cpus[1]},
         "failures": failures,
         "results": results,
     }
     (args.output / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
-    chart(results, names, args.output / "latest.png")
+    chart(results, args.output / "latest.png")
+    (args.output / "latest.md").write_text(markdown(results))
 
     print()
     info = report["machine"]
     print(
         f"{info['cpu']}, {info['cores']} cores, Python {info['python']}; server on core "
-        f"{server_cpu}, load generator on core {load_cpu}; median of {repeat} run(s)"
+        f"{args.cpus[0]}, load generator on core {args.cpus[1]}; median of {repeat} run(s)"
     )
     for scenario in plan:
         print(f"  {scenario.name}: {scenario.title}")
-    print(table(results, names))
+    print(table(results))
     print()
-    print("ratios: sluice/reference (+ better, - worse); lost = missing events / cut streams")
+    print(
+        "ratios: sluice/each reference, sluice-workers/sluice (+ better, - worse); reference ="
+        " sse-starlette; lost = missing / doubled events / cut streams"
+    )
     goals = targets(results)
     if goals:
-        print("targets of issue 5 (Sluice/reference):")
+        print("targets of issue 15:")
         print("\n".join(goals))
     saturated = _runs_above(results, "loadgen_cpu_pct", 90)
     if saturated:
@@ -538,7 +477,7 @@ def main() -> int:
             "note: other processes used >20% of the server's core in: " + ", ".join(busy) + "; "
             "throughput and latency there are understated, CPU per delivery is still comparable"
         )
-    print(f"wrote {args.output / 'latest.json'} and {args.output / 'latest.png'} in {elapsed:.0f}s")
+    print(f"wrote latest.json, latest.png and latest.md in {args.output} in {elapsed:.0f}s")
     for failure in failures:
         print(f"FAILED {failure}")
     return 1 if failures else 0

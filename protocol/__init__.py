@@ -5,7 +5,9 @@ The cattrs converter is ``protocol.converter.converter`` (``protocol.converter``
 """
 
 from . import models
+from .catalogue import Catalogue, builtin, check_envelope, check_event_input, event_types, validator
 from .converter import envelope_from_wire, envelope_to_wire, from_wire, to_wire
+from .envelope import build_envelope, utc_now
 from .errors import (
     InvalidEvent,
     LocalProtocolError,
@@ -14,16 +16,9 @@ from .errors import (
     SchemaError,
 )
 from .models import *  # noqa: F403  (generated: the event classes, Event, EVENT_CLASSES, Envelope)
-from .registry import event_types
+from .session_id import is_session_id, session_id_rule
 from .sse_event import SSEEvent
-from .validation import (
-    Validator,
-    check_envelope,
-    check_event_input,
-    hub_only_errors,
-    is_session_id,
-    validator,
-)
+from .validation import Validator, hub_only_errors
 from .wire import (
     EventStreamParser,
     ServerSentEvent,
@@ -34,6 +29,7 @@ from .wire import (
 )
 
 __all__ = [
+    "Catalogue",
     "EventStreamParser",
     "InvalidEvent",
     "LocalProtocolError",
@@ -43,6 +39,8 @@ __all__ = [
     "SchemaError",
     "ServerSentEvent",
     "Validator",
+    "build_envelope",
+    "builtin",
     "check_envelope",
     "check_event_input",
     "encode_comment",
@@ -55,7 +53,9 @@ __all__ = [
     "from_wire",
     "hub_only_errors",
     "is_session_id",
+    "session_id_rule",
     "to_wire",
+    "utc_now",
     "validator",
 ]
 __all__ += models.__all__

@@ -15,7 +15,8 @@ from importlib.metadata import version
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import bundle, registry
+from . import bundle
+from .catalogue import Catalogue, builtin
 
 ASYNCAPI_VERSION = "3.0.0"
 _HTTP_BINDING = "0.3.0"
@@ -97,7 +98,7 @@ _SECURITY = [{"$ref": f"#/components/securitySchemes/{name}"} for name in _SECUR
 
 
 def _parameters() -> dict[str, Any]:
-    session_id = registry.schema("defs.json")["$defs"]["sessionId"]["description"]
+    session_id = builtin().schema("defs.json")["$defs"]["sessionId"]["description"]
     descriptions = {"sessionId": session_id, **_PATH_PARAMETERS}
     return {name: {"description": text} for name, text in descriptions.items()}
 
@@ -107,10 +108,10 @@ def _address_parameters(address: str) -> dict[str, Any]:
     return {name: {"$ref": f"#/components/parameters/{name}"} for name in names}
 
 
-def _event_messages() -> dict[str, Any]:
+def _event_messages(catalogue: Catalogue) -> dict[str, Any]:
     messages: dict[str, Any] = {}
-    for event_type in registry.event_types():
-        data = registry.schema(f"events/{event_type}.json")
+    for event_type in catalogue.event_types:
+        data = catalogue.schema(f"events/{event_type}.json")
         messages[event_type] = {
             "name": event_type,
             "title": data["title"],
@@ -124,9 +125,9 @@ def _event_messages() -> dict[str, Any]:
 
 
 def _publish_messages() -> dict[str, Any]:
-    request = registry.schema("rest/publish-request.json")
-    response = registry.schema("rest/publish-response.json")
-    problem = registry.schema("rest/problem.json")
+    request = builtin().schema("rest/publish-request.json")
+    response = builtin().schema("rest/publish-response.json")
+    problem = builtin().schema("rest/problem.json")
     return {
         "publishRequest": {
             "name": "publishRequest",
@@ -181,15 +182,8 @@ def _servers(server_url: str) -> dict[str, Any]:
     return {"sluice": server}
 
 
-def build_document(server_url: str | None = None) -> dict[str, Any]:
-    """The AsyncAPI 3.0 document as a JSON-ready dict (a new one on each call).
-
-    ``server_url`` (e.g. ``"https://hub.example.com"``) fills ``servers``; without it the
-    document has none and its addresses are relative to wherever it was fetched. ``info.version``
-    is the installed ``sluice-sse`` version. Raises ``ValueError`` for a server URL that is
-    not http(s).
-    """
-    event_types = registry.event_types()
+def _streams(event_types: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The stream channels and their receive operations, each carrying every event type."""
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     for channel, address, title, operation, extra_query in _STREAMS:
@@ -222,18 +216,22 @@ def build_document(server_url: str | None = None) -> dict[str, Any]:
                 }
             },
         }
-    publish_address = "/api/sessions/{sessionId}/events"
-    publish_messages = _publish_messages()
-    channels["sessionEvents"] = {
-        "address": publish_address,
+    return channels, operations
+
+
+def _publishing(messages: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The publish channel (with ``messages``) and its send operation."""
+    address = "/api/sessions/{sessionId}/events"
+    channel = {
+        "address": address,
         "title": "Publish to a session",
-        "parameters": _address_parameters(publish_address),
-        "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in publish_messages},
+        "parameters": _address_parameters(address),
+        "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in messages},
     }
-    operations["publishEvents"] = {
+    operation = {
         "action": "send",
         "title": "Publish events",
-        "summary": f"POST {publish_address}: publish one event or a batch, all or nothing.",
+        "summary": f"POST {address}: publish one event or a batch, all or nothing.",
         "channel": {"$ref": "#/channels/sessionEvents"},
         "messages": [{"$ref": "#/channels/sessionEvents/messages/publishRequest"}],
         "reply": {
@@ -246,6 +244,24 @@ def build_document(server_url: str | None = None) -> dict[str, Any]:
         "security": _SECURITY,
         "bindings": {"http": {"method": "POST", "bindingVersion": _HTTP_BINDING}},
     }
+    return channel, operation
+
+
+def build_document(
+    server_url: str | None = None, catalogue: Catalogue | None = None
+) -> dict[str, Any]:
+    """The AsyncAPI 3.0 document of ``catalogue``'s events (the built-in catalogue unless
+    given one) as a JSON-ready dict (a new one on each call).
+
+    ``server_url`` (e.g. ``"https://hub.example.com"``) fills ``servers``; without it the
+    document has none and its addresses are relative to wherever it was fetched. ``info.version``
+    is the installed ``sluice-sse`` version. Raises ``ValueError`` for a server URL that is
+    not http(s).
+    """
+    catalogue = builtin() if catalogue is None else catalogue
+    channels, operations = _streams(catalogue.event_types)
+    publish_messages = _publish_messages()
+    channels["sessionEvents"], operations["publishEvents"] = _publishing(publish_messages)
     document: dict[str, Any] = {
         "asyncapi": ASYNCAPI_VERSION,
         "info": {
@@ -261,8 +277,8 @@ def build_document(server_url: str | None = None) -> dict[str, Any]:
     document["channels"] = channels
     document["operations"] = operations
     document["components"] = {
-        "schemas": bundle.components(_SCHEMAS),
-        "messages": {**_event_messages(), **publish_messages},
+        "schemas": bundle.components(catalogue, _SCHEMAS),
+        "messages": {**_event_messages(catalogue), **publish_messages},
         "parameters": _parameters(),
         "securitySchemes": _SECURITY_SCHEMES,
     }

@@ -9,8 +9,9 @@ that generate types or documents see a discriminated union.
 
 Names: ``MessageData`` (``events/message.json``), ``MessageEnvelope`` and ``MessageInput``
 (one type's envelope and publish input), ``SluiceEvent`` and ``SluiceEventInput`` (their
-unions), ``EventType`` (the enum of types), ``SessionId`` (``defs.json#/$defs/sessionId``),
-``PublishRequest`` (``rest/publish-request.json``), and so on.
+unions), ``EventType`` (the enum of types), ``SessionId`` (``defs.json#/$defs/sessionId``; a
+team's own definitions likewise, from ``events/defs.json``), ``PublishRequest``
+(``rest/publish-request.json``), and so on.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 from . import registry
+from .catalogue import CUSTOM_DEFS, Catalogue
 
 #: Component of the enum of event types.
 EVENT_TYPE = "EventType"
@@ -36,6 +38,11 @@ def _camel(text: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", text))
 
 
+def definition_component(key: str) -> str:
+    """The component of a shared definition, e.g. ``SessionId`` for ``$defs/sessionId``."""
+    return _camel(key)
+
+
 def data_component(event_type: str) -> str:
     """The component of an event type's data object, e.g. ``MessageData``."""
     return _camel(event_type) + "Data"
@@ -46,12 +53,19 @@ def envelope_component(event_type: str) -> str:
     return _camel(event_type) + _SPLIT["envelope.json"][1]
 
 
+def _definitions_only(name: str) -> bool:
+    return name in ("defs.json", CUSTOM_DEFS)
+
+
 def file_component(name: str) -> str:
     """The component holding a schema file: ``PublishRequest`` for ``rest/publish-request.json``.
 
-    ``KeyError`` for files that are not a component of their own: ``defs.json`` (only its
-    definitions are) and ``event.json`` (split into ``EventType`` and the per-type branches).
+    ``KeyError`` for files that are not a component of their own: ``defs.json`` and
+    ``events/defs.json`` (only their definitions are) and ``event.json`` (split into
+    ``EventType`` and the per-type branches).
     """
+    if _definitions_only(name) or name == "event.json":
+        raise KeyError(f"{name} is not a component of its own")
     if name in _SPLIT:
         return _SPLIT[name][0]
     folder, _, file = name.rpartition("/")
@@ -72,7 +86,7 @@ def _target(uri: str) -> str:
     match = re.fullmatch(r"/\$defs/([^/]+)", fragment)
     if match is None:
         raise KeyError(f"cannot bundle $ref {uri}: only whole files and $defs entries")
-    return _camel(match[1])
+    return definition_component(match[1])
 
 
 def _rewrite(node: Any, base: str, prefix: str) -> Any:
@@ -103,11 +117,13 @@ def _branch(body: dict[str, Any], event_type: str, prefix: str) -> dict[str, Any
     }
 
 
-def components(ref_prefix: str) -> dict[str, dict[str, Any]]:
-    """Every schema as a named component; ``$ref``\\ s read ``ref_prefix + name``.
+def components(catalogue: Catalogue, ref_prefix: str) -> dict[str, dict[str, Any]]:
+    """Every schema of ``catalogue`` as a named component; ``$ref``\\ s read
+    ``ref_prefix + name``.
 
     ``ref_prefix`` is where the caller puts the components, e.g. ``"#/components/schemas/"``.
-    Raises ``KeyError`` for a ``$ref`` that cannot be expressed between components.
+    Raises ``KeyError`` for a ``$ref`` that cannot be expressed between components, or two
+    schemas under one component name.
     """
     found: dict[str, dict[str, Any]] = {}
 
@@ -116,13 +132,13 @@ def components(ref_prefix: str) -> dict[str, dict[str, Any]]:
             raise KeyError(f"two schemas bundle under the component name {name}")
         found[name] = schema
 
-    types = registry.event_types()
-    add(EVENT_TYPE, {"title": "Event type", **registry.schema("event.json")["properties"]["type"]})
-    for name, schema in registry.load_all().items():
-        base = registry.uri(name)
+    types = catalogue.event_types
+    add(EVENT_TYPE, {"title": "Event type", **catalogue.schema("event.json")["properties"]["type"]})
+    for name, schema in catalogue.schemas.items():
+        base = catalogue.uri(name)
         for key, definition in schema.get("$defs", {}).items():
-            add(_camel(key), _rewrite(definition, base, ref_prefix))
-        if name in ("event.json", "defs.json"):
+            add(definition_component(key), _rewrite(definition, base, ref_prefix))
+        if name == "event.json" or _definitions_only(name):
             continue
         if name not in _SPLIT:
             add(file_component(name), _rewrite(schema, base, ref_prefix))

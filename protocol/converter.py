@@ -14,25 +14,15 @@ from typing import Any
 
 import attrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
-from cattrs.preconf.orjson import make_converter
+from cattrs.preconf.orjson import OrjsonConverter
+from cattrs.preconf.orjson import make_converter as make_orjson_converter
 
+from .catalogue import check_envelope, check_event_input
 from .models import EVENT_CLASSES, Envelope, Event
-from .validation import check_envelope, check_event_input
-
-#: The cattrs converter of the models: wire keys from each field's ``metadata["wire"]``.
-converter = make_converter(forbid_extra_keys=True)
 
 
 def _renames(cls: type[attrs.AttrsInstance]) -> dict[str, Any]:
     return {a.name: override(rename=a.metadata.get("wire", a.name)) for a in attrs.fields(cls)}
-
-
-def _structure_hook(cls: type[Any]) -> Callable[[Mapping[str, Any], Any], Any]:
-    return make_dict_structure_fn(cls, converter, **_renames(cls))
-
-
-def _unstructure_hook(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
-    return make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True, **_renames(cls))
 
 
 def _number(value: Any, _: type[float]) -> float:
@@ -40,9 +30,29 @@ def _number(value: Any, _: type[float]) -> float:
     return value if type(value) in (int, float) else float(value)
 
 
-converter.register_structure_hook_factory(attrs.has, _structure_hook)
-converter.register_unstructure_hook_factory(attrs.has, _unstructure_hook)
-converter.register_structure_hook(float, _number)
+def make_converter() -> OrjsonConverter:
+    """A cattrs converter of generated models: wire keys from each field's
+    ``metadata["wire"]``, unknown keys refused, optional fields left at ``None`` omitted.
+
+    The hooks of :mod:`protocol.models` and of a module written by ``sluice schemas export
+    --python`` (which calls this for its own ``converter``).
+    """
+    made = make_orjson_converter(forbid_extra_keys=True)
+
+    def structure_hook(cls: type[Any]) -> Callable[[Mapping[str, Any], Any], Any]:
+        return make_dict_structure_fn(cls, made, **_renames(cls))
+
+    def unstructure_hook(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
+        return make_dict_unstructure_fn(cls, made, _cattrs_omit_if_default=True, **_renames(cls))
+
+    made.register_structure_hook_factory(attrs.has, structure_hook)
+    made.register_unstructure_hook_factory(attrs.has, unstructure_hook)
+    made.register_structure_hook(float, _number)
+    return made
+
+
+#: The cattrs converter of the models in :mod:`protocol.models`.
+converter = make_converter()
 
 # The envelope's data is structured as the class its type names; the other fields as usual.
 _envelope_fields = make_dict_structure_fn(

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 
+from .envelope import build_envelope, utc_now
 from .wire import encode_envelope
-
-
-def _now() -> str:
-    """The current time as RFC 3339 in UTC with milliseconds, e.g. ``2026-01-31T12:00:00.000Z``."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
 
 _optional_str = attrs.validators.optional(attrs.validators.instance_of(str))
 
@@ -44,21 +38,15 @@ class SSEEvent:
     type: str = attrs.field(validator=attrs.validators.instance_of(str))
     data: dict[str, Any] = attrs.field(validator=attrs.validators.instance_of(dict))
     id: str | None = attrs.field(default=None, validator=_optional_str)
-    timestamp: str = attrs.field(factory=_now, validator=attrs.validators.instance_of(str))
+    timestamp: str = attrs.field(factory=utc_now, validator=attrs.validators.instance_of(str))
     retry: int | None = None
     ttl: float | None = None
 
     def envelope(self) -> dict[str, Any]:
         """The JSON envelope the ``data:`` field carries: ``{type, data, id, timestamp, ttl?}``."""
-        envelope: dict[str, Any] = {
-            "type": self.type,
-            "data": self.data,
-            "id": self.id or "",
-            "timestamp": self.timestamp,
-        }
-        if self.ttl is not None:
-            envelope["ttl"] = self.ttl
-        return envelope
+        return build_envelope(
+            self.type, self.data, id=self.id or "", timestamp=self.timestamp, ttl=self.ttl
+        )
 
     def encode(self) -> bytes:
         """The bytes of the event's SSE frame (encode once, send the same bytes to everyone)."""

@@ -23,7 +23,8 @@ import attrs
 import orjson
 from jsonschema import Draft202012Validator
 
-from . import codegen, registry
+from . import codegen
+from .catalogue import builtin
 from .errors import SchemaError
 from .registry import HUB_EVENTS
 from .validation import detailed_errors, detailed_validator
@@ -66,8 +67,9 @@ class Violation:
 
 def _envelope_shape() -> Draft202012Validator:
     """``envelope.json`` without the dispatch of ``data`` on ``type`` (done per catalogue)."""
-    body = {k: v for k, v in registry.schema("envelope.json").items() if k != "allOf"}
-    resolver = registry.registry().resolver(base_uri=registry.uri("envelope.json"))
+    catalogue = builtin()
+    body = {k: v for k, v in catalogue.schema("envelope.json").items() if k != "allOf"}
+    resolver = catalogue.registry.resolver(base_uri=catalogue.uri("envelope.json"))
     return detailed_validator(codegen.inline(body, resolver))
 
 

@@ -10,13 +10,12 @@ does not), the error list is the fast engine's own.
 
 from __future__ import annotations
 
-import re
-from functools import cache
 from typing import Any
 
 import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
+from referencing import Registry
 
 from . import constraints, registry
 from .errors import InvalidEvent, SchemaError
@@ -55,23 +54,22 @@ def _leaves(error: ValidationError) -> list[ValidationError]:
 
 
 class Validator:
-    """Validates instances against one schema of the protocol (by relative name)."""
+    """Validates instances against one schema (``body``, whose ``$id`` is ``uri``), ``$ref``\\ s
+    resolved through the catalogue's offline registries (see ``Catalogue.validator``)."""
 
-    __slots__ = ("_detailed", "_fast", "name")
+    __slots__ = ("_detailed", "_fast", "uri")
 
-    def __init__(self, name: str) -> None:
-        self.name = name
-        body = registry.schema(name)
-        self._detailed = Draft202012Validator(
-            body,
-            registry=registry.registry(),
-            format_checker=_FORMATS,
-        )
-        rs_registry = jsonschema_rs.Registry(
-            [(registry.uri(n), s) for n, s in registry.load_all().items()]
-        )
+    def __init__(
+        self,
+        body: dict[str, Any],
+        uri: str,
+        registry: Registry[Any],
+        fast_registry: jsonschema_rs.Registry,
+    ) -> None:
+        self.uri = uri
+        self._detailed = Draft202012Validator(body, registry=registry, format_checker=_FORMATS)
         self._fast = jsonschema_rs.validator_for(
-            body, validate_formats=True, registry=rs_registry, base_uri=registry.uri(name)
+            body, validate_formats=True, registry=fast_registry, base_uri=uri
         )
 
     def is_valid(self, instance: Any) -> bool:
@@ -113,17 +111,6 @@ def detailed_errors(detailed: Draft202012Validator, instance: Any) -> list[Schem
     return sorted(found, key=lambda e: (e.pointer, e.message))
 
 
-@cache
-def validator(name: str) -> Validator:
-    """The compiled validator for a schema, built on first use and kept."""
-    return Validator(name)
-
-
-def check_event_input(event: Any) -> None:
-    """Validate a publisher's event ``{"type", "data", "ttl"?}``; raise :class:`InvalidEvent`."""
-    validator("event-input.json").check(event)
-
-
 def hub_only_errors(event: Any, pointer: str = "") -> list[SchemaError]:
     """The error of a publisher's ``event`` whose type only the hub may send
     (:data:`~protocol.registry.HUB_EVENTS`; none otherwise); ``pointer`` prefixes the error's
@@ -138,19 +125,3 @@ def hub_only_errors(event: Any, pointer: str = "") -> list[SchemaError]:
             f"{kind!r} is sent by the hub only: a publisher cannot send {others}",
         )
     ]
-
-
-def check_envelope(envelope: Any) -> None:
-    """Validate a wire envelope ``{"type", "data", "id", "timestamp", "ttl"?}``."""
-    validator("envelope.json").check(envelope)
-
-
-@cache
-def _session_id_pattern() -> re.Pattern[str]:
-    ecma = registry.schema("defs.json")["$defs"]["sessionId"]["pattern"]
-    return re.compile(constraints.python_pattern(ecma))
-
-
-def is_session_id(value: object) -> bool:
-    """True for a well-formed session id (``defs.json#/$defs/sessionId``)."""
-    return isinstance(value, str) and _session_id_pattern().search(value) is not None

@@ -1,10 +1,18 @@
 """The ``sluice`` command line: ``serve``, ``token``, ``validate``, ``schemas export|diff``,
-``check``."""
+``check``.
+
+``validate`` and ``schemas export`` take ``--event-schemas DIR`` (repeatable) as ``serve``
+does; a catalogue the hub would refuse is one line naming the file and JSON pointer, exit 2.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from protocol import Catalogue
 
 from . import token_command
 
@@ -32,15 +40,25 @@ def _parser() -> argparse.ArgumentParser:
         "and timestamp).",
     )
     validate.add_argument("file", nargs="?", default="-", help="file to read, - for stdin")
+    _catalogue_argument(validate)
     validate.set_defaults(run=_validate)
 
     schemas = commands.add_parser("schemas", help="the protocol's schemas")
     schemas_commands = schemas.add_subparsers(dest="schemas_command", required=True)
     export = schemas_commands.add_parser("export", help="write the schemas to a folder")
     export.add_argument("directory")
-    export.add_argument(
-        "--typescript", action="store_true", help="write TypeScript declarations instead"
+    kind = export.add_mutually_exclusive_group()
+    kind.add_argument(
+        "--typescript",
+        action="store_true",
+        help=f"write TypeScript declarations instead ({DECLARATIONS_FILE})",
     )
+    kind.add_argument(
+        "--python",
+        action="store_true",
+        help=f"write the attrs models of your own event types instead ({EXPORT_MODULE})",
+    )
+    _catalogue_argument(export)
     export.set_defaults(run=_export)
     schemas_diff = schemas_commands.add_parser(
         "diff", help="list every change between two catalogues and the side it breaks"
@@ -65,6 +83,40 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+DECLARATIONS_FILE = "sluice-events.d.ts"
+EXPORT_MODULE = "sluice_events.py"
+
+
+def _catalogue_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--event-schemas",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a directory of your own event schemas (repeatable; default: SLUICE_EVENT_SCHEMAS)",
+    )
+
+
+class _BadCatalogue(Exception):
+    """The ``--event-schemas`` catalogue cannot be loaded; the message says where and why."""
+
+
+def _catalogue(args: argparse.Namespace) -> Catalogue:
+    """The catalogue of ``--event-schemas`` (else ``SLUICE_EVENT_SCHEMAS``, else built-in)."""
+    import os
+
+    from protocol.event_schemas import CatalogueError, load
+
+    from .settings import option
+
+    setting = option("event_schemas")
+    directories = args.event_schemas or setting.parse(os.environ.get(setting.env, ""))
+    try:
+        return load(directories)
+    except CatalogueError as error:
+        raise _BadCatalogue(str(error)) from None
+
+
 def _serve_arguments(parser: argparse.ArgumentParser) -> None:
     from .settings import add_arguments
 
@@ -74,12 +126,8 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
 def _serve(args: argparse.Namespace) -> int:
     import os
 
-    import trio
-
-    from sse_core import find_error
-
     from . import logs
-    from .serving.run import StartupFailed, serve_until_signalled
+    from .serving.workers import serve_app, supervise
     from .settings import InvalidSetting, load
     from .web.app import create_app
 
@@ -90,36 +138,30 @@ def _serve(args: argparse.Namespace) -> int:
     except InvalidSetting as error:
         print(error.report("serve"), file=sys.stderr)
         return 2
-    try:
-        trio.run(serve_until_signalled, app)
-    except BaseExceptionGroup as group:
-        failed = find_error(group, StartupFailed)
-        if failed is None:
-            raise
-        print(f"sluice serve: {failed}", file=sys.stderr)
-        return 1
-    return 0
+    return serve_app(app) if settings.workers == 1 else supervise(settings)
 
 
 def _validate(args: argparse.Namespace) -> int:
     """Validate one event (a JSON document) or many (JSON Lines); print every error.
 
     An event is ``{"type", "data", "ttl"?}`` as a publisher sends it (where the hub-only
-    types, ``protocol.registry.HUB_EVENTS``, are errors, as the publish route refuses them), or a
-    whole envelope as a stream carries it (with ``id`` and ``timestamp``). Exit 0 when all are
+    types, ``protocol.registry.HUB_EVENTS``, are errors, as the publish route refuses them), or
+    a whole envelope as a stream carries it (with ``id`` and ``timestamp``). Exit 0 when all are
     valid, 1 when any is not, 2 when the input cannot be read or is not JSON.
     """
-    from protocol import hub_only_errors, validator
+    from protocol import hub_only_errors
 
     try:
+        catalogue = _catalogue(args)
         events = _read_events(args.file)
-    except _Unreadable as unreadable:
+    except (_Unreadable, _BadCatalogue) as unreadable:
         print(f"sluice validate: {unreadable}", file=sys.stderr)
         return 2
     invalid = 0
     for line, event in events:
         is_envelope = isinstance(event, dict) and ("id" in event or "timestamp" in event)
-        errors = validator("envelope.json" if is_envelope else "event-input.json").errors(event)
+        schema = "envelope.json" if is_envelope else "event-input.json"
+        errors = catalogue.validator(schema).errors(event)
         if not is_envelope:
             errors = [*hub_only_errors(event), *errors]
         invalid += bool(errors)
@@ -163,31 +205,38 @@ def _read_events(file: str) -> list[tuple[int | None, object]]:
 
 
 def _export(args: argparse.Namespace) -> int:
-    """Write every schema file into the directory (keeping ``events/`` and ``rest/``), or
-    with ``--typescript`` the TypeScript declarations. Exit 2 when it cannot be written."""
+    """Write every schema of the catalogue into the directory (keeping ``events/`` and
+    ``rest/``), or with ``--typescript`` its TypeScript declarations, or with ``--python`` the
+    models of its own event types. Exit 2 when the catalogue is refused, a tool is missing
+    or the directory cannot be written."""
     from pathlib import Path
 
-    import schemas
+    import orjson
+
+    from protocol import codegen
+    from protocol.model_fields import CodegenError
+
+    from .typescript import NodeToolError, write_declarations
 
     directory = Path(args.directory)
     try:
+        catalogue = _catalogue(args)
         if args.typescript:
-            from .typescript import NodeToolError, write_declarations
-
-            try:
-                print(f"wrote {write_declarations(directory)}")
-            except NodeToolError as error:
-                print(f"sluice schemas export: {error}", file=sys.stderr)
-                return 2
+            print(f"wrote {write_declarations(directory, catalogue)}")
             return 0
-        count = 0
-        for name, source in schemas.iter_files():
+        if args.python:
+            source = codegen.generate_export(catalogue)
+            directory.mkdir(parents=True, exist_ok=True)
+            (directory / EXPORT_MODULE).write_text(source, encoding="utf-8")
+            print(f"wrote {directory / EXPORT_MODULE}")
+            return 0
+        for name in catalogue.names():
             target = directory / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(source.read_bytes())
-            count += 1
-        print(f"wrote {count} schemas to {directory}")
-    except OSError as error:
+            body = orjson.dumps(catalogue.schema(name), option=orjson.OPT_INDENT_2)
+            target.write_bytes(body + b"\n")
+        print(f"wrote {len(catalogue.names())} schemas to {directory}")
+    except (OSError, _BadCatalogue, NodeToolError, CodegenError) as error:
         print(f"sluice schemas export: {error}", file=sys.stderr)
         return 2
     return 0

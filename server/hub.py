@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 import trio
 
+from protocol import Catalogue
 from sse_core import Backplane, Broadcaster, MemoryBackplane, open_broadcaster
 from sse_core.redis_backplane import RedisBackplane
 
@@ -98,11 +99,14 @@ async def run_hub(
     settings: Settings,
     authenticator: Authenticator,
     agent: Agent,
+    catalogue: Catalogue | None = None,
     *,
     task_status: trio.TaskStatus[Hub] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Open the broadcaster, report the :class:`Hub` and run until it is closed."""
-    async with open_broadcaster(settings.broadcaster_config(), backplane(settings)) as broadcaster:
+    """Open the broadcaster (validating against ``catalogue``, the built-in event types unless
+    given one), report the :class:`Hub` and run until it is closed."""
+    config = settings.broadcaster_config()
+    async with open_broadcaster(config, backplane(settings), catalogue) as broadcaster:
         async with trio.open_nursery() as work:
             hub = Hub(
                 settings,

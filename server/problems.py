@@ -73,6 +73,19 @@ def response(problem: Problem, instance: str | None = None) -> Response:
     )
 
 
+def backplane_unavailable(error: BackplaneUnavailable, method: str, path: str) -> Problem:
+    """The 503 problem of a request to ``path`` that found the backplane out of reach (logged)."""
+    log.error("backplane unavailable on %s %s: %s", method, path, str(error))
+    return Problem(
+        503,
+        "backplane-unavailable",
+        "Backplane unavailable",
+        "the event store cannot be reached; retry later (a publish may or may not have "
+        "been stored)",
+        headers={"Retry-After": "1"},
+    )
+
+
 def internal_error() -> Problem:
     """The 500 problem of an unexpected exception (logged; its details are never shown)."""
     return Problem(
@@ -112,16 +125,7 @@ def install(app: Quart) -> None:
 
     @app.errorhandler(BackplaneUnavailable)
     async def _unavailable(error: BackplaneUnavailable) -> Response:
-        log.error("backplane unavailable on %s %s: %s", request.method, request.path, str(error))
-        problem = Problem(
-            503,
-            "backplane-unavailable",
-            "Backplane unavailable",
-            "the event store cannot be reached; retry later (a publish may or may not have "
-            "been stored)",
-            headers={"Retry-After": "1"},
-        )
-        return response(problem, request.path)
+        return response(backplane_unavailable(error, request.method, request.path), request.path)
 
     @app.errorhandler(HTTPException)
     async def _http(error: HTTPException) -> Response:

@@ -10,6 +10,7 @@ wins over its environment variable, which wins over the default. A bad value rai
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -83,6 +84,11 @@ def _float(raw: str) -> float:
 
 def _optional_str(raw: str) -> str | None:
     return raw or None
+
+
+def _paths(raw: str) -> tuple[str, ...]:
+    """Directories separated like ``PATH`` (``:``; ``;`` on Windows), empty entries skipped."""
+    return tuple(part for part in raw.split(os.pathsep) if part)
 
 
 def _algorithms(raw: str) -> tuple[str, ...] | None:
@@ -328,6 +334,12 @@ class Settings:
         _int,
         validator=_between(0),
     )
+    dashboard: bool = _setting(
+        True,
+        "serve the dashboard at / and its files under /static/dashboard/ (--no-dashboard: 404)",
+        _bool,
+        boolean=True,
+    )
     log_level: str = _setting(
         "info", "log level: " + ", ".join(LOG_LEVELS), str.lower, validator=_one_of(LOG_LEVELS)
     )
@@ -349,6 +361,18 @@ class Settings:
     )
     redis_prefix: str = _setting(
         "sluice:", "prefix of every Redis key of --backplane redis", str, validator=_non_empty
+    )
+    workers: int = _setting(
+        1,
+        "processes serving the one port (SO_REUSEPORT); more than 1 needs --backplane redis",
+        _int,
+        validator=_between(1, 256),
+    )
+    event_schemas: tuple[str, ...] = _setting(
+        (),
+        "a directory of your own event schemas, one <type>.json each (repeat the flag for "
+        "several; the variable separates them like PATH)",
+        _paths,
     )
 
     def __attrs_post_init__(self) -> None:
@@ -373,6 +397,12 @@ class Settings:
             self.jwt_secret is None or self.jwt_public_key_file is None,
             "jwt_secret",
             "give either a secret or a public key file, not both",
+        )
+        _check(
+            self.workers == 1 or self.backplane == "redis",
+            "workers",
+            "more than 1 worker needs --backplane redis (with the memory backplane each process "
+            "would hold sessions of its own)",
         )
         self.broadcaster_config()
 
@@ -406,6 +436,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help = f"{opt.help}{shown} [env {opt.env}]"
         if name == "no_auth":
             parser.add_argument(opt.flag, dest=name, action="store_const", const="true", help=help)
+        elif opt.parse is _paths:
+            parser.add_argument(opt.flag, dest=name, action="append", metavar="DIR", help=help)
         elif opt.boolean:
             parser.add_argument(opt.flag, dest=name, action=_RawBooleanAction, help=help)
         else:
@@ -424,8 +456,9 @@ class _RawBooleanAction(argparse.BooleanOptionalAction):
             setattr(namespace, self.dest, str(not option_string.startswith("--no-")).lower())
 
 
-def load(flags: Mapping[str, str | None], environ: Mapping[str, str]) -> Settings:
-    """Settings from raw flag values (by field name) and the environment.
+def load(flags: Mapping[str, str | list[str] | None], environ: Mapping[str, str]) -> Settings:
+    """Settings from raw flag values (by field name; a repeated flag's as a list) and the
+    environment.
 
     Raises :class:`InvalidSetting` whose ``name`` is the flag or variable the bad value came from.
     """
@@ -434,6 +467,8 @@ def load(flags: Mapping[str, str | None], environ: Mapping[str, str]) -> Setting
     for name, opt in options().items():
         raw = flags.get(name)
         source = opt.flag
+        if isinstance(raw, list):
+            raw = os.pathsep.join(raw)
         if raw is None:
             raw, source = environ.get(opt.env), opt.env
         if raw is None:

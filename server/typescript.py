@@ -1,53 +1,43 @@
-"""TypeScript declarations of the protocol for frontend teams, by json-schema-to-typescript.
+"""TypeScript declarations of an event catalogue, for frontend teams.
 
-The node tools are pinned in the checkout's ``package.json`` and installed by ``npm ci``;
-this module runs them with ``node`` from ``node_modules``.
+The built-in catalogue's declarations ship with Sluice (``sluice-events.d.ts``, written into
+``clients/typescript/src`` by ``nox -s codegen`` and packed into the wheel beside this module),
+so exporting them needs no Node. A team's own catalogue is declared by
+json-schema-to-typescript at the version pinned in ``package.json`` (:data:`JSON2TS`), run
+through npm's runner (``npm exec``), which fetches it once into npm's cache.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from protocol import bundle, registry
+from protocol import Catalogue, builtin, bundle
 
 #: The file :func:`write_declarations` writes.
 DECLARATIONS = "sluice-events.d.ts"
+#: The json-schema-to-typescript package and version, as pinned in ``package.json``.
+JSON2TS = "json-schema-to-typescript@16.0.0"
 
 _BANNER = (
     "/* Sluice protocol types, generated from the Sluice JSON Schemas by json-schema-to-typescript"
     " (`sluice schemas export --typescript DIR`). Do not edit: regenerate. */"
 )
 _DEFS = "#/$defs/"
-_TIMEOUT = 120.0
+_TIMEOUT = 300.0
+# npm's own error lines that say why (not its code, syscall or errno lines, nor its log's place)
+_NPM_REASON = re.compile(r"npm (?:error|ERR!) (?!code |syscall |errno |A complete log|\s)")
+_CHECKOUT_COPY = Path(__file__).resolve().parents[1] / "clients" / "typescript" / "src"
 
 
 class NodeToolError(RuntimeError):
-    """A node tool is missing (run ``npm ci``) or failed; the message says which and why."""
-
-
-def node_modules() -> Path:
-    """The checkout's ``node_modules`` (from the working directory or beside the packages)."""
-    candidates = (Path.cwd() / "node_modules", Path(__file__).resolve().parents[1] / "node_modules")
-    for candidate in candidates:
-        if (candidate / ".bin").is_dir():
-            return candidate
-    looked = ", ".join(str(c) for c in candidates)
-    raise NodeToolError(f"node_modules not found (looked in {looked}): run npm ci")
-
-
-def node_command(tool: str) -> list[str]:
-    """The command line that runs ``node_modules/.bin/<tool>`` with node."""
-    node = shutil.which("node")
-    if node is None:
-        raise NodeToolError("node is not on PATH: install Node.js, then run npm ci")
-    script = node_modules() / ".bin" / tool
-    if not script.exists():
-        raise NodeToolError(f"{script} is missing: run npm ci")
-    return [node, str(script)]
+    """npm is missing, or json-schema-to-typescript could not be fetched or failed; the
+    message says which, in one line."""
 
 
 def _type_refs(node: Any) -> Any:
@@ -67,7 +57,7 @@ def _type_refs(node: Any) -> Any:
     return node
 
 
-def declarations_schema() -> dict[str, Any]:
+def declarations_schema(catalogue: Catalogue) -> dict[str, Any]:
     """The one schema handed to json-schema-to-typescript.
 
     Its root is ``SluiceEventMap`` (each event type with its envelope); every component of
@@ -75,9 +65,9 @@ def declarations_schema() -> dict[str, Any]:
     """
     definitions = {
         name: {**_type_refs(schema), "title": name}
-        for name, schema in bundle.components(_DEFS).items()
+        for name, schema in bundle.components(catalogue, _DEFS).items()
     }
-    types = list(registry.event_types())
+    types = list(catalogue.event_types)
     return {
         "title": "SluiceEventMap",
         "description": "Each event type with its envelope: what JSON.parse gives for the data "
@@ -90,37 +80,80 @@ def declarations_schema() -> dict[str, Any]:
     }
 
 
-def write_declarations(directory: str | Path) -> Path:
-    """Write ``sluice-events.d.ts`` into ``directory`` (created if needed); return its path.
+def generate_declarations(catalogue: Catalogue) -> bytes:
+    """The declarations of ``catalogue``, by json-schema-to-typescript through ``npm exec``.
 
-    It declares one interface per event data type (``MessageData``), one envelope per event
-    type (``MessageEnvelope``: ``{type: "message", data: MessageData, id, timestamp, ttl?}``),
-    the discriminated union ``SluiceEvent`` of the envelopes (narrow on ``type``), the
-    publish inputs and ``SluiceEventInput``, ``EventType``, ``SluiceEventMap`` and the REST
-    bodies. Raises :class:`NodeToolError` when the node tools are missing or fail.
+    Raises :class:`NodeToolError` when npm is not installed, the package cannot be fetched,
+    or the tool fails.
     """
-    command = [
-        *node_command("json2ts"),
-        "--unreachableDefinitions",
-        "--unknownAny",
-        "--bannerComment",
-        _BANNER,
-    ]
+    npm = shutil.which("npm")
+    if npm is None:
+        raise NodeToolError(
+            "npm is not on PATH: install Node.js (with npm), which runs "
+            f"{JSON2TS} to declare your own event types"
+        )
+    command = [npm, "exec", "--yes", f"--package={JSON2TS}", "--", "json2ts"]
+    options = ["--unreachableDefinitions", "--unknownAny", "--bannerComment", _BANNER]
     try:
         result = subprocess.run(
-            command,
-            input=json.dumps(declarations_schema()).encode(),
+            [*command, *options],
+            input=json.dumps(declarations_schema(catalogue)).encode(),
             capture_output=True,
             timeout=_TIMEOUT,
             check=False,
         )
     except subprocess.TimeoutExpired:
-        raise NodeToolError(f"json2ts did not finish within {_TIMEOUT:.0f} s") from None
+        raise NodeToolError(f"npm exec {JSON2TS} did not finish within {_TIMEOUT:.0f} s") from None
     if result.returncode != 0:
-        detail = result.stderr.decode(errors="replace").strip()
-        raise NodeToolError(f"json2ts failed (exit {result.returncode}): {detail}")
+        lines = [line.strip() for line in result.stderr.decode(errors="replace").splitlines()]
+        reasons = [line for line in lines if _NPM_REASON.match(line)]
+        detail = (reasons or [line for line in lines if line] or ["no output"])[0]
+        raise NodeToolError(
+            f"npm could not run {JSON2TS} (exit {result.returncode}; is the npm registry "
+            f"reachable?): {detail}"
+        )
+    return result.stdout
+
+
+def shipped_declarations() -> bytes:
+    """The built-in catalogue's declarations as shipped (in the wheel, or the checkout's
+    ``clients/typescript/src`` in an editable install)."""
+    packed = files(__package__ or "server").joinpath(DECLARATIONS)
+    if packed.is_file():
+        return packed.read_bytes()
+    return (_CHECKOUT_COPY / DECLARATIONS).read_bytes()
+
+
+def write_declarations(directory: str | Path, catalogue: Catalogue) -> Path:
+    """Write ``sluice-events.d.ts`` for ``catalogue`` into ``directory`` (created if needed);
+    return its path.
+
+    It declares one interface per event data type (``MessageData``), one envelope per event
+    type (``MessageEnvelope``: ``{type: "message", data: MessageData, id, timestamp, ttl?}``),
+    the discriminated union ``SluiceEvent`` of the envelopes (narrow on ``type``), the
+    publish inputs and ``SluiceEventInput``, ``EventType``, ``SluiceEventMap`` and the REST
+    bodies. The built-in catalogue's come as shipped; a team's are generated (see
+    :func:`generate_declarations`, whose :class:`NodeToolError` this raises).
+    """
+    source = generate_declarations(catalogue) if catalogue.custom_types else shipped_declarations()
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
     path = target / DECLARATIONS
-    path.write_bytes(result.stdout)
+    path.write_bytes(source)
     return path
+
+
+def main() -> int:
+    """Regenerate the built-in declarations in the checkout (``nox -s codegen`` runs it)."""
+    target = _CHECKOUT_COPY / DECLARATIONS
+    try:
+        target.write_bytes(generate_declarations(builtin()))
+    except NodeToolError as error:
+        print(f"python -m server.typescript: {error}")
+        return 1
+    print(f"python -m server.typescript: wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -12,12 +12,16 @@ from typing import Any
 import trio
 
 from protocol import (
+    Catalogue,
     InvalidEvent,
     SchemaError,
-    check_event_input,
+    build_envelope,
+    builtin,
     encode_envelope,
     is_session_id,
+    session_id_rule,
     to_wire,
+    utc_now,
 )
 from protocol.models import Event
 
@@ -26,7 +30,7 @@ from .alarms import Alarms
 from .backplane import Backplane, BackplaneUnavailable, MemoryBackplane
 from .builders import SSEEventBuilder
 from .config import BroadcasterConfig
-from .events import Draft, HistoryPage, ResetReason, StoredEvent, utc_now
+from .events import Draft, HistoryPage, ResetReason, StoredEvent
 from .idempotency import AlreadyRecorded, Claim, check
 from .session import Session
 from .subscription import Subscription
@@ -40,7 +44,7 @@ EventInput = Event | Mapping[str, Any]
 
 def _check_session_id(session_id: str) -> None:
     if not is_session_id(session_id):
-        raise ValueError(f"session id must be 1 to 128 of A-Z a-z 0-9 . _ : -, got {session_id!r}")
+        raise ValueError(f"invalid session id {session_id!r}: {session_id_rule()}")
 
 
 def _wire_form(event: EventInput, ttl: float | None) -> dict[str, Any]:
@@ -66,10 +70,15 @@ class Broadcaster:
     """
 
     def __init__(
-        self, config: BroadcasterConfig | None = None, backplane: Backplane | None = None
+        self,
+        config: BroadcasterConfig | None = None,
+        backplane: Backplane | None = None,
+        catalogue: Catalogue | None = None,
     ) -> None:
         self.config = config if config is not None else BroadcasterConfig()
         self.backplane = backplane if backplane is not None else MemoryBackplane()
+        #: The event types this hub accepts (the built-in ones unless given a team's catalogue).
+        self.catalogue = catalogue if catalogue is not None else builtin()
         self._sessions: dict[str, Session] = {}
         self._published = 0
         self._delivered = 0
@@ -173,12 +182,12 @@ class Broadcaster:
         """
         draft = self._draft(event, None, utc_now())
         return encode_envelope(
-            {"type": draft.type, "data": draft.data, "id": "", "timestamp": draft.timestamp}
+            build_envelope(draft.type, draft.data, id="", timestamp=draft.timestamp)
         )
 
     def _draft(self, event: EventInput, ttl: float | None, timestamp: str) -> Draft:
         item = _wire_form(event, ttl)
-        check_event_input(item)
+        self.catalogue.check_event_input(item)
         return Draft(type=item["type"], data=item["data"], timestamp=timestamp, ttl=item.get("ttl"))
 
     def _deliver(self, session_id: str, events: Sequence[StoredEvent]) -> None:
@@ -514,10 +523,13 @@ EnhancedSSEBroadcaster = Broadcaster
 
 
 def open_broadcaster(
-    config: BroadcasterConfig | None = None, backplane: Backplane | None = None
+    config: BroadcasterConfig | None = None,
+    backplane: Backplane | None = None,
+    catalogue: Catalogue | None = None,
 ) -> Broadcaster:
-    """A :class:`Broadcaster` (on a new :class:`MemoryBackplane` unless given one) to run with
-    ``async with``: inside the block it runs the backplane and the cleanup loop in its own
-    nursery and is what :func:`~sse_core.get_sse_broadcaster` returns; leaving the block shuts
-    it down and ends every task it started."""
-    return Broadcaster(config, backplane)
+    """A :class:`Broadcaster` (on a new :class:`MemoryBackplane` unless given one, with the
+    built-in event catalogue unless given one) to run with ``async with``: inside the block it
+    runs the backplane and the cleanup loop in its own nursery and is what
+    :func:`~sse_core.get_sse_broadcaster` returns; leaving the block shuts it down and ends
+    every task it started."""
+    return Broadcaster(config, backplane, catalogue)

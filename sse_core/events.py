@@ -3,20 +3,14 @@ event (envelope and frame, encoded once), and a page of history."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 import attrs
 
-from protocol import encode_envelope
+from protocol import build_envelope, encode_envelope
 
 #: Why a resume could not continue exactly where the client left off (``stream_reset``).
 ResetReason = Literal["history_exhausted", "unknown_epoch", "malformed_id"]
-
-
-def utc_now() -> str:
-    """The current time as RFC 3339 in UTC with milliseconds: ``2026-01-31T12:00:00.000Z``."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @attrs.frozen(kw_only=True)
@@ -58,14 +52,9 @@ class StoredEvent:
 
         ``ttl`` is the time to live to apply (the draft's own, or the hub's default).
         """
-        envelope: dict[str, Any] = {
-            "type": draft.type,
-            "data": draft.data,
-            "id": id,
-            "timestamp": draft.timestamp,
-        }
-        if draft.ttl is not None:
-            envelope["ttl"] = draft.ttl
+        envelope = build_envelope(
+            draft.type, draft.data, id=id, timestamp=draft.timestamp, ttl=draft.ttl
+        )
         return cls(
             id=id,
             position=position,

@@ -31,8 +31,8 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from protocol import codegen, registry
-from protocol.codegen import CodegenError
+from protocol import builtin, codegen, registry
+from protocol.model_fields import CodegenError
 
 #: A valid event type name: an SSE event name and a Python and TypeScript identifier.
 TYPE_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -84,7 +84,7 @@ def read_directory(directory: Path) -> Documents:
     """
     if not directory.is_dir():
         raise CatalogueError(f"{directory}: not a directory")
-    documents: Documents = dict(registry.load_all())
+    documents: Documents = dict(builtin().schemas)
     for path in sorted(directory.glob("*.json")):
         stem = path.stem
         if stem != "defs" and not TYPE_NAME.fullmatch(stem):
@@ -154,10 +154,9 @@ async def read_catalogue(client: httpx.AsyncClient, source: str) -> dict[str, di
         return event_schemas(documents, {name: urljoin(base, name) for name in documents})
     directory = Path(source)
     documents = read_directory(directory)
-    builtin = registry.load_all()
     origins = {
         name: str(directory / name.removeprefix(_EVENTS))
         for name in documents
-        if name not in builtin
+        if name not in builtin().schemas
     }
     return event_schemas(documents, origins)

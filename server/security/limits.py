@@ -12,14 +12,9 @@ from typing import Any
 
 import orjson
 
-from protocol import SchemaError, is_session_id
+from protocol import SchemaError, is_session_id, session_id_rule
 
 from ..problems import Problem
-
-SESSION_ID_RULE = (
-    "1 to 128 characters from A-Z, a-z, 0-9, '.', '_', ':' and '-', with no ':'-separated "
-    "segment '.' or '..'"
-)
 
 
 def check_session_id(session_id: str) -> str:
@@ -29,7 +24,7 @@ def check_session_id(session_id: str) -> str:
             400,
             "invalid-session-id",
             "Invalid session id",
-            f"session ids are {SESSION_ID_RULE}",
+            session_id_rule(),
         )
     return session_id
 

@@ -19,7 +19,6 @@ import logging
 import signal
 import socket
 from collections.abc import Awaitable, Callable
-from functools import partial
 
 import trio
 from hypercorn.config import Config
@@ -29,6 +28,7 @@ from ..settings import Settings
 from ..streaming.front import Front
 from ..web.context import SluiceApp
 from .hypercorn_worker import Worker, repr_socket_addr
+from .sockets import listen_backlog, serve_sockets
 
 log = logging.getLogger("sluice.server")
 
@@ -48,6 +48,8 @@ def bind(settings: Settings) -> socket.socket:
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if settings.workers > 1:  # every worker binds the address (see serving.workers)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((settings.host, settings.port))
         sock.setblocking(False)
     except OSError as error:
@@ -114,15 +116,13 @@ async def _serve_on(
             config,
             worker.connection_state,
             app.settings.send_timeout,
+            app.settings.max_body_bytes,
         )
         async with trio.open_nursery() as connections:
             for sock in sockets:
-                sock.listen(config.backlog)
-            listeners = [trio.SocketListener(trio.socket.from_stdlib_socket(s)) for s in sockets]
+                sock.listen(listen_backlog())
             async with trio.open_nursery() as accepting:
-                accepting.start_soon(
-                    partial(trio.serve_listeners, front, listeners, handler_nursery=connections)
-                )
+                accepting.start_soon(serve_sockets, front, sockets, connections)
                 urls = [f"http://{repr_socket_addr(s.family, s.getsockname())}" for s in sockets]
                 for url in urls:
                     await config.log.info(f"Running on {url} (CTRL + C to quit)")

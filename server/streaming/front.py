@@ -34,6 +34,7 @@ from ..problems import Problem, internal_error
 from ..security.framing import framing_problem
 from ..serving.hypercorn_worker import parse_socket_addr
 from .admission import Admitted, admit, keep_encoded_slashes, stream_target
+from .publishes import answer_publish, publish_length, wants_close
 from .writer import StreamResponse, problem_response
 
 log = logging.getLogger("sluice.server")
@@ -67,10 +68,11 @@ def _scope(request: h11.Request, stream: trio.SocketStream, state: ConnectionSta
 
 
 async def _read_head(
-    stream: trio.SocketStream, config: Config
+    stream: trio.SocketStream, config: Config, buffered: bytes = b""
 ) -> tuple[bytes, h11.Request | None, bool]:
-    """The bytes read until the first request's head is complete, that request (``None`` when
-    the head does not parse: Hypercorn answers it) and whether it is complete without a body.
+    """The bytes read until the next request's head is complete (``buffered`` first: what was
+    read past the previous request), that request (``None`` when the head does not parse:
+    Hypercorn answers it) and whether it is complete without a body.
 
     ``(b"", None, False)`` when the client sends nothing within the keep-alive timeout, closes,
     or resets the connection.
@@ -78,10 +80,18 @@ async def _read_head(
     connection = h11.Connection(
         h11.SERVER, max_incomplete_event_size=config.h11_max_incomplete_size
     )
-    read = bytearray()
+    read = bytearray(buffered)
+    if buffered:  # (h11 takes empty data for the end of the connection)
+        connection.receive_data(buffered)
     event: h11.Event | type[h11.PAUSED] | type[h11.NEED_DATA] = h11.NEED_DATA
     with trio.move_on_after(config.keep_alive_timeout):
-        while event is h11.NEED_DATA:
+        while True:
+            try:
+                event = connection.next_event()
+            except h11.RemoteProtocolError:
+                return bytes(read), None, False
+            if event is not h11.NEED_DATA:
+                break
             try:
                 data = await stream.receive_some(MAX_RECV)
             except (trio.BrokenResourceError, trio.ClosedResourceError):
@@ -90,10 +100,6 @@ async def _read_head(
                 return b"", None, False
             read += data
             connection.receive_data(bytes(data))
-            try:
-                event = connection.next_event()
-            except h11.RemoteProtocolError:
-                return bytes(read), None, False
     if not isinstance(event, h11.Request):
         return b"", None, False
     try:
@@ -160,8 +166,10 @@ class Front:
         config: Config,
         state: Callable[[], ConnectionState],
         send_timeout: float,
+        max_body: int,
     ) -> None:
         self.hub = hub
+        self.max_body = max_body
         self.fallback = fallback
         self.config = config
         self.state = state
@@ -183,13 +191,58 @@ class Front:
             await trio.aclose_forcefully(stream)
 
     async def _serve(self, stream: trio.SocketStream) -> None:
-        read, request, bodyless = await _read_head(stream, self.config)
-        if not read:
-            return
-        if request is None:
+        buffered = b""
+        while True:  # each publish answered here may be followed by another request
+            read, request, bodyless = await _read_head(stream, self.config, buffered)
+            if not read:
+                return
+            if request is None:
+                await self.fallback(stream, read)
+                return
+            scope = _scope(request, stream, self.state())
+            start = read.find(b"\r\n\r\n") + 4
+            length = publish_length(request, scope, self.max_body)
+            if length is None or not 4 <= start <= len(read) - length:
+                # Not a publish, or its body has not all arrived with its head: Hypercorn's.
+                await self._first(stream, read, request, bodyless, scope)
+                return
+            next_request = await self._publish(stream, request, scope, read, start, length)
+            if next_request is None:
+                return
+            buffered = next_request
+
+    async def _publish(
+        self,
+        stream: trio.SocketStream,
+        request: h11.Request,
+        scope: HTTPScope,
+        read: bytes,
+        start: int,
+        length: int,
+    ) -> bytes | None:
+        """Answer the publish whose body is ``read[start:start + length]``: the bytes read past
+        it (the start of the next request), or ``None`` once the connection is done with (to
+        close, or handed to Hypercorn with ``read`` when the body is not JSON)."""
+        started = time.time()
+        close = wants_close(request)
+        answer = await answer_publish(self.hub, scope, read[start : start + length], close=close)
+        if answer is None:
             await self.fallback(stream, read)
-            return
-        scope = _scope(request, stream, self.state())
+            return None
+        await _SocketWriter(stream, self.send_timeout).write(answer)
+        summary: ResponseSummary = {"status": int(answer[9:12]), "headers": []}
+        await self.config.log.access(scope, summary, time.time() - started)
+        return None if close else read[start + length :]
+
+    async def _first(
+        self,
+        stream: trio.SocketStream,
+        read: bytes,
+        request: h11.Request,
+        bodyless: bool,
+        scope: HTTPScope,
+    ) -> None:
+        """Answer a stream request here, or hand the connection to Hypercorn."""
         started = time.time()
         writer = _SocketWriter(stream, self.send_timeout)
         problem = framing_problem(scope["headers"])

@@ -7,6 +7,9 @@ import os
 
 from quart import Response, request
 
+from protocol import Catalogue
+from protocol.event_schemas import CatalogueError
+from protocol.event_schemas import load as load_catalogue
 from sse_core import BackplaneUnavailable, find_error
 
 from .. import logs, problems
@@ -15,8 +18,8 @@ from ..hub import run_hub
 from ..metrics import HubCollector
 from ..security.auth import UNCONFIGURED, Authenticator
 from ..serving.run import tune_collector
-from ..settings import Settings, load
-from . import actions, agent_run, ops, sessions
+from ..settings import InvalidSetting, Settings, load
+from . import actions, agent_run, dashboard, ops, sessions
 from .context import SluiceApp
 
 log = logging.getLogger("sluice.server")
@@ -39,16 +42,19 @@ def _warn_about_auth(settings: Settings, authenticator: Authenticator) -> None:
 def create_app(settings: Settings, *, agent: Agent | None = None) -> SluiceApp:
     """The app for ``settings``; ``agent`` overrides the ``agent`` setting.
 
-    Raises :class:`~server.settings.InvalidSetting` for an unusable key file or agent. The hub
+    Raises :class:`~server.settings.InvalidSetting` for an unusable key file, agent or event
+    catalogue (``--event-schemas``: the message names the file and JSON pointer). The hub
     opens in the app's lifespan (``before_serving``) inside the app's nursery and closes in
     ``after_serving``; a process that wants streams to end before Hypercorn's graceful timeout
     calls ``app.hub.close()`` from its shutdown trigger (see :mod:`server.serving.run`).
     """
     authenticator = Authenticator.from_settings(settings)
     agent = agent if agent is not None else load_agent(settings.agent)
+    catalogue = _catalogue(settings)
 
-    app = SluiceApp(__name__)
+    app = SluiceApp(__name__, static_folder=None)  # server.web.dashboard serves the files
     app.settings = settings
+    app.catalogue = catalogue
     app.metrics = HubCollector()
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
@@ -57,7 +63,7 @@ def create_app(settings: Settings, *, agent: Agent | None = None) -> SluiceApp:
         PROPAGATE_EXCEPTIONS=False,
     )
     problems.install(app)
-    for module in (agent_run, sessions, actions, ops):
+    for module in (agent_run, sessions, actions, ops, dashboard):
         app.register_blueprint(module.blueprint)
 
     @app.after_request
@@ -74,7 +80,7 @@ def create_app(settings: Settings, *, agent: Agent | None = None) -> SluiceApp:
     @app.before_serving
     async def open_hub() -> None:
         try:
-            app.hub = await app.nursery.start(run_hub, settings, authenticator, agent)
+            app.hub = await app.nursery.start(run_hub, settings, authenticator, agent, catalogue)
         except Exception as error:
             unavailable = find_error(error, BackplaneUnavailable)
             if unavailable is None:
@@ -89,6 +95,14 @@ def create_app(settings: Settings, *, agent: Agent | None = None) -> SluiceApp:
         await app.hub.close()
 
     return app
+
+
+def _catalogue(settings: Settings) -> Catalogue:
+    """The built-in event types plus those of ``--event-schemas``."""
+    try:
+        return load_catalogue(settings.event_schemas)
+    except CatalogueError as error:
+        raise InvalidSetting("event_schemas", str(error)) from None
 
 
 def app_from_env() -> SluiceApp:

@@ -22,10 +22,13 @@ from quart.ctx import AppContext
 from quart_trio import QuartTrio
 from werkzeug.datastructures import Headers
 
+from protocol import Catalogue
+
 from ..hub import Hub
 from ..logs import RESPONSE_SENT
 from ..metrics import HubCollector
 from ..problems import Problem, method_not_allowed
+from ..publishing import check_publisher
 from ..security.access import authenticate, check_open, forbid_unless
 from ..security.auth import Principal
 from ..security.framing import framing_problem
@@ -46,6 +49,7 @@ class SluiceApp(QuartTrio):
     """The Quart-Trio app with the Sluice settings, and the hub while it serves."""
 
     settings: Settings
+    catalogue: Catalogue  # the built-in event types and the team's own (--event-schemas)
     metrics: HubCollector
     hub: Hub
     startup_error: str | None = None  # why the hub could not open, when it could not
@@ -167,15 +171,16 @@ def caller(hub: Hub, *, write: bool = False) -> Principal:
 
 def session_access(session_id: str, *, publish: bool = False) -> tuple[Hub, str, Principal]:
     """The hub, the checked session id and the caller, who may read ``session_id`` (or, with
-    ``publish``, publish to it: a write, whose token must come in the header, see
-    :func:`caller`); a 400, 401, 403 or 503 problem otherwise."""
+    ``publish``, publish to it, checked as :func:`~server.publishing.check_publisher` checks a
+    publisher: a write, whose token must come in the header); a 400, 401, 403 or 503 problem
+    otherwise."""
+    if publish:
+        hub = cast(SluiceApp, current_app).hub
+        return hub, *check_publisher(hub, session_id, request)
     session_id = check_session_id(session_id)
     hub = current_hub()
-    principal = caller(hub, write=publish)
-    if publish:
-        forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
-    else:
-        forbid_unless(principal.may_subscribe(session_id), f"no right to read {session_id}")
+    principal = caller(hub)
+    forbid_unless(principal.may_subscribe(session_id), f"no right to read {session_id}")
     return hub, session_id, principal
 
 

@@ -10,7 +10,7 @@ from typing import cast
 from prometheus_client import CONTENT_TYPE_LATEST
 from quart import Blueprint, Response, current_app, request
 
-from protocol import asyncapi, registry
+from protocol import asyncapi
 
 from ..problems import Problem
 from .context import SluiceApp, json_response
@@ -58,17 +58,18 @@ async def metrics() -> Response:
 
 @blueprint.get("/schemas/")
 async def schema_index() -> Response:
-    """Every schema of the protocol: name, ``$id`` and where to fetch it."""
-    names = sorted(registry.load_all())
+    """Every schema of the hub's catalogue (a team's own event types included): name, ``$id``
+    and where to fetch it."""
+    catalogue = _app().catalogue
     return json_response(
         {
             "schemas": [
                 {
                     "name": name,
-                    "id": registry.uri(name),
+                    "id": catalogue.uri(name),
                     "url": f"{request.root_path}/schemas/{name}",
                 }
-                for name in names
+                for name in catalogue.names()
             ]
         }
     )
@@ -76,9 +77,10 @@ async def schema_index() -> Response:
 
 @blueprint.get("/schemas/<path:name>")
 async def schema(name: str) -> Response:
-    """One schema by name, e.g. ``/schemas/events/message.json``."""
+    """One schema by name, e.g. ``/schemas/events/message.json`` (a team's own types under
+    ``/schemas/events/<type>.json``, their shared definitions at ``/schemas/events/defs.json``)."""
     try:
-        body = registry.schema(name)
+        body = _app().catalogue.schema(name)
     except KeyError:
         raise Problem(404, "not-found", "Not Found", f"no schema named {name}") from None
     return json_response(body, content_type=SCHEMA_MEDIA_TYPE)
@@ -86,5 +88,7 @@ async def schema(name: str) -> Response:
 
 @blueprint.get("/asyncapi.json")
 async def asyncapi_document() -> Response:
-    """The AsyncAPI 3.0 document of the streams and the publish API, for this server's URL."""
-    return json_response(asyncapi.build_document(request.host_url.rstrip("/")))
+    """The AsyncAPI 3.0 document of the streams and the publish API, for this server's URL and
+    its catalogue."""
+    document = asyncapi.build_document(request.host_url.rstrip("/"), _app().catalogue)
+    return json_response(document)

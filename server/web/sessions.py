@@ -2,34 +2,31 @@
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
 from quart import Blueprint, Response, current_app, request
 
-from protocol import InvalidEvent, SchemaError, hub_only_errors
 from sse_core.idempotency import KeyReused
 
-from .. import logs
+from ..hub import Hub
 from ..problems import Problem
-from ..security.limits import check_event_sizes
+from ..publishing import publish_events
 from .context import caller, current_hub, json_body, json_response, session_access
 from .idempotency import request_claim, reused
 
 blueprint = Blueprint("sessions", __name__, url_prefix="/api")
-log = logging.getLogger("sluice.publish")
 
-MAX_BATCH = 1000
 MAX_PAGE = 1000
 
 
-def _invalid(errors: list[SchemaError], detail: str) -> Problem:
-    return Problem(422, "invalid-event", "Invalid event", detail, errors=errors)
+def _session(session_id: str, *, publish: bool = False) -> tuple[Hub, str]:
+    """The hub and the checked session id, for a caller with the right to read (or publish)."""
+    hub, session_id, _ = session_access(session_id, publish=publish)
+    return hub, session_id
 
 
 @blueprint.post("/sessions/<session_id>/events")
 async def publish(session_id: str) -> Response:
-    """Publish one event ``{"type", "data", "ttl"?}`` or an array of them, all or nothing.
+    """Publish one event ``{"type", "data", "ttl"?}`` or an array of them, all or nothing
+    (:func:`~server.publishing.publish_events`).
 
     With an ``Idempotency-Key`` (see :mod:`server.web.idempotency`) a repeat gets the first
     answer and publishes nothing.
@@ -37,43 +34,12 @@ async def publish(session_id: str) -> Response:
     hub, session_id, principal = session_access(session_id, publish=True)
     doc = await json_body()
     claim = request_claim(hub, principal, session_id, doc)
-    batch = isinstance(doc, list)
-    events: list[Any] = doc if batch else [doc]
-    if batch and not 1 <= len(events) <= MAX_BATCH:
-        raise _invalid(
-            [SchemaError("", f"a batch holds 1 to {MAX_BATCH} events, got {len(events)}")],
-            "the batch is empty or too long",
-        )
-    reserved = [
-        error
-        for i, event in enumerate(events)
-        for error in hub_only_errors(event, f"/{i}" if batch else "")
-    ]
-    if reserved:
-        raise _invalid(reserved, "control events cannot be published")
-    check_event_sizes(
-        events, len(await request.get_data()), hub.settings.max_event_bytes, batch=batch
-    )
+    size = len(await request.get_data(cache=True, as_text=False, parse_form_data=False))
     try:
-        broadcaster = hub.broadcaster
-        if batch:
-            ids = await broadcaster.publish_many(session_id, events, claim=claim)
-        else:
-            ids = [await broadcaster.publish(session_id, doc, claim=claim)]
+        answer = await publish_events(hub, session_id, doc, size, claim=claim)
     except KeyReused as error:
         raise reused(error) from None
-    except InvalidEvent as error:
-        logs.event(
-            log,
-            "publish_error",
-            logging.WARNING,
-            session_id=session_id,
-            errors=[str(e) for e in error.errors],
-        )
-        raise _invalid(
-            list(error.errors), "nothing was published: fix every error listed"
-        ) from None
-    return json_response({"sessionId": session_id, "ids": ids}, 201)
+    return json_response(answer, 201)
 
 
 def _limit(raw: str | None) -> int:
@@ -96,7 +62,7 @@ async def poll(session_id: str) -> Response:
     ``reset`` is true when history no longer reaches back to ``after``: refetch state.
     ``lastEventId`` is the id to pass as ``after=`` next time.
     """
-    hub, session_id, _ = session_access(session_id)
+    hub, session_id = _session(session_id)
     after = request.args.get("after") or None
     page = await hub.broadcaster.events_after(
         session_id, after=after, limit=_limit(request.args.get("limit"))
@@ -117,7 +83,7 @@ async def poll(session_id: str) -> Response:
 @blueprint.put("/sessions/<session_id>")
 async def create(session_id: str) -> Response:
     """Create the session explicitly (publishing creates it too); answers its stats."""
-    hub, session_id, _ = session_access(session_id, publish=True)
+    hub, session_id = _session(session_id, publish=True)
     await hub.broadcaster.create_session(session_id)
     return json_response(hub.broadcaster.session_stats(session_id))
 
@@ -125,14 +91,14 @@ async def create(session_id: str) -> Response:
 @blueprint.get("/sessions/<session_id>/stats")
 async def session_stats(session_id: str) -> Response:
     """Figures of one session (``schemas/rest/session-stats.json``)."""
-    hub, session_id, _ = session_access(session_id)
+    hub, session_id = _session(session_id)
     return json_response(hub.broadcaster.session_stats(session_id))
 
 
 @blueprint.delete("/sessions/<session_id>")
 async def clear(session_id: str) -> Response:
     """Drop the session's history; its subscribers stay connected."""
-    hub, session_id, _ = session_access(session_id, publish=True)
+    hub, session_id = _session(session_id, publish=True)
     await hub.broadcaster.clear_session(session_id)
     return current_app.response_class(b"", status=204)
 

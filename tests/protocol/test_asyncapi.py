@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft7Validator
+from node_tools import ROOT
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT7
 
 from protocol import bundle, event_types, validator
 from protocol.asyncapi import build_document
-from server.typescript import node_modules
 
 STREAMS = {
     "sessionStream": "/sse/{sessionId}",
@@ -31,7 +31,7 @@ def _refuse(uri: str) -> Resource[Any]:
 @pytest.fixture(scope="module")
 def asyncapi_validator() -> Draft7Validator:
     """The official schema, its ``$ref``\\ s resolved from the package's own files only."""
-    specs = node_modules() / "@asyncapi" / "specs"
+    specs = ROOT / "node_modules" / "@asyncapi" / "specs"
     official = json.loads((specs / "schemas" / "3.0.0.json").read_text())
     assert official["$schema"].startswith("http://json-schema.org/draft-07/schema")
     resources = []

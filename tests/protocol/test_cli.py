@@ -2,41 +2,23 @@
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
+from cli_runner import Run
 
 import schemas
+from protocol import builtin
 from protocol.registry import HUB_EVENTS
-from server import cli, typescript
+from server import typescript
 
 TS = "2026-01-31T12:00:00Z"
 BAD = '{"type":"regeneration_progress","data":{"progress":150}}'
 GOOD = '{"type":"message","data":{"content":"hi"}}'
-
-
-Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def sluice(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
-    """``sluice(*argv, stdin=...)`` runs ``server.cli.main`` and returns (status, out, err)."""
-
-    def run(*argv: str, stdin: str | bytes = b"") -> tuple[int, str, str]:
-        data = stdin.encode() if isinstance(stdin, str) else stdin
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
-        status = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return run
 
 
 def test_one_invalid_event_prints_every_error_and_exits_1(sluice: Run) -> None:
@@ -131,8 +113,10 @@ def test_export_writes_every_schema_keeping_the_folders(sluice: Run, tmp_path: P
     assert written == expected
     assert "events/message.json" in written
     assert "rest/problem.json" in written
-    for name, source in schemas.iter_files():
-        assert (target / name).read_bytes() == source.read_bytes()
+    for name, source in schemas.iter_files():  # as served: event.json with its dispatch
+        assert orjson.loads((target / name).read_bytes()) == builtin().schema(name)
+        if name != "event.json":
+            assert orjson.loads((target / name).read_bytes()) == orjson.loads(source.read_bytes())
     assert out == f"wrote {len(expected)} schemas to {target}\n"
 
 
@@ -144,30 +128,62 @@ def test_export_to_a_place_that_cannot_be_written_exits_2(sluice: Run, tmp_path:
     assert err.startswith("sluice schemas export: ")
 
 
-def test_export_typescript_writes_the_declarations(
+def test_export_typescript_writes_the_shipped_declarations_without_node(
     sluice: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[Any] = []
-
-    def write_declarations(directory: Path) -> Path:
-        calls.append(directory)
-        return directory / typescript.DECLARATIONS
-
-    monkeypatch.setattr(typescript, "write_declarations", write_declarations)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no node, no npm
     status, out, _ = sluice("schemas", "export", "--typescript", str(tmp_path))
-    assert (status, calls) == (0, [tmp_path])
+    assert status == 0
     assert out == f"wrote {tmp_path / typescript.DECLARATIONS}\n"
+    written = (tmp_path / typescript.DECLARATIONS).read_bytes()
+    assert written == typescript.shipped_declarations()
+    assert b"export interface MessageData {" in written
 
 
-def test_export_typescript_without_the_node_tools_exits_2(
+def test_export_typescript_of_a_custom_catalogue_without_npm_exits_2_in_one_line(
     sluice: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def write_declarations(directory: Path) -> Path:
-        raise typescript.NodeToolError("node is not on PATH")
+    catalogue = tmp_path / "events"
+    catalogue.mkdir()
+    (catalogue / "ping.json").write_text(
+        '{"type": "object", "description": "A ping.", "properties": {}, '
+        '"additionalProperties": false}'
+    )
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    argv = ("schemas", "export", "--typescript", str(tmp_path / "out"))
+    status, _, err = sluice(*argv, "--event-schemas", str(catalogue))
+    assert status == 2
+    assert err.startswith("sluice schemas export: npm is not on PATH: install Node.js")
+    assert err.count("\n") == 1
 
-    monkeypatch.setattr(typescript, "write_declarations", write_declarations)
-    status, _, err = sluice("schemas", "export", "--typescript", str(tmp_path))
-    assert (status, err) == (2, "sluice schemas export: node is not on PATH\n")
+
+def test_export_python_without_types_of_ones_own_exits_2(sluice: Run, tmp_path: Path) -> None:
+    status, _, err = sluice("schemas", "export", "--python", str(tmp_path))
+    assert status == 2
+    assert err == "sluice schemas export: the catalogue has no event types of its own to export\n"
+
+
+def test_export_typescript_when_npm_cannot_fetch_the_package_is_one_line(
+    sluice: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalogue = tmp_path / "events"
+    catalogue.mkdir()
+    (catalogue / "ping.json").write_text(
+        '{"type": "object", "description": "A ping.", "properties": {}, '
+        '"additionalProperties": false}'
+    )
+    monkeypatch.chdir(tmp_path)  # not the checkout, whose node_modules would serve it
+    monkeypatch.setenv("npm_config_cache", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("npm_config_registry", "http://127.0.0.1:9/")  # nothing listens there
+    monkeypatch.setenv("npm_config_fetch_retries", "0")
+    argv = ("schemas", "export", "--typescript", str(tmp_path / "out"))
+    status, _, err = sluice(*argv, "--event-schemas", str(catalogue))
+    assert status == 2
+    assert err.startswith(
+        f"sluice schemas export: npm could not run {typescript.JSON2TS} (exit 1; is the npm "
+        "registry reachable?): npm error FetchError: request to http://127.0.0.1:9/"
+    )
+    assert err.count("\n") == 1
 
 
 @pytest.mark.parametrize("kind", sorted(HUB_EVENTS))

@@ -9,16 +9,40 @@ from typing import Any
 import attrs
 import pytest
 
-from protocol import codegen, models, registry
+from protocol import builtin, codegen, models
 from protocol.codegen import CodegenError
 
-EVENT_TYPES = registry.event_types()
+EVENT_TYPES = builtin().event_types
 
 
 def test_checked_in_models_are_what_the_generator_writes_now() -> None:
     assert codegen.MODELS.read_text(encoding="utf-8") == codegen.generate(), (
         "protocol/models.py is stale: run `nox -s codegen` (python -m protocol.codegen)"
     )
+
+
+def test_checked_in_builders_are_what_the_generator_writes_now() -> None:
+    assert codegen.BUILDERS.read_text(encoding="utf-8") == codegen.generate_builders(), (
+        "protocol/builders.py is stale: run `nox -s codegen` (python -m protocol.codegen)"
+    )
+
+
+def test_one_builder_per_event_type_returning_its_model_stamped_now() -> None:
+    from protocol.builders import EventBuilders
+
+    for event_type, cls in models.EVENT_CLASSES.items():
+        builder = getattr(EventBuilders, event_type)
+        assert builder.__annotations__["return"] is cls
+    built = EventBuilders.regeneration_progress(message_id="m", progress=40)
+    assert isinstance(built, models.RegenerationProgressEvent)
+    assert built.timestamp is not None
+    assert EventBuilders.keepalive(timestamp="2026-01-31T12:00:00Z").timestamp == (
+        "2026-01-31T12:00:00Z"
+    )
+    deleted = EventBuilders.message_deleted(deleted_message_ids=("a", "b"))
+    assert deleted.deleted_message_ids == ["a", "b"]
+    with pytest.raises(ValueError, match="progress"):
+        EventBuilders.regeneration_progress(message_id="m", progress=101)
 
 
 def test_the_module_says_it_is_generated_and_by_which_command() -> None:
@@ -80,21 +104,24 @@ def test_types_come_from_the_schema() -> None:
 
 
 def test_self_contained_schemas_hold_no_ref() -> None:
-    for name in registry.load_all():
+    for name in builtin().schemas:
         assert "$ref" not in repr(codegen.self_contained(name)), name
     session = codegen.self_contained("events/connection.json")["properties"]["sessionId"]
     assert session["description"] == "Session the stream is subscribed to."  # the sibling wins
-    assert session["pattern"] == registry.schema("defs.json")["$defs"]["sessionId"]["pattern"]
+    assert session["pattern"] == builtin().schema("defs.json")["$defs"]["sessionId"]["pattern"]
 
 
-def test_main_writes_the_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_main_writes_the_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "models.py"
+    builders = tmp_path / "builders.py"
     client = tmp_path / "client"
     client.mkdir()
     monkeypatch.setattr(codegen, "MODELS", target)
+    monkeypatch.setattr(codegen, "BUILDERS", builders)
     monkeypatch.setattr(codegen, "CLIENT", client)
     assert codegen.main() == 0
     assert target.read_text(encoding="utf-8") == codegen.generate()
+    assert builders.read_text(encoding="utf-8") == codegen.generate_builders()
     for path, source in codegen.client_files().items():
         assert path.parent == client
         assert path.read_text(encoding="utf-8") == source
@@ -111,8 +138,8 @@ def _with_property(wire: str, schema: Any) -> Any:
     """``self_contained`` as if events/message.json had one more property."""
     original = codegen.self_contained
 
-    def patched(name: str) -> dict[str, Any]:
-        body = original(name)
+    def patched(name: str, *catalogue: Any) -> dict[str, Any]:
+        body = original(name, *catalogue)
         if name == "events/message.json":
             body = {**body, "properties": {**body["properties"], wire: schema}}
         return body
@@ -148,8 +175,8 @@ def test_unsupported_schema_fails_loudly(
 def test_open_objects_fail_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
     original = codegen.self_contained
 
-    def open_message(name: str) -> dict[str, Any]:
-        body = original(name)
+    def open_message(name: str, *catalogue: Any) -> dict[str, Any]:
+        body = original(name, *catalogue)
         return {**body, "additionalProperties": True} if name == "events/message.json" else body
 
     monkeypatch.setattr(codegen, "self_contained", open_message)
@@ -168,6 +195,7 @@ def test_main_reports_a_schema_it_cannot_model_and_writes_nothing(
 ) -> None:
     target = tmp_path / "models.py"
     monkeypatch.setattr(codegen, "MODELS", target)
+    monkeypatch.setattr(codegen, "BUILDERS", tmp_path / "builders.py")
     monkeypatch.setattr(codegen, "self_contained", _with_property("x", {"type": "null"}))
     assert codegen.main() == 1
     assert (
@@ -190,8 +218,8 @@ def test_keywords_no_schema_uses_yet_are_modelled_too(monkeypatch: pytest.Monkey
     }
     original = codegen.self_contained
 
-    def patched(name: str) -> dict[str, Any]:
-        body = original(name)
+    def patched(name: str, *catalogue: Any) -> dict[str, Any]:
+        body = original(name, *catalogue)
         if name == "events/message.json":
             body = {**body, "properties": {**body["properties"], **extra}}
         return body

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from protocol import codegen, registry
+from protocol import codegen, event_types
 from protocol.compat import Change, Side, breaking, diff
 
 NONE, CONSUMERS, PUBLISHERS, BOTH = Side.NONE, Side.CONSUMERS, Side.PUBLISHERS, Side.BOTH
@@ -292,7 +292,7 @@ def test_annotations_change_nothing() -> None:
 
 
 def test_the_built_in_catalogue_against_itself_has_no_change() -> None:
-    catalogue = {t: codegen.self_contained(f"events/{t}.json") for t in registry.event_types()}
+    catalogue = {t: codegen.self_contained(f"events/{t}.json") for t in event_types()}
     assert diff(catalogue, copy.deepcopy(catalogue)) == []
 
 

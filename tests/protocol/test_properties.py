@@ -30,10 +30,10 @@ from protocol import (
     to_wire,
     validator,
 )
+from protocol.catalogue import event_types
 from protocol.codegen import self_contained
 from protocol.constraints import is_date_time, python_pattern
 from protocol.converter import converter
-from protocol.registry import event_types
 
 EVENT_TYPES = event_types()
 DATA = {t: self_contained(f"events/{t}.json") for t in EVENT_TYPES}

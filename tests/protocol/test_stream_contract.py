@@ -7,11 +7,11 @@ from typing import Any
 import orjson
 import pytest
 
-from protocol import EventStreamParser, codegen, encode_envelope, registry
+from protocol import EventStreamParser, codegen, encode_envelope, event_types
 from protocol.stream_contract import StreamContract, Violation
 
 TS = "2026-01-31T12:00:00Z"
-CATALOGUE = {t: codegen.self_contained(f"events/{t}.json") for t in registry.event_types()}
+CATALOGUE = {t: codegen.self_contained(f"events/{t}.json") for t in event_types()}
 
 
 def envelope(event_type: str = "message", event_id: str = "", **data: Any) -> dict[str, Any]:

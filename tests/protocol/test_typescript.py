@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
 import pytest
+from node_tools import ROOT, node_command
 
-from protocol import bundle, event_types
-from server.typescript import DECLARATIONS, node_command, write_declarations
+from protocol import builtin, bundle, event_types
+from server.typescript import DECLARATIONS, JSON2TS, generate_declarations
 
 USAGE = """\
 import type { PublishRequest, SluiceEvent, SluiceEventMap } from "./sluice-events";
@@ -50,7 +52,9 @@ export function content(event: SluiceEvent): string {
 
 @pytest.fixture(scope="module")
 def declarations(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_declarations(tmp_path_factory.mktemp("ts"))
+    path = tmp_path_factory.mktemp("ts") / DECLARATIONS
+    path.write_bytes(generate_declarations(builtin()))
+    return path
 
 
 def _tsc(sample: Path, declarations: Path) -> subprocess.CompletedProcess[str]:
@@ -85,3 +89,9 @@ def test_every_event_type_has_data_envelope_and_union_member(declarations: Path)
         assert f'type: "{event_type}";' in declaration
         assert f"data: {data};" in declaration
         assert f"| {envelope}" in union
+
+
+def test_the_npm_runner_uses_the_version_pinned_in_package_json() -> None:
+    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]
+    name, _, version = JSON2TS.rpartition("@")
+    assert pinned[name] == version

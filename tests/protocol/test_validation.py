@@ -14,7 +14,7 @@ from protocol import (
     is_session_id,
     validator,
 )
-from protocol.registry import event_types
+from protocol.catalogue import event_types
 
 TS = "2026-01-31T12:00:00Z"
 

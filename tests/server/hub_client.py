@@ -21,7 +21,7 @@ import orjson
 import trio
 from httpx_sse import EventSource, ServerSentEvent
 
-from protocol import EventStreamParser, check_envelope, validator
+from protocol import Catalogue, EventStreamParser, builtin, check_envelope, validator
 from server.agent import Agent, DemoAgent
 from server.serving.run import serve
 from server.settings import Settings
@@ -75,8 +75,9 @@ def bearer(value: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {value}"}
 
 
-def check_frame(sse: ServerSentEvent) -> dict[str, Any] | None:
-    """The envelope of one SSE event, checked against ``envelope.json`` and its SSE fields.
+def check_frame(sse: ServerSentEvent, catalogue: Catalogue | None = None) -> dict[str, Any] | None:
+    """The envelope of one SSE event, checked against ``envelope.json`` (of ``catalogue``, the
+    built-in one unless given) and its SSE fields.
 
     A frame without data must be the bare ``retry:`` hint; ``None`` is returned for it.
     """
@@ -84,7 +85,7 @@ def check_frame(sse: ServerSentEvent) -> dict[str, Any] | None:
         assert sse.retry is not None, sse
         return None
     envelope: dict[str, Any] = orjson.loads(sse.data)
-    check_envelope(envelope)
+    (catalogue or builtin()).check_envelope(envelope)
     assert sse.event == envelope["type"]
     if envelope["id"]:
         assert sse.id == envelope["id"]
@@ -129,8 +130,9 @@ class Stream:
 
     patience = 5.0
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx.Response, catalogue: Catalogue | None = None) -> None:
         self.response = response
+        self.catalogue = catalogue
         self.retry: int | None = None
         self.events = EventSource(response).aiter_sse()
 
@@ -148,7 +150,7 @@ class Stream:
         with trio.fail_after(self.patience):
             while True:
                 sse = await anext(self.events)
-                envelope = check_frame(sse)
+                envelope = check_frame(sse, self.catalogue)
                 if envelope is not None:
                     return envelope
                 self.retry = sse.retry
@@ -180,7 +182,7 @@ class Server:
     streams: httpx.AsyncClient  # keeps no connection alive: a new one for each request
     stop: trio.Event
     stopped: trio.Event
-    front: bool = True  # whether the front serves streams on new connections
+    front: bool = True  # whether the front serves streams on new connections, and publishes
 
     @asynccontextmanager
     async def stream(
@@ -208,7 +210,7 @@ class Server:
             if client is None and path.startswith(PREFIXES):
                 served_by_front = "server" not in response.headers
                 assert served_by_front == self.front, response.headers
-            stream = Stream(response)
+            stream = Stream(response, self.app.catalogue)
             try:
                 yield stream
             finally:
@@ -242,7 +244,8 @@ async def running(
     """Run a server on 127.0.0.1 (a free port) in a nursery; stop it on leaving.
 
     Setting ``stop`` shuts it down as a signal would; ``stopped`` is set once it has returned.
-    With ``front`` false, streams bypass the front, as they do on a kept-alive connection.
+    With ``front`` false, streams and publishes bypass the front: Hypercorn and the app
+    serve them, as they do a stream on a kept-alive connection.
     """
     app = create_app(config or settings(), agent=agent or DemoAgent(delay=0))
     stop, stopped = trio.Event(), trio.Event()
@@ -252,9 +255,12 @@ async def running(
         stopped.set()
 
     async with contextlib.AsyncExitStack() as stack:
-        if not front:  # the front then takes no stream: Hypercorn and the app serve them all
+        if not front:  # the front takes no stream, no publish: Hypercorn and the app serve all
             stack.enter_context(
                 mock.patch("server.streaming.front.stream_target", lambda scope: None)
+            )
+            stack.enter_context(
+                mock.patch("server.streaming.front.publish_length", lambda *_: None)
             )
         nursery = await stack.enter_async_context(trio.open_nursery())
         (url,) = await nursery.start(serving)

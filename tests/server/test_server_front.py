@@ -1,8 +1,9 @@
 """The front: which connections it serves itself, which it hands to Hypercorn, and its limits.
 
 A new connection whose first request is an admitted stream is served by the front (no
-``server`` header: Hypercorn adds one); everything else goes to Hypercorn with the bytes
-already read and is answered as before. Timeouts run on trio's MockClock over a socket pair.
+``server`` header: Hypercorn adds one), and so are plainly framed publishes, one after another
+on a kept-alive connection; everything else goes to Hypercorn with the bytes already read and
+is answered as before. Timeouts run on trio's MockClock over a socket pair.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 import trio
 from hub_client import Server, bearer, check_problem, message, running, settings, settles, token
@@ -145,6 +147,79 @@ async def test_a_stream_with_requests_pipelined_behind_it_is_served_and_they_are
     assert response.endswith(b"\r\n0\r\n\r\n")
 
 
+def _post(session: str, body: bytes, *, close: bool = False) -> bytes:
+    auth = f"Authorization: Bearer {token()}\r\n".encode()
+    framing = b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
+    closing = b"Connection: close\r\n" if close else b""
+    head = b"POST /api/sessions/%s/events HTTP/1.1\r\nHost: x\r\n" % session.encode()
+    return head + auth + framing + closing + b"\r\n" + body
+
+
+def _answers(received: bytes) -> list[tuple[str, bytes]]:
+    """The (head, body) of each answer with a ``Content-Length`` in ``received``, in order."""
+    answers = []
+    while received:
+        head, rest = received.split(b"\r\n\r\n", 1)
+        length = int(head.lower().split(b"content-length: ", 1)[1].split(b"\r\n", 1)[0])
+        answers.append((head.decode().lower(), rest[:length]))
+        received = rest[length:]
+    return answers
+
+
+async def test_publishes_on_a_kept_alive_connection_are_answered_by_the_front(
+    server: Server,
+) -> None:
+    event = b'{"type": "message", "data": {"content": "fast"}}'
+    healthz = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    pipelined = _post("alice:chat", event) + _post("alice:chat", b"[]") + healthz
+    host, port = server.url.removeprefix("http://").split(":")
+    async with await trio.open_tcp_stream(host, int(port)) as stream:
+        await stream.send_all(_post("alice:chat", event))  # then, on the same connection:
+        with trio.fail_after(5):
+            first = await stream.receive_some()
+        await stream.send_all(pipelined)
+        received = bytearray(first)
+        with trio.fail_after(5):
+            while chunk := await stream.receive_some():
+                received += chunk
+    (one, one_body), (two, two_body), (bad, bad_body), (health, _) = _answers(bytes(received))
+    assert [h.split("\r\n", 1)[0] for h in (one, two, bad, health)] == [
+        "http/1.1 201 created",
+        "http/1.1 201 created",
+        "http/1.1 422 unprocessable content",
+        "http/1.1 200 ",
+    ]
+    assert all("server:" not in head for head in (one, two, bad))  # the front's answers
+    assert "server: hypercorn" in health  # the request after them went to Hypercorn
+    ids = [orjson.loads(body)["ids"][0] for body in (one_body, two_body)]
+    history = await server.client.get("/api/sessions/alice:chat/events", headers=bearer(token()))
+    assert [e["id"] for e in history.json()["events"]] == ids
+    assert orjson.loads(bad_body)["type"].endswith("/invalid-event")
+
+
+async def test_a_publish_asking_to_close_is_answered_and_closed_by_the_front(
+    server: Server,
+) -> None:
+    event = b'{"type": "message", "data": {"content": "bye"}}'
+    response = await _exchange(server, _post("alice:chat", event, close=True))
+    ((head, body),) = _answers(response)
+    assert head.startswith("http/1.1 201") and "connection: close" in head
+    assert orjson.loads(body)["sessionId"] == "alice:chat"
+
+
+async def test_publishes_the_front_does_not_take_are_answered_by_hypercorn(
+    server: Server,
+) -> None:
+    event = b'{"type": "message", "data": {"content": "elsewhere"}}'
+    foreign = b"Host: x\r\nOrigin: http://elsewhere.example\r\n"
+    with_origin = _post("alice:chat", event, close=True).replace(b"Host: x\r\n", foreign)
+    not_json = _post("alice:chat", b"{not json", close=True)
+    for request, status in ((with_origin, 403), (not_json, 400)):
+        ((head, body),) = _answers(await _exchange(server, request))
+        assert head.startswith(f"http/1.1 {status}"), (head, body)
+        assert "server: hypercorn" in head
+
+
 async def test_a_malformed_request_gets_hypercorns_400(server: Server) -> None:
     response = await _exchange(server, b"GET /sse/alice:chat HTTP/1.1\r\nno colon here\r\n\r\n")
     assert response.startswith(b"HTTP/1.1 400")
@@ -209,6 +284,7 @@ async def front_on_a_socket_pair(**overrides: Any) -> AsyncIterator[tuple[Hub, t
             config,
             worker.connection_state,
             app.settings.send_timeout,
+            app.settings.max_body_bytes,
         )
         ours, theirs = trio.socket.socketpair()
         client = trio.SocketStream(theirs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hub_client import Server, bearer, check_problem, message, running, settings, token
 
-from protocol import registry
+from protocol import builtin
 from protocol.asyncapi import build_document
 
 
@@ -36,11 +36,11 @@ async def test_metrics_can_be_turned_off() -> None:
 
 async def test_schemas_index_and_files(server: Server) -> None:
     index = (await server.client.get("/schemas/")).json()["schemas"]
-    assert {entry["name"] for entry in index} == set(registry.load_all())
+    assert {entry["name"] for entry in index} == set(builtin().schemas)
     entry = next(e for e in index if e["name"] == "events/message.json")
     response = await server.client.get(entry["url"])
     assert response.headers["content-type"] == "application/schema+json"
-    assert response.json() == registry.schema("events/message.json")
+    assert response.json() == builtin().schema("events/message.json")
     assert response.json()["$id"] == entry["id"]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import os
 import socket
 
 import attrs
@@ -9,7 +11,7 @@ import pytest
 from hub_client import SECRET
 
 from server.cli import main
-from server.settings import InvalidSetting, Settings, load, options
+from server.settings import InvalidSetting, Settings, add_arguments, load, options
 
 
 def test_defaults_and_precedence() -> None:
@@ -33,6 +35,17 @@ def test_cors_origins_are_a_comma_separated_list_of_origins() -> None:
     assert load({"public_origin": "https://Hub.example.com"}, environ).public_origin == (
         "https://hub.example.com"
     )
+
+
+def test_event_schemas_repeat_as_flags_and_separate_like_path_in_the_variable() -> None:
+    environ = {"SLUICE_NO_AUTH": "1", "SLUICE_EVENT_SCHEMAS": f"a{os.pathsep}{os.pathsep}b"}
+    assert load({}, environ).event_schemas == ("a", "b")
+    assert load({"event_schemas": ["c", "d"]}, environ).event_schemas == ("c", "d")
+    assert load({}, {"SLUICE_NO_AUTH": "1"}).event_schemas == ()
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    flags = vars(parser.parse_args(["--event-schemas", "c", "--event-schemas", "d"]))
+    assert load(flags, {"SLUICE_NO_AUTH": "1"}).event_schemas == ("c", "d")
 
 
 def test_every_setting_has_a_flag_and_a_variable() -> None:
@@ -80,6 +93,9 @@ def test_every_setting_has_a_flag_and_a_variable() -> None:
             {},
             "--memory-warning-mb",
         ),
+        ({"no_auth": "true", "workers": "2"}, {}, "--workers"),
+        ({"no_auth": "true", "backplane": "memory"}, {"SLUICE_WORKERS": "4"}, "SLUICE_WORKERS"),
+        ({"no_auth": "true", "backplane": "redis", "workers": "0"}, {}, "--workers"),
     ],
 )
 def test_bad_settings_name_the_setting(

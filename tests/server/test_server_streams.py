@@ -143,11 +143,12 @@ async def test_stream_routes_bypass_quarts_request_handling(server: Server) -> N
     check_problem(await server.client.get("/sse/bob:chat", headers=auth), 403)
     check_problem(await server.client.get("/sse/bad id", headers=auth), 400)
     assert handled == []
-    await server.publish("alice:chat", message("through Quart"), headers=auth)
+    polled = await server.client.get("/api/sessions/alice:chat/events", headers=auth)
+    assert polled.status_code == 200
     not_allowed = await server.client.post("/sse/alice:chat", headers=auth)
     check_problem(not_allowed, 405)
     assert not_allowed.headers["allow"] == "GET, HEAD"
-    assert handled == ["POST /api/sessions/alice:chat/events"]
+    assert handled == ["GET /api/sessions/alice:chat/events"]
 
 
 async def test_an_unexpected_error_opening_a_stream_is_a_logged_500_problem(

@@ -4,94 +4,45 @@ by node with the ``eventsource`` package, driven by ``ts_client_driver.mjs``."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import trio
 from hub_client import Server, bearer, message, running, settings, settles, token
+from node_tools import CLIENT, Driven, driving, tsc
 
-from server.typescript import DECLARATIONS, node_command, write_declarations
+from protocol import builtin
+from server.typescript import DECLARATIONS, generate_declarations, shipped_declarations
 
-ROOT = Path(__file__).resolve().parents[2]
-CLIENT = ROOT / "clients" / "typescript"
 DRIVER = Path(__file__).with_name("ts_client_driver.mjs")
 HOOK_DRIVER = Path(__file__).with_name("ts_hook_driver.mjs")
 
 
-def _tsc(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*node_command("tsc"), *args], capture_output=True, text=True, check=False, timeout=120
-    )
-
-
 @pytest.fixture(scope="module")
-def client_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The client compiled to JavaScript: the file URL of its ``client.js`` (``useSSE.js``
-    beside it)."""
-    out = tmp_path_factory.mktemp("sluice-client")
-    result = _tsc("-p", str(CLIENT), "--outDir", str(out))
-    assert result.returncode == 0, result.stdout + result.stderr
-    (out / "package.json").write_text('{"type": "module"}')
-    (out / "node_modules").symlink_to(ROOT / "node_modules")  # where its imports resolve
-    yield (out / "client.js").as_uri()
-    shutil.rmtree(out, ignore_errors=True)
+def client_module(client_dist: Path) -> str:
+    """The file URL of the compiled ``client.js`` (``useSSE.js`` beside it)."""
+    return (client_dist / "client.js").as_uri()
 
 
-def test_the_declarations_in_the_client_are_the_generated_ones(tmp_path: Path) -> None:
-    write_declarations(tmp_path)
-    committed = (CLIENT / "src" / DECLARATIONS).read_text()
-    assert committed == (tmp_path / DECLARATIONS).read_text(), (
-        "stale: run `sluice schemas export clients/typescript/src --typescript`"
-    )
+def test_the_declarations_in_the_client_are_the_generated_ones() -> None:
+    committed = (CLIENT / "src" / DECLARATIONS).read_bytes()
+    assert committed == generate_declarations(builtin()), "stale: run `nox -s codegen`"
+    assert shipped_declarations() == committed
 
 
 def test_the_client_compiles_strict_and_a_wrong_field_does_not(tmp_path: Path) -> None:
-    assert _tsc("-p", str(CLIENT), "--noEmit").returncode == 0
+    assert tsc("-p", str(CLIENT), "--noEmit").returncode == 0
     wrong = tmp_path / "wrong.ts"
     wrong.write_text(
         f'import {{ SluiceStream }} from "{(CLIENT / "src" / "client.js").as_posix()}";\n'
         'new SluiceStream("/sse/x").on("message", (e) => e.data.progress);\n'
     )
     options = ["--ignoreConfig", "--noEmit", "--strict", "--module", "nodenext"]
-    result = _tsc(*options, "--lib", "ES2022,DOM", "--types", "", str(wrong))
+    result = tsc(*options, "--lib", "ES2022,DOM", "--types", "", str(wrong))
     assert result.returncode != 0
     assert "Property 'progress' does not exist on type 'MessageData'" in result.stdout
-
-
-class Driven:
-    """The node process running the client: what it reported, line by line."""
-
-    def __init__(self, process: trio.Process) -> None:
-        self.process = process
-        self.buffer = b""
-        self.lines: list[dict[str, Any]] = []
-
-    async def until(self, wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        """Read reports up to the first that ``wanted`` accepts (each is kept in ``lines``)."""
-        assert self.process.stdout is not None
-        with trio.move_on_after(10):
-            while True:
-                while b"\n" in self.buffer:
-                    raw, self.buffer = self.buffer.split(b"\n", 1)
-                    line = json.loads(raw)
-                    self.lines.append(line)
-                    if wanted(line):
-                        return line
-                chunk = await self.process.stdout.receive_some()
-                assert chunk, f"the client exited: {self.lines}"
-                self.buffer += chunk
-        raise AssertionError(f"not reported within 10 s; reported: {self.lines}")
-
-    async def event(self, event_type: str) -> dict[str, Any]:
-        return await self.until(lambda line: line.get("type") == event_type)
-
-    async def state(self, state: str) -> dict[str, Any]:
-        return await self.until(lambda line: line.get("state") == state)
 
 
 @asynccontextmanager
@@ -99,30 +50,6 @@ async def driven(client_module: str, **options: Any) -> AsyncIterator[Driven]:
     """The client running in node with ``options`` until the block ends."""
     async with driving(DRIVER, client_module, json.dumps(options)) as running_driver:
         yield running_driver
-
-
-@asynccontextmanager
-async def driving(driver: Path, *args: str) -> AsyncIterator[Driven]:
-    """``driver`` running in node with ``args`` until the block ends (then told to stop)."""
-    command = ["node", str(driver), *args]
-    process = await trio.lowlevel.open_process(
-        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT
-    )
-    try:
-        reports = Driven(process)
-        yield reports
-        assert process.stdin is not None
-        await process.stdin.send_all(b"stop\n")
-        await reports.until(lambda line: line == {"stopped": True})
-        with trio.fail_after(10):
-            await process.wait()
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        for pipe in (process.stdin, process.stdout):
-            if pipe is not None:
-                await pipe.aclose()
 
 
 async def test_the_client_streams_and_resumes_after_the_server_ends_the_stream(

@@ -6,7 +6,7 @@
 
 import type { HistoryResponse, SluiceEvent, SluiceEventMap } from "./sluice-events.js";
 
-export type { SluiceEvent, SluiceEventMap } from "./sluice-events.js";
+export type * from "./sluice-events.js";
 
 /** Where the client stands: `error` once it has given up reconnecting. */
 export type ConnectionState = "disconnected" | "connecting" | "connected" | "reconnecting" | "error";
@@ -14,21 +14,21 @@ export type ConnectionState = "disconnected" | "connecting" | "connected" | "rec
 /** Every event type the hub sends, in the order of `SluiceEventMap`. */
 export const EVENT_TYPES = [
   "connection",
-  "keepalive",
   "error",
+  "keepalive",
   "message",
+  "message_deleted",
+  "message_edited",
+  "message_regenerated",
+  "message_regenerating",
+  "regeneration_error",
+  "regeneration_progress",
   "status_update",
+  "stream_overflow",
+  "stream_reset",
+  "thought_process_complete",
   "thought_process_start",
   "thought_process_step",
-  "thought_process_complete",
-  "message_regenerating",
-  "regeneration_progress",
-  "message_regenerated",
-  "regeneration_error",
-  "message_edited",
-  "message_deleted",
-  "stream_reset",
-  "stream_overflow",
 ] as const satisfies readonly (keyof SluiceEventMap)[];
 
 // Fails to compile when the protocol gains an event type this list lacks.
@@ -67,6 +67,11 @@ export interface SluiceStreamOptions {
    * EventSource, and once the stream has failed `maxReconnectAttempts` times in a row.
    */
   pollUrl?: string | (() => string);
+  /**
+   * How to start: `eventsource` (the default) or `polling` (poll `pollUrl` from the start, where
+   * a proxy is known to break streams, say).
+   */
+  transport?: Transport;
   /** Milliseconds between polls (default 2000). */
   pollInterval?: number;
   /** Headers of each poll (a bearer token, say); streams carry the token in the URL or a cookie. */
@@ -75,44 +80,102 @@ export interface SluiceStreamOptions {
 
 type Listener<E> = (event: E) => void;
 
+/** A URL, or a function called on every (re)connect so that each attempt can carry a fresh token. */
+export type StreamUrl = string | (() => string);
+
+/** How events arrive: a stream, or polling (no EventSource, or the stream kept failing). */
+export type Transport = "eventsource" | "polling";
+
+/** What a stream reports on every change (see {@link SluiceStream.onChange}). */
+export interface StreamStatus {
+  readonly state: ConnectionState;
+  /** Failed attempts since the last successful connect: 1, 2, 3... as they are scheduled. */
+  readonly reconnectAttempt: number;
+  /** The id of the last stored event received: where a reconnect resumes. */
+  readonly lastEventId: string | undefined;
+  readonly transport: Transport;
+  /** What went wrong last, if anything. */
+  readonly error: string | undefined;
+}
+
+type Defaulted = "autoReconnect" | "maxReconnectAttempts" | "reconnectDelay" | "maxReconnectDelay" | "pollInterval";
+type ResolvedOptions = Required<Pick<SluiceStreamOptions, Defaulted>> & SluiceStreamOptions;
+
+function withDefaults(options: SluiceStreamOptions): ResolvedOptions {
+  return {
+    autoReconnect: true,
+    maxReconnectAttempts: 5,
+    reconnectDelay: 1000,
+    maxReconnectDelay: 30000,
+    pollInterval: 2000,
+    ...options,
+  };
+}
+
+/** `url` with the query parameter `name` set, kept relative when it was relative. */
+function withParameter(url: string, name: string, value: string): string {
+  const target = new URL(url, "http://relative.invalid");
+  target.searchParams.set(name, value);
+  return /^[a-z][a-z0-9+.-]*:/i.test(url) ? target.toString() : target.pathname + target.search;
+}
+
+/** Origin and path of `url`: two URLs with the same one name the same stream. */
+function streamOf(url: string): string {
+  const target = new URL(url, "http://relative.invalid");
+  return target.origin + target.pathname;
+}
+
 /**
- * One session's stream. `url` may be a function, called on every (re)connect, so that each
- * attempt can carry a fresh token (`?access_token=`).
+ * One session's stream. Listeners (`on`, `onEvent`, `onState`, `onChange`) may be added at any
+ * time, before `connect()` too, and stay across reconnects and URL changes until removed.
  */
 export class SluiceStream {
-  state: ConnectionState = "disconnected";
-  /** The id of the last stored event received: where a reconnect resumes. */
-  lastEventId: string | undefined;
-  /** Failed attempts since the last successful connect. */
-  reconnectAttempt = 0;
-  /** How events arrive: a stream, or polling (no EventSource, or the stream kept failing). */
-  transport: "eventsource" | "polling" = "eventsource";
-  /** What went wrong last, if anything. */
-  error: string | undefined;
-
-  private readonly url: () => string;
-  private readonly options: Required<
-    Pick<SluiceStreamOptions, "autoReconnect" | "maxReconnectAttempts" | "reconnectDelay" | "maxReconnectDelay" | "pollInterval">
-  > &
-    SluiceStreamOptions;
+  private status: StreamStatus;
+  private url: StreamUrl;
+  private options: ResolvedOptions;
   private source: EventSourceLike | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private wanted = false;
   private readonly listeners = new Map<string, Set<Listener<never>>>();
   private readonly anyListeners = new Set<Listener<SluiceEvent>>();
   private readonly stateListeners = new Set<Listener<ConnectionState>>();
+  private readonly changeListeners = new Set<Listener<StreamStatus>>();
 
-  constructor(url: string | (() => string), options: SluiceStreamOptions = {}) {
-    this.url = typeof url === "function" ? url : () => url;
-    this.options = {
-      autoReconnect: true,
-      maxReconnectAttempts: 5,
-      reconnectDelay: 1000,
-      maxReconnectDelay: 30000,
-      pollInterval: 2000,
-      ...options,
+  constructor(url: StreamUrl, options: SluiceStreamOptions = {}) {
+    this.url = url;
+    this.options = withDefaults(options);
+    this.status = {
+      state: "disconnected",
+      reconnectAttempt: 0,
+      lastEventId: options.lastEventId,
+      transport: options.transport ?? "eventsource",
+      error: undefined,
     };
-    this.lastEventId = options.lastEventId;
+  }
+
+  get state(): ConnectionState {
+    return this.status.state;
+  }
+
+  get lastEventId(): string | undefined {
+    return this.status.lastEventId;
+  }
+
+  get reconnectAttempt(): number {
+    return this.status.reconnectAttempt;
+  }
+
+  get transport(): Transport {
+    return this.status.transport;
+  }
+
+  get error(): string | undefined {
+    return this.status.error;
+  }
+
+  /** Everything {@link onChange} reports, as it stands now. */
+  snapshot(): StreamStatus {
+    return this.status;
   }
 
   /** Call `listener` with every event of `type`; returns the function that removes it. */
@@ -139,12 +202,45 @@ export class SluiceStream {
     return () => void this.stateListeners.delete(listener);
   }
 
+  /**
+   * Call `listener` whenever the state, `reconnectAttempt`, `lastEventId`, `transport` or
+   * `error` changes (each retry counts); returns the function that removes it.
+   */
+  onChange(listener: Listener<StreamStatus>): () => void {
+    this.changeListeners.add(listener);
+    return () => void this.changeListeners.delete(listener);
+  }
+
+  /**
+   * Use `url` from now on. A string that differs from the current one reconnects at once when
+   * connected, resuming after the last event when it names the same stream (only its query
+   * changed, a new token say) and starting afresh otherwise. A function never reconnects by
+   * itself: it is called on the next attempt.
+   */
+  setUrl(url: StreamUrl): void {
+    const previous = this.url;
+    this.url = url;
+    if (typeof url === "function" || url === previous) return;
+    if (typeof previous === "string" && streamOf(previous) !== streamOf(url)) {
+      this.update({ lastEventId: this.options.lastEventId });
+    }
+    if (this.wanted) {
+      this.close();
+      this.update({ reconnectAttempt: 0 });
+      this.open("connecting");
+    }
+  }
+
+  /** Use `options` from the next attempt on, without reconnecting. */
+  configure(options: SluiceStreamOptions): void {
+    this.options = withDefaults(options);
+  }
+
   /** Open the stream (or start polling); does nothing when already open. */
   connect(): void {
     if (this.wanted) return;
     this.wanted = true;
-    this.reconnectAttempt = 0;
-    this.transport = "eventsource";
+    this.update({ reconnectAttempt: 0, transport: this.options.transport ?? "eventsource" });
     this.open("connecting");
   }
 
@@ -152,7 +248,7 @@ export class SluiceStream {
   disconnect(): void {
     this.wanted = false;
     this.close();
-    this.setState("disconnected");
+    this.update({ state: "disconnected" });
   }
 
   /** Close and open again at once (after `error` too), resuming after the last event. */
@@ -161,22 +257,26 @@ export class SluiceStream {
     this.connect();
   }
 
+  private currentUrl(): string {
+    return typeof this.url === "function" ? this.url() : this.url;
+  }
+
   private open(state: "connecting" | "reconnecting"): void {
-    this.setState(state);
+    this.update({ state });
     const factory = this.options.eventSource ?? (globalThis as { EventSource?: EventSourceFactory }).EventSource;
-    if (factory === undefined || this.transport === "polling") {
-      this.transport = "polling";
+    if (factory === undefined || this.status.transport === "polling") {
+      this.update({ transport: "polling" });
       this.poll();
       return;
     }
-    const source = new factory(this.withResumePoint(this.url()), {
+    const resume = this.status.lastEventId;
+    const url = this.currentUrl();
+    const source = new factory(resume === undefined ? url : withParameter(url, "lastEventId", resume), {
       withCredentials: this.options.withCredentials ?? false,
     });
     this.source = source;
     source.onopen = () => {
-      this.reconnectAttempt = 0;
-      this.error = undefined;
-      this.setState("connected");
+      if (this.source === source) this.update({ state: "connected", reconnectAttempt: 0, error: undefined });
     };
     source.onerror = () => {
       if (this.source !== source) return;
@@ -190,40 +290,32 @@ export class SluiceStream {
     }
   }
 
-  private withResumePoint(url: string): string {
-    if (this.lastEventId === undefined) return url;
-    const resumed = new URL(url, "http://relative.invalid");
-    resumed.searchParams.set("lastEventId", this.lastEventId);
-    return url.startsWith("http") ? resumed.toString() : resumed.pathname + resumed.search;
-  }
-
   private dispatch(event: SluiceEvent): void {
-    if (event.id) this.lastEventId = event.id;
+    if (event.id) this.update({ lastEventId: event.id });
     for (const listener of this.listeners.get(event.type) ?? []) (listener as Listener<SluiceEvent>)(event);
     for (const listener of this.anyListeners) listener(event);
   }
 
   private retry(reason: string): void {
-    this.error = reason;
+    this.update({ error: reason });
     if (!this.wanted || !this.options.autoReconnect) {
       this.wanted = false;
-      this.setState("disconnected");
+      this.update({ state: "disconnected" });
       return;
     }
-    if (this.reconnectAttempt >= this.options.maxReconnectAttempts) {
-      if (this.transport === "eventsource" && this.options.pollUrl !== undefined) {
-        this.transport = "polling"; // the stream keeps failing: fall back on polling
-        this.reconnectAttempt = 0;
+    const attempt = this.status.reconnectAttempt;
+    if (attempt >= this.options.maxReconnectAttempts) {
+      if (this.status.transport === "eventsource" && this.options.pollUrl !== undefined) {
+        this.update({ transport: "polling", reconnectAttempt: 0 }); // the stream keeps failing
         this.open("reconnecting");
         return;
       }
       this.wanted = false;
-      this.setState("error");
+      this.update({ state: "error" });
       return;
     }
-    const delay = Math.min(this.options.reconnectDelay * 2 ** this.reconnectAttempt, this.options.maxReconnectDelay);
-    this.reconnectAttempt += 1;
-    this.setState("reconnecting");
+    const delay = Math.min(this.options.reconnectDelay * 2 ** attempt, this.options.maxReconnectDelay);
+    this.update({ state: "reconnecting", reconnectAttempt: attempt + 1 });
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.wanted) this.open("reconnecting");
@@ -234,14 +326,12 @@ export class SluiceStream {
     const pollUrl = this.options.pollUrl;
     if (pollUrl === undefined) {
       this.wanted = false;
-      this.error = "no EventSource here and no pollUrl to fall back on";
-      this.setState("error");
+      this.update({ state: "error", error: "no EventSource here and no pollUrl to fall back on" });
       return;
     }
     const base = typeof pollUrl === "function" ? pollUrl() : pollUrl;
-    const url = new URL(base, "http://relative.invalid");
-    if (this.lastEventId !== undefined) url.searchParams.set("after", this.lastEventId);
-    const target = base.startsWith("http") ? url.toString() : url.pathname + url.search;
+    const after = this.status.lastEventId;
+    const target = after === undefined ? base : withParameter(base, "after", after);
     fetch(target, { headers: this.options.pollHeaders ?? {}, credentials: "include" })
       .then(async (response) => {
         if (!response.ok) throw new Error(`polling answered ${response.status}`);
@@ -249,24 +339,10 @@ export class SluiceStream {
       })
       .then((page) => {
         if (!this.wanted) return;
-        this.reconnectAttempt = 0;
-        this.error = undefined;
-        this.setState("connected");
-        if (page.reset && page.resetReason !== null) {
-          this.dispatch({
-            type: "stream_reset",
-            id: "",
-            timestamp: new Date().toISOString(),
-            data: {
-              reason: page.resetReason,
-              sessionId: page.sessionId,
-              timestamp: new Date().toISOString(),
-              ...(this.lastEventId === undefined ? {} : { lastEventId: this.lastEventId }),
-            },
-          });
-        }
+        this.update({ state: "connected", reconnectAttempt: 0, error: undefined });
+        if (page.reset && page.resetReason !== null) this.dispatch(this.resetEvent(page.sessionId, page.resetReason));
         for (const event of page.events) this.dispatch(event);
-        if (page.lastEventId !== null) this.lastEventId = page.lastEventId;
+        if (page.lastEventId !== null) this.update({ lastEventId: page.lastEventId });
         this.timer = setTimeout(() => {
           this.timer = undefined;
           if (this.wanted) this.poll();
@@ -277,6 +353,23 @@ export class SluiceStream {
       });
   }
 
+  /** The `stream_reset` a stream would have sent, for a history page that says `reset`. */
+  private resetEvent(sessionId: string, reason: NonNullable<HistoryResponse["resetReason"]>): SluiceEvent {
+    const now = new Date().toISOString();
+    const after = this.status.lastEventId;
+    return {
+      type: "stream_reset",
+      id: "",
+      timestamp: now,
+      data: {
+        reason,
+        sessionId,
+        timestamp: now,
+        ...(after === undefined ? {} : { lastEventId: after }),
+      },
+    };
+  }
+
   private close(): void {
     this.source?.close();
     this.source = undefined;
@@ -284,9 +377,13 @@ export class SluiceStream {
     this.timer = undefined;
   }
 
-  private setState(state: ConnectionState): void {
-    if (this.state === state) return;
-    this.state = state;
-    for (const listener of this.stateListeners) listener(state);
+  private update(patch: Partial<StreamStatus>): void {
+    const before = this.status;
+    const after = { ...before, ...patch };
+    const changed = (Object.keys(patch) as (keyof StreamStatus)[]).some((key) => before[key] !== after[key]);
+    if (!changed) return;
+    this.status = after;
+    if (after.state !== before.state) for (const listener of this.stateListeners) listener(after.state);
+    for (const listener of this.changeListeners) listener(after);
   }
 }

@@ -8,21 +8,21 @@
  */
 export type EventType =
   | "connection"
-  | "keepalive"
   | "error"
+  | "keepalive"
   | "message"
-  | "status_update"
-  | "thought_process_start"
-  | "thought_process_step"
-  | "thought_process_complete"
-  | "message_regenerating"
-  | "regeneration_progress"
-  | "message_regenerated"
-  | "regeneration_error"
-  | "message_edited"
   | "message_deleted"
+  | "message_edited"
+  | "message_regenerated"
+  | "message_regenerating"
+  | "regeneration_error"
+  | "regeneration_progress"
+  | "status_update"
+  | "stream_overflow"
   | "stream_reset"
-  | "stream_overflow";
+  | "thought_process_complete"
+  | "thought_process_start"
+  | "thought_process_step";
 /**
  * Session identifier: 1 to 128 characters from letters, digits, '.', '_', ':', '-', where no ':'-separated segment is '.' or '..' (a URL would lose it: a browser removes such path segments).
  *
@@ -66,28 +66,28 @@ export type Progress = number;
  */
 export type EventId = string;
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one.
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned.
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "SluiceEvent".
  */
 export type SluiceEvent =
   | ConnectionEnvelope
-  | KeepaliveEnvelope
   | ErrorEnvelope
+  | KeepaliveEnvelope
   | MessageEnvelope
-  | StatusUpdateEnvelope
-  | ThoughtProcessStartEnvelope
-  | ThoughtProcessStepEnvelope
-  | ThoughtProcessCompleteEnvelope
-  | MessageRegeneratingEnvelope
-  | RegenerationProgressEnvelope
-  | MessageRegeneratedEnvelope
-  | RegenerationErrorEnvelope
-  | MessageEditedEnvelope
   | MessageDeletedEnvelope
+  | MessageEditedEnvelope
+  | MessageRegeneratedEnvelope
+  | MessageRegeneratingEnvelope
+  | RegenerationErrorEnvelope
+  | RegenerationProgressEnvelope
+  | StatusUpdateEnvelope
+  | StreamOverflowEnvelope
   | StreamResetEnvelope
-  | StreamOverflowEnvelope;
+  | ThoughtProcessCompleteEnvelope
+  | ThoughtProcessStartEnvelope
+  | ThoughtProcessStepEnvelope;
 /**
  * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp.
  *
@@ -96,21 +96,21 @@ export type SluiceEvent =
  */
 export type SluiceEventInput =
   | ConnectionInput
-  | KeepaliveInput
   | ErrorInput
+  | KeepaliveInput
   | MessageInput
-  | StatusUpdateInput
-  | ThoughtProcessStartInput
-  | ThoughtProcessStepInput
-  | ThoughtProcessCompleteInput
-  | MessageRegeneratingInput
-  | RegenerationProgressInput
-  | MessageRegeneratedInput
-  | RegenerationErrorInput
-  | MessageEditedInput
   | MessageDeletedInput
+  | MessageEditedInput
+  | MessageRegeneratedInput
+  | MessageRegeneratingInput
+  | RegenerationErrorInput
+  | RegenerationProgressInput
+  | StatusUpdateInput
+  | StreamOverflowInput
   | StreamResetInput
-  | StreamOverflowInput;
+  | ThoughtProcessCompleteInput
+  | ThoughtProcessStartInput
+  | ThoughtProcessStepInput;
 /**
  * Body of POST /api/sessions/{sessionId}/events: one event, or an array of events published in order, all or nothing.
  *
@@ -124,24 +124,24 @@ export type PublishRequest = SluiceEventInput | [SluiceEventInput, ...SluiceEven
  */
 export interface SluiceEventMap {
   connection: ConnectionEnvelope;
-  keepalive: KeepaliveEnvelope;
   error: ErrorEnvelope;
+  keepalive: KeepaliveEnvelope;
   message: MessageEnvelope;
+  message_deleted: MessageDeletedEnvelope;
+  message_edited: MessageEditedEnvelope;
+  message_regenerated: MessageRegeneratedEnvelope;
+  message_regenerating: MessageRegeneratingEnvelope;
+  regeneration_error: RegenerationErrorEnvelope;
+  regeneration_progress: RegenerationProgressEnvelope;
   status_update: StatusUpdateEnvelope;
+  stream_overflow: StreamOverflowEnvelope;
+  stream_reset: StreamResetEnvelope;
+  thought_process_complete: ThoughtProcessCompleteEnvelope;
   thought_process_start: ThoughtProcessStartEnvelope;
   thought_process_step: ThoughtProcessStepEnvelope;
-  thought_process_complete: ThoughtProcessCompleteEnvelope;
-  message_regenerating: MessageRegeneratingEnvelope;
-  regeneration_progress: RegenerationProgressEnvelope;
-  message_regenerated: MessageRegeneratedEnvelope;
-  regeneration_error: RegenerationErrorEnvelope;
-  message_edited: MessageEditedEnvelope;
-  message_deleted: MessageDeletedEnvelope;
-  stream_reset: StreamResetEnvelope;
-  stream_overflow: StreamOverflowEnvelope;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type connection)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type connection)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "ConnectionEnvelope".
@@ -164,40 +164,12 @@ export interface ConnectionEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
+   * Seconds the event stays in history (overrides the hub's event_ttl).
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type keepalive)
- *
- * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "KeepaliveEnvelope".
- */
-export interface KeepaliveEnvelope {
-  /**
-   * Event type; equals the SSE event field.
-   */
-  type: "keepalive";
-  /**
-   * Event payload.
-   */
-  data: KeepaliveData;
-  /**
-   * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
-   */
-  id: string;
-  /**
-   * When the hub accepted the event.
-   */
-  timestamp: Timestamp;
-  /**
-   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
-   */
-  ttl?: number;
-}
-/**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type error)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type error)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "ErrorEnvelope".
@@ -220,12 +192,40 @@ export interface ErrorEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
+   * Seconds the event stays in history (overrides the hub's event_ttl).
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type message)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type keepalive)
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "KeepaliveEnvelope".
+ */
+export interface KeepaliveEnvelope {
+  /**
+   * Event type; equals the SSE event field.
+   */
+  type: "keepalive";
+  /**
+   * Event payload.
+   */
+  data: KeepaliveData;
+  /**
+   * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
+   */
+  id: string;
+  /**
+   * When the hub accepted the event.
+   */
+  timestamp: Timestamp;
+  /**
+   * Seconds the event stays in history (overrides the hub's event_ttl).
+   */
+  ttl?: number;
+}
+/**
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type message)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "MessageEnvelope".
@@ -248,264 +248,12 @@ export interface MessageEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
+   * Seconds the event stays in history (overrides the hub's event_ttl).
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type status_update)
- *
- * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "StatusUpdateEnvelope".
- */
-export interface StatusUpdateEnvelope {
-  /**
-   * Event type; equals the SSE event field.
-   */
-  type: "status_update";
-  /**
-   * Event payload.
-   */
-  data: StatusUpdateData;
-  /**
-   * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
-   */
-  id: string;
-  /**
-   * When the hub accepted the event.
-   */
-  timestamp: Timestamp;
-  /**
-   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
-   */
-  ttl?: number;
-}
-/**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type thought_process_start)
- *
- * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "ThoughtProcessStartEnvelope".
- */
-export interface ThoughtProcessStartEnvelope {
-  /**
-   * Event type; equals the SSE event field.
-   */
-  type: "thought_process_start";
-  /**
-   * Event payload.
-   */
-  data: ThoughtProcessStartData;
-  /**
-   * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
-   */
-  id: string;
-  /**
-   * When the hub accepted the event.
-   */
-  timestamp: Timestamp;
-  /**
-   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
-   */
-  ttl?: number;
-}
-/**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type thought_process_step)
- *
- * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "ThoughtProcessStepEnvelope".
- */
-export interface ThoughtProcessStepEnvelope {
-  /**
-   * Event type; equals the SSE event field.
-   */
-  type: "thought_process_step";
-  /**
-   * Event payload.
-   */
-  data: ThoughtProcessStepData;
-  /**
-   * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
-   */
-  id: string;
-  /**
-   * When the hub accepted the event.
-   */
-  timestamp: Timestamp;
-  /**
-   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
-   */
-  ttl?: number;
-}
-/**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type thought_process_complete)
- *
- * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "ThoughtProcessCompleteEnvelope".
- */
-export interface ThoughtProcessCompleteEnvelope {
-  /**
-   * Event type; equals the SSE event field.
-   */
-  type: "thought_process_complete";
-  /**
-   * Event payload.
-   */
-  data: ThoughtProcessCompleteData;
-  /**
-   * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
-   */
-  id: string;
-  /**
-   * When the hub accepted the event.
-   */
-  timestamp: Timestamp;
-  /**
-   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
-   */
-  ttl?: number;
-}
-/**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type message_regenerating)
- *
- * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "MessageRegeneratingEnvelope".
- */
-export interface MessageRegeneratingEnvelope {
-  /**
-   * Event type; equals the SSE event field.
-   */
-  type: "message_regenerating";
-  /**
-   * Event payload.
-   */
-  data: MessageRegeneratingData;
-  /**
-   * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
-   */
-  id: string;
-  /**
-   * When the hub accepted the event.
-   */
-  timestamp: Timestamp;
-  /**
-   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
-   */
-  ttl?: number;
-}
-/**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type regeneration_progress)
- *
- * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "RegenerationProgressEnvelope".
- */
-export interface RegenerationProgressEnvelope {
-  /**
-   * Event type; equals the SSE event field.
-   */
-  type: "regeneration_progress";
-  /**
-   * Event payload.
-   */
-  data: RegenerationProgressData;
-  /**
-   * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
-   */
-  id: string;
-  /**
-   * When the hub accepted the event.
-   */
-  timestamp: Timestamp;
-  /**
-   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
-   */
-  ttl?: number;
-}
-/**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type message_regenerated)
- *
- * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "MessageRegeneratedEnvelope".
- */
-export interface MessageRegeneratedEnvelope {
-  /**
-   * Event type; equals the SSE event field.
-   */
-  type: "message_regenerated";
-  /**
-   * Event payload.
-   */
-  data: MessageRegeneratedData;
-  /**
-   * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
-   */
-  id: string;
-  /**
-   * When the hub accepted the event.
-   */
-  timestamp: Timestamp;
-  /**
-   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
-   */
-  ttl?: number;
-}
-/**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type regeneration_error)
- *
- * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "RegenerationErrorEnvelope".
- */
-export interface RegenerationErrorEnvelope {
-  /**
-   * Event type; equals the SSE event field.
-   */
-  type: "regeneration_error";
-  /**
-   * Event payload.
-   */
-  data: RegenerationErrorData;
-  /**
-   * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
-   */
-  id: string;
-  /**
-   * When the hub accepted the event.
-   */
-  timestamp: Timestamp;
-  /**
-   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
-   */
-  ttl?: number;
-}
-/**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type message_edited)
- *
- * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "MessageEditedEnvelope".
- */
-export interface MessageEditedEnvelope {
-  /**
-   * Event type; equals the SSE event field.
-   */
-  type: "message_edited";
-  /**
-   * Event payload.
-   */
-  data: MessageEditedData;
-  /**
-   * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
-   */
-  id: string;
-  /**
-   * When the hub accepted the event.
-   */
-  timestamp: Timestamp;
-  /**
-   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
-   */
-  ttl?: number;
-}
-/**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type message_deleted)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type message_deleted)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "MessageDeletedEnvelope".
@@ -528,25 +276,25 @@ export interface MessageDeletedEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
+   * Seconds the event stays in history (overrides the hub's event_ttl).
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type stream_reset)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type message_edited)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "StreamResetEnvelope".
+ * via the `definition` "MessageEditedEnvelope".
  */
-export interface StreamResetEnvelope {
+export interface MessageEditedEnvelope {
   /**
    * Event type; equals the SSE event field.
    */
-  type: "stream_reset";
+  type: "message_edited";
   /**
    * Event payload.
    */
-  data: StreamResetData;
+  data: MessageEditedData;
   /**
    * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
    */
@@ -556,12 +304,152 @@ export interface StreamResetEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
+   * Seconds the event stays in history (overrides the hub's event_ttl).
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type stream_overflow)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type message_regenerated)
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "MessageRegeneratedEnvelope".
+ */
+export interface MessageRegeneratedEnvelope {
+  /**
+   * Event type; equals the SSE event field.
+   */
+  type: "message_regenerated";
+  /**
+   * Event payload.
+   */
+  data: MessageRegeneratedData;
+  /**
+   * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
+   */
+  id: string;
+  /**
+   * When the hub accepted the event.
+   */
+  timestamp: Timestamp;
+  /**
+   * Seconds the event stays in history (overrides the hub's event_ttl).
+   */
+  ttl?: number;
+}
+/**
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type message_regenerating)
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "MessageRegeneratingEnvelope".
+ */
+export interface MessageRegeneratingEnvelope {
+  /**
+   * Event type; equals the SSE event field.
+   */
+  type: "message_regenerating";
+  /**
+   * Event payload.
+   */
+  data: MessageRegeneratingData;
+  /**
+   * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
+   */
+  id: string;
+  /**
+   * When the hub accepted the event.
+   */
+  timestamp: Timestamp;
+  /**
+   * Seconds the event stays in history (overrides the hub's event_ttl).
+   */
+  ttl?: number;
+}
+/**
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type regeneration_error)
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "RegenerationErrorEnvelope".
+ */
+export interface RegenerationErrorEnvelope {
+  /**
+   * Event type; equals the SSE event field.
+   */
+  type: "regeneration_error";
+  /**
+   * Event payload.
+   */
+  data: RegenerationErrorData;
+  /**
+   * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
+   */
+  id: string;
+  /**
+   * When the hub accepted the event.
+   */
+  timestamp: Timestamp;
+  /**
+   * Seconds the event stays in history (overrides the hub's event_ttl).
+   */
+  ttl?: number;
+}
+/**
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type regeneration_progress)
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "RegenerationProgressEnvelope".
+ */
+export interface RegenerationProgressEnvelope {
+  /**
+   * Event type; equals the SSE event field.
+   */
+  type: "regeneration_progress";
+  /**
+   * Event payload.
+   */
+  data: RegenerationProgressData;
+  /**
+   * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
+   */
+  id: string;
+  /**
+   * When the hub accepted the event.
+   */
+  timestamp: Timestamp;
+  /**
+   * Seconds the event stays in history (overrides the hub's event_ttl).
+   */
+  ttl?: number;
+}
+/**
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type status_update)
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "StatusUpdateEnvelope".
+ */
+export interface StatusUpdateEnvelope {
+  /**
+   * Event type; equals the SSE event field.
+   */
+  type: "status_update";
+  /**
+   * Event payload.
+   */
+  data: StatusUpdateData;
+  /**
+   * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
+   */
+  id: string;
+  /**
+   * When the hub accepted the event.
+   */
+  timestamp: Timestamp;
+  /**
+   * Seconds the event stays in history (overrides the hub's event_ttl).
+   */
+  ttl?: number;
+}
+/**
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type stream_overflow)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "StreamOverflowEnvelope".
@@ -584,7 +472,119 @@ export interface StreamOverflowEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
+   * Seconds the event stays in history (overrides the hub's event_ttl).
+   */
+  ttl?: number;
+}
+/**
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type stream_reset)
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "StreamResetEnvelope".
+ */
+export interface StreamResetEnvelope {
+  /**
+   * Event type; equals the SSE event field.
+   */
+  type: "stream_reset";
+  /**
+   * Event payload.
+   */
+  data: StreamResetData;
+  /**
+   * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
+   */
+  id: string;
+  /**
+   * When the hub accepted the event.
+   */
+  timestamp: Timestamp;
+  /**
+   * Seconds the event stays in history (overrides the hub's event_ttl).
+   */
+  ttl?: number;
+}
+/**
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type thought_process_complete)
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "ThoughtProcessCompleteEnvelope".
+ */
+export interface ThoughtProcessCompleteEnvelope {
+  /**
+   * Event type; equals the SSE event field.
+   */
+  type: "thought_process_complete";
+  /**
+   * Event payload.
+   */
+  data: ThoughtProcessCompleteData;
+  /**
+   * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
+   */
+  id: string;
+  /**
+   * When the hub accepted the event.
+   */
+  timestamp: Timestamp;
+  /**
+   * Seconds the event stays in history (overrides the hub's event_ttl).
+   */
+  ttl?: number;
+}
+/**
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type thought_process_start)
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "ThoughtProcessStartEnvelope".
+ */
+export interface ThoughtProcessStartEnvelope {
+  /**
+   * Event type; equals the SSE event field.
+   */
+  type: "thought_process_start";
+  /**
+   * Event payload.
+   */
+  data: ThoughtProcessStartData;
+  /**
+   * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
+   */
+  id: string;
+  /**
+   * When the hub accepted the event.
+   */
+  timestamp: Timestamp;
+  /**
+   * Seconds the event stays in history (overrides the hub's event_ttl).
+   */
+  ttl?: number;
+}
+/**
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type thought_process_step)
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "ThoughtProcessStepEnvelope".
+ */
+export interface ThoughtProcessStepEnvelope {
+  /**
+   * Event type; equals the SSE event field.
+   */
+  type: "thought_process_step";
+  /**
+   * Event payload.
+   */
+  data: ThoughtProcessStepData;
+  /**
+   * Event id; equals the SSE id field. Empty for events not kept in history (keepalive).
+   */
+  id: string;
+  /**
+   * When the hub accepted the event.
+   */
+  timestamp: Timestamp;
+  /**
+   * Seconds the event stays in history (overrides the hub's event_ttl).
    */
   ttl?: number;
 }
@@ -603,26 +603,6 @@ export interface ConnectionInput {
    * Event payload.
    */
   data: ConnectionData;
-  /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
-   */
-  ttl?: number;
-}
-/**
- * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type keepalive)
- *
- * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "KeepaliveInput".
- */
-export interface KeepaliveInput {
-  /**
-   * Event type.
-   */
-  type: "keepalive";
-  /**
-   * Event payload.
-   */
-  data: KeepaliveData;
   /**
    * Seconds the event stays in history (overrides the hub's event_ttl).
    */
@@ -649,6 +629,26 @@ export interface ErrorInput {
   ttl?: number;
 }
 /**
+ * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type keepalive)
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "KeepaliveInput".
+ */
+export interface KeepaliveInput {
+  /**
+   * Event type.
+   */
+  type: "keepalive";
+  /**
+   * Event payload.
+   */
+  data: KeepaliveData;
+  /**
+   * Seconds the event stays in history (overrides the hub's event_ttl).
+   */
+  ttl?: number;
+}
+/**
  * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type message)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
@@ -669,6 +669,126 @@ export interface MessageInput {
   ttl?: number;
 }
 /**
+ * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type message_deleted)
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "MessageDeletedInput".
+ */
+export interface MessageDeletedInput {
+  /**
+   * Event type.
+   */
+  type: "message_deleted";
+  /**
+   * Event payload.
+   */
+  data: MessageDeletedData;
+  /**
+   * Seconds the event stays in history (overrides the hub's event_ttl).
+   */
+  ttl?: number;
+}
+/**
+ * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type message_edited)
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "MessageEditedInput".
+ */
+export interface MessageEditedInput {
+  /**
+   * Event type.
+   */
+  type: "message_edited";
+  /**
+   * Event payload.
+   */
+  data: MessageEditedData;
+  /**
+   * Seconds the event stays in history (overrides the hub's event_ttl).
+   */
+  ttl?: number;
+}
+/**
+ * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type message_regenerated)
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "MessageRegeneratedInput".
+ */
+export interface MessageRegeneratedInput {
+  /**
+   * Event type.
+   */
+  type: "message_regenerated";
+  /**
+   * Event payload.
+   */
+  data: MessageRegeneratedData;
+  /**
+   * Seconds the event stays in history (overrides the hub's event_ttl).
+   */
+  ttl?: number;
+}
+/**
+ * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type message_regenerating)
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "MessageRegeneratingInput".
+ */
+export interface MessageRegeneratingInput {
+  /**
+   * Event type.
+   */
+  type: "message_regenerating";
+  /**
+   * Event payload.
+   */
+  data: MessageRegeneratingData;
+  /**
+   * Seconds the event stays in history (overrides the hub's event_ttl).
+   */
+  ttl?: number;
+}
+/**
+ * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type regeneration_error)
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "RegenerationErrorInput".
+ */
+export interface RegenerationErrorInput {
+  /**
+   * Event type.
+   */
+  type: "regeneration_error";
+  /**
+   * Event payload.
+   */
+  data: RegenerationErrorData;
+  /**
+   * Seconds the event stays in history (overrides the hub's event_ttl).
+   */
+  ttl?: number;
+}
+/**
+ * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type regeneration_progress)
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "RegenerationProgressInput".
+ */
+export interface RegenerationProgressInput {
+  /**
+   * Event type.
+   */
+  type: "regeneration_progress";
+  /**
+   * Event payload.
+   */
+  data: RegenerationProgressData;
+  /**
+   * Seconds the event stays in history (overrides the hub's event_ttl).
+   */
+  ttl?: number;
+}
+/**
  * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type status_update)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
@@ -683,6 +803,66 @@ export interface StatusUpdateInput {
    * Event payload.
    */
   data: StatusUpdateData;
+  /**
+   * Seconds the event stays in history (overrides the hub's event_ttl).
+   */
+  ttl?: number;
+}
+/**
+ * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type stream_overflow)
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "StreamOverflowInput".
+ */
+export interface StreamOverflowInput {
+  /**
+   * Event type.
+   */
+  type: "stream_overflow";
+  /**
+   * Event payload.
+   */
+  data: StreamOverflowData;
+  /**
+   * Seconds the event stays in history (overrides the hub's event_ttl).
+   */
+  ttl?: number;
+}
+/**
+ * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type stream_reset)
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "StreamResetInput".
+ */
+export interface StreamResetInput {
+  /**
+   * Event type.
+   */
+  type: "stream_reset";
+  /**
+   * Event payload.
+   */
+  data: StreamResetData;
+  /**
+   * Seconds the event stays in history (overrides the hub's event_ttl).
+   */
+  ttl?: number;
+}
+/**
+ * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type thought_process_complete)
+ *
+ * This interface was referenced by `SluiceEventMap`'s JSON-Schema
+ * via the `definition` "ThoughtProcessCompleteInput".
+ */
+export interface ThoughtProcessCompleteInput {
+  /**
+   * Event type.
+   */
+  type: "thought_process_complete";
+  /**
+   * Event payload.
+   */
+  data: ThoughtProcessCompleteData;
   /**
    * Seconds the event stays in history (overrides the hub's event_ttl).
    */
@@ -723,186 +903,6 @@ export interface ThoughtProcessStepInput {
    * Event payload.
    */
   data: ThoughtProcessStepData;
-  /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
-   */
-  ttl?: number;
-}
-/**
- * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type thought_process_complete)
- *
- * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "ThoughtProcessCompleteInput".
- */
-export interface ThoughtProcessCompleteInput {
-  /**
-   * Event type.
-   */
-  type: "thought_process_complete";
-  /**
-   * Event payload.
-   */
-  data: ThoughtProcessCompleteData;
-  /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
-   */
-  ttl?: number;
-}
-/**
- * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type message_regenerating)
- *
- * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "MessageRegeneratingInput".
- */
-export interface MessageRegeneratingInput {
-  /**
-   * Event type.
-   */
-  type: "message_regenerating";
-  /**
-   * Event payload.
-   */
-  data: MessageRegeneratingData;
-  /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
-   */
-  ttl?: number;
-}
-/**
- * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type regeneration_progress)
- *
- * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "RegenerationProgressInput".
- */
-export interface RegenerationProgressInput {
-  /**
-   * Event type.
-   */
-  type: "regeneration_progress";
-  /**
-   * Event payload.
-   */
-  data: RegenerationProgressData;
-  /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
-   */
-  ttl?: number;
-}
-/**
- * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type message_regenerated)
- *
- * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "MessageRegeneratedInput".
- */
-export interface MessageRegeneratedInput {
-  /**
-   * Event type.
-   */
-  type: "message_regenerated";
-  /**
-   * Event payload.
-   */
-  data: MessageRegeneratedData;
-  /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
-   */
-  ttl?: number;
-}
-/**
- * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type regeneration_error)
- *
- * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "RegenerationErrorInput".
- */
-export interface RegenerationErrorInput {
-  /**
-   * Event type.
-   */
-  type: "regeneration_error";
-  /**
-   * Event payload.
-   */
-  data: RegenerationErrorData;
-  /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
-   */
-  ttl?: number;
-}
-/**
- * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type message_edited)
- *
- * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "MessageEditedInput".
- */
-export interface MessageEditedInput {
-  /**
-   * Event type.
-   */
-  type: "message_edited";
-  /**
-   * Event payload.
-   */
-  data: MessageEditedData;
-  /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
-   */
-  ttl?: number;
-}
-/**
- * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type message_deleted)
- *
- * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "MessageDeletedInput".
- */
-export interface MessageDeletedInput {
-  /**
-   * Event type.
-   */
-  type: "message_deleted";
-  /**
-   * Event payload.
-   */
-  data: MessageDeletedData;
-  /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
-   */
-  ttl?: number;
-}
-/**
- * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type stream_reset)
- *
- * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "StreamResetInput".
- */
-export interface StreamResetInput {
-  /**
-   * Event type.
-   */
-  type: "stream_reset";
-  /**
-   * Event payload.
-   */
-  data: StreamResetData;
-  /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
-   */
-  ttl?: number;
-}
-/**
- * One event as a publisher sends it: type, data and an optional ttl. The hub assigns id and timestamp. (type stream_overflow)
- *
- * This interface was referenced by `SluiceEventMap`'s JSON-Schema
- * via the `definition` "StreamOverflowInput".
- */
-export interface StreamOverflowInput {
-  /**
-   * Event type.
-   */
-  type: "stream_overflow";
-  /**
-   * Event payload.
-   */
-  data: StreamOverflowData;
   /**
    * Seconds the event stays in history (overrides the hub's event_ttl).
    */

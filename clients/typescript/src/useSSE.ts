@@ -6,7 +6,15 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 
 import { SluiceStream } from "./client.js";
-import type { ConnectionState, SluiceEvent, SluiceEventMap, SluiceStreamOptions } from "./client.js";
+import type {
+  ConnectionState,
+  SluiceEvent,
+  SluiceEventMap,
+  SluiceStreamOptions,
+  StreamStatus,
+  StreamUrl,
+  Transport,
+} from "./client.js";
 
 export interface UseSSEOptions extends SluiceStreamOptions {
   /** Connect while true (default true). */
@@ -22,13 +30,20 @@ export interface UseSSEResult {
   /** The latest `maxEvents` events, oldest first. */
   events: SluiceEvent[];
   error: string | undefined;
+  /** Failed attempts since the last successful connect (1, 2, 3... as they are scheduled). */
   reconnectAttempt: number;
+  /** The id of the last stored event received: where a reconnect resumes. */
+  lastEventId: string | undefined;
   /** How events arrive: a stream, or polling (see `SluiceStreamOptions.pollUrl`). */
-  transport: "eventsource" | "polling";
+  transport: Transport;
   connect: () => void;
   disconnect: () => void;
   reconnect: () => void;
-  /** Listen to one event type; returns the function that stops listening. */
+  /**
+   * Listen to one event type; returns the function that stops listening. Stable across
+   * renders; a listener added before the stream opens, or kept across reconnects and URL
+   * changes, hears every event until removed.
+   */
   addEventListener: <K extends keyof SluiceEventMap>(
     type: K,
     listener: (event: SluiceEventMap[K]) => void,
@@ -36,63 +51,66 @@ export interface UseSSEResult {
 }
 
 /**
- * Read the stream at `url` (a function gives each attempt a fresh URL, with a fresh token);
- * `null` reads nothing. The stream is opened when `url` or `enabled` change, and closed on
- * unmount.
+ * Read the stream at `url`; `null` reads nothing. The URL and the options are held, not
+ * watched: an inline function (a fresh token on every attempt) or an inline options object
+ * never reconnects; the latest ones are used on the next attempt. A changed URL *string*
+ * reconnects at once, resuming after the last event when it names the same stream. The stream
+ * opens on mount (while `enabled`) and closes on unmount.
  */
-export function useSSE(url: string | (() => string) | null, options: UseSSEOptions = {}): UseSSEResult {
+export function useSSE(url: StreamUrl | null, options: UseSSEOptions = {}): UseSSEResult {
   const { enabled = true, maxEvents = 100, ...streamOptions } = options;
-  const stream = useRef<SluiceStream | null>(null);
-  const optionsRef = useRef(streamOptions);
-  optionsRef.current = streamOptions;
-  const [connectionState, setConnectionState] = useState<ConnectionState>("disconnected");
+  const streamRef = useRef<SluiceStream | null>(null);
+  streamRef.current ??= new SluiceStream(url ?? "", streamOptions);
+  const stream = streamRef.current;
+  const maxEventsRef = useRef(maxEvents);
+  maxEventsRef.current = maxEvents;
+  const [status, setStatus] = useState<StreamStatus>(() => stream.snapshot());
   const [lastEvent, setLastEvent] = useState<SluiceEvent | null>(null);
   const [events, setEvents] = useState<SluiceEvent[]>([]);
-  const [error, setError] = useState<string | undefined>(undefined);
-  const [reconnectAttempt, setReconnectAttempt] = useState(0);
-  const [transport, setTransport] = useState<"eventsource" | "polling">("eventsource");
 
   useEffect(() => {
-    if (url === null || !enabled) return undefined;
-    const current = new SluiceStream(url, optionsRef.current);
-    stream.current = current;
     const stops = [
-      current.onState((state) => {
-        setConnectionState(state);
-        setError(current.error);
-        setReconnectAttempt(current.reconnectAttempt);
-        setTransport(current.transport);
-      }),
-      current.onEvent((event) => {
+      stream.onChange(setStatus),
+      stream.onEvent((event) => {
         setLastEvent(event);
-        setEvents((previous) => [...previous, event].slice(-maxEvents));
+        setEvents((previous) => [...previous, event].slice(-maxEventsRef.current));
       }),
     ];
-    current.connect();
     return () => {
       for (const stop of stops) stop();
-      current.disconnect();
-      if (stream.current === current) stream.current = null;
     };
-  }, [url, enabled, maxEvents]);
+  }, [stream]);
 
-  const connect = useCallback(() => stream.current?.connect(), []);
-  const disconnect = useCallback(() => stream.current?.disconnect(), []);
-  const reconnect = useCallback(() => stream.current?.reconnect(), []);
+  useEffect(() => {
+    stream.configure(streamOptions);
+    if (url !== null) stream.setUrl(url);
+  });
+
+  const active = url !== null && enabled;
+  useEffect(() => {
+    if (!active) return undefined;
+    stream.connect();
+    return () => stream.disconnect();
+  }, [stream, active]);
+
+  const connect = useCallback(() => stream.connect(), [stream]);
+  const disconnect = useCallback(() => stream.disconnect(), [stream]);
+  const reconnect = useCallback(() => stream.reconnect(), [stream]);
   const addEventListener = useCallback(
     <K extends keyof SluiceEventMap>(type: K, listener: (event: SluiceEventMap[K]) => void) =>
-      stream.current?.on(type, listener) ?? (() => undefined),
-    [],
+      stream.on(type, listener),
+    [stream],
   );
 
   return {
-    connectionState,
-    isConnected: connectionState === "connected",
+    connectionState: status.state,
+    isConnected: status.state === "connected",
     lastEvent,
     events,
-    error,
-    reconnectAttempt,
-    transport,
+    error: status.error,
+    reconnectAttempt: status.reconnectAttempt,
+    lastEventId: status.lastEventId,
+    transport: status.transport,
     connect,
     disconnect,
     reconnect,

@@ -1,0 +1,73 @@
+/**
+ * The hub's REST API as the dashboard calls it: URLs relative to the page (served at the hub's
+ * root), the token (when auth is on) as a Bearer header, or `access_token` on stream URLs.
+ */
+
+/** One schema error of a 422 answer: the JSON pointer of the failing value and what is wrong. */
+export interface FieldError {
+  pointer: string;
+  message: string;
+}
+
+/** An `application/problem+json` answer (RFC 9457). */
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    detail: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(detail);
+  }
+}
+
+/** Session ids the hub accepts (`schemas/defs.json`, `sessionId`). */
+export const SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const TOKEN_KEY = "sluice-token";
+
+export function token(): string {
+  return sessionStorage.getItem(TOKEN_KEY) ?? "";
+}
+
+export function setToken(value: string): void {
+  if (value) sessionStorage.setItem(TOKEN_KEY, value);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+/** The absolute URL of `path` on the hub that served this page. */
+export function hubUrl(path: string): string {
+  return new URL(path, document.baseURI).toString();
+}
+
+/** The stream of `sessionId`, with the current token as `access_token` (a fresh one per attempt). */
+export function streamUrl(sessionId: string): string {
+  const url = new URL(`sse/${sessionId}`, document.baseURI);
+  if (token()) url.searchParams.set("access_token", token());
+  return url.toString();
+}
+
+/** The polling fallback of `sessionId` (`GET /api/sessions/{id}/events`). */
+export function pollUrl(sessionId: string): string {
+  return hubUrl(`api/sessions/${sessionId}/events`);
+}
+
+export function authHeaders(): Record<string, string> {
+  return token() ? { Authorization: `Bearer ${token()}` } : {};
+}
+
+async function answer<T>(response: Response): Promise<T> {
+  const body: unknown = await response.json().catch(() => null);
+  if (response.ok) return body as T;
+  const problem = (body ?? {}) as { detail?: string; title?: string; errors?: FieldError[] };
+  throw new ProblemError(response.status, problem.detail ?? problem.title ?? `HTTP ${response.status}`, problem.errors ?? []);
+}
+
+/** GET `path` as JSON; raises {@link ProblemError} on an error answer. */
+export async function getJson<T>(path: string): Promise<T> {
+  return answer<T>(await fetch(hubUrl(path), { headers: authHeaders() }));
+}
+
+/** POST `body` as JSON to `path`; raises {@link ProblemError} on an error answer. */
+export async function postJson<T>(path: string, body: unknown): Promise<T> {
+  const headers = { ...authHeaders(), "Content-Type": "application/json" };
+  return answer<T>(await fetch(hubUrl(path), { method: "POST", headers, body: JSON.stringify(body) }));
+}

@@ -1,0 +1,129 @@
+/**
+ * The dashboard at `/`: the hub's sessions with live figures, and the sessions opened from
+ * them, from the form or from the page's link (`/?session=a&session=b`).
+ */
+
+import type { Stats } from "../src/client.js";
+import { ProblemError, SESSION_ID, getJson, setToken, token } from "./api.js";
+import { loadCatalogue } from "./catalogue.js";
+import type { Schema } from "./catalogue.js";
+import { el, find } from "./dom.js";
+import { SessionPanel } from "./panel.js";
+
+/** Milliseconds between two readings of `/api/stats`. */
+const STATS_INTERVAL = 2000;
+
+interface Health {
+  auth: "jwt" | "disabled" | "unconfigured";
+  backplane: string;
+}
+
+class Dashboard {
+  private readonly panels = new Map<string, SessionPanel>();
+  private readonly panelArea = find<HTMLElement>(document, "#panels");
+
+  constructor(private readonly catalogue: Map<string, Schema>) {}
+
+  open(sessionId: string): void {
+    if (!SESSION_ID.test(sessionId) || this.panels.has(sessionId)) return;
+    const panel = new SessionPanel(sessionId, this.catalogue, (closed) => this.close(closed.sessionId));
+    this.panels.set(sessionId, panel);
+    this.panelArea.append(panel.element);
+    this.remember();
+  }
+
+  close(sessionId: string): void {
+    this.panels.get(sessionId)?.close();
+    this.panels.delete(sessionId);
+    this.remember();
+  }
+
+  /** Open the same sessions again: each stream's URL and poll headers carry the new token. */
+  reopenAll(): void {
+    const open = [...this.panels.keys()];
+    for (const id of open) this.close(id);
+    for (const id of open) this.open(id);
+  }
+
+  /** Keep the page's link naming the open sessions (`?session=a&session=b`). */
+  private remember(): void {
+    const url = new URL(location.href);
+    url.searchParams.delete("session");
+    for (const id of this.panels.keys()) url.searchParams.append("session", id);
+    history.replaceState(null, "", url);
+  }
+}
+
+type SessionFigures = Stats["sessionStats"][string];
+
+function statsRow(sessionId: string, stats: SessionFigures, open: (id: string) => void): HTMLTableRowElement {
+  const link = el("a", { href: `?session=${sessionId}`, "data-session": sessionId }, sessionId);
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    open(sessionId);
+  });
+  const cells = [stats.subscribers, stats.historySize, stats.published, stats.delivered, stats.overflowed];
+  return el("tr", {}, el("td", {}, link), ...cells.map((n) => el("td", {}, String(n))));
+}
+
+async function refreshStats(dashboard: Dashboard): Promise<void> {
+  const error = find<HTMLElement>(document, "#sessions-error");
+  try {
+    const stats = await getJson<Stats>("api/stats");
+    const rows = Object.entries(stats.sessionStats).map(([id, s]) => statsRow(id, s, (opened) => dashboard.open(opened)));
+    find<HTMLElement>(document, "#session-table tbody").replaceChildren(...rows);
+    find<HTMLElement>(document, "#totals").textContent =
+      `${stats.sessions} sessions, ${stats.subscribers} subscribers, ${stats.published} published, ` +
+      `${stats.delivered} delivered, ${stats.memoryUsageMb.toFixed(2)} MiB of history`;
+    error.hidden = true;
+  } catch (failure) {
+    error.hidden = false;
+    const needsToken = failure instanceof ProblemError && failure.status === 401;
+    error.textContent = needsToken ? "The hub needs a token: enter one above." : String(failure);
+  }
+}
+
+/** Open the sessions the link names and follow the hub's figures. */
+function start(dashboard: Dashboard): void {
+  for (const id of new URL(location.href).searchParams.getAll("session")) dashboard.open(id);
+  void refreshStats(dashboard);
+  setInterval(() => void refreshStats(dashboard), STATS_INTERVAL);
+}
+
+async function main(): Promise<void> {
+  const health = await getJson<Health>("healthz");
+  find<HTMLElement>(document, "#hub").textContent = `auth ${health.auth}, ${health.backplane} backplane`;
+  const dashboard = new Dashboard(await loadCatalogue());
+  const openForm = find<HTMLFormElement>(document, "#open-form");
+  openForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const field = find<HTMLInputElement>(openForm, "#open-id");
+    dashboard.open(field.value.trim());
+    field.value = "";
+  });
+  if (health.auth === "disabled") return start(dashboard);
+  const form = find<HTMLFormElement>(document, "#token-form");
+  const field = find<HTMLInputElement>(form, "#token");
+  let started = false;
+  field.value = token();
+  form.hidden = false;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    setToken(field.value.trim());
+    if (!started) {
+      started = true;
+      return start(dashboard);
+    }
+    dashboard.reopenAll();
+    void refreshStats(dashboard);
+  });
+  if (token()) {
+    started = true;
+    return start(dashboard);
+  }
+  const waiting = find<HTMLElement>(document, "#sessions-error");
+  waiting.hidden = false;
+  waiting.textContent = "The hub needs a token: enter one above.";
+}
+
+void main();

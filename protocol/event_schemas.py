@@ -1,0 +1,253 @@
+"""A team's own event types: ``--event-schemas`` directories read into a :class:`Catalogue`.
+
+Each ``*.json`` of a directory other than ``defs.json`` is the ``data`` schema of one event
+type named after the file (``invoice_paid.json`` is ``invoice_paid``), in the dialect of
+``schemas/events/``; ``defs.json`` holds shared definitions under ``$defs``. The hub assigns
+each schema its ``$id`` (``events/<type>.json``; the definitions of every directory together
+are ``events/defs.json``), so ``"$ref": "defs.json#/$defs/money"`` names a team's definition
+and ``"$ref": "../defs.json#/$defs/timestamp"`` a built-in one; no other ``$ref`` is allowed.
+
+:func:`load` refuses anything the tools cannot carry through (validation, models, TypeScript,
+AsyncAPI) with :class:`CatalogueError`, naming the file, the JSON pointer and the rule broken;
+the README's "Your own events" lists the rules. Reading files is the only I/O here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urldefrag, urljoin
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from . import bundle, codegen, registry
+from .catalogue import CUSTOM_DEFS, DIALECT, TYPE_NAME, Catalogue, assemble, builtin, event_file
+from .errors import ProtocolError
+from .model_fields import CodegenError
+
+#: The rules of the accepted subset, each refusal names one (the README's table lists them).
+RULES = (
+    "directory",
+    "json",
+    "schema",
+    "type-name",
+    "no-redefinition",
+    "refs",
+    "closed-object",
+    "description",
+    "field-name",
+    "field-types",
+    "field-keywords",
+    "enum",
+    "bounds",
+    "pattern",
+    "format",
+    "array",
+)
+_DEFS_KEYWORDS = frozenset({"$schema", "title", "description", "$comment", "$defs"})
+_REF_TARGETS = {registry.uri("defs.json"), registry.uri(CUSTOM_DEFS)}
+_META = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+
+
+class CatalogueError(ProtocolError, ValueError):
+    """A schema of a team's catalogue that the hub refuses: ``file`` (as found), ``pointer``
+    (RFC 6901, into the file; ``""`` for the whole document), what is wrong and ``rule``,
+    the name of the rule broken (as the README lists them). One line when printed:
+    ``file#pointer: message (rule: name)``, or ``file: line L, column C: ...`` for a file
+    that is not JSON (``line_column``).
+    """
+
+    def __init__(
+        self,
+        file: str,
+        pointer: str,
+        message: str,
+        rule: str,
+        *,
+        line_column: tuple[int, int] | None = None,
+    ) -> None:
+        if rule not in RULES:
+            raise ValueError(f"no rule named {rule!r}")
+        self.file, self.pointer, self.message, self.rule = file, pointer, message, rule
+        self.line_column = line_column
+        place = f"{file}#{pointer}"
+        if line_column is not None:
+            place = f"{file}: line {line_column[0]}, column {line_column[1]}"
+        super().__init__(f"{place}: {message} (rule: {rule})")
+
+
+def _pointer(path: Sequence[Any]) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """One file's JSON object; :class:`CatalogueError` for bad JSON (with line and column)."""
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        message = f"invalid JSON: {error.msg}"
+        position = (error.lineno, error.colno)
+        raise CatalogueError(str(path), "", message, "json", line_column=position) from None
+    except UnicodeDecodeError as error:
+        message = f"not UTF-8 (byte {error.start})"
+        raise CatalogueError(str(path), "", message, "json") from None
+    except OSError as error:
+        raise CatalogueError(str(path), "", f"cannot read: {error.strerror}", "json") from None
+    if not isinstance(body, dict):
+        raise CatalogueError(str(path), "", "a schema file holds a JSON object", "schema")
+    return body
+
+
+def _check_schema(path: Path, body: dict[str, Any]) -> None:
+    """A valid Draft 2020-12 schema, read in that dialect, with no ``$id`` of its own."""
+    if body.get("$schema", DIALECT) != DIALECT:
+        message = f"$schema must be {DIALECT} (or left out)"
+        raise CatalogueError(str(path), "/$schema", message, "schema")
+    if "$id" in body:
+        raise CatalogueError(str(path), "/$id", "the hub assigns $id: leave it out", "refs")
+    error = best_match(_META.iter_errors(body))
+    if error is not None:
+        message = f"not a valid 2020-12 schema: {error.message}"
+        raise CatalogueError(str(path), _pointer(error.absolute_path), message, "schema")
+
+
+def _refs(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[str, str]]:
+    """Every ``$ref`` below ``node``: (pointer of the ``$ref``, its value)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield _pointer((*path, key)), value
+            else:
+                yield from _refs(value, (*path, key))
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _refs(item, (*path, index))
+
+
+def _check_refs(
+    path: Path, name: str, body: dict[str, Any], definitions: dict[str, dict[str, Any]]
+) -> None:
+    """Each ``$ref`` names a definition of the built-in or the team's ``defs.json``."""
+    for pointer, ref in _refs(body):
+        document, fragment = urldefrag(urljoin(registry.uri(name), ref))
+        match = re.fullmatch(r"/\$defs/([^/]+)", fragment)
+        if document not in _REF_TARGETS or match is None:
+            message = (
+                f"$ref {ref!r} leaves the catalogue: refer to defs.json#/$defs/<name> (yours) "
+                "or ../defs.json#/$defs/<name> (Sluice's)"
+            )
+            raise CatalogueError(str(path), pointer, message, "refs")
+        if match[1] not in definitions[document]:
+            message = f"$ref {ref!r}: no definition {match[1]!r} there"
+            raise CatalogueError(str(path), pointer, message, "refs")
+
+
+class _Reader:
+    """What the directories hold so far: event schemas by type, definitions by name."""
+
+    def __init__(self) -> None:
+        self.builtin = builtin()
+        self.events: dict[str, tuple[Path, dict[str, Any]]] = {}
+        self.definitions: dict[str, tuple[Path, Any]] = {}
+        self.defs_files: list[tuple[Path, dict[str, Any]]] = []
+
+    def directory(self, directory: Path) -> None:
+        if not directory.is_dir():
+            raise CatalogueError(str(directory), "", "not a directory", "directory")
+        for path in sorted(directory.glob("*.json")):
+            body = _read(path)
+            _check_schema(path, body)
+            if path.name == "defs.json":
+                self._defs(path, body)
+            else:
+                self._event(path, body)
+
+    def _event(self, path: Path, body: dict[str, Any]) -> None:
+        event_type = path.stem
+        if TYPE_NAME.fullmatch(event_type) is None:
+            message = f"{path.name} does not name an event type (^[a-z][a-z0-9_]{{0,63}}$.json)"
+            raise CatalogueError(str(path), "", message, "type-name")
+        if event_type in self.builtin.event_types:
+            message = f"{event_type!r} is a built-in event type and cannot be redefined"
+            raise CatalogueError(str(path), "", message, "no-redefinition")
+        if event_type in self.events:
+            message = f"{event_type!r} is defined twice (also in {self.events[event_type][0]})"
+            raise CatalogueError(str(path), "", message, "no-redefinition")
+        self.events[event_type] = (path, body)
+
+    def _defs(self, path: Path, body: dict[str, Any]) -> None:
+        unknown = sorted(set(body) - _DEFS_KEYWORDS)
+        if unknown:
+            message = f"defs.json holds $defs (and annotations), not {', '.join(unknown)}"
+            raise CatalogueError(str(path), "/" + unknown[0], message, "refs")
+        builtin_defs = self.builtin.schema("defs.json")["$defs"]
+        taken = {bundle.definition_component(n) for n in builtin_defs}
+        for key, definition in body.get("$defs", {}).items():
+            pointer = _pointer(("$defs", key))
+            if bundle.definition_component(key) in taken:
+                message = f"{key!r} is (or is named like) a built-in definition"
+                raise CatalogueError(str(path), pointer, message, "no-redefinition")
+            if key in self.definitions:
+                message = f"{key!r} is defined twice (also in {self.definitions[key][0]})"
+                raise CatalogueError(str(path), pointer, message, "no-redefinition")
+            self.definitions[key] = (path, definition)
+        self.defs_files.append((path, body))
+
+    def catalogue(self) -> Catalogue:
+        custom_defs = {"$defs": {key: body for key, (_, body) in self.definitions.items()}}
+        targets = {
+            registry.uri("defs.json"): self.builtin.schema("defs.json")["$defs"],
+            registry.uri(CUSTOM_DEFS): custom_defs["$defs"],
+        }
+        for path, body in self.defs_files:
+            _check_refs(path, CUSTOM_DEFS, body, targets)
+        for event_type, (path, body) in self.events.items():
+            _check_refs(path, event_file(event_type), body, targets)
+        return assemble(
+            self.builtin.schemas,
+            {t: body for t, (_, body) in self.events.items()},
+            {"title": "Shared definitions of the team's own events", **custom_defs},
+        )
+
+
+def load(directories: Sequence[str | Path]) -> Catalogue:
+    """The built-in catalogue plus the event types of ``directories``, in that order.
+
+    Raises :class:`CatalogueError` (one line: file, JSON pointer, what, rule) for a missing
+    directory, invalid JSON, a schema that is not valid Draft 2020-12, a ``$ref`` that leaves
+    the catalogue, a keyword or shape the generators cannot express, a name clash with a
+    built-in (or control) type, another directory or a built-in definition, or a file name
+    that is not a valid type name.
+    """
+    if not directories:
+        return builtin()
+    reader = _Reader()
+    for directory in directories:
+        reader.directory(Path(directory))
+    catalogue = reader.catalogue()
+    for event_type in catalogue.custom_types:
+        path = reader.events[event_type][0]
+        try:
+            codegen.check_event_schema(event_type, catalogue)
+        except CodegenError as error:
+            raise _located(str(path), event_file(event_type), error) from None
+    try:
+        bundle.components(catalogue, "#/")
+    except KeyError as error:  # two names that make one TypeScript and AsyncAPI name
+        files = [path for path, _ in [*reader.defs_files, *reader.events.values()]]
+        raise CatalogueError(str(files[-1]), "", error.args[0], "no-redefinition") from None
+    return catalogue
+
+
+def _located(file: str, name: str, error: CodegenError) -> CatalogueError:
+    """The generator's complaint about ``name`` (``events/<type>.json/properties/x: ...``)
+    as a :class:`CatalogueError` of ``file`` with its pointer."""
+    text = str(error).removesuffix(f" (rule: {error.rule})")
+    pointer, _, message = text.removeprefix(name).partition(": ")
+    if not text.startswith(name):
+        pointer, message = "", text
+    return CatalogueError(file, pointer, message, error.rule or "schema")

@@ -1,0 +1,259 @@
+"""JSON Schemas to the fields of attrs models: the subset of JSON Schema the generator accepts.
+
+A data schema is a closed object whose properties each become one field, guarded by attrs
+validators that mirror the schema. Anything outside the subset raises :class:`CodegenError`
+naming the rule it breaks (the README's "Your own events" lists the rules), so a schema never
+says more than its model checks.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import attrs
+
+from . import constraints
+from .source_text import INDENT, Call, Expr, Seq, lines, literal
+
+#: Keywords that only annotate a schema.
+ANNOTATIONS = frozenset({"title", "description", "$comment"})
+
+
+class CodegenError(Exception):
+    """A schema uses something the generator cannot turn into a model.
+
+    ``rule`` names the rule of the accepted subset it breaks (the README lists them), or is
+    empty for a fault of the built-in schemas' own layout.
+    """
+
+    def __init__(self, message: str, *, rule: str = "") -> None:
+        super().__init__(f"{message} (rule: {rule})" if rule else message)
+        self.rule = rule
+
+
+@attrs.frozen
+class Field:
+    name: str
+    wire: str
+    annotation: str
+    checks: tuple[Expr, ...]
+    required: bool
+    description: str
+
+    def source(self) -> list[str]:
+        validator = all_of(self.checks)
+        kwargs: list[tuple[str, Expr]] = [("metadata", f'{{"wire": {literal(self.wire)}}}')]
+        annotation = self.annotation
+        if not self.required:
+            annotation += " | None"
+            kwargs.insert(0, ("default", "None"))
+            validator = Call("v.optional", (validator,))
+        kwargs.append(("validator", validator))
+        lead = f"{INDENT}{self.name}: {annotation} = "
+        return lines(Call("attrs.field", kwargs=tuple(kwargs)), lead, "", INDENT)
+
+    def doc(self) -> tuple[str, str]:
+        head = f"{self.name} (``{self.wire}``{', required' if self.required else ''})"
+        return head, self.description
+
+
+_TYPES: dict[str, tuple[str, str, frozenset[str]]] = {
+    "string": (
+        "str",
+        "v.instance_of(str)",
+        frozenset({"enum", "minLength", "maxLength", "pattern", "format"}),
+    ),
+    "integer": (
+        "int",
+        "constraints.integer",
+        frozenset({"enum", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}),
+    ),
+    "number": (
+        "float",
+        "constraints.number",
+        frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}),
+    ),
+    "boolean": ("bool", "v.instance_of(bool)", frozenset()),
+    "array": (
+        "list",
+        "v.instance_of(list)",
+        frozenset({"items", "minItems", "maxItems", "uniqueItems"}),
+    ),
+}
+_ENUM_TYPES = {"string": str, "integer": int}
+_BOUNDS = {
+    "minimum": "v.ge",
+    "exclusiveMinimum": "v.gt",
+    "maximum": "v.le",
+    "exclusiveMaximum": "v.lt",
+}
+_LENGTHS = {"minLength": "v.min_len", "maxLength": "v.max_len"}
+_COUNTS = {"minItems": "v.min_len", "maxItems": "v.max_len"}
+_FORMATS = {"date-time": "constraints.date_time"}
+
+
+def value_checks(schema: Any, where: str) -> tuple[str, list[Expr]]:
+    """The annotation of a JSON value and the attrs validators that mirror its schema."""
+    if not isinstance(schema, dict):
+        raise CodegenError(f"{where}: expected a schema object, got {schema!r}", rule="field-types")
+    kind = schema.get("type")
+    if not isinstance(kind, str) or kind not in _TYPES:
+        raise CodegenError(
+            f"{where}: type {kind!r} is not supported (one of {', '.join(_TYPES)})",
+            rule="field-types",
+        )
+    annotation, type_check, allowed = _TYPES[kind]
+    unknown = sorted(set(schema) - allowed - ANNOTATIONS - {"type"})
+    if unknown:
+        raise CodegenError(
+            f"{where}: keyword(s) not supported for {kind}: {', '.join(unknown)}",
+            rule="field-keywords",
+        )
+    checks: list[Expr] = [type_check]
+    if "enum" in schema:
+        values = schema["enum"]
+        if (
+            not values
+            or len(set(values)) != len(values)
+            or any(type(x) is not _ENUM_TYPES[kind] for x in values)
+        ):
+            raise CodegenError(f"{where}: enum must list distinct {kind} values", rule="enum")
+        literals = tuple(literal(x) for x in values)
+        annotation = f"Literal[{', '.join(literals)}]"
+        member = Call("v.in_", (Seq("()", literals),))
+        # only a str equals a str member, but True equals the int member 1: ints keep their check
+        checks = [member] if kind == "string" else [type_check, member]
+    for key, func in _BOUNDS.items():
+        if key in schema:
+            checks.append(Call(func, (_bound(schema[key], annotation, f"{where}/{key}"),)))
+    for key, func in _LENGTHS.items():
+        if key in schema:
+            checks.append(Call(func, (_count(schema[key], f"{where}/{key}"),)))
+    if "pattern" in schema:
+        try:
+            constraints.python_pattern(schema["pattern"])
+        except ValueError as error:
+            raise CodegenError(f"{where}: {error}", rule="pattern") from None
+        checks.append(Call("constraints.pattern", (literal(schema["pattern"]),)))
+    if "format" in schema:
+        if schema["format"] not in _FORMATS:
+            raise CodegenError(
+                f"{where}: format {schema['format']!r} is not supported", rule="format"
+            )
+        checks.append(_FORMATS[schema["format"]])
+    if kind == "array":
+        return _array(schema, checks, where)
+    return annotation, checks
+
+
+def _array(schema: dict[str, Any], checks: list[Expr], where: str) -> tuple[str, list[Expr]]:
+    if "items" not in schema:
+        raise CodegenError(f"{where}: an array needs items", rule="array")
+    item_annotation, item_checks = value_checks(schema["items"], f"{where}/items")
+    for key, func in _COUNTS.items():
+        if key in schema:
+            checks.append(Call(func, (_count(schema[key], f"{where}/{key}"),)))
+    unique = schema.get("uniqueItems", False)
+    if unique not in (True, False) or (unique and item_annotation.startswith("list")):
+        raise CodegenError(
+            f"{where}: uniqueItems is supported for arrays of scalars only", rule="array"
+        )
+    if unique:
+        checks.append("constraints.unique_items")
+    deep = Call(
+        "v.deep_iterable",
+        kwargs=(("member_validator", all_of(item_checks)), ("iterable_validator", all_of(checks))),
+    )
+    return f"list[{item_annotation}]", [deep]
+
+
+def all_of(checks: Sequence[Expr]) -> Expr:
+    return checks[0] if len(checks) == 1 else Call("v.and_", tuple(checks))
+
+
+def _bound(value: Any, annotation: str, where: str) -> str:
+    """A bound as a literal of the field's type (``0.0`` for a number), so mypy sees one type."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise CodegenError(f"{where}: expected a number, got {value!r}", rule="bounds")
+    if annotation == "float":
+        if float(value) != value:
+            raise CodegenError(f"{where}: {value!r} is not exact as a float", rule="bounds")
+        value = float(value)
+    elif not isinstance(value, int):
+        raise CodegenError(
+            f"{where}: an integer's bound must be an integer, got {value!r}", rule="bounds"
+        )
+    return literal(value)
+
+
+def _count(value: Any, where: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise CodegenError(
+            f"{where}: expected a non-negative integer, got {value!r}", rule="bounds"
+        )
+    return literal(value)
+
+
+def _snake(wire: str, where: str) -> str:
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", wire).lower()
+    if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
+        raise CodegenError(
+            f"{where}: {wire!r} does not make a Python attribute name", rule="field-name"
+        )
+    return name
+
+
+_OBJECT_KEYWORDS = frozenset({"type", "properties", "required", "additionalProperties"})
+
+
+def fields(schema: dict[str, Any], where: str, special: Sequence[str] = ()) -> Iterator[Field]:
+    """The fields of a closed object schema, in schema order; ``special`` ones are skipped."""
+    unknown = sorted(set(schema) - _OBJECT_KEYWORDS - ANNOTATIONS)
+    if unknown:
+        raise CodegenError(
+            f"{where}: keyword(s) not supported for an object: {', '.join(unknown)}",
+            rule="closed-object",
+        )
+    if schema.get("type") != "object" or schema.get("additionalProperties") is not False:
+        raise CodegenError(
+            f"{where}: only closed objects (additionalProperties: false) are models",
+            rule="closed-object",
+        )
+    properties: dict[str, Any] = schema.get("properties", {})
+    required = schema.get("required", [])
+    if not set(required) <= set(properties):
+        raise CodegenError(f"{where}: required names unknown properties", rule="closed-object")
+    names: set[str] = set()
+    for wire, sub in properties.items():
+        if wire in special:
+            continue
+        here = f"{where}/properties/{wire}"
+        name = _snake(wire, here)
+        if name in names:
+            raise CodegenError(
+                f"{here}: {name!r} is the Python name of two properties", rule="field-name"
+            )
+        names.add(name)
+        annotation, checks = value_checks(sub, here)
+        yield Field(name, wire, annotation, tuple(checks), wire in required, description(sub, here))
+
+
+def description(schema: dict[str, Any], where: str) -> str:
+    description = schema.get("description")
+    if not isinstance(description, str) or not description.strip():
+        raise CodegenError(
+            f"{where}: a description is required (it becomes the docstring)", rule="description"
+        )
+    return " ".join(description.split())
+
+
+def class_name(event_type: str) -> str:
+    name = "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", event_type)) + "Event"
+    if not name.isidentifier():
+        raise CodegenError(
+            f"event type {event_type!r} does not make a class name", rule="type-name"
+        )
+    return name

@@ -1,0 +1,141 @@
+"""Serving in one process, or in several on one port (``sluice serve --workers N``).
+
+:func:`serve_app` serves an app in this process until SIGINT or SIGTERM.
+
+:func:`supervise` starts ``N`` worker processes, each a whole server (its own hub, front and
+Hypercorn) on the same address: each listening socket has ``SO_REUSEPORT``, so the kernel
+spreads new connections over the workers (on Linux by a hash of the connection's addresses).
+Sessions must be shared between them, so more than one worker needs ``--backplane redis``
+(:class:`~server.settings.Settings` refuses it otherwise). The parent only supervises:
+
+- it binds the address first (with ``SO_REUSEPORT``, without listening), so that port 0 means one
+  free port for every worker and an address in use is one clear error;
+- SIGINT and SIGTERM are passed on to every worker as SIGTERM; each shuts down as one process
+  does (every stream gets its final frame) and the parent returns 0 when all have ended;
+- a worker that ends on its own (it could not start, or failed) makes the parent stop the others
+  and return that worker's status (1 when it was killed by a signal);
+- workers log as one process does, each line from the worker that wrote it; the parent logs
+  ``workers`` (their pids), ``signal`` and ``worker_exit`` events.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import multiprocessing.connection
+import signal
+import socket
+import sys
+from collections.abc import Sequence
+from multiprocessing.process import BaseProcess
+
+import attrs
+
+from .. import logs
+from ..settings import Settings
+from ..web.context import SluiceApp
+
+log = logging.getLogger("sluice.server")
+# Seconds the parent waits beyond the graceful timeout before it kills a worker that is still up.
+KILL_MARGIN = 10.0
+
+
+def serve_app(app: SluiceApp) -> int:
+    """Serve ``app`` in this process until SIGINT or SIGTERM: 0, or 1 with one line on stderr
+    when the hub could not start (its backplane out of reach, say)."""
+    import trio
+
+    from sse_core import find_error
+
+    from .run import StartupFailed, serve_until_signalled
+
+    try:
+        trio.run(serve_until_signalled, app)
+    except BaseExceptionGroup as group:
+        failed = find_error(group, StartupFailed)
+        if failed is None:
+            raise
+        print(f"sluice serve: {failed}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _worker(settings: Settings) -> None:
+    """A worker process's entry point: the app of ``settings``, served until signalled."""
+    from ..web.app import create_app
+
+    logs.configure(settings.log_level)
+    sys.exit(serve_app(create_app(settings)))
+
+
+def supervise(settings: Settings) -> int:
+    """Run ``settings.workers`` worker processes on the settings' address until SIGINT or
+    SIGTERM (0 once every worker has shut down), or until one ends on its own (its status)."""
+    from .run import StartupFailed, bind
+
+    try:  # bound with SO_REUSEPORT, not listening: it holds the port and tells port 0's
+        reserved = bind(settings)
+    except StartupFailed as failed:
+        print(f"sluice serve: {failed}", file=sys.stderr)
+        return 1
+    wake_read, wake_write = socket.socketpair()
+    with reserved, wake_read, wake_write:
+        for end in (wake_read, wake_write):
+            end.setblocking(False)
+        previous = {sig: signal.signal(sig, lambda *_: None) for sig in _SIGNALS}
+        previous_fd = signal.set_wakeup_fd(wake_write.fileno())
+        try:
+            port = reserved.getsockname()[1]
+            context = multiprocessing.get_context("spawn")
+            workers = [
+                context.Process(target=_worker, args=(attrs.evolve(settings, port=port),))
+                for _ in range(settings.workers)
+            ]
+            for worker in workers:
+                worker.start()
+            logs.event(log, "workers", count=len(workers), pids=[w.pid for w in workers])
+            return _watch(workers, wake_read, settings.graceful_timeout + KILL_MARGIN)
+        finally:
+            signal.set_wakeup_fd(previous_fd)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _watch(workers: Sequence[BaseProcess], wake: socket.socket, grace: float) -> int:
+    """Wait for a signal (its number arrives on ``wake``) or for a worker to end; then stop
+    every worker, killing those still up ``grace`` seconds later. The exit status."""
+    status: int | None = None
+    stopping = False
+    running = list(workers)
+    while running:
+        ready = multiprocessing.connection.wait(
+            [w.sentinel for w in running] + [wake], timeout=grace if stopping else None
+        )
+        if not ready:  # past the grace period
+            for worker in running:
+                worker.kill()
+            continue
+        if wake in ready:
+            for number in wake.recv(64):
+                logs.event(log, "signal", signal=signal.Signals(number).name)
+            stopping = True
+            _stop(running)
+        for worker in [w for w in running if w.sentinel in ready]:
+            worker.join()
+            running.remove(worker)
+            code = worker.exitcode or 0
+            if not stopping:
+                logs.event(log, "worker_exit", logging.ERROR, pid=worker.pid, status=code)
+                status = code if code > 0 else 1
+                stopping = True
+                _stop(running)
+    return status or 0
+
+
+def _stop(workers: list[BaseProcess]) -> None:
+    """SIGTERM to each of ``workers`` (one already gone is skipped)."""
+    for worker in workers:
+        worker.terminate()

@@ -1,0 +1,728 @@
+/* Built from clients/typescript by `node clients/typescript/scripts/build.mjs static`. Do not edit: rebuild. */
+var __defProp = Object.defineProperty;
+var __defNormalProp = (obj, key, value2) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value: value2 }) : obj[key] = value2;
+var __publicField = (obj, key, value2) => __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value2);
+
+// dashboard/api.ts
+var ProblemError = class extends Error {
+  constructor(status, detail, errors = []) {
+    super(detail);
+    __publicField(this, "status", status);
+    __publicField(this, "errors", errors);
+  }
+};
+var SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+var TOKEN_KEY = "sluice-token";
+function token() {
+  return sessionStorage.getItem(TOKEN_KEY) ?? "";
+}
+function setToken(value2) {
+  if (value2) sessionStorage.setItem(TOKEN_KEY, value2);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+function hubUrl(path) {
+  return new URL(path, document.baseURI).toString();
+}
+function streamUrl(sessionId) {
+  const url = new URL(`sse/${sessionId}`, document.baseURI);
+  if (token()) url.searchParams.set("access_token", token());
+  return url.toString();
+}
+function pollUrl(sessionId) {
+  return hubUrl(`api/sessions/${sessionId}/events`);
+}
+function authHeaders() {
+  return token() ? { Authorization: `Bearer ${token()}` } : {};
+}
+async function answer(response) {
+  const body = await response.json().catch(() => null);
+  if (response.ok) return body;
+  const problem = body ?? {};
+  throw new ProblemError(response.status, problem.detail ?? problem.title ?? `HTTP ${response.status}`, problem.errors ?? []);
+}
+async function getJson(path) {
+  return answer(await fetch(hubUrl(path), { headers: authHeaders() }));
+}
+async function postJson(path, body) {
+  const headers = { ...authHeaders(), "Content-Type": "application/json" };
+  return answer(await fetch(hubUrl(path), { method: "POST", headers, body: JSON.stringify(body) }));
+}
+
+// dashboard/catalogue.ts
+var HUB_EVENTS = /* @__PURE__ */ new Set(["connection", "keepalive", "stream_reset", "stream_overflow"]);
+var Resolver = class {
+  constructor() {
+    __publicField(this, "documents", /* @__PURE__ */ new Map());
+  }
+  document(name) {
+    let found = this.documents.get(name);
+    if (found === void 0) {
+      found = getJson(`schemas/${name}`);
+      this.documents.set(name, found);
+    }
+    return found;
+  }
+  /** `schema` with its `$ref` (relative to the document `base`) replaced by the target, siblings kept. */
+  async resolve(base, schema) {
+    if (schema.$ref === void 0) return schema;
+    const target = new URL(schema.$ref, `https://schemas.invalid/${base}`);
+    const name = target.pathname.slice(1);
+    let node = await this.document(name);
+    for (const part of target.hash.replace(/^#\/?/, "").split("/").filter(Boolean)) {
+      node = node[decodeURIComponent(part).replace(/~1/g, "/").replace(/~0/g, "~")];
+    }
+    const { $ref: _ref, ...siblings } = schema;
+    return { ...await this.resolve(name, node), ...siblings };
+  }
+};
+async function loadCatalogue() {
+  const index = await getJson("schemas/");
+  const resolver = new Resolver();
+  const catalogue = /* @__PURE__ */ new Map();
+  for (const { name } of index.schemas) {
+    const match = /^events\/(.+)\.json$/.exec(name);
+    if (match === null || HUB_EVENTS.has(match[1])) continue;
+    const schema = await resolver.document(name);
+    const properties = {};
+    for (const [key, property] of Object.entries(schema.properties ?? {})) {
+      properties[key] = await resolver.resolve(name, property);
+    }
+    catalogue.set(match[1], { ...schema, properties });
+  }
+  return catalogue;
+}
+
+// dashboard/dom.ts
+function el(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value2] of Object.entries(attributes)) {
+    if (value2 === true) element.setAttribute(name, "");
+    else if (value2 !== false) element.setAttribute(name, value2);
+  }
+  for (const child of children) if (child !== null && child !== void 0) element.append(child);
+  return element;
+}
+function find(root, selector) {
+  const found = root.querySelector(selector);
+  if (found === null) throw new Error(`the page has no ${selector}`);
+  return found;
+}
+
+// src/client.ts
+var EVENT_TYPES = [
+  "connection",
+  "error",
+  "keepalive",
+  "message",
+  "message_deleted",
+  "message_edited",
+  "message_regenerated",
+  "message_regenerating",
+  "regeneration_error",
+  "regeneration_progress",
+  "status_update",
+  "stream_overflow",
+  "stream_reset",
+  "thought_process_complete",
+  "thought_process_start",
+  "thought_process_step"
+];
+function withDefaults(options) {
+  return {
+    autoReconnect: true,
+    maxReconnectAttempts: 5,
+    reconnectDelay: 1e3,
+    maxReconnectDelay: 3e4,
+    pollInterval: 2e3,
+    ...options
+  };
+}
+function withParameter(url, name, value2) {
+  const target = new URL(url, "http://relative.invalid");
+  target.searchParams.set(name, value2);
+  return /^[a-z][a-z0-9+.-]*:/i.test(url) ? target.toString() : target.pathname + target.search;
+}
+function streamOf(url) {
+  const target = new URL(url, "http://relative.invalid");
+  return target.origin + target.pathname;
+}
+var SluiceStream = class {
+  constructor(url, options = {}) {
+    __publicField(this, "status");
+    __publicField(this, "url");
+    __publicField(this, "options");
+    __publicField(this, "source");
+    __publicField(this, "timer");
+    __publicField(this, "wanted", false);
+    __publicField(this, "listeners", /* @__PURE__ */ new Map());
+    __publicField(this, "anyListeners", /* @__PURE__ */ new Set());
+    __publicField(this, "stateListeners", /* @__PURE__ */ new Set());
+    __publicField(this, "changeListeners", /* @__PURE__ */ new Set());
+    this.url = url;
+    this.options = withDefaults(options);
+    this.status = {
+      state: "disconnected",
+      reconnectAttempt: 0,
+      lastEventId: options.lastEventId,
+      transport: options.transport ?? "eventsource",
+      error: void 0
+    };
+  }
+  get state() {
+    return this.status.state;
+  }
+  get lastEventId() {
+    return this.status.lastEventId;
+  }
+  get reconnectAttempt() {
+    return this.status.reconnectAttempt;
+  }
+  get transport() {
+    return this.status.transport;
+  }
+  get error() {
+    return this.status.error;
+  }
+  /** Everything {@link onChange} reports, as it stands now. */
+  snapshot() {
+    return this.status;
+  }
+  /** Call `listener` with every event of `type`; returns the function that removes it. */
+  on(type, listener) {
+    let set = this.listeners.get(type);
+    if (set === void 0) {
+      set = /* @__PURE__ */ new Set();
+      this.listeners.set(type, set);
+    }
+    const entry = listener;
+    set.add(entry);
+    return () => void set.delete(entry);
+  }
+  /** Call `listener` with every event; returns the function that removes it. */
+  onEvent(listener) {
+    this.anyListeners.add(listener);
+    return () => void this.anyListeners.delete(listener);
+  }
+  /** Call `listener` on every change of `state`; returns the function that removes it. */
+  onState(listener) {
+    this.stateListeners.add(listener);
+    return () => void this.stateListeners.delete(listener);
+  }
+  /**
+   * Call `listener` whenever the state, `reconnectAttempt`, `lastEventId`, `transport` or
+   * `error` changes (each retry counts); returns the function that removes it.
+   */
+  onChange(listener) {
+    this.changeListeners.add(listener);
+    return () => void this.changeListeners.delete(listener);
+  }
+  /**
+   * Use `url` from now on. A string that differs from the current one reconnects at once when
+   * connected, resuming after the last event when it names the same stream (only its query
+   * changed, a new token say) and starting afresh otherwise. A function never reconnects by
+   * itself: it is called on the next attempt.
+   */
+  setUrl(url) {
+    const previous = this.url;
+    this.url = url;
+    if (typeof url === "function" || url === previous) return;
+    if (typeof previous === "string" && streamOf(previous) !== streamOf(url)) {
+      this.update({ lastEventId: this.options.lastEventId });
+    }
+    if (this.wanted) {
+      this.close();
+      this.update({ reconnectAttempt: 0 });
+      this.open("connecting");
+    }
+  }
+  /** Use `options` from the next attempt on, without reconnecting. */
+  configure(options) {
+    this.options = withDefaults(options);
+  }
+  /** Open the stream (or start polling); does nothing when already open. */
+  connect() {
+    if (this.wanted) return;
+    this.wanted = true;
+    this.update({ reconnectAttempt: 0, transport: this.options.transport ?? "eventsource" });
+    this.open("connecting");
+  }
+  /** Close the stream and stop reconnecting. */
+  disconnect() {
+    this.wanted = false;
+    this.close();
+    this.update({ state: "disconnected" });
+  }
+  /** Close and open again at once (after `error` too), resuming after the last event. */
+  reconnect() {
+    this.disconnect();
+    this.connect();
+  }
+  currentUrl() {
+    return typeof this.url === "function" ? this.url() : this.url;
+  }
+  open(state) {
+    this.update({ state });
+    const factory = this.options.eventSource ?? globalThis.EventSource;
+    if (factory === void 0 || this.status.transport === "polling") {
+      this.update({ transport: "polling" });
+      this.poll();
+      return;
+    }
+    const resume = this.status.lastEventId;
+    const url = this.currentUrl();
+    const source = new factory(resume === void 0 ? url : withParameter(url, "lastEventId", resume), {
+      withCredentials: this.options.withCredentials ?? false
+    });
+    this.source = source;
+    source.onopen = () => {
+      if (this.source === source) this.update({ state: "connected", reconnectAttempt: 0, error: void 0 });
+    };
+    source.onerror = () => {
+      if (this.source !== source) return;
+      this.close();
+      this.retry("the stream was interrupted");
+    };
+    for (const type of EVENT_TYPES) {
+      source.addEventListener(type, (message) => {
+        if (this.source === source) this.dispatch(JSON.parse(message.data));
+      });
+    }
+  }
+  dispatch(event) {
+    if (event.id) this.update({ lastEventId: event.id });
+    for (const listener of this.listeners.get(event.type) ?? []) listener(event);
+    for (const listener of this.anyListeners) listener(event);
+  }
+  retry(reason) {
+    this.update({ error: reason });
+    if (!this.wanted || !this.options.autoReconnect) {
+      this.wanted = false;
+      this.update({ state: "disconnected" });
+      return;
+    }
+    const attempt = this.status.reconnectAttempt;
+    if (attempt >= this.options.maxReconnectAttempts) {
+      if (this.status.transport === "eventsource" && this.options.pollUrl !== void 0) {
+        this.update({ transport: "polling", reconnectAttempt: 0 });
+        this.open("reconnecting");
+        return;
+      }
+      this.wanted = false;
+      this.update({ state: "error" });
+      return;
+    }
+    const delay = Math.min(this.options.reconnectDelay * 2 ** attempt, this.options.maxReconnectDelay);
+    this.update({ state: "reconnecting", reconnectAttempt: attempt + 1 });
+    this.timer = setTimeout(() => {
+      this.timer = void 0;
+      if (this.wanted) this.open("reconnecting");
+    }, delay);
+  }
+  poll() {
+    const pollUrl2 = this.options.pollUrl;
+    if (pollUrl2 === void 0) {
+      this.wanted = false;
+      this.update({ state: "error", error: "no EventSource here and no pollUrl to fall back on" });
+      return;
+    }
+    const base = typeof pollUrl2 === "function" ? pollUrl2() : pollUrl2;
+    const after = this.status.lastEventId;
+    const target = after === void 0 ? base : withParameter(base, "after", after);
+    fetch(target, { headers: this.options.pollHeaders ?? {}, credentials: "include" }).then(async (response) => {
+      if (!response.ok) throw new Error(`polling answered ${response.status}`);
+      return await response.json();
+    }).then((page) => {
+      if (!this.wanted) return;
+      this.update({ state: "connected", reconnectAttempt: 0, error: void 0 });
+      if (page.reset && page.resetReason !== null) this.dispatch(this.resetEvent(page.sessionId, page.resetReason));
+      for (const event of page.events) this.dispatch(event);
+      if (page.lastEventId !== null) this.update({ lastEventId: page.lastEventId });
+      this.timer = setTimeout(() => {
+        this.timer = void 0;
+        if (this.wanted) this.poll();
+      }, this.options.pollInterval);
+    }).catch((error) => {
+      if (this.wanted) this.retry(String(error));
+    });
+  }
+  /** The `stream_reset` a stream would have sent, for a history page that says `reset`. */
+  resetEvent(sessionId, reason) {
+    const now = (/* @__PURE__ */ new Date()).toISOString();
+    const after = this.status.lastEventId;
+    return {
+      type: "stream_reset",
+      id: "",
+      timestamp: now,
+      data: {
+        reason,
+        sessionId,
+        timestamp: now,
+        ...after === void 0 ? {} : { lastEventId: after }
+      }
+    };
+  }
+  close() {
+    this.source?.close();
+    this.source = void 0;
+    if (this.timer !== void 0) clearTimeout(this.timer);
+    this.timer = void 0;
+  }
+  update(patch) {
+    const before = this.status;
+    const after = { ...before, ...patch };
+    const changed = Object.keys(patch).some((key) => before[key] !== after[key]);
+    if (!changed) return;
+    this.status = after;
+    if (after.state !== before.state) for (const listener of this.stateListeners) listener(after.state);
+    for (const listener of this.changeListeners) listener(after);
+  }
+};
+
+// dashboard/publishForm.ts
+var REQUIRED = /^'([^']+)' is a required property$/;
+function kind(schema) {
+  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== "null") : schema.type;
+  if (schema.enum !== void 0) return "enum";
+  return type ?? "json";
+}
+function input(name, schema) {
+  switch (kind(schema)) {
+    case "enum":
+      return el("select", { name }, el("option", { value: "" }, ""), ...(schema.enum ?? []).map((v) => el("option", { value: JSON.stringify(v) }, String(v))));
+    case "boolean":
+      return el("select", { name }, el("option", { value: "" }, ""), el("option", { value: "true" }, "true"), el("option", { value: "false" }, "false"));
+    case "integer":
+    case "number":
+      return el("input", { name, type: "text", inputmode: "decimal" });
+    case "string":
+      return el("input", { name, type: "text", placeholder: schema.format ?? "" });
+    default:
+      return el("textarea", { name, rows: "2", placeholder: "JSON" });
+  }
+}
+function value(raw, schema) {
+  if (raw === "") return void 0;
+  switch (kind(schema)) {
+    case "enum":
+    case "boolean":
+    case "json":
+    case "array":
+    case "object":
+      return JSON.parse(raw);
+    case "integer":
+    case "number": {
+      const number = Number(raw);
+      if (Number.isNaN(number)) throw new Error(`${JSON.stringify(raw)} is not a number`);
+      return number;
+    }
+    default:
+      return raw;
+  }
+}
+var PublishForm = class {
+  constructor(sessionId, catalogue) {
+    __publicField(this, "sessionId", sessionId);
+    __publicField(this, "catalogue", catalogue);
+    __publicField(this, "element");
+    __publicField(this, "typeSelect");
+    __publicField(this, "fields");
+    __publicField(this, "result");
+    this.typeSelect = el("select", { name: "type" }, ...[...catalogue.keys()].map((t) => el("option", { value: t }, t)));
+    this.fields = el("div", { class: "fields" });
+    this.result = el("p", { class: "result", role: "status" });
+    this.element = el(
+      "form",
+      { class: "publish", novalidate: true },
+      el("label", {}, "event type", this.typeSelect),
+      this.fields,
+      el("button", { type: "submit" }, "Publish"),
+      this.result
+    );
+    this.typeSelect.addEventListener("change", () => this.renderFields());
+    this.element.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.submit();
+    });
+    this.renderFields();
+  }
+  schema() {
+    return this.catalogue.get(this.typeSelect.value) ?? {};
+  }
+  renderFields() {
+    const schema = this.schema();
+    const required = new Set(schema.required ?? []);
+    this.fields.replaceChildren(
+      ...Object.entries(schema.properties ?? {}).map(
+        ([name, property]) => el(
+          "label",
+          { "data-field": name },
+          required.has(name) ? `${name} *` : name,
+          input(name, property),
+          property.description ? el("span", { class: "hint" }, property.description) : null,
+          el("span", { class: "field-error", hidden: true })
+        )
+      )
+    );
+    this.result.textContent = "";
+  }
+  showErrors(errors) {
+    const general = [];
+    for (const error of errors) {
+      const required = REQUIRED.exec(error.message);
+      const name = error.pointer.startsWith("/data/") ? error.pointer.split("/")[2] : error.pointer === "/data" && required ? required[1] : void 0;
+      const slot = name === void 0 ? null : this.fields.querySelector(`[data-field="${CSS.escape(name)}"] .field-error`);
+      if (slot === null) {
+        general.push(`${error.pointer || "/"}: ${error.message}`);
+        continue;
+      }
+      slot.hidden = false;
+      slot.textContent = slot.textContent ? `${slot.textContent}; ${error.message}` : error.message;
+    }
+    this.result.className = "result error";
+    this.result.textContent = general.length ? general.join("; ") : "not published: fix the fields marked";
+  }
+  async submit() {
+    this.result.className = "result";
+    this.result.textContent = "";
+    for (const slot of this.fields.querySelectorAll(".field-error")) {
+      slot.hidden = true;
+      slot.textContent = "";
+    }
+    const data = {};
+    const local = [];
+    for (const [name, property] of Object.entries(this.schema().properties ?? {})) {
+      const control = this.fields.querySelector(`[name="${CSS.escape(name)}"]`);
+      try {
+        const typed = value(control?.value.trim() ?? "", property);
+        if (typed !== void 0) data[name] = typed;
+      } catch (error) {
+        local.push({ pointer: `/data/${name}`, message: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    if (local.length) return this.showErrors(local);
+    try {
+      const answer2 = await postJson(`api/sessions/${this.sessionId}/events`, { type: this.typeSelect.value, data });
+      this.result.className = "result";
+      this.result.textContent = `published ${answer2.ids.join(", ")}`;
+    } catch (error) {
+      if (error instanceof ProblemError && error.errors.length) this.showErrors(error.errors);
+      else {
+        this.result.className = "result error";
+        this.result.textContent = error instanceof Error ? error.message : String(error);
+      }
+    }
+  }
+};
+
+// dashboard/panel.ts
+var MAX_ROWS = 500;
+function time(timestamp) {
+  const date = new Date(timestamp);
+  return Number.isNaN(date.getTime()) ? timestamp : date.toISOString().slice(11, 23);
+}
+var SessionPanel = class {
+  constructor(sessionId, catalogue, onClose) {
+    __publicField(this, "sessionId", sessionId);
+    __publicField(this, "element");
+    __publicField(this, "stream");
+    __publicField(this, "opened", Date.now());
+    __publicField(this, "state", el("span", { class: "state" }));
+    __publicField(this, "notices", el("div", { class: "notices" }));
+    __publicField(this, "progressLabel", el("span", { class: "progress-label" }));
+    __publicField(this, "progressBar", el("progress", { max: "100", value: "0" }));
+    __publicField(this, "progress", el("div", { class: "progress", hidden: true }, this.progressLabel, this.progressBar));
+    __publicField(this, "thinking", el("ol", { class: "thinking" }));
+    __publicField(this, "rows", el("tbody"));
+    const close = el("button", { type: "button", class: "close", title: "close" }, "close");
+    close.addEventListener("click", () => onClose(this));
+    this.element = el(
+      "article",
+      { class: "panel", "data-session": sessionId },
+      el("header", {}, el("h2", {}, sessionId), this.state, close),
+      this.notices,
+      this.progress,
+      this.thinking,
+      el("div", { class: "events-box" }, el("table", { class: "events" }, el("thead", {}, el("tr", {}, el("th", {}, "type"), el("th", {}, "id"), el("th", {}, "time"), el("th", {}, ""))), this.rows)),
+      el("details", {}, el("summary", {}, "Publish an event"), new PublishForm(sessionId, catalogue).element),
+      this.regenerateForm()
+    );
+    this.stream = new SluiceStream(() => streamUrl(sessionId), {
+      maxReconnectAttempts: 1e3,
+      reconnectDelay: 500,
+      maxReconnectDelay: 4e3,
+      pollUrl: pollUrl(sessionId),
+      pollHeaders: authHeaders()
+    });
+    this.stream.onChange((status) => this.showStatus(status));
+    this.stream.onEvent((event) => this.show(event));
+    this.showStatus(this.stream.snapshot());
+    this.stream.connect();
+  }
+  close() {
+    this.stream.disconnect();
+    this.element.remove();
+  }
+  showStatus(status) {
+    const attempt = status.state === "reconnecting" ? ` (attempt ${status.reconnectAttempt})` : "";
+    const via = status.transport === "polling" ? ", polling" : "";
+    this.state.className = `state ${status.state}`;
+    this.state.textContent = `${status.state}${attempt}${via}`;
+    this.state.title = status.error ?? "";
+  }
+  show(event) {
+    if (event.type === "keepalive") return;
+    const when = Date.parse(event.timestamp) < this.opened ? "history" : "live";
+    this.rows.append(
+      el("tr", { class: `${when} event-${event.type}` }, el("td", {}, event.type), el("td", { class: "id" }, event.id), el("td", { class: "time", title: event.timestamp }, time(event.timestamp)), el("td", { class: "muted" }, when))
+    );
+    while (this.rows.rows.length > MAX_ROWS) this.rows.rows[0]?.remove();
+    const box = this.rows.closest(".events-box");
+    box?.scrollTo({ top: box.scrollHeight });
+    this.interpret(event);
+  }
+  interpret(event) {
+    switch (event.type) {
+      case "regeneration_progress":
+        return this.setProgress(event.data.progress, event.data.message ?? event.data.partialContent ?? "regenerating");
+      case "status_update":
+        return event.data.progress === void 0 ? void 0 : this.setProgress(event.data.progress, event.data.status);
+      case "thought_process_start":
+        this.thinking.replaceChildren(el("li", { class: "about" }, `thinking about ${event.data.thinkingAbout}`));
+        return;
+      case "thought_process_step":
+        this.thinking.append(el("li", { class: "step" }, el("strong", {}, event.data.step), ` \u2014 ${event.data.reasoning}`));
+        return;
+      case "thought_process_complete":
+        this.thinking.append(el("li", { class: "conclusion" }, `concluded: ${event.data.conclusion}`));
+        return;
+      case "stream_reset":
+        return this.notice("reset", `Stream reset (${event.data.reason}): history could not cover the gap after ${event.data.lastEventId ?? "the last event"}; what the hub holds now follows.`);
+      case "stream_overflow":
+        return this.notice("overflow", `Cut off as a slow reader (more than ${event.data.maxQueueSize} events waiting); reconnecting and catching up from history.`);
+      default:
+        return void 0;
+    }
+  }
+  setProgress(percent, label) {
+    this.progress.hidden = false;
+    this.progressBar.value = percent;
+    this.progressLabel.textContent = `${label} ${Math.round(percent)}%`;
+  }
+  notice(kind2, text) {
+    this.notices.append(el("p", { class: `notice ${kind2}`, role: "alert" }, `${(/* @__PURE__ */ new Date()).toISOString().slice(11, 19)} ${text}`));
+  }
+  regenerateForm() {
+    const query = el("input", { name: "query", placeholder: "what to answer", required: true });
+    const messageId = el("input", { name: "messageId", placeholder: "optional" });
+    const result = el("span", { class: "result", role: "status" });
+    const form = el("form", { class: "regenerate" }, el("label", {}, "query", query), el("label", {}, "message id", messageId), el("button", { type: "submit" }, "Regenerate"), " ", result);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const body = { sessionId: this.sessionId, query: query.value, ...messageId.value ? { messageId: messageId.value } : {} };
+      postJson("api/chat_actions/regenerate", body).then(
+        (answer2) => result.textContent = `started ${answer2.messageId}`,
+        (error) => result.textContent = error instanceof Error ? error.message : String(error)
+      );
+    });
+    return form;
+  }
+};
+
+// dashboard/main.ts
+var STATS_INTERVAL = 2e3;
+var Dashboard = class {
+  constructor(catalogue) {
+    __publicField(this, "catalogue", catalogue);
+    __publicField(this, "panels", /* @__PURE__ */ new Map());
+    __publicField(this, "panelArea", find(document, "#panels"));
+  }
+  open(sessionId) {
+    if (!SESSION_ID.test(sessionId) || this.panels.has(sessionId)) return;
+    const panel = new SessionPanel(sessionId, this.catalogue, (closed) => this.close(closed.sessionId));
+    this.panels.set(sessionId, panel);
+    this.panelArea.append(panel.element);
+    this.remember();
+  }
+  close(sessionId) {
+    this.panels.get(sessionId)?.close();
+    this.panels.delete(sessionId);
+    this.remember();
+  }
+  /** Open the same sessions again: each stream's URL and poll headers carry the new token. */
+  reopenAll() {
+    const open = [...this.panels.keys()];
+    for (const id of open) this.close(id);
+    for (const id of open) this.open(id);
+  }
+  /** Keep the page's link naming the open sessions (`?session=a&session=b`). */
+  remember() {
+    const url = new URL(location.href);
+    url.searchParams.delete("session");
+    for (const id of this.panels.keys()) url.searchParams.append("session", id);
+    history.replaceState(null, "", url);
+  }
+};
+function statsRow(sessionId, stats, open) {
+  const link = el("a", { href: `?session=${sessionId}`, "data-session": sessionId }, sessionId);
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    open(sessionId);
+  });
+  const cells = [stats.subscribers, stats.historySize, stats.published, stats.delivered, stats.overflowed];
+  return el("tr", {}, el("td", {}, link), ...cells.map((n) => el("td", {}, String(n))));
+}
+async function refreshStats(dashboard) {
+  const error = find(document, "#sessions-error");
+  try {
+    const stats = await getJson("api/stats");
+    const rows = Object.entries(stats.sessionStats).map(([id, s]) => statsRow(id, s, (opened) => dashboard.open(opened)));
+    find(document, "#session-table tbody").replaceChildren(...rows);
+    find(document, "#totals").textContent = `${stats.sessions} sessions, ${stats.subscribers} subscribers, ${stats.published} published, ${stats.delivered} delivered, ${stats.memoryUsageMb.toFixed(2)} MiB of history`;
+    error.hidden = true;
+  } catch (failure) {
+    error.hidden = false;
+    const needsToken = failure instanceof ProblemError && failure.status === 401;
+    error.textContent = needsToken ? "The hub needs a token: enter one above." : String(failure);
+  }
+}
+function start(dashboard) {
+  for (const id of new URL(location.href).searchParams.getAll("session")) dashboard.open(id);
+  void refreshStats(dashboard);
+  setInterval(() => void refreshStats(dashboard), STATS_INTERVAL);
+}
+async function main() {
+  const health = await getJson("healthz");
+  find(document, "#hub").textContent = `auth ${health.auth}, ${health.backplane} backplane`;
+  const dashboard = new Dashboard(await loadCatalogue());
+  const openForm = find(document, "#open-form");
+  openForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const field2 = find(openForm, "#open-id");
+    dashboard.open(field2.value.trim());
+    field2.value = "";
+  });
+  if (health.auth === "disabled") return start(dashboard);
+  const form = find(document, "#token-form");
+  const field = find(form, "#token");
+  let started = false;
+  field.value = token();
+  form.hidden = false;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    setToken(field.value.trim());
+    if (!started) {
+      started = true;
+      return start(dashboard);
+    }
+    dashboard.reopenAll();
+    void refreshStats(dashboard);
+  });
+  if (token()) {
+    started = true;
+    return start(dashboard);
+  }
+  const waiting = find(document, "#sessions-error");
+  waiting.hidden = false;
+  waiting.textContent = "The hub needs a token: enter one above.";
+}
+void main();

@@ -1,0 +1,275 @@
+"""The event catalogue: an event type is one schema file, and a team's own types go everywhere
+the built-in ones go; a catalogue the tools cannot carry is refused, naming file and pointer."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+import schemas
+from protocol import InvalidEvent, asyncapi, builtin, bundle, catalogue, codegen, event_schemas
+from protocol.event_schemas import CatalogueError
+from server.typescript import generate_declarations
+
+INVOICE_PAID = {
+    "title": "Invoice paid",
+    "description": "An invoice was paid in full.",
+    "type": "object",
+    "properties": {
+        "invoiceId": {"description": "The invoice.", "type": "string", "minLength": 1},
+        "amount": {"description": "Amount paid, in cents.", "$ref": "defs.json#/$defs/cents"},
+        "paidAt": {"description": "When it was paid.", "$ref": "../defs.json#/$defs/timestamp"},
+    },
+    "required": ["invoiceId", "amount"],
+    "additionalProperties": False,
+}
+#: The same without a team definition: a catalogue of one file.
+ALONE = {
+    **INVOICE_PAID,
+    "properties": {
+        **INVOICE_PAID["properties"],
+        "amount": {"description": "Amount paid, in cents.", "type": "integer", "minimum": 0},
+    },
+}
+DEFS = {"$defs": {"cents": {"description": "Cents.", "type": "integer", "minimum": 0}}}
+
+
+def _write(folder: Path, files: dict[str, Any]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, body in files.items():
+        text = body if isinstance(body, str) else json.dumps(body, indent=2)
+        (folder / name).write_text(text)
+    return folder
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Path:
+    return _write(tmp_path / "events", {"invoice_paid.json": INVOICE_PAID, "defs.json": DEFS})
+
+
+def test_an_event_type_is_one_schema_file(tmp_path: Path) -> None:
+    """A copy of schemas/ with one more file in events/: models, builders, validation,
+    TypeScript declarations and the AsyncAPI document all have the new type."""
+    tree = tmp_path / "schemas"
+    shutil.copytree(Path(schemas.__file__).parent, tree, ignore=shutil.ignore_patterns("*.py*"))
+    body = {**INVOICE_PAID, "properties": dict(INVOICE_PAID["properties"])}
+    body["properties"]["amount"] = {"description": "Cents.", "type": "integer", "minimum": 0}
+    _write(tree / "events", {"invoice_paid.json": body})
+    grown = catalogue.from_tree(tree)  # type: ignore[arg-type]
+    assert "invoice_paid" in grown.event_types
+    assert grown.custom_types == ()
+
+    namespace: dict[str, Any] = {"__name__": "protocol._grown", "__package__": "protocol"}
+    exec(compile(codegen.generate(grown), "<models>", "exec"), namespace)
+    model = namespace["EVENT_CLASSES"]["invoice_paid"]
+    assert model.__name__ == "InvoicePaidEvent"
+    assert model(invoice_id="i-1", amount=5).amount == 5
+
+    builders_ns: dict[str, Any] = {
+        "__name__": "protocol._grown_builders",
+        "__package__": "protocol",
+    }
+    source = codegen.generate_builders(grown).replace("from .models import", "from _grown import")
+    import sys
+
+    sys.modules["_grown"] = type(sys)("_grown")
+    sys.modules["_grown"].__dict__.update(namespace)
+    try:
+        exec(compile(source, "<builders>", "exec"), builders_ns)
+    finally:
+        del sys.modules["_grown"]
+    built = builders_ns["EventBuilders"].invoice_paid(invoice_id="i-1", amount=7)
+    assert (built.invoice_id, built.amount) == ("i-1", 7)
+
+    event = {"type": "invoice_paid", "data": {"invoiceId": "i-1", "amount": -1}}
+    assert [e.pointer for e in grown.validator("event-input.json").errors(event)] == [
+        "/data/amount"
+    ]
+    with pytest.raises(InvalidEvent):
+        builtin().check_event_input(event)
+
+    document = asyncapi.build_document(catalogue=grown)
+    assert "invoice_paid" in document["components"]["messages"]
+    assert "InvoicePaidEnvelope" in document["components"]["schemas"]
+
+    declarations = generate_declarations(grown).decode()
+    assert "export interface InvoicePaidData {" in declarations
+    assert "  invoice_paid: InvoicePaidEnvelope;" in declarations
+
+
+def test_a_teams_types_join_the_catalogue_with_their_own_definitions(team: Path) -> None:
+    loaded = event_schemas.load([team])
+    assert loaded.custom_types == ("invoice_paid",)
+    assert loaded.event_types == (*builtin().event_types, "invoice_paid")
+    assert loaded.schema("events/invoice_paid.json")["$id"] == (
+        "https://sluice-sse.dev/schemas/events/invoice_paid.json"
+    )
+    assert loaded.schema("events/defs.json")["$defs"]["cents"]["minimum"] == 0
+    good = {"type": "invoice_paid", "data": {"invoiceId": "i-1", "amount": 1250}}
+    loaded.check_event_input(good)
+    bad = {"type": "invoice_paid", "data": {"invoiceId": "", "amount": 1.5, "paidAt": "soon"}}
+    pointers = {e.pointer for e in loaded.validator("event-input.json").errors(bad)}
+    assert pointers == {"/data/invoiceId", "/data/amount", "/data/paidAt"}
+    assert "Cents" in bundle.components(loaded, "#/")
+    assert event_schemas.load([]) is builtin()
+
+
+def test_the_python_export_round_trips(team: Path, tmp_path: Path) -> None:
+    source = codegen.generate_export(event_schemas.load([team]))
+    path = tmp_path / codegen.EXPORT_MODULE
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("sluice_events", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    event = module.InvoicePaidEvent(invoice_id="i-1", amount=1250, paid_at="2026-01-31T12:00:00Z")
+    wire = module.converter.unstructure(event)
+    assert wire == {"invoiceId": "i-1", "amount": 1250, "paidAt": "2026-01-31T12:00:00Z"}
+    assert module.converter.structure(wire, module.InvoicePaidEvent) == event
+    assert {"invoice_paid": module.InvoicePaidEvent} == module.EVENT_CLASSES
+    assert attrs.fields(module.InvoicePaidEvent).amount.type is int
+    with pytest.raises(ValueError, match="amount"):
+        module.InvoicePaidEvent(invoice_id="i-1", amount=-1)
+
+
+def _refusal(folder: Path, files: dict[str, Any]) -> CatalogueError:
+    with pytest.raises(CatalogueError) as caught:
+        event_schemas.load([_write(folder, files)])
+    assert "\n" not in str(caught.value)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("files", "file", "pointer", "rule", "says"),
+    [
+        (
+            {"a.json": '{\n  "type": "object",\n  "properties": {,}\n}'},
+            "a.json",
+            "",
+            "json",
+            "line 3, column 18: invalid JSON",
+        ),
+        (
+            {"a.json": {**ALONE, "properties": {"x": {"type": "strnig"}}}},
+            "a.json",
+            "/properties/x/type",
+            "schema",
+            "not a valid 2020-12 schema",
+        ),
+        (
+            {
+                "a.json": {
+                    **ALONE,
+                    "properties": {"x": {"type": "string", "description": "d", "multipleOf": 2}},
+                    "required": [],
+                }
+            },
+            "a.json",
+            "/properties/x",
+            "field-keywords",
+            "multipleOf",
+        ),
+        (
+            {"a.json": {**ALONE, "additionalProperties": True}},
+            "a.json",
+            "",
+            "closed-object",
+            "only closed objects",
+        ),
+        (
+            {"a.json": {**ALONE, "properties": {"x": {"type": "string"}}, "required": []}},
+            "a.json",
+            "/properties/x",
+            "description",
+            "a description is required",
+        ),
+        (
+            {
+                "a.json": {
+                    **ALONE,
+                    "properties": {"x": {"$ref": "https://example.com/s.json"}},
+                }
+            },
+            "a.json",
+            "/properties/x/$ref",
+            "refs",
+            "leaves the catalogue",
+        ),
+        (
+            {"a.json": {**ALONE, "properties": {"x": {"$ref": "message.json"}}}},
+            "a.json",
+            "/properties/x/$ref",
+            "refs",
+            "leaves the catalogue",
+        ),
+        (
+            {"a.json": {**ALONE, "properties": {"x": {"$ref": "defs.json#/$defs/nope"}}}},
+            "a.json",
+            "/properties/x/$ref",
+            "refs",
+            "no definition 'nope'",
+        ),
+        ({"a.json": {**ALONE, "$id": "https://x/a.json"}}, "a.json", "/$id", "refs", "$id"),
+        ({"message.json": ALONE}, "message.json", "", "no-redefinition", "built-in"),
+        (
+            {"stream_reset.json": ALONE},
+            "stream_reset.json",
+            "",
+            "no-redefinition",
+            "built-in",
+        ),
+        ({"keepalive.json": ALONE}, "keepalive.json", "", "no-redefinition", "built-in"),
+        ({"Invoice-Paid.json": ALONE}, "Invoice-Paid.json", "", "type-name", "type"),
+        (
+            {"defs.json": {"$defs": {"timestamp": {"type": "string"}}}},
+            "defs.json",
+            "/$defs/timestamp",
+            "no-redefinition",
+            "built-in definition",
+        ),
+    ],
+)
+def test_a_bad_catalogue_is_refused_naming_file_pointer_and_rule(
+    tmp_path: Path, files: dict[str, Any], file: str, pointer: str, rule: str, says: str
+) -> None:
+    error = _refusal(tmp_path / "events", files)
+    assert (error.file, error.pointer, error.rule) == (
+        str(tmp_path / "events" / file),
+        pointer,
+        rule,
+    )
+    assert says in str(error)
+    assert str(error).startswith(str(tmp_path / "events" / file))
+    assert str(error).endswith(f"(rule: {rule})")
+
+
+def test_a_type_in_two_directories_is_refused(tmp_path: Path) -> None:
+    first = _write(tmp_path / "one", {"invoice_paid.json": ALONE})
+    second = _write(tmp_path / "two", {"invoice_paid.json": ALONE})
+    with pytest.raises(CatalogueError, match="defined twice") as caught:
+        event_schemas.load([first, second])
+    assert caught.value.rule == "no-redefinition"
+
+
+def test_a_missing_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(CatalogueError, match="not a directory"):
+        event_schemas.load([tmp_path / "nowhere"])
+
+
+def test_the_readme_lists_every_rule_and_the_generator_names_only_those() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Your own events", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\| `([a-z-]+)` \|", section, flags=re.MULTILINE)
+    assert listed == list(event_schemas.RULES)
+    source = "".join(
+        (Path(codegen.__file__).parent / name).read_text()
+        for name in ("model_fields.py", "codegen.py")
+    )
+    assert set(re.findall(r'rule="([a-z-]+)"', source)) <= set(event_schemas.RULES)

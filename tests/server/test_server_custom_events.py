@@ -1,0 +1,213 @@
+"""End-to-end: a team's own event type (``--event-schemas``) through publish, stream, polling,
+``/schemas/``, ``/asyncapi.json`` and ``sluice validate``; a bad catalogue never starts a server;
+a ``tsc --strict`` sample types it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from cli_runner import Run
+from hub_client import Server, bearer, check_problem, running, settings, token
+from node_tools import node_command
+
+from protocol.event_schemas import load
+from server.typescript import DECLARATIONS, write_declarations
+
+SCHEMA = {
+    "title": "Invoice paid",
+    "description": "An invoice was paid in full.",
+    "type": "object",
+    "properties": {
+        "invoiceId": {"description": "The invoice.", "type": "string", "minLength": 1},
+        "amount": {"description": "Amount paid, in cents.", "$ref": "defs.json#/$defs/cents"},
+    },
+    "required": ["invoiceId", "amount"],
+    "additionalProperties": False,
+}
+DEFS = {"$defs": {"cents": {"description": "Cents.", "type": "integer", "minimum": 0}}}
+PAID = {"type": "invoice_paid", "data": {"invoiceId": "inv-7", "amount": 1250}}
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("events")
+    (folder / "invoice_paid.json").write_text(json.dumps(SCHEMA))
+    (folder / "defs.json").write_text(json.dumps(DEFS))
+    return folder
+
+
+@pytest.fixture
+async def hub(team: Path) -> AsyncIterator[Server]:
+    async with running(settings(event_schemas=(str(team),))) as server:
+        yield server
+
+
+async def test_a_custom_event_is_published_streamed_and_polled(hub: Server) -> None:
+    auth = bearer(token())
+    async with hub.stream("/sse/alice:books", headers=auth) as stream:
+        assert (await stream.next())["type"] == "connection"
+        (event_id,) = await hub.publish("alice:books", PAID, headers=auth)
+        received = await stream.next()  # checked against the hub's catalogue
+    assert (received["type"], received["id"], received["data"]) == (
+        "invoice_paid",
+        event_id,
+        PAID["data"],
+    )
+    page = await hub.client.get("/api/sessions/alice:books/events", headers=auth)
+    assert [(e["type"], e["data"]) for e in page.json()["events"]] == [
+        ("invoice_paid", PAID["data"])
+    ]
+
+
+async def test_an_invalid_custom_event_lists_its_errors(hub: Server) -> None:
+    bad = {"type": "invoice_paid", "data": {"invoiceId": "", "amount": -5}}
+    response = await hub.client.post(
+        "/api/sessions/alice:books/events", json=[PAID, bad], headers=bearer(token())
+    )
+    pointers = {e["pointer"] for e in check_problem(response, 422)["errors"]}
+    assert pointers == {"/1/data/invoiceId", "/1/data/amount"}
+
+
+async def test_schemas_and_asyncapi_carry_the_custom_type(hub: Server) -> None:
+    index = (await hub.client.get("/schemas/")).json()["schemas"]
+    names = {entry["name"] for entry in index}
+    assert {"events/invoice_paid.json", "events/defs.json", "events/message.json"} <= names
+    body = (await hub.client.get("/schemas/events/invoice_paid.json")).json()
+    assert body["$id"] == "https://sluice-sse.dev/schemas/events/invoice_paid.json"
+    assert body["properties"]["amount"]["$ref"] == "defs.json#/$defs/cents"
+    event = (await hub.client.get("/schemas/event.json")).json()
+    assert "invoice_paid" in event["properties"]["type"]["enum"]
+    document = (await hub.client.get("/asyncapi.json")).json()
+    assert "invoice_paid" in document["channels"]["sessionStream"]["messages"]
+    assert "InvoicePaidData" in document["components"]["schemas"]
+
+
+async def test_without_the_catalogue_the_type_is_unknown() -> None:
+    async with running() as server:
+        response = await server.client.post(
+            "/api/sessions/alice:books/events", json=PAID, headers=bearer(token())
+        )
+    assert "/type" in {e["pointer"] for e in check_problem(response, 422)["errors"]}
+
+
+def test_sluice_validate_takes_the_catalogue(
+    sluice: Run, team: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    line = json.dumps(PAID)
+    assert sluice("validate", "-", stdin=line)[0] == 1
+    assert sluice("validate", "--event-schemas", str(team), "-", stdin=line) == (
+        0,
+        "1 valid, 0 invalid\n",
+        "",
+    )
+    monkeypatch.setenv("SLUICE_EVENT_SCHEMAS", f"{team}{os.pathsep}{team.parent / 'nowhere'}")
+    status, _, err = sluice("validate", "-", stdin=line)
+    assert status == 2
+    assert (
+        err == f"sluice validate: {team.parent / 'nowhere'}#: not a directory (rule: directory)\n"
+    )
+    monkeypatch.setenv("SLUICE_EVENT_SCHEMAS", str(team))
+    assert sluice("validate", "-", stdin=line)[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "says"),
+    [
+        (
+            "bad_json.json",
+            '{"type": "object",\n  "properties": }',
+            "bad_json.json: line 2, column 17",
+        ),
+        ("message.json", json.dumps(SCHEMA), "message.json#: 'message' is a built-in event type"),
+        (
+            "open.json",
+            json.dumps({**SCHEMA, "additionalProperties": True}),
+            "open.json#: only closed",
+        ),
+        (
+            "far.json",
+            json.dumps({**SCHEMA, "properties": {"x": {"$ref": "https://x.org/s"}}}),
+            "far.json#/properties/x/$ref",
+        ),
+        ("Bad-Name.json", json.dumps(SCHEMA), "Bad-Name.json#: Bad-Name.json does not name"),
+        (
+            "odd.json",
+            json.dumps({**SCHEMA, "type": "objet"}),
+            "odd.json#/type: not a valid 2020-12",
+        ),
+        (
+            "many.json",
+            json.dumps(
+                {
+                    **SCHEMA,
+                    "properties": {"x": {"type": "integer", "multipleOf": 3, "description": "d"}},
+                    "required": [],
+                }
+            ),
+            "many.json#/properties/x: keyword(s) not supported",
+        ),
+    ],
+)
+def test_a_bad_catalogue_never_starts_a_server(
+    sluice: Run, tmp_path: Path, name: str, text: str, says: str
+) -> None:
+    (tmp_path / "defs.json").write_text(json.dumps(DEFS))
+    (tmp_path / name).write_text(text)
+    status, _, err = sluice("serve", "--no-auth", "--port", "0", "--event-schemas", str(tmp_path))
+    assert status == 2
+    assert err.count("\n") == 1, err
+    assert err.startswith("sluice serve: --event-schemas (SLUICE_EVENT_SCHEMAS): ")
+    assert f"{tmp_path}/{says}" in err
+
+
+def test_the_refusal_is_one_line_from_the_command_too(tmp_path: Path) -> None:
+    (tmp_path / "message.json").write_text(json.dumps(SCHEMA))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "serve",
+            "--no-auth",
+            "--event-schemas",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"{tmp_path}/message.json#: 'message' is a built-in event type" in result.stderr
+
+
+def test_a_strict_typescript_sample_uses_the_custom_type(team: Path, tmp_path: Path) -> None:
+    declarations = write_declarations(tmp_path, load([team]))
+    assert declarations.name == DECLARATIONS
+    sample = tmp_path / "page.ts"
+    sample.write_text(
+        'import type { SluiceEventMap, InvoicePaidEnvelope } from "./sluice-events";\n'
+        "export function show(e: SluiceEventMap['invoice_paid']): string {\n"
+        "  const paid: InvoicePaidEnvelope = e;\n"
+        "  return `${paid.data.invoiceId}: ${paid.data.amount / 100}`;\n"
+        "}\n"
+    )
+    command = [*node_command("tsc"), "--noEmit", "--strict"]
+    ok = subprocess.run(
+        [*command, str(sample)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    sample.write_text(sample.read_text().replace("paid.data.amount", "paid.data.amout"))
+    wrong = subprocess.run(
+        [*command, str(sample)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert wrong.returncode != 0
+    assert "Property 'amout' does not exist on type 'InvoicePaidData'" in wrong.stdout

@@ -1,0 +1,135 @@
+"""``sluice serve --workers 2``: two processes on one port (SO_REUSEPORT) share their sessions
+through Redis, and SIGTERM to the parent shuts both down cleanly."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+import trio
+from hub_client import Stream, message
+
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/net/tcp").exists(), reason="finds each connection's worker through /proc"
+)
+
+
+def _owner(pids: list[int], server_port: int, client_port: int) -> int | None:
+    """The worker (of ``pids``) holding the server's end of the loopback connection from
+    ``client_port``, found through the socket's inode in ``/proc``; ``None`` when none does."""
+    wanted = f":{server_port:04X} 0100007F:{client_port:04X} "
+    inodes = [
+        line.split()[9]
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+        if wanted in line
+    ]
+    for pid in pids:
+        fds = Path(f"/proc/{pid}/fd")
+        links = {os.readlink(fds / fd) for fd in os.listdir(fds)}
+        if any(f"socket:[{inode}]" in links for inode in inodes):
+            return pid
+    return None
+
+
+def _client_port(response: httpx.Response) -> int:
+    port: int = response.extensions["network_stream"].get_extra_info("client_addr")[1]
+    return port
+
+
+async def _started(stderr: trio.abc.ReceiveStream, seen: bytearray) -> tuple[list[int], int]:
+    """The workers' pids and port, once the parent has logged them and both listen."""
+    while len(re.findall(rb"Running on http://[0-9.]+:(\d+)", seen)) < 2:
+        chunk = await stderr.receive_some()
+        assert chunk, seen.decode()
+        seen += chunk
+    workers = next(orjson.loads(line) for line in seen.splitlines() if b'"workers"' in line)
+    port = int(re.findall(rb"Running on http://[0-9.]+:(\d+)", seen)[0])
+    return workers["pids"], port
+
+
+@asynccontextmanager
+async def _on_worker(
+    client: httpx.AsyncClient, pids: list[int], port: int, pid: int
+) -> AsyncIterator[httpx.AsyncClient]:
+    """``client`` (one kept-alive connection) once its connection is held by worker ``pid``."""
+    while True:
+        async with client.stream("GET", "/healthz") as response:
+            await response.aread()
+            owner = _owner(pids, port, _client_port(response))
+        if owner == pid:
+            yield client
+            return
+        await client.aclose()
+        client = httpx.AsyncClient(base_url=str(client.base_url), limits=_ONE)
+
+
+_ONE = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+
+
+async def test_two_workers_on_one_port_each_stream_gets_the_others_events(
+    redis_server: str,
+) -> None:
+    prefix = f"workers{random.getrandbits(32):x}:"
+    command = [sys.executable, "-m", "server.cli", "serve", "--no-auth", "--port", "0"]
+    command += ["--workers", "2", "--backplane", "redis", "--redis-url", f"{redis_server}/4"]
+    command += ["--redis-prefix", prefix, "--graceful-timeout", "3"]
+    process = await trio.lowlevel.open_process(command, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    seen = bytearray()
+    try:
+        with trio.fail_after(120):  # two cold interpreters on a busy machine
+            pids, port = await _started(process.stderr, seen)
+        url = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+            streams: dict[int, Stream] = {}
+            with trio.fail_after(30):
+                while len(streams) < 2:  # new connections until each worker holds a stream
+                    response = await client.send(
+                        client.build_request("GET", "/sse/demo"), stream=True
+                    )
+                    stream = Stream(response)
+                    assert (await stream.next())["type"] == "connection"
+                    owner = _owner(pids, port, _client_port(response))
+                    assert owner in pids
+                    if owner in streams:
+                        await stream.close()
+                    else:
+                        streams[owner] = stream
+            for pid in pids:
+                publisher = httpx.AsyncClient(base_url=url, timeout=10, limits=_ONE)
+                async with _on_worker(publisher, pids, port, pid) as on_worker:
+                    answer = await on_worker.post(
+                        "/api/sessions/demo/events", json=message(f"from {pid}")
+                    )
+                    await on_worker.aclose()
+                assert answer.status_code == 201, answer.text
+                (event_id,) = answer.json()["ids"]
+                for stream in streams.values():
+                    event = await stream.next()
+                    assert (event["id"], event["data"]["content"]) == (event_id, f"from {pid}")
+            process.send_signal(signal.SIGTERM)
+            for stream in streams.values():
+                endings = await stream.rest()
+                assert [e["data"]["status"] for e in endings] == ["disconnected"]
+        with trio.fail_after(15):  # the graceful timeout, twice
+            status = await process.wait()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    while chunk := await process.stderr.receive_some():
+        seen += chunk
+    log = seen.decode()
+    assert status == 0, log
+    assert "Traceback" not in log
+    assert log.count('"event":"shutdown"') == 2, log
