@@ -66,7 +66,7 @@ export type Progress = number;
  */
 export type EventId = string;
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned.
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one.
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "SluiceEvent".
@@ -141,7 +141,7 @@ export interface SluiceEventMap {
   thought_process_step: ThoughtProcessStepEnvelope;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type connection)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type connection)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "ConnectionEnvelope".
@@ -164,12 +164,12 @@ export interface ConnectionEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type error)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type error)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "ErrorEnvelope".
@@ -192,12 +192,12 @@ export interface ErrorEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type keepalive)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type keepalive)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "KeepaliveEnvelope".
@@ -220,12 +220,12 @@ export interface KeepaliveEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type message)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type message)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "MessageEnvelope".
@@ -248,12 +248,12 @@ export interface MessageEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type message_deleted)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type message_deleted)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "MessageDeletedEnvelope".
@@ -276,12 +276,12 @@ export interface MessageDeletedEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type message_edited)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type message_edited)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "MessageEditedEnvelope".
@@ -304,12 +304,12 @@ export interface MessageEditedEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type message_regenerated)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type message_regenerated)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "MessageRegeneratedEnvelope".
@@ -332,12 +332,12 @@ export interface MessageRegeneratedEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type message_regenerating)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type message_regenerating)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "MessageRegeneratingEnvelope".
@@ -360,12 +360,12 @@ export interface MessageRegeneratingEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type regeneration_error)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type regeneration_error)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "RegenerationErrorEnvelope".
@@ -388,12 +388,12 @@ export interface RegenerationErrorEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type regeneration_progress)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type regeneration_progress)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "RegenerationProgressEnvelope".
@@ -416,12 +416,12 @@ export interface RegenerationProgressEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type status_update)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type status_update)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "StatusUpdateEnvelope".
@@ -444,12 +444,12 @@ export interface StatusUpdateEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type stream_overflow)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type stream_overflow)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "StreamOverflowEnvelope".
@@ -472,12 +472,12 @@ export interface StreamOverflowEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type stream_reset)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type stream_reset)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "StreamResetEnvelope".
@@ -500,12 +500,12 @@ export interface StreamResetEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type thought_process_complete)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type thought_process_complete)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "ThoughtProcessCompleteEnvelope".
@@ -528,12 +528,12 @@ export interface ThoughtProcessCompleteEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type thought_process_start)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type thought_process_start)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "ThoughtProcessStartEnvelope".
@@ -556,12 +556,12 @@ export interface ThoughtProcessStartEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type thought_process_step)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type thought_process_step)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "ThoughtProcessStepEnvelope".
@@ -584,7 +584,7 @@ export interface ThoughtProcessStepEnvelope {
    */
   timestamp: Timestamp;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
