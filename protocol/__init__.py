@@ -26,6 +26,7 @@ from .wire import (
     encode_envelope,
     encode_frame,
     encode_retry,
+    frame_envelope_json,
 )
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "envelope_from_wire",
     "envelope_to_wire",
     "event_types",
+    "frame_envelope_json",
     "from_wire",
     "hub_only_errors",
     "is_session_id",

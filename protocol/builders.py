@@ -244,7 +244,7 @@ class EventBuilders:
     @staticmethod
     def stream_reset(
         *,
-        reason: Literal["history_exhausted", "unknown_epoch", "malformed_id"],
+        reason: Literal["history_exhausted", "unknown_epoch", "malformed_id", "foreign_id"],
         session_id: str,
         last_event_id: str | None = None,
         timestamp: str | None = None,

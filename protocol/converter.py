@@ -56,7 +56,9 @@ converter = make_converter()
 
 # The envelope's data is structured as the class its type names; the other fields as usual.
 _envelope_fields = make_dict_structure_fn(
-    Envelope, converter, data=override(struct_hook=lambda event, _: event)
+    Envelope,
+    converter,
+    **{**_renames(Envelope), "data": override(struct_hook=lambda event, _: event)},
 )
 
 

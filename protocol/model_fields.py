@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from . import constraints
-from .source_text import INDENT, Call, Expr, Seq, lines, literal
+from .source_text import INDENT, WIDTH, Call, Expr, Seq, lines, literal
 
 #: Keywords that only annotate a schema.
 ANNOTATIONS = frozenset({"title", "description", "$comment"})
@@ -53,7 +53,11 @@ class Field:
             validator = Call("v.optional", (validator,))
         kwargs.append(("validator", validator))
         lead = f"{INDENT}{self.name}: {annotation} = "
-        return lines(Call("attrs.field", kwargs=tuple(kwargs)), lead, "", INDENT)
+        call = Call("attrs.field", kwargs=tuple(kwargs))
+        if len(lead) + len(call.func) + 1 <= WIDTH:
+            return lines(call, lead, "", INDENT)
+        inner = INDENT * 2  # no room for the call's head: ruff format puts it in parentheses
+        return [lead + "(", *lines(call, inner, "", inner), INDENT + ")"]
 
     def doc(self) -> tuple[str, str]:
         head = f"{self.name} (``{self.wire}``{', required' if self.required else ''})"

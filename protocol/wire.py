@@ -98,16 +98,29 @@ def encode_envelope(envelope: dict[str, Any], *, retry: int | None = None) -> by
     client's last event id is left as it was. ``retry`` adds a ``retry:`` line to the frame.
     Raises :class:`LocalProtocolError` when the envelope cannot be framed or serialised.
     """
-    event_id = envelope.get("id")
-    head = f"id: {_field_value('id', event_id)}\n" if event_id else ""
-    head += f"event: {_field_value('event', envelope['type'])}\n"
-    if retry is not None:
-        head += _retry_line(retry)
     try:
         body = orjson.dumps(envelope)
     except orjson.JSONEncodeError as exc:
         raise LocalProtocolError(f"envelope is not serialisable as JSON: {exc}") from None
-    return _utf8(head) + b"data: " + body + b"\n\n"
+    return frame_envelope_json(
+        body, id=envelope.get("id") or "", type=envelope["type"], retry=retry
+    )
+
+
+def frame_envelope_json(
+    envelope_json: bytes, *, id: str, type: str, retry: int | None = None
+) -> bytes:
+    """The frame of an envelope already encoded as one line of JSON (as :func:`encode_envelope`
+    writes it, or as a store kept it): the bytes are framed as they are, not decoded.
+
+    ``id`` and ``type`` are the envelope's own (``id=""`` writes no ``id:`` line). Raises
+    :class:`LocalProtocolError` for an ``id`` or ``type`` that would break the framing.
+    """
+    head = f"id: {_field_value('id', id)}\n" if id else ""
+    head += f"event: {_field_value('event', type)}\n"
+    if retry is not None:
+        head += _retry_line(retry)
+    return _utf8(head) + b"data: " + envelope_json + b"\n\n"
 
 
 # --- decoding ---------------------------------------------------------------------------------

@@ -89,8 +89,14 @@ class Hub:
 
 
 def backplane(settings: Settings) -> Backplane:
-    """The backplane the settings name: in memory, or shared through Redis Streams."""
+    """The backplane the settings name: in memory, or shared through Redis Streams.
+
+    With Redis, coredis's own log goes down to warnings: it logs every dropped connection
+    (with an empty traceback), while the backplane says once that Redis went and once that it
+    is back.
+    """
     if settings.backplane == "redis":
+        logging.getLogger("coredis").setLevel(logging.WARNING)
         return RedisBackplane(settings.redis_url, prefix=settings.redis_prefix)
     return MemoryBackplane()
 

@@ -73,9 +73,15 @@ def response(problem: Problem, instance: str | None = None) -> Response:
     )
 
 
-def backplane_unavailable(error: BackplaneUnavailable, method: str, path: str) -> Problem:
-    """The 503 problem of a request to ``path`` that found the backplane out of reach (logged)."""
-    log.error("backplane unavailable on %s %s: %s", method, path, str(error))
+def backplane_unavailable(
+    error: BackplaneUnavailable | None = None, method: str = "", path: str = ""
+) -> Problem:
+    """The 503 problem of a request to ``path`` that found the backplane out of reach (or
+    that came while it is known to be), with ``Retry-After: 1``. The backplane logs an outage
+    once (a warning when it goes, an info line when it is back): a request's is a debug line.
+    """
+    if error is not None:
+        log.debug("backplane unavailable on %s %s: %s", method, path, str(error))
     return Problem(
         503,
         "backplane-unavailable",

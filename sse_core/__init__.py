@@ -7,11 +7,18 @@ written from it ports with new imports and trio idioms.
 
 from protocol import SSEEvent
 
-from .backplane import Backplane, BackplaneUnavailable, MemoryBackplane, Sink, find_error
-from .broadcaster import Broadcaster, EnhancedSSEBroadcaster, open_broadcaster
+from .backplane import (
+    Backplane,
+    BackplaneUnavailable,
+    Interrupt,
+    MemoryBackplane,
+    Sink,
+    find_error,
+)
+from .broadcaster import Broadcaster, EnhancedSSEBroadcaster
 from .builders import SSEEventBuilder
 from .config import BroadcasterConfig, ConfigError
-from .current import get_sse_broadcaster
+from .current import get_sse_broadcaster, open_broadcaster
 from .events import Draft, HistoryPage, ResetReason, StoredEvent
 from .history import HistoryFigures
 from .subscription import Subscription
@@ -27,6 +34,7 @@ __all__ = [
     "EnhancedSSEBroadcaster",
     "HistoryFigures",
     "HistoryPage",
+    "Interrupt",
     "MemoryBackplane",
     "ProgressTracker",
     "ResetReason",

@@ -18,14 +18,22 @@ from collections.abc import Callable, Sequence
 import trio
 
 from .config import BroadcasterConfig
-from .events import Draft, HistoryPage, ResetReason, StoredEvent
-from .history import Histories, History, HistoryFigures
+from .events import Draft, HistoryPage, StoredEvent
+from .history import Histories, HistoryFigures
 from .idempotency import AlreadyRecorded, Claim, KeyStore, Recorded
-from .ids import format_event_id, new_epoch, parse_event_id
+from .ids import format_event_id, new_epoch
+from .paging import Window, WindowReader, read_pages
 
 #: Receives ``(session_id, events)`` for local fan-out, in session order. Synchronous: it
 #: never blocks and must not raise.
 Sink = Callable[[str, Sequence[StoredEvent]], None]
+
+#: Told that local subscribers may miss events from here on (the store went out of reach, lost
+#: its data, or the reader fell behind): ``interrupt(epoch)`` ends every open stream read in
+#: another epoch than ``epoch`` (every stream when None) after what is queued, so that its
+#: client resumes, exactly or with ``stream_reset``. Returns how many streams it ended.
+#: Synchronous: it never blocks and must not raise.
+Interrupt = Callable[[str | None], int]
 
 
 class BackplaneUnavailable(Exception):
@@ -68,30 +76,38 @@ class Backplane(ABC):
     def epoch(self) -> str:
         """Identifies this run of the hub's event store; part of every event id."""
 
+    @property
+    def available(self) -> bool:
+        """False while the store is known to be out of reach (new streams are then refused)."""
+        return True
+
     @abstractmethod
     async def run(
         self,
         config: BroadcasterConfig,
         sink: Sink,
+        interrupt: Interrupt,
         *,
         task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
     ) -> None:
         """Bind to a broadcaster, report ``started``, then run until cancelled.
 
         Started in the broadcaster's nursery. ``config`` sets history bounds and ttls;
-        ``sink`` receives every event to deliver locally, from this process or another.
+        ``sink`` receives every event to deliver locally, from this process or another;
+        ``interrupt`` is called whenever the sink may have missed events.
         """
 
     @abstractmethod
     async def append(
         self, session_id: str, drafts: Sequence[Draft], claim: Claim | None = None
-    ) -> list[StoredEvent]:
+    ) -> list[str]:
         """Give ``drafts`` ids in order, store them, schedule their delivery to the sink.
 
-        Returns the stored events. Raises ``RuntimeError`` when not bound. With a ``claim``
-        the events' ids are recorded under its key in the same atomic step, for ``claim.ttl``
-        seconds; when the key is already recorded nothing is appended and
-        :class:`~sse_core.idempotency.AlreadyRecorded` is raised.
+        Returns their ids (without framing an event this process does not deliver). Raises
+        ``RuntimeError`` when not bound. With a ``claim`` the events' ids are recorded under
+        its key in the same atomic step, for ``claim.ttl`` seconds; when the key is already
+        recorded nothing is appended and :class:`~sse_core.idempotency.AlreadyRecorded` is
+        raised.
         """
 
     @abstractmethod
@@ -108,12 +124,24 @@ class Backplane(ABC):
         a backplane that keeps them elsewhere holds none here."""
         return 0, 0
 
-    @abstractmethod
     async def replay(
         self, session_id: str, after_id: str | None, limit: int | None = None
     ) -> HistoryPage:
         """Unexpired events after ``after_id`` (all held when None), oldest first, at most
-        ``limit``; with a reset reason when history cannot cover ``after_id``."""
+        ``limit``; with a reset reason when history cannot cover ``after_id``
+        (:func:`~sse_core.paging.read_page`)."""
+        return (await self.replay_sessions([session_id], after_id, limit))[session_id]
+
+    async def replay_sessions(
+        self, session_ids: Sequence[str], after_id: str | None, limit: int | None = None
+    ) -> dict[str, HistoryPage]:
+        """:meth:`replay` of each session in ``session_ids`` from one ``after_id`` (the last
+        event id of a stream that carried them all: see :func:`~sse_core.paging.read_pages`)."""
+        return await read_pages({s: self.reader(s) for s in session_ids}, after_id, limit)
+
+    @abstractmethod
+    def reader(self, session_id: str) -> WindowReader:
+        """Reads the session's :class:`~sse_core.paging.Window` after a position."""
 
     @abstractmethod
     async def recent(self, session_id: str, limit: int) -> list[StoredEvent]:
@@ -146,7 +174,8 @@ class MemoryBackplane(Backplane):
     A new instance has a new random epoch (pass ``epoch`` to fix it), so ids from a previous
     run resume with ``stream_reset`` (``unknown_epoch``). Sequences are counted over all
     sessions, so a session forgotten and made again never reuses an id, and a resume point
-    from before it was made again gets ``history_exhausted``. Memory: the bytes of held frames
+    from before it was made again gets ``history_exhausted`` when it may have missed events
+    (see :class:`~sse_core.history.Histories`). Memory: the bytes of held frames
     are counted, warned about and shed (see :class:`~sse_core.history.Histories`).
 
     ``append`` delivers to the sink before it returns. Every method does its work without
@@ -171,6 +200,7 @@ class MemoryBackplane(Backplane):
         self,
         config: BroadcasterConfig,
         sink: Sink,
+        interrupt: Interrupt,
         *,
         task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
     ) -> None:
@@ -185,7 +215,7 @@ class MemoryBackplane(Backplane):
 
     async def append(
         self, session_id: str, drafts: Sequence[Draft], claim: Claim | None = None
-    ) -> list[StoredEvent]:
+    ) -> list[str]:
         await trio.lowlevel.checkpoint_if_cancelled()
         config, sink = self._config, self._sink
         if config is None or sink is None:
@@ -206,7 +236,7 @@ class MemoryBackplane(Backplane):
             self._keys.put(claim, tuple(event.id for event in stored), now)
         sink(session_id, stored)
         await trio.lowlevel.cancel_shielded_checkpoint()
-        return stored
+        return [event.id for event in stored]
 
     async def record(self, claim: Claim, result: tuple[str, ...]) -> Recorded | None:
         await trio.lowlevel.checkpoint_if_cancelled()
@@ -225,16 +255,43 @@ class MemoryBackplane(Backplane):
     def keys_held(self) -> tuple[int, int]:
         return len(self._keys), self._keys.bytes_held
 
-    async def replay(
-        self, session_id: str, after_id: str | None, limit: int | None = None
-    ) -> HistoryPage:
-        await trio.lowlevel.checkpoint()
-        history = self._histories.current(session_id, trio.current_time())
-        return page_of(history, self._epoch, after_id, limit)
+    async def replay_sessions(
+        self, session_ids: Sequence[str], after_id: str | None, limit: int | None = None
+    ) -> dict[str, HistoryPage]:
+        await trio.lowlevel.checkpoint()  # then every window is read without yielding
+        return await super().replay_sessions(session_ids, after_id, limit)
+
+    def reader(self, session_id: str) -> WindowReader:
+        async def read(after: int | None, limit: int | None) -> Window:
+            history = self._histories.current(session_id, trio.current_time())
+            issued = self._position
+            if history is None:
+                return Window(
+                    events=[],
+                    epoch=self._epoch,
+                    origin=issued,
+                    floor=issued,
+                    last=issued,
+                    issued=issued,
+                    former=self._histories.former(session_id),
+                )
+            return Window(
+                events=history.after(after, limit),
+                epoch=self._epoch,
+                origin=history.origin,
+                floor=history.removed_through,
+                last=history.last_position,
+                issued=issued,
+                holds=after is not None and history.holds(after),
+                former=history.former,
+            )
+
+        return read
 
     async def recent(self, session_id: str, limit: int) -> list[StoredEvent]:
         await trio.lowlevel.checkpoint()
-        return self._histories.current(session_id, trio.current_time()).newest(limit)
+        history = self._histories.current(session_id, trio.current_time())
+        return [] if history is None else history.newest(limit)
 
     async def clear(self, session_id: str) -> None:
         await trio.lowlevel.checkpoint_if_cancelled()
@@ -258,23 +315,3 @@ class MemoryBackplane(Backplane):
 
     def totals(self) -> HistoryFigures:
         return self._histories.totals()
-
-
-def page_of(history: History, epoch: str, after_id: str | None, limit: int | None) -> HistoryPage:
-    """The page of ``history`` (of a backplane whose ids carry ``epoch``) after ``after_id``:
-    with the reason it cannot continue exactly there, if it cannot."""
-    reason: ResetReason | None = None
-    after: int | None = None
-    if after_id is not None:
-        parsed = parse_event_id(after_id)
-        if parsed is None:
-            reason = "malformed_id"
-        elif parsed.epoch != epoch:
-            reason = "unknown_epoch"
-        elif parsed.sequence > history.last_position or not history.covers(parsed.sequence):
-            reason = "history_exhausted"
-        else:
-            after = parsed.sequence
-    events = history.after(after, limit)
-    position = events[-1].position if events else after
-    return HistoryPage(events=events, reset_reason=reason, position=position)

@@ -4,26 +4,15 @@ expiry and cleanup, stats, and the lifecycle that owns every task it starts."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import partial
 from types import TracebackType
 from typing import Any
 
 import trio
 
-from protocol import (
-    Catalogue,
-    InvalidEvent,
-    SchemaError,
-    build_envelope,
-    builtin,
-    encode_envelope,
-    is_session_id,
-    session_id_rule,
-    to_wire,
-    utc_now,
-)
-from protocol.models import Event
+from protocol import Catalogue, build_envelope, builtin, encode_envelope, utc_now
 
 from . import current
 from .alarms import Alarms
@@ -32,27 +21,12 @@ from .builders import SSEEventBuilder
 from .config import BroadcasterConfig
 from .events import Draft, HistoryPage, ResetReason, StoredEvent
 from .idempotency import AlreadyRecorded, Claim, check
+from .inputs import EventInput, check_session_id, draft_of, drafts_of
 from .session import Session
-from .subscription import Subscription
+from .stats import hub_stats, session_stats
+from .subscription import Subscribed, Subscription, with_session_id
 
 logger = logging.getLogger("sluice.core")
-
-#: What ``publish`` accepts: a generated ``protocol.models`` event, or the wire dict
-#: ``{"type", "data", "ttl"?}`` (checked against the schema, so any mapping is let in).
-EventInput = Event | Mapping[str, Any]
-
-
-def _check_session_id(session_id: str) -> None:
-    if not is_session_id(session_id):
-        raise ValueError(f"invalid session id {session_id!r}: {session_id_rule()}")
-
-
-def _wire_form(event: EventInput, ttl: float | None) -> dict[str, Any]:
-    """The publisher's event as ``{"type", "data", "ttl"?}``, not yet validated."""
-    item = dict(event) if isinstance(event, Mapping) else to_wire(event)
-    if ttl is not None:
-        item["ttl"] = ttl
-    return item
 
 
 class Broadcaster:
@@ -60,13 +34,13 @@ class Broadcaster:
     ``EnhancedSSEBroadcaster``.
 
     Run it with ``async with Broadcaster(config) as broadcaster:`` (or
-    :func:`open_broadcaster`), which runs its cleanup loop and backplane tasks and ends them all
-    on exit; built without ``async with`` (the guide's ``EnhancedSSEBroadcaster(config)``) it
-    refuses to publish or subscribe, with a ``RuntimeError`` that says so. Methods are called
-    from trio tasks of the same run. None of them ever waits on a subscriber: a subscriber
-    whose queue is full is cut off with ``stream_overflow``. After :meth:`shutdown` (or the end
-    of the block) every subscription's stream has ended and publishing or subscribing raises
-    ``RuntimeError``.
+    :func:`~sse_core.current.open_broadcaster`), which runs its cleanup loop and backplane tasks
+    and ends them all on exit; built without ``async with`` (the guide's
+    ``EnhancedSSEBroadcaster(config)``) it refuses to publish or subscribe, with a
+    ``RuntimeError`` that says so. Methods are called from trio tasks of the same run. None of
+    them ever waits on a subscriber: a subscriber whose queue is full is cut off with
+    ``stream_overflow``. After :meth:`shutdown` (or the end of the block) every subscription's
+    stream has ended and publishing or subscribing raises ``RuntimeError``.
     """
 
     def __init__(
@@ -122,8 +96,8 @@ class Broadcaster:
         one with a different request raises :class:`~sse_core.idempotency.KeyReused`.
         """
         self._require_open()
-        _check_session_id(session_id)
-        draft = self._draft(event, ttl, utc_now())
+        check_session_id(session_id)
+        draft = draft_of(event, ttl, utc_now(), self.catalogue)
         (event_id,) = await self._append(session_id, [draft], claim)
         return event_id
 
@@ -142,33 +116,20 @@ class Broadcaster:
         :meth:`publish` (``claim`` too).
         """
         self._require_open()
-        _check_session_id(session_id)
-        timestamp = utc_now()
-        drafts: list[Draft] = []
-        errors: list[SchemaError] = []
-        for index, event in enumerate(events):
-            try:
-                drafts.append(self._draft(event, ttl, timestamp))
-            except InvalidEvent as invalid:
-                errors.extend(
-                    SchemaError(f"/{index}{e.pointer}", e.message) for e in invalid.errors
-                )
-        if errors:
-            raise InvalidEvent(errors)
+        check_session_id(session_id)
+        drafts = drafts_of(events, ttl, utc_now(), self.catalogue)
         return await self._append(session_id, drafts, claim)
 
     async def _append(self, session_id: str, drafts: list[Draft], claim: Claim | None) -> list[str]:
         """Append ``drafts``; with a ``claim`` already recorded, its ids instead."""
-        if claim is None:
-            return [event.id for event in await self.backplane.append(session_id, drafts)]
         try:
-            stored = await self.backplane.append(session_id, drafts, claim)
+            return await self.backplane.append(session_id, drafts, claim)
         except AlreadyRecorded as repeat:
+            assert claim is not None
             ids = list(check(claim, repeat.recorded))
             self._session(session_id).deduplicated += 1
             self._deduplicated += 1
             return ids
-        return [event.id for event in stored]
 
     async def broadcast_event(self, session_id: str, event: EventInput) -> str:
         """The guide's name for :meth:`publish` (``ttl`` from the dict's ``"ttl"`` key)."""
@@ -180,15 +141,10 @@ class Broadcaster:
         Validated like a published event; its envelope has id ``""`` (so no ``id:`` line and
         the client's last event id stays) and a fresh timestamp; ``ttl`` is dropped.
         """
-        draft = self._draft(event, None, utc_now())
+        draft = draft_of(event, None, utc_now(), self.catalogue)
         return encode_envelope(
             build_envelope(draft.type, draft.data, id="", timestamp=draft.timestamp)
         )
-
-    def _draft(self, event: EventInput, ttl: float | None, timestamp: str) -> Draft:
-        item = _wire_form(event, ttl)
-        self.catalogue.check_event_input(item)
-        return Draft(type=item["type"], data=item["data"], timestamp=timestamp, ttl=item.get("ttl"))
 
     def _deliver(self, session_id: str, events: Sequence[StoredEvent]) -> None:
         """The backplane's sink: count the events and fan them out to local subscribers."""
@@ -202,7 +158,25 @@ class Broadcaster:
         for subscription, last_id in cut:
             self._cut_off(session, subscription, last_id)
 
+    def _interrupt(self, epoch: str | None) -> int:
+        """The backplane's interrupt: end every stream read in another epoch than ``epoch``
+        (all when None) after what is queued; returns how many were ended."""
+        stale = {
+            subscription
+            for session in self._sessions.values()
+            for subscription in session.subscribers
+            # one still reading its history learns the epoch when that returns
+            if subscription.epoch is not None and (epoch is None or subscription.epoch != epoch)
+        }
+        for subscription in stale:
+            self._unregister(subscription)
+            subscription._end()
+        return len(stale)
+
     def _cut_off(self, session: Session, subscription: Subscription, last_id: str | None) -> None:
+        if len(subscription.session_ids) > 1:
+            self._unregister(subscription)
+            last_id = subscription.last_offered_id
         overflow = SSEEventBuilder.stream_overflow(
             session_id=session.id,
             max_queue_size=self.config.max_queue_size,
@@ -231,7 +205,21 @@ class Broadcaster:
         the block however it is left (cancellation included); holds no cancel scope, so a
         generator may yield inside the block.
         """
-        return _Subscribed(self, session_id, last_event_id)
+        return Subscribed(partial(self._add, (session_id,), last_event_id), self._detach)
+
+    def subscribe_sessions(
+        self, session_ids: Sequence[str], last_event_id: str | None = None
+    ) -> AbstractAsyncContextManager[Subscription]:
+        """Subscribe to several sessions on one stream for the duration of the block.
+
+        As :meth:`subscribe`, with every frame's envelope naming its session in a top-level
+        ``sessionId``. Ids share one sequence, so one ``last_event_id`` resumes them all: for
+        each session, exactly its events after that position (``stream_reset`` naming the
+        session first, when it cannot); history then live events in the order published.
+        ``max_queue_size`` bounds the stream as a whole. Raises ``ValueError`` for no
+        sessions, a repeated one, or a malformed id.
+        """
+        return Subscribed(partial(self._add, tuple(session_ids), last_event_id), self._detach)
 
     async def add_subscriber(
         self, session_id: str, last_event_id: str | None = None
@@ -242,26 +230,53 @@ class Broadcaster:
         published meanwhile is missed; live events the replay already covered are dropped.
         Cancelled, it leaves nothing registered.
         """
+        return await self._add((session_id,), last_event_id)
+
+    async def _add(self, session_ids: tuple[str, ...], last_event_id: str | None) -> Subscription:
+        """Register a subscription to ``session_ids``, then serve it the history it missed."""
         self._require_open()
-        _check_session_id(session_id)
-        session = self._session(session_id)
-        subscription = Subscription(session_id, self.config.max_queue_size, self._alarms)
-        session.subscribers[subscription] = subscription.offer
+        for session_id in session_ids:
+            check_session_id(session_id)
+        if not session_ids or len(set(session_ids)) < len(session_ids):
+            raise ValueError(f"sessions must be one or more, each once: {session_ids!r}")
+        several = len(session_ids) > 1
+        subscription = Subscription(session_ids, self.config.max_queue_size, self._alarms)
+        for session_id in session_ids:
+            session = self._session(session_id)
+            offer = session.offer_to(subscription) if several else subscription.offer
+            session.subscribers[subscription] = offer
         try:
-            page = await self.backplane.replay(session_id, last_event_id or None)
+            if several:
+                pages = await self.backplane.replay_sessions(session_ids, last_event_id or None)
+            else:
+                (only,) = session_ids
+                pages = {only: await self.backplane.replay(only, last_event_id or None)}
         except BaseException:
-            self._detach(session_id, subscription)
+            self._detach(subscription)
             raise
-        frames = [event.frame for event in page.events]
-        if page.reset_reason is not None:
-            frames.insert(0, self._reset_frame(session_id, page.reset_reason, last_event_id))
-            subscription.reset_reason = page.reset_reason
-        subscription._catch_up(frames, page.position)
+        self._catch_up(subscription, pages, last_event_id)
+        if any(page.epoch != self.backplane.epoch for page in pages.values()):
+            subscription._end()  # the epoch changed while history was read
         return subscription
+
+    def _catch_up(
+        self, subscription: Subscription, pages: dict[str, HistoryPage], last_event_id: str | None
+    ) -> None:
+        """Queue the catch-up of ``pages`` to ``subscription``: a ``stream_reset`` for each
+        session that needs one, then the history (see :meth:`Subscription._catch_up`)."""
+        resets: list[bytes] = []
+        for session_id, page in pages.items():
+            subscription.epoch = page.epoch
+            if page.reset_reason is not None:
+                subscription.reset_reasons[session_id] = page.reset_reason
+                frame = self._reset_frame(session_id, page.reset_reason, last_event_id)
+                resets.append(frame if len(pages) == 1 else with_session_id(frame, session_id))
+        subscription.reset_reason = next(iter(subscription.reset_reasons.values()), None)
+        subscription._catch_up(resets, pages)
 
     async def remove_subscriber(self, session_id: str, subscription: Subscription) -> None:
         """End and remove a subscription made by :meth:`add_subscriber` (a checkpoint)."""
-        self._detach(session_id, subscription)
+        self._detach(subscription)
         await trio.lowlevel.checkpoint()
 
     def _reset_frame(
@@ -274,11 +289,16 @@ class Broadcaster:
         )
         return self.encode_ephemeral(reset)
 
-    def _detach(self, session_id: str, subscription: Subscription) -> None:
-        session = self._sessions.get(session_id)
-        if session is not None and session.subscribers.pop(subscription, None) is not None:
-            session.last_activity = trio.current_time()
+    def _detach(self, subscription: Subscription) -> None:
+        self._unregister(subscription)
         subscription._discard()
+
+    def _unregister(self, subscription: Subscription) -> None:
+        """Remove ``subscription`` from the subscribers of each of its sessions."""
+        for session_id in subscription.session_ids:
+            session = self._sessions.get(session_id)
+            if session is not None and session.subscribers.pop(subscription, None) is not None:
+                session.last_activity = trio.current_time()
 
     # --- history ---------------------------------------------------------------------------
 
@@ -288,12 +308,12 @@ class Broadcaster:
         """Up to ``limit`` held events after the id ``after`` (from the oldest when None),
         oldest first, with a reset reason when history cannot cover ``after``: the polling
         fallback. A checkpoint."""
-        _check_session_id(session_id)
+        check_session_id(session_id)
         return await self.backplane.replay(session_id, after or None, limit)
 
     async def get_event_history(self, session_id: str, limit: int = 50) -> list[StoredEvent]:
         """The newest ``limit`` held events of the session, oldest first. A checkpoint."""
-        _check_session_id(session_id)
+        check_session_id(session_id)
         return await self.backplane.recent(session_id, limit)
 
     # --- sessions --------------------------------------------------------------------------
@@ -304,14 +324,14 @@ class Broadcaster:
 
     async def create_session(self, session_id: str) -> None:
         """Make the session known (it then lives ``session_ttl`` without activity)."""
-        _check_session_id(session_id)
+        check_session_id(session_id)
         self._session(session_id)
         await trio.lowlevel.checkpoint()
 
     async def clear_session(self, session_id: str, *, close_subscribers: bool = False) -> None:
         """Drop the session's history; its subscribers stay connected unless
         ``close_subscribers``, which ends their streams after what is queued."""
-        _check_session_id(session_id)
+        check_session_id(session_id)
         await self.backplane.clear(session_id)
         session = self._sessions.get(session_id)
         if session is not None and close_subscribers:
@@ -328,68 +348,28 @@ class Broadcaster:
         return session
 
     def _end_all(self, session: Session) -> None:
-        for subscription in session.subscribers:
+        for subscription in list(session.subscribers):
+            self._unregister(subscription)
             subscription._end()
-        session.subscribers.clear()
 
     # --- stats -----------------------------------------------------------------------------
 
     async def get_stats(self) -> dict[str, Any]:
         """Totals and per-session figures in the shape of ``schemas/rest/stats.json``."""
         await trio.lowlevel.checkpoint()
-        totals = self.backplane.totals()
-        keys, key_bytes = self.backplane.keys_held()
-        per_session = {}
-        for session_id, session in self._sessions.items():
-            history = self.backplane.figures(session_id)
-            per_session[session_id] = {
-                "subscribers": len(session.subscribers),
-                "historySize": history.size,
-                "published": session.published,
-                "delivered": session.delivered,
-                "overflowed": session.overflowed,
-                "deduplicated": session.deduplicated,
-                "expired": history.expired,
-                "shed": history.shed,
-                "bytesHeld": history.bytes_held,
-            }
-        return {
-            "sessions": len(self._sessions),
-            "subscribers": sum(len(s.subscribers) for s in self._sessions.values()),
+        counts = {
             "published": self._published,
             "delivered": self._delivered,
             "overflowed": self._overflowed,
             "deduplicated": self._deduplicated,
-            "expired": totals.expired,
-            "shed": totals.shed,
-            "bytesHeld": totals.bytes_held,
-            "idempotencyKeys": keys,
-            "idempotencyBytes": key_bytes,
-            "memoryUsageMb": (totals.bytes_held + key_bytes) / 2**20,
-            "epoch": self.epoch,
-            "sessionStats": per_session,
         }
+        return hub_stats(self._sessions, self.backplane, counts)
 
     def session_stats(self, session_id: str) -> dict[str, Any]:
         """One session's figures in the shape of ``schemas/rest/session-stats.json``
         (``active`` False and zeros for a session the hub does not hold)."""
-        _check_session_id(session_id)
-        session = self._sessions.get(session_id)
-        history = self.backplane.figures(session_id)
-        return {
-            "sessionId": session_id,
-            "subscribers": 0 if session is None else len(session.subscribers),
-            "historySize": history.size,
-            "active": session is not None,
-            "published": 0 if session is None else session.published,
-            "delivered": 0 if session is None else session.delivered,
-            "overflowed": 0 if session is None else session.overflowed,
-            "deduplicated": 0 if session is None else session.deduplicated,
-            "expired": history.expired,
-            "shed": history.shed,
-            "bytesHeld": history.bytes_held,
-            "lastEventId": history.last_id,
-        }
+        check_session_id(session_id)
+        return session_stats(session_id, self._sessions.get(session_id), self.backplane)
 
     # --- cleanup and lifecycle -------------------------------------------------------------
 
@@ -405,7 +385,7 @@ class Broadcaster:
                 continue  # removed while an earlier session was being forgotten
             idle = [s for s in session.subscribers if now - s.last_active >= idle_limit]
             for subscription in idle:
-                del session.subscribers[subscription]
+                self._unregister(subscription)
                 subscription._end()
             if idle:
                 session.last_activity = now
@@ -431,7 +411,9 @@ class Broadcaster:
         try:
             with self._background:
                 async with trio.open_nursery() as nursery:
-                    await nursery.start(self.backplane.run, self.config, self._deliver)
+                    await nursery.start(
+                        self.backplane.run, self.config, self._deliver, self._interrupt
+                    )
                     self._open = True
                     nursery.start_soon(self._cleanup_loop)
                     nursery.start_soon(self._alarms.run)
@@ -496,40 +478,5 @@ class Broadcaster:
                 self._close()
 
 
-class _Subscribed:
-    """The block of :meth:`Broadcaster.subscribe` (a class: lighter than a generator's)."""
-
-    __slots__ = ("_broadcaster", "_last_event_id", "_session_id", "_subscription")
-
-    def __init__(self, broadcaster: Broadcaster, session_id: str, last_event_id: str | None):
-        self._broadcaster = broadcaster
-        self._session_id = session_id
-        self._last_event_id = last_event_id
-        self._subscription: Subscription | None = None
-
-    async def __aenter__(self) -> Subscription:
-        self._subscription = await self._broadcaster.add_subscriber(
-            self._session_id, self._last_event_id
-        )
-        return self._subscription
-
-    async def __aexit__(self, *_exc: object) -> None:
-        assert self._subscription is not None
-        self._broadcaster._detach(self._session_id, self._subscription)
-
-
 #: The guide's name for :class:`Broadcaster`.
 EnhancedSSEBroadcaster = Broadcaster
-
-
-def open_broadcaster(
-    config: BroadcasterConfig | None = None,
-    backplane: Backplane | None = None,
-    catalogue: Catalogue | None = None,
-) -> Broadcaster:
-    """A :class:`Broadcaster` (on a new :class:`MemoryBackplane` unless given one, with the
-    built-in event catalogue unless given one) to run with ``async with``: inside the block it
-    runs the backplane and the cleanup loop in its own nursery and is what
-    :func:`~sse_core.get_sse_broadcaster` returns; leaving the block shuts it down and ends
-    every task it started."""
-    return Broadcaster(config, backplane, catalogue)

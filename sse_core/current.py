@@ -1,4 +1,4 @@
-"""Which broadcaster is open: the guide's ``get_sse_broadcaster()`` without a global that runs.
+"""Opening a broadcaster, and finding the open one (the guide's ``get_sse_broadcaster()``).
 
 A broadcaster registers itself here while it runs (inside ``async with``), and
 :func:`get_sse_broadcaster` returns the innermost one: the calling task's, else the one opened
@@ -11,7 +11,11 @@ from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from protocol import Catalogue
+
+    from .backplane import Backplane
     from .broadcaster import Broadcaster
+    from .config import BroadcasterConfig
 
 #: What to write instead of the guide's ``EnhancedSSEBroadcaster(config)`` used directly.
 HOW_TO_OPEN = (
@@ -35,6 +39,21 @@ def closed(broadcaster: Broadcaster, token: Token[Broadcaster | None]) -> None:
     """Undo :func:`opened`."""
     _OPEN.remove(broadcaster)
     _CURRENT.reset(token)
+
+
+def open_broadcaster(
+    config: BroadcasterConfig | None = None,
+    backplane: Backplane | None = None,
+    catalogue: Catalogue | None = None,
+) -> Broadcaster:
+    """A :class:`~sse_core.Broadcaster` (on a new ``MemoryBackplane`` unless given one, with
+    the built-in event catalogue unless given one) to run with ``async with``: inside the block
+    it runs the backplane and the cleanup loop in its own nursery and is what
+    :func:`get_sse_broadcaster` returns; leaving the block, normally, by an exception or by
+    cancellation, shuts it down and ends every task it started."""
+    from .broadcaster import Broadcaster  # imported here: the broadcaster registers itself here
+
+    return Broadcaster(config, backplane, catalogue)
 
 
 def get_sse_broadcaster() -> Broadcaster:

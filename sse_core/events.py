@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import attrs
+import orjson
 
-from protocol import build_envelope, encode_envelope
+from protocol import build_envelope, encode_envelope, frame_envelope_json
 
 #: Why a resume could not continue exactly where the client left off (``stream_reset``).
-ResetReason = Literal["history_exhausted", "unknown_epoch", "malformed_id"]
+ResetReason = Literal["history_exhausted", "unknown_epoch", "malformed_id", "foreign_id"]
 
 
 @attrs.frozen(kw_only=True)
@@ -32,16 +33,17 @@ class Draft:
 class StoredEvent:
     """An event with its id, as kept in history and handed to every subscriber.
 
-    ``envelope`` is the dict the SSE ``data:`` field carries (``type``, ``data``, ``id``,
-    ``timestamp``, ``ttl`` when set) and ``frame`` its complete SSE frame, encoded once: every
-    subscriber receives this same bytes object. ``position`` orders the events of a session
-    (the backplane's sequence); ``accepted_at`` and ``expires_at`` are ``trio.current_time()``
-    values of this process. Treat ``data`` as read-only.
+    ``frame`` is its complete SSE frame, encoded once: every subscriber receives this same
+    bytes object, and a replay from a store frames the stored envelope bytes as they are.
+    ``type`` is the event type. ``position`` orders the events of a session (the backplane's
+    sequence); ``accepted_at`` and ``expires_at`` are ``trio.current_time()`` values of this
+    process. :attr:`envelope` and the fields after it decode the frame's JSON on each call
+    (for readers of history such as polling, not for fan-out).
     """
 
     id: str
     position: int
-    envelope: dict[str, Any]
+    type: str
     frame: bytes
     accepted_at: float
     expires_at: float
@@ -52,22 +54,41 @@ class StoredEvent:
 
         ``ttl`` is the time to live to apply (the draft's own, or the hub's default).
         """
-        envelope = build_envelope(
-            draft.type, draft.data, id=id, timestamp=draft.timestamp, ttl=draft.ttl
-        )
         return cls(
             id=id,
             position=position,
-            envelope=envelope,
-            frame=encode_envelope(envelope),
+            type=draft.type,
+            frame=encode_envelope(
+                build_envelope(
+                    draft.type, draft.data, id=id, timestamp=draft.timestamp, ttl=draft.ttl
+                )
+            ),
+            accepted_at=now,
+            expires_at=now + ttl,
+        )
+
+    @classmethod
+    def framed(
+        cls, envelope_json: bytes, *, id: str, type: str, position: int, now: float, ttl: float
+    ) -> StoredEvent:
+        """The event whose envelope, under ``id``, was encoded to ``envelope_json`` before
+        (a store kept those bytes): framed as they are, without decoding them."""
+        return cls(
+            id=id,
+            position=position,
+            type=type,
+            frame=frame_envelope_json(envelope_json, id=id, type=type),
             accepted_at=now,
             expires_at=now + ttl,
         )
 
     @property
-    def type(self) -> str:
-        """The event type."""
-        return str(self.envelope["type"])
+    def envelope(self) -> dict[str, Any]:
+        """The envelope the frame's ``data:`` line carries (``type``, ``data``, ``id``,
+        ``timestamp``, ``ttl`` when set), decoded anew on each call."""
+        start = self.frame.index(b"data: ") + len(b"data: ")
+        envelope: dict[str, Any] = orjson.loads(self.frame[start:-2])
+        return envelope
 
     @property
     def data(self) -> dict[str, Any]:
@@ -96,8 +117,10 @@ class HistoryPage:
     ``position`` is how far the page reaches in the session's order: its last event's
     position, or the resume point's when nothing newer is held; None when it reaches nothing.
     A subscriber drops live events at or below it (they were replayed or already seen).
+    ``epoch`` is the epoch of the store the page was read from (positions count within it).
     """
 
     events: list[StoredEvent]
     reset_reason: ResetReason | None = None
     position: int | None = None
+    epoch: str = ""

@@ -3,6 +3,7 @@ they hold) and the histories of every session of a process."""
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import logging
 import math
@@ -39,10 +40,10 @@ class History:
 
     Appending past the bound drops the oldest. Every removal (bound, expiry, shedding,
     clearing) raises ``removed_through`` to the highest position removed, so a resume point
-    at or above it is still fully covered. A history that begins at position ``start``
-    counts everything before it as removed: it cannot say what came earlier.
-    ``bytes_held`` counts the encoded frames held; ``expired`` and ``shed`` count removals
-    for those reasons. Never blocks.
+    at or above it is still fully covered. ``origin`` is the position just before the first
+    event (``start``); ``former`` the newest position of an earlier life of the session, or
+    a bound on it (see :class:`Histories`). ``bytes_held`` counts the encoded frames held;
+    ``expired`` and ``shed`` count removals for those reasons. Never blocks.
     """
 
     __slots__ = (
@@ -51,19 +52,23 @@ class History:
         "_next_deadline",
         "bytes_held",
         "expired",
+        "former",
         "last_id",
         "last_position",
+        "origin",
         "removed_through",
         "shed",
     )
 
-    def __init__(self, max_events: int, start: int = 0) -> None:
+    def __init__(self, max_events: int, start: int = 0, former: int = 0) -> None:
         self._events: deque[StoredEvent] = deque()
         self._max_events = max_events
         self._next_deadline = math.inf
         self.bytes_held = 0
         self.expired = 0
         self.shed = 0
+        self.origin = start
+        self.former = former
         self.removed_through = start
         self.last_id: str | None = None
         self.last_position = start
@@ -116,9 +121,10 @@ class History:
             self._forget(self._events.popleft())
         self._next_deadline = math.inf
 
-    def covers(self, position: int) -> bool:
-        """Whether every event after ``position`` is still held (nothing newer was removed)."""
-        return position >= self.removed_through
+    def holds(self, position: int) -> bool:
+        """Whether the event at ``position`` is held."""
+        index = bisect.bisect_left(self._events, position, key=_position)
+        return index < len(self._events) and self._events[index].position == position
 
     def after(self, position: int | None, limit: int | None = None) -> list[StoredEvent]:
         """Held events with a position above ``position`` (all when None), oldest first, at
@@ -143,8 +149,21 @@ class History:
         self.removed_through = max(self.removed_through, event.position)
 
 
+def _position(event: StoredEvent) -> int:
+    return event.position
+
+
+#: Forgotten sessions whose newest position is remembered one by one; older ones share a bound.
+FORMER_KEPT = 10_000
+
+
 class Histories:
     """The histories of every session of one process, with the bytes they hold in total.
+
+    A session forgotten and made again must not resume from its earlier life: each history
+    gets, as ``former``, the newest position the session had before it was forgotten (of the
+    last :data:`FORMER_KEPT` sessions forgotten; beyond that, the newest position of any
+    session forgotten longer ago, a bound that resets more resumes than needed, never fewer).
 
     Crossing ``memory_warning_bytes`` logs one warning (again only after going back under
     it); past ``memory_critical_bytes`` the oldest events of all sessions are shed until usage
@@ -154,14 +173,12 @@ class Histories:
 
     def __init__(self) -> None:
         self._histories: dict[str, History] = {}
+        self._former: dict[str, int] = {}  # forgotten sessions, oldest first: newest position
+        self._forgotten_through = 0  # the newest position of the sessions dropped from it
         self._bytes_held = 0
         self._expired = 0
         self._shed = 0
         self._warned = False
-
-    def get(self, session_id: str) -> History | None:
-        """The session's history, if it has one."""
-        return self._histories.get(session_id)
 
     def sessions(self) -> list[str]:
         """The sessions that have a history."""
@@ -174,20 +191,26 @@ class Histories:
         none), then watch the memory held."""
         history = self._histories.get(session_id)
         if history is None:
-            history = self._histories[session_id] = History(config.max_history_per_session, start)
+            former = self._former.pop(session_id, self._forgotten_through)
+            history = History(config.max_history_per_session, start, former)
+            self._histories[session_id] = history
         before = history.bytes_held
         for event in events:
             history.append(event)
         self._bytes_held += history.bytes_held - before
         self._watch_memory(config)
 
-    def current(self, session_id: str, now: float) -> History:
-        """The session's history with expired events dropped (an empty one if it has none)."""
+    def current(self, session_id: str, now: float) -> History | None:
+        """The session's history with expired events dropped, if it has one."""
         history = self._histories.get(session_id)
-        if history is None:
-            return History(1)
-        self._expire(history, now)
+        if history is not None:
+            self._expire(history, now)
         return history
+
+    def former(self, session_id: str) -> int:
+        """For a session without history: positions at or below this may be from an earlier
+        life of it."""
+        return self._former.get(session_id, self._forgotten_through)
 
     def clear(self, session_id: str, config: BroadcasterConfig | None) -> None:
         """Drop the session's events; positions go on from where they were."""
@@ -202,6 +225,10 @@ class Histories:
         history = self._histories.pop(session_id, None)
         if history is not None:
             self._bytes_held -= history.bytes_held
+            self._former[session_id] = history.last_position
+            if len(self._former) > FORMER_KEPT:
+                oldest = next(iter(self._former))
+                self._forgotten_through = max(self._forgotten_through, self._former.pop(oldest))
             self._rearm_warning(config)
 
     def expire(self, now: float, config: BroadcasterConfig | None) -> None:

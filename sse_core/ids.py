@@ -13,7 +13,8 @@ import secrets
 import attrs
 
 _ID = re.compile(r"([0-9a-z]{1,32})-([0-9]{1,20})")
-_SEQUENCE_WIDTH = 12
+#: Digits of an id's sequence (zero-padded).
+SEQUENCE_WIDTH = 12
 
 
 def new_epoch() -> str:
@@ -23,7 +24,7 @@ def new_epoch() -> str:
 
 def format_event_id(epoch: str, sequence: int) -> str:
     """The id of the ``sequence``-th event published in ``epoch``."""
-    return f"{epoch}-{sequence:0{_SEQUENCE_WIDTH}d}"
+    return f"{epoch}-{sequence:0{SEQUENCE_WIDTH}d}"
 
 
 @attrs.frozen

@@ -9,9 +9,18 @@ Keys, under a prefix (``sluice:`` by default):
   memory backplane.
 - ``s:{session}``: the session's history, a stream whose entry ids are ``0-<sequence>``,
   bounded to ``max_history_per_session`` entries.
-- ``m:{session}``: ``floor`` (no event at or below it is held any more) and ``last`` (the
-  newest sequence). History and this hash expire after ``session_ttl`` without a publish.
-- ``k:{key}``: the record of an Idempotency-Key (scoped, hashed), see :mod:`~sse_core.redis_keys`.
+- ``s:{session}`` entries hold the envelope as sent (``e``, its id written in by the append
+  script), its id (``i``), type (``y``), accepted time (``a``) and ttl (``t``): replays and
+  live delivery frame those bytes without decoding them.
+- ``m:{session}``: ``origin`` (the sequence before the session's first event), ``floor`` (no
+  event at or below it is held any more), ``last`` (the newest sequence) and ``former`` (the
+  newest sequence of an earlier life of the session, or a bound above it). History and this
+  hash expire after ``session_ttl`` without a publish.
+- ``lives``: each session scored with its newest sequence, so that a session made again after
+  its keys expired knows its former life; entries whose session has expired are folded into
+  ``gone``, a bound on their newest sequences, when a session is made.
+- ``k:{key}``: the record of an Idempotency-Key (scoped, hashed), see
+  :mod:`~sse_core.redis_keys`.
 - ``live``: every event of every session in publish order, capped (approximately) at
   ``live_cap`` entries; each process runs one reader on it that feeds its broadcaster.
 
@@ -28,108 +37,25 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import coredis
-import orjson
 import trio
 from coredis.exceptions import ResponseError
 
 from . import redis_keys
-from .backplane import Backplane, BackplaneUnavailable, Sink, find_error
+from . import redis_scripts as scripts
+from .backplane import Backplane, BackplaneUnavailable, Interrupt, Sink, find_error
 from .config import BroadcasterConfig
-from .events import Draft, HistoryPage, ResetReason, StoredEvent
+from .events import Draft, StoredEvent
 from .history import Histories, HistoryFigures
 from .idempotency import AlreadyRecorded, Claim, Recorded
-from .ids import format_event_id, new_epoch, parse_event_id
+from .ids import SEQUENCE_WIDTH, format_event_id, new_epoch
+from .paging import Window, WindowReader
 
 logger = logging.getLogger("sluice.core")
-
-# KEYS: epoch, seq, history, meta, live. ARGV: epoch, max history, live cap, session ttl (ms),
-# session id, then per event: draft (JSON), accepted (wall clock, s), ttl (s).
-_APPEND = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('SLUICE_EPOCH') end
-local count = (#ARGV - 5) / 3
-local first = redis.call('INCRBY', KEYS[2], count) - count
-if redis.call('EXISTS', KEYS[4]) == 0 then redis.call('HSET', KEYS[4], 'floor', first) end
-for i = 1, count do
-  local n = first + i
-  local draft, accepted, ttl = ARGV[3 * i + 3], ARGV[3 * i + 4], ARGV[3 * i + 5]
-  redis.call('XADD', KEYS[3], '0-' .. n, 'd', draft, 'a', accepted, 't', ttl)
-  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[3], '*',
-             'n', n, 's', ARGV[5], 'd', draft, 'a', accepted, 't', ttl)
-end
-redis.call('HSET', KEYS[4], 'last', first + count)
-local excess = redis.call('XLEN', KEYS[3]) - tonumber(ARGV[2])
-if excess > 0 then
-  local gone = redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', excess)
-  redis.call('XTRIM', KEYS[3], 'MAXLEN', ARGV[2])
-  redis.call('HSET', KEYS[4], 'floor', string.sub(gone[#gone][1], 3))
-end
-redis.call('PEXPIRE', KEYS[3], ARGV[4])
-redis.call('PEXPIRE', KEYS[4], ARGV[4])
-return first
-"""
-
-# KEYS: history, meta, epoch. ARGV: after ('' for all), limit (0 for all), now (wall clock, s).
-# Returns floor, last, the highest sequence passed over as expired, the unexpired entries and
-# the epoch.
-_READ = """
-local meta = redis.call('HMGET', KEYS[2], 'floor', 'last')
-local epoch = redis.call('GET', KEYS[3])
-local cursor = '-'
-if ARGV[1] ~= '' then cursor = '(0-' .. ARGV[1] end
-local limit, now = tonumber(ARGV[2]), tonumber(ARGV[3])
-local out, expired = {}, 0
-while true do
-  local batch = redis.call('XRANGE', KEYS[1], cursor, '+', 'COUNT', 256)
-  if #batch == 0 then break end
-  for _, entry in ipairs(batch) do
-    local f = entry[2]
-    if tonumber(f[4]) + tonumber(f[6]) > now then
-      out[#out + 1] = entry
-      if limit > 0 and #out >= limit then return {meta[1], meta[2], expired, out, epoch} end
-    else
-      expired = tonumber(string.sub(entry[1], 3))
-    end
-  end
-  cursor = '(' .. batch[#batch][1]
-end
-return {meta[1], meta[2], expired, out, epoch}
-"""
-
-# KEYS: history, meta. ARGV: now (wall clock, s). Deletes expired entries, raises the floor.
-_EXPIRE = """
-local floor = tonumber(redis.call('HGET', KEYS[2], 'floor') or '0')
-local cursor, gone = '-', 0
-while true do
-  local batch = redis.call('XRANGE', KEYS[1], cursor, '+', 'COUNT', 256)
-  if #batch == 0 then break end
-  for _, entry in ipairs(batch) do
-    local f = entry[2]
-    if tonumber(f[4]) + tonumber(f[6]) <= tonumber(ARGV[1]) then
-      redis.call('XDEL', KEYS[1], entry[1])
-      floor = math.max(floor, tonumber(string.sub(entry[1], 3)))
-      gone = gone + 1
-    end
-  end
-  cursor = '(' .. batch[#batch][1]
-end
-if gone > 0 then redis.call('HSET', KEYS[2], 'floor', floor) end
-return gone
-"""
-
-# KEYS: history, meta. Empties the history; sequences go on.
-_CLEAR = """
-local last = redis.call('HGET', KEYS[2], 'last')
-if last then
-  redis.call('XTRIM', KEYS[1], 'MAXLEN', 0)
-  redis.call('HSET', KEYS[2], 'floor', last)
-end
-return 0
-"""
 
 
 def _text(value: Any) -> str:
@@ -166,15 +92,25 @@ class RedisBackplane(Backplane):
         self._config: BroadcasterConfig | None = None
         self._mirror = Histories()
         self._scripts: dict[str, Any] = {}
+        self._interrupt: Interrupt | None = None
+        self._available = True
+        self._issued = 0  # the newest sequence of the epoch known to have been issued
+        self._delivered = 0  # the newest sequence of the epoch delivered to the sink
 
     @property
     def epoch(self) -> str:
         return self._epoch
 
+    @property
+    def available(self) -> bool:
+        """False from a failed Redis call until the next successful one."""
+        return self._available
+
     async def run(
         self,
         config: BroadcasterConfig,
         sink: Sink,
+        interrupt: Interrupt,
         *,
         task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
     ) -> None:
@@ -186,22 +122,22 @@ class RedisBackplane(Backplane):
                 self._scripts = {
                     name: client.register_script(source)
                     for name, source in (
-                        ("append", _APPEND),
-                        ("append_once", redis_keys.append_once(_APPEND)),
-                        ("read", _READ),
-                        ("expire", _EXPIRE),
-                        ("clear", _CLEAR),
+                        ("append", scripts.APPEND),
+                        ("append_once", redis_keys.append_once(scripts.APPEND)),
+                        ("read", scripts.READ),
+                        ("expire", scripts.EXPIRE),
+                        ("clear", scripts.CLEAR),
                     )
                 }
                 await self._join(client)
                 entries = await client.xrevrange(self._key("live"), "+", "-", count=1)
                 since = _text(entries[0].identifier) if entries else "0-0"
-                self._client, self._config = client, config
+                self._client, self._config, self._interrupt = client, config, interrupt
                 try:
                     task_status.started()
                     await self._read_live(client, config, sink, since)
                 finally:
-                    self._client = self._config = None
+                    self._client = self._config = self._interrupt = None
 
     @property
     def where(self) -> str:
@@ -215,22 +151,71 @@ class RedisBackplane(Backplane):
     async def _join(self, client: coredis.Redis[bytes]) -> None:
         """Take the shared epoch (setting it, when Redis has none)."""
         await client.set(self._key("epoch"), new_epoch(), condition=coredis.PureToken.NX)
-        self._epoch = _text(await client.get(self._key("epoch")))
+        epoch = _text(await client.get(self._key("epoch")))
+        if epoch != self._epoch:
+            old, self._epoch = self._epoch, epoch
+            if old:
+                self._epoch_changed(old)
+
+    def _epoch_changed(self, old: str) -> None:
+        """Redis lost its data: what this process knew is of the old epoch. Streams read in it
+        end (their clients resume with ``stream_reset``); the log says what was not delivered."""
+        self._mirror = Histories()
+        missed = max(self._issued - self._delivered, 0)
+        ended = 0 if self._interrupt is None else self._interrupt(self._epoch)
+        logger.warning(
+            "Redis at %s lost its data: epoch %s replaced by %s; at least %d events of epoch %s "
+            "(after sequence %d) were not delivered here; %d open streams ended, their clients "
+            "resume with stream_reset",
+            self.where,
+            old,
+            self._epoch,
+            missed,
+            old,
+            self._delivered,
+            ended,
+        )
+        self._issued = self._delivered = 0
+
+    def _went_away(self, cause: BaseException) -> None:
+        """A Redis call failed: once per outage, end every stream (live events cannot reach
+        them) and say so."""
+        if not self._available:
+            logger.debug("Redis at %s is still out of reach: %s", self.where, cause)
+            return
+        self._available = False
+        ended = 0 if self._interrupt is None else self._interrupt(None)
+        logger.warning(
+            "Redis at %s is out of reach (%s): %d open streams ended; new streams and "
+            "publishes answer 503 until it is back",
+            self.where,
+            cause,
+            ended,
+        )
+
+    def _came_back(self) -> None:
+        if not self._available:
+            self._available = True
+            logger.info("Redis at %s is reachable again", self.where)
 
     async def _read_live(
         self, client: coredis.Redis[bytes], config: BroadcasterConfig, sink: Sink, since: str
     ) -> None:
-        """Deliver every live event to ``sink``, in order, from after the entry ``since``."""
+        """Deliver every live event to ``sink``, in order, from after the entry ``since``.
+
+        Redis out of reach, it retries every ``retry_delay``. Events that cannot be delivered
+        in order (Redis lost its data, or this reader fell behind the live stream's cap) end
+        the streams that could miss them (see :data:`~sse_core.backplane.Interrupt`).
+        """
         live = self._key("live")
         expected: int | None = None
         while True:
             try:
-                found = await client.xread({live: since}, count=1000, block=int(self.block * 1000))
-            except Exception as error:
-                if find_error(error, (coredis.exceptions.ConnectionError, OSError)) is None:
-                    raise
-                # The text only: a log record must not keep the error (and its frames) alive.
-                logger.error("reading the live stream from Redis failed: %s; retrying", repr(error))
+                with self._reaching():
+                    found = await client.xread(
+                        {live: since}, count=1000, block=int(self.block * 1000)
+                    )
+            except BackplaneUnavailable:
                 await trio.sleep(self.retry_delay)
                 continue
             if not found:
@@ -241,17 +226,13 @@ class RedisBackplane(Backplane):
             for entry in entries:
                 fields = entry.field_values
                 sequence = int(fields[b"n"])
-                if expected is not None and sequence < expected:  # Redis lost its data
-                    await self._join(client)
-                    self._mirror = Histories()
-                elif expected is not None and sequence > expected:
-                    logger.error(
-                        "the live stream no longer holds events %d to %d (this process fell "
-                        "more than %d events behind): they were not delivered here",
-                        expected,
-                        sequence - 1,
-                        self.live_cap,
-                    )
+                if expected is not None and sequence != expected:
+                    self._deliver(runs, config, sink)
+                    if sequence < expected:  # Redis lost its data
+                        with suppress(BackplaneUnavailable), self._reaching():
+                            await self._join(client)  # or on the next call that reaches it
+                    else:
+                        self._fell_behind(expected, sequence)
                 expected = sequence + 1
                 session_id = _text(fields[b"s"])
                 event = self._stored(sequence, fields)
@@ -259,19 +240,38 @@ class RedisBackplane(Backplane):
                     runs[-1][1].append(event)
                 else:
                     runs.append((session_id, [event]))
-            for session_id, events in runs:
-                self._mirror.append(session_id, events, config, events[0].position - 1)
-                sink(session_id, events)
+            self._deliver(runs, config, sink)
+
+    def _deliver(
+        self, runs: list[tuple[str, list[StoredEvent]]], config: BroadcasterConfig, sink: Sink
+    ) -> None:
+        """Mirror and hand to the sink each run of one session's events; empties ``runs``."""
+        for session_id, events in runs:
+            self._mirror.append(session_id, events, config, events[0].position - 1)
+            sink(session_id, events)
+            self._delivered = events[-1].position
+        runs.clear()
+
+    def _fell_behind(self, expected: int, sequence: int) -> None:
+        ended = 0 if self._interrupt is None else self._interrupt(None)
+        logger.error(
+            "the live stream no longer holds events %d to %d (this process fell more than %d "
+            "events behind): they were not delivered here; %d open streams ended, their "
+            "clients resume from history",
+            expected,
+            sequence - 1,
+            self.live_cap,
+            ended,
+        )
 
     def _stored(self, sequence: int, fields: Any) -> StoredEvent:
-        """The event of an entry (fields ``d`` draft, ``a`` accepted, ``t`` ttl), with this
-        process's clock for its times."""
-        draft = Draft(**orjson.loads(fields[b"d"]))
-        now = trio.current_time()
-        accepted = now - (self.clock() - float(fields[b"a"]))
-        return StoredEvent.build(
-            draft,
-            id=format_event_id(self._epoch, sequence),
+        """The event of an entry (fields ``e`` envelope, ``i`` id, ``y`` type, ``a`` accepted,
+        ``t`` ttl), framed from the stored bytes, with this process's clock for its times."""
+        accepted = trio.current_time() - (self.clock() - float(fields[b"a"]))
+        return StoredEvent.framed(
+            fields[b"e"],
+            id=_text(fields[b"i"]),
+            type=_text(fields[b"y"]),
             position=sequence,
             now=accepted,
             ttl=float(fields[b"t"]),
@@ -279,27 +279,31 @@ class RedisBackplane(Backplane):
 
     async def append(
         self, session_id: str, drafts: Sequence[Draft], claim: Claim | None = None
-    ) -> list[StoredEvent]:
+    ) -> list[str]:
         client, config = self._client, self._config
         if client is None or config is None:
             raise RuntimeError("the backplane is not running")
-        accepted = self.clock()
+        accepted = repr(self.clock())
         args: list[Any] = [
             self._epoch,
             config.max_history_per_session,
             self.live_cap,
             max(int(config.session_ttl * 1000), 1),
             session_id,
+            SEQUENCE_WIDTH,
+            self._key("m:"),
         ]
-        ttls = [config.event_ttl if draft.ttl is None else draft.ttl for draft in drafts]
-        for draft, ttl in zip(drafts, ttls, strict=True):
-            args += [orjson.dumps(_draft_fields(draft)), repr(accepted), repr(ttl)]
+        for draft in drafts:
+            ttl = config.event_ttl if draft.ttl is None else draft.ttl
+            args += [*scripts.encoded_without_id(draft), draft.type, accepted, repr(ttl)]
         keys = [
             self._key("epoch"),
             self._key("seq"),
             self._key("s:", session_id),
             self._key("m:", session_id),
             self._key("live"),
+            self._key("lives"),
+            self._key("gone"),
         ]
         script = "append"
         if claim is not None:
@@ -318,17 +322,8 @@ class RedisBackplane(Backplane):
         if (found := redis_keys.recorded(first)) is not None:
             raise AlreadyRecorded(found)
         first = int(first)
-        now = trio.current_time()
-        return [
-            StoredEvent.build(
-                draft,
-                id=format_event_id(self._epoch, first + index),
-                position=first + index,
-                now=now,
-                ttl=ttl,
-            )
-            for index, (draft, ttl) in enumerate(zip(drafts, ttls, strict=True), start=1)
-        ]
+        self._issued = max(self._issued, first + len(drafts))
+        return [format_event_id(self._epoch, first + n) for n in range(1, len(drafts) + 1)]
 
     async def record(self, claim: Claim, result: tuple[str, ...]) -> Recorded | None:
         client = self._require_client()
@@ -340,44 +335,61 @@ class RedisBackplane(Backplane):
         with self._reaching():
             await client.delete([self._key("k:", key)])
 
-    async def replay(
-        self, session_id: str, after_id: str | None, limit: int | None = None
-    ) -> HistoryPage:
-        parsed = None if after_id is None else parse_event_id(after_id)
-        after = parsed.sequence if parsed is not None and parsed.epoch == self._epoch else None
-        floor, last, expired, entries, epoch = await self._read(session_id, after, limit)
-        if epoch != self._epoch:  # Redis lost its data: the ids start a new epoch
-            with self._reaching():
-                await self._join(self._require_client())
-            after = None
-            floor, last, expired, entries, epoch = await self._read(session_id, None, limit)
-        reason: ResetReason | None = None
-        if parsed is None:
-            reason = None if after_id is None else "malformed_id"
-        elif parsed.epoch != self._epoch:
-            reason = "unknown_epoch"
-        elif parsed.sequence > last or parsed.sequence < max(floor, expired):
-            reason, after = "history_exhausted", None
-            floor, last, expired, entries, epoch = await self._read(session_id, None, limit)
-        events = [self._stored(int(_text(e.identifier)[2:]), e.field_values) for e in entries]
-        position = events[-1].position if events else after
-        return HistoryPage(events=events, reset_reason=reason, position=position)
+    def reader(self, session_id: str) -> WindowReader:
+        async def read(after: int | None, limit: int | None) -> Window:
+            self._require_client()
+            window = await self._window(session_id, after, limit)
+            if window.epoch != self._epoch:  # Redis lost its data: the ids start a new epoch
+                with self._reaching():
+                    await self._join(self._require_client())
+                window = await self._window(session_id, after, limit)
+            return window
 
-    async def _read(
-        self, session_id: str, after: int | None, limit: int | None
-    ) -> tuple[int, int, int, list[_Entry], str]:
-        """Floor, last, the highest expired sequence passed over, the unexpired entries after
-        ``after`` (at most ``limit``) and the epoch Redis holds, read at one moment."""
-        self._require_client()
-        keys = [self._key("s:", session_id), self._key("m:", session_id), self._key("epoch")]
-        args = ["" if after is None else after, limit or 0, repr(self.clock())]
+        return read
+
+    async def _window(self, session_id: str, after: int | None, limit: int | None) -> Window:
+        """The session's history after ``after`` (at most ``limit`` unexpired events), its
+        floor raised past the expired entries passed over, read at one moment."""
+        keys = [
+            self._key("s:", session_id),
+            self._key("m:", session_id),
+            self._key("epoch"),
+            self._key("seq"),
+            self._key("live"),
+            self._key("lives"),
+            self._key("gone"),
+        ]
+        now = repr(self.clock())
+        args = [
+            "" if after is None else after,
+            limit or 0,
+            now,
+            "",
+            session_id,
+            "",
+            self._key("m:"),
+        ]
         with self._reaching():
-            floor, last, expired, raw, epoch = await self._scripts["read"](keys=keys, args=args)
-        entries = [
-            _Entry(identifier, dict(zip(values[::2], values[1::2], strict=True)))
+            found = await self._scripts["read"](keys=keys, args=args)
+        origin, floor, last, former, issued, holds, expired, raw, epoch = found
+        if _text(epoch or b"") == self._epoch:
+            self._issued = max(self._issued, int(issued or 0))
+        events = [
+            self._stored(
+                int(_text(identifier)[2:]), dict(zip(values[::2], values[1::2], strict=True))
+            )
             for identifier, values in raw
         ]
-        return int(floor or 0), int(last or 0), int(expired or 0), entries, _text(epoch or b"")
+        return Window(
+            events=events,
+            epoch=_text(epoch or b""),
+            origin=int(origin or 0),
+            floor=max(int(floor or 0), int(expired or 0)),
+            last=int(last or 0),
+            issued=int(issued or 0),
+            holds=bool(holds),
+            former=int(former or 0),
+        )
 
     async def recent(self, session_id: str, limit: int) -> list[StoredEvent]:
         client = self._require_client()
@@ -419,14 +431,19 @@ class RedisBackplane(Backplane):
 
     @contextmanager
     def _reaching(self) -> Iterator[None]:
-        """Translate Redis being out of reach into :class:`BackplaneUnavailable`."""
+        """Translate Redis being out of reach into :class:`BackplaneUnavailable`, and keep
+        :attr:`available` (while running) up to date."""
         try:
             yield
         except Exception as error:
             cause = find_error(error, (coredis.exceptions.ConnectionError, OSError))
             if cause is None:
                 raise
+            if self._client is not None:
+                self._went_away(cause)
             raise BackplaneUnavailable(f"cannot reach Redis at {self.where}: {cause}") from cause
+        if self._client is not None:
+            self._came_back()
 
     def _key(self, *parts: str) -> str:
         return self.prefix + "".join(parts)
@@ -435,20 +452,3 @@ class RedisBackplane(Backplane):
         if self._client is None:
             raise RuntimeError("the backplane is not running")
         return self._client
-
-
-class _Entry:
-    """A history entry as the read script returns it."""
-
-    __slots__ = ("field_values", "identifier")
-
-    def __init__(self, identifier: bytes, field_values: dict[bytes, bytes]) -> None:
-        self.identifier = identifier
-        self.field_values = field_values
-
-
-def _draft_fields(draft: Draft) -> dict[str, Any]:
-    fields: dict[str, Any] = {"type": draft.type, "data": draft.data, "timestamp": draft.timestamp}
-    if draft.ttl is not None:
-        fields["ttl"] = draft.ttl
-    return fields

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import trio
 
 from .events import StoredEvent
-from .subscription import Subscription
+from .subscription import SessionEvent, Subscription
 
 
 class Session:
@@ -18,9 +18,11 @@ class Session:
     ``overflowed`` subscribers cut off, ``deduplicated`` publishes answered from an
     Idempotency-Key's record. ``last_activity`` (``trio.current_time()``) moves on
     every event and every subscriber arriving or leaving; ``last_id`` is the newest event's.
+    A subscription to several sessions is a subscriber of each (see :meth:`offer_to`).
     """
 
     __slots__ = (
+        "_tagged",
         "deduplicated",
         "delivered",
         "id",
@@ -40,6 +42,21 @@ class Session:
         self.deduplicated = 0
         self.last_activity = now
         self.last_id: str | None = None
+        self._tagged: tuple[StoredEvent, SessionEvent] | None = None
+
+    def offer_to(self, subscription: Subscription) -> Callable[[StoredEvent], None]:
+        """The ``offer`` of a subscription to several sessions, for this one: it queues the
+        event with this session's id in its envelope (framed once for all such subscribers)
+        and records the event's id as the last the subscription took."""
+
+        def offer(event: StoredEvent) -> None:
+            tagged = self._tagged
+            if tagged is None or tagged[0] is not event:
+                tagged = self._tagged = (event, SessionEvent(event, self.id))
+            subscription._offer(tagged[1])
+            subscription.last_offered_id = event.id
+
+        return offer
 
     def fan_out(
         self, events: Sequence[StoredEvent]

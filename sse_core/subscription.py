@@ -4,17 +4,42 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
+import orjson
 import trio
 
-from .events import ResetReason, StoredEvent
+from .events import HistoryPage, ResetReason, StoredEvent
 
 if TYPE_CHECKING:
     from .alarms import Alarms
 
 _RANG = -math.inf  # the deadline of a wait once its alarm has woken it
+
+
+class SessionEvent:
+    """A stored event as a stream of several sessions carries it: ``frame`` is the event's frame
+    with ``sessionId`` first in its envelope; ``id`` and ``position`` are the event's."""
+
+    __slots__ = ("frame", "id", "position", "session_id")
+
+    def __init__(self, event: StoredEvent, session_id: str) -> None:
+        self.frame = with_session_id(event.frame, session_id)
+        self.id = event.id
+        self.position = event.position
+        self.session_id = session_id
+
+
+def with_session_id(frame: bytes, session_id: str) -> bytes:
+    """``frame`` (one SSE frame whose data is an envelope) with ``"sessionId"`` written first
+    into its envelope: spliced into the encoded bytes, not decoded and encoded again."""
+    start = frame.index(b"data: {") + len(b"data: {")
+    return frame[:start] + b'"sessionId":' + orjson.dumps(session_id) + b"," + frame[start:]
+
+
+#: What a subscription queues: a stored event, or one framed for a stream of several sessions.
+type Queued = StoredEvent | SessionEvent
 
 
 class Subscription:
@@ -33,10 +58,15 @@ class Subscription:
     cancelling a read loses nothing. Made by :meth:`~sse_core.Broadcaster.subscribe` or
     :meth:`~sse_core.Broadcaster.add_subscriber`, never directly.
 
-    ``session_id`` is the session read; ``reset_reason`` is None, or why the stream began
-    with ``stream_reset`` (``history_exhausted``, ``unknown_epoch``, ``malformed_id``);
-    ``last_active`` is the ``trio.current_time()`` of the last frame taken (or of
-    subscribing), which the idle close looks at.
+    ``session_ids`` are the sessions read (one, or several on one stream: then every frame's
+    envelope names its session in ``sessionId``, the queue bound holds for them together, and
+    ``reset_reasons`` maps each session that began with a reset to its reason);
+    ``session_id`` is the first of them; ``reset_reason`` is None, or why the stream began
+    with ``stream_reset`` (``history_exhausted``, ``unknown_epoch``, ``malformed_id``,
+    ``foreign_id``: see :func:`sse_core.paging.judge`);
+    ``epoch`` is the epoch its catch-up was read in (None until then); ``last_active`` is the
+    ``trio.current_time()`` of the last frame taken (or of subscribing), which the idle close
+    looks at.
     """
 
     __slots__ = (
@@ -50,19 +80,27 @@ class Subscription:
         "_limit",
         "_live",
         "_waiter",
+        "epoch",
         "last_active",
+        "last_offered_id",
         "reset_reason",
+        "reset_reasons",
         "session_id",
+        "session_ids",
     )
 
-    def __init__(self, session_id: str, max_queue_size: int, alarms: Alarms) -> None:
-        self.session_id = session_id
+    def __init__(self, session_ids: tuple[str, ...], max_queue_size: int, alarms: Alarms) -> None:
+        self.session_ids = session_ids
+        self.session_id = session_ids[0]
         self.reset_reason: ResetReason | None = None
+        self.reset_reasons: dict[str, ResetReason] = {}
+        self.last_offered_id: str | None = None
+        self.epoch: str | None = None
         self.last_active = trio.current_time()
         self._limit = max_queue_size
-        self._live: list[StoredEvent] = []  # a list: 56 bytes empty, a deque 760
+        self._live: list[Queued] = []  # a list: 56 bytes empty, a deque 760
         self._backlog: deque[bytes] | None = None
-        self._floor: int | None = None
+        self._floor: int | dict[str, int] | None = None
         self._end_frame: bytes | None = None
         self._ended = False
         self._waiter: trio.lowlevel.Task | None = None
@@ -71,7 +109,7 @@ class Subscription:
         self._armed = math.inf  # when the alarm armed for this subscription rings
 
     @property
-    def offer(self) -> Callable[[StoredEvent], None]:
+    def offer(self) -> Callable[[Queued], None]:
         """Queue a live event without waiting; raises ``trio.WouldBlock`` when full."""
         return self._offer
 
@@ -197,18 +235,31 @@ class Subscription:
         if waiter is not None:
             trio.lowlevel.reschedule(waiter)
 
-    def _fresh(self, event: StoredEvent) -> bool:
-        """False for a live event the catch-up already covered (at or below the floor)."""
-        if self._floor is None:
+    def _fresh(self, event: Queued) -> bool:
+        """False for a live event the catch-up already covered (at or below the floor; with
+        several sessions, its own session's floor)."""
+        floor = self._floor
+        if floor is None:
             return True
-        if event.position <= self._floor:
+        if isinstance(floor, int):
+            if event.position <= floor:
+                return False
+            self._floor = None
+            return True
+        assert isinstance(event, SessionEvent)
+        own = floor.get(event.session_id)
+        if own is None:
+            return True
+        if event.position <= own:
             return False
-        self._floor = None
+        del floor[event.session_id]
+        if not floor:
+            self._floor = None
         return True
 
     # The broadcaster's side. Each of these is synchronous and never blocks.
 
-    def _offer(self, event: StoredEvent) -> None:
+    def _offer(self, event: Queued) -> None:
         if self._ended:
             raise trio.ClosedResourceError("the subscription has ended")
         if len(self._live) >= self._limit:
@@ -217,11 +268,21 @@ class Subscription:
         if self._waiter is not None:
             self._wake()
 
-    def _catch_up(self, frames: Iterable[bytes], floor: int | None) -> None:
-        """Serve ``frames`` before the live events; drop live events at or below ``floor``."""
-        backlog = deque(frames)
-        self._backlog = backlog or None
-        self._floor = floor
+    def _catch_up(self, resets: list[bytes], pages: Mapping[str, HistoryPage]) -> None:
+        """Serve ``resets``, then the history of ``pages`` (one per session read) in the order
+        published, before the live events; drop live events at or below each page's position
+        (they were replayed or already seen)."""
+        if len(pages) == 1:
+            (page,) = pages.values()
+            frames = [*resets, *(event.frame for event in page.events)]
+            self._floor = page.position
+        else:
+            tagged = [SessionEvent(e, session) for session, p in pages.items() for e in p.events]
+            tagged.sort(key=lambda event: event.position)
+            frames = [*resets, *(event.frame for event in tagged)]
+            floors = {s: p.position for s, p in pages.items() if p.position is not None}
+            self._floor = floors or None
+        self._backlog = deque(frames) or None
 
     def _end(self) -> None:
         """End the stream after what is queued."""
@@ -239,3 +300,28 @@ class Subscription:
         self._backlog = None
         self._end_frame = None
         self._end()
+
+
+class Subscribed:
+    """The block of :meth:`~sse_core.Broadcaster.subscribe`: ``add()`` makes the subscription
+    on entry, ``detach(subscription)`` removes it on leaving, however the block is left (a
+    class: lighter than a generator's)."""
+
+    __slots__ = ("_add", "_detach", "_subscription")
+
+    def __init__(
+        self,
+        add: Callable[[], Awaitable[Subscription]],
+        detach: Callable[[Subscription], None],
+    ) -> None:
+        self._add = add
+        self._detach = detach
+        self._subscription: Subscription | None = None
+
+    async def __aenter__(self) -> Subscription:
+        self._subscription = await self._add()
+        return self._subscription
+
+    async def __aexit__(self, *_exc: object) -> None:
+        assert self._subscription is not None
+        self._detach(self._subscription)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import itertools
+import random
 import shutil
 import socket
 import subprocess
@@ -12,6 +14,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+
+_prefixes = itertools.count()
+
+
+def unique_prefix() -> str:
+    """Redis keys of one test's own (the tests share one Redis)."""
+    return f"t{next(_prefixes)}-{random.getrandbits(32):x}:"
 
 
 def _free_port() -> int:

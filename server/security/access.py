@@ -11,7 +11,7 @@ from __future__ import annotations
 from werkzeug.sansio.request import Request
 
 from ..hub import Hub
-from ..problems import Problem
+from ..problems import Problem, backplane_unavailable
 from .auth import COOKIE_NAME, QUERY_PARAMETER, Principal, Token, Unauthorized, token_from
 
 
@@ -26,6 +26,13 @@ def check_open(hub: Hub) -> Hub:
             headers={"Retry-After": "1"},
         )
     return hub
+
+
+def check_backplane(hub: Hub) -> None:
+    """A 503 ``backplane-unavailable`` problem while the backplane is known to be out of
+    reach: a stream admitted then could not be served (its history and live events are there)."""
+    if not hub.broadcaster.backplane.available:
+        raise backplane_unavailable()
 
 
 def _token(request: Request) -> Token | None:

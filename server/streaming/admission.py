@@ -16,7 +16,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.sansio.request import Request
 
 from ..hub import Hub
-from ..security.access import authenticate, check_open, forbid_unless
+from ..security.access import authenticate, check_backplane, check_open, forbid_unless
 from ..security.auth import Principal
 from ..security.limits import check_session_id, too_many_connections, too_many_streams
 
@@ -111,7 +111,8 @@ def admit_stream(
     """The checked session id and the caller allowed to read it (and publish to it) as a stream.
 
     In order: the session id (400), the hub open (503), the token (401), the rights (403), the
-    caller's open streams (429), the server's open streams (503).
+    caller's open streams (429), the server's open streams (503), the backplane within reach
+    (503).
     """
     session_id = check_session_id(session_id)
     check_open(hub)
@@ -123,4 +124,5 @@ def admit_stream(
         raise too_many_connections(hub.connections.limit)
     if hub.connections.at_capacity():
         raise too_many_streams(hub.connections.total_limit)
+    check_backplane(hub)
     return session_id, principal

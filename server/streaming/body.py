@@ -23,7 +23,7 @@ import attrs
 import trio
 
 from protocol import encode_retry
-from sse_core import Broadcaster, SSEEventBuilder
+from sse_core import BackplaneUnavailable, Broadcaster, SSEEventBuilder
 
 from .. import logs
 from ..security.auth import Principal
@@ -84,7 +84,8 @@ async def event_stream(
     ends after the first chunk for which ``until`` is true. The token's expiry (if any) ends
     the stream with an ``error`` event (code ``token_expired``). A user already holding the
     connection limit, or a server at its stream limit (a race the route's check cannot see), gets
-    an ``error`` event and the end.
+    an ``error`` event and the end; so does a stream whose backplane went out of reach since
+    its admission (code ``backplane_unavailable``).
 
     One generator on purpose (a little over 60 lines): splitting the loop into nested
     generators would add a generator frame to every chunk of every stream.
@@ -99,33 +100,41 @@ async def event_stream(
     expires = math.inf if left is None else trio.current_time() + left
     tally = _Tally(trio.current_time())
     try:
-        async with broadcaster.subscribe(session_id, last_event_id=last_event_id) as sub:
-            logs.event(
-                log,
-                "connect",
-                session_id=session_id,
-                user=user,
-                last_event_id=last_event_id,
-                reset=sub.reset_reason,
-            )
-            if on_open is not None:
-                on_open()
-            yield encode_retry(retry) + _connection(broadcaster, "connected", session_id, user)
-            while tally.outcome == "client_gone":
-                try:
-                    chunk = await sub.receive_batch(min(trio.current_time() + keepalive, expires))
-                except trio.EndOfChannel:
-                    tally.outcome = "closed_by_hub"
-                    break
-                if chunk:
-                    tally.frames += chunk.count(b"\n\n")
-                    yield chunk
-                    if until is not None and until(chunk):
-                        tally.outcome = "complete"
-                elif trio.current_time() >= expires:
-                    tally.outcome = "token_expired"
-                else:
-                    yield broadcaster.encode_ephemeral(SSEEventBuilder.keepalive())
+        try:
+            async with broadcaster.subscribe(session_id, last_event_id=last_event_id) as sub:
+                logs.event(
+                    log,
+                    "connect",
+                    session_id=session_id,
+                    user=user,
+                    last_event_id=last_event_id,
+                    reset=sub.reset_reason,
+                )
+                if on_open is not None:
+                    on_open()
+                yield encode_retry(retry) + _connection(broadcaster, "connected", session_id, user)
+                while tally.outcome == "client_gone":
+                    try:
+                        chunk = await sub.receive_batch(
+                            min(trio.current_time() + keepalive, expires)
+                        )
+                    except trio.EndOfChannel:
+                        tally.outcome = "closed_by_hub"
+                        break
+                    if chunk:
+                        tally.frames += chunk.count(b"\n\n")
+                        yield chunk
+                        if until is not None and until(chunk):
+                            tally.outcome = "complete"
+                    elif trio.current_time() >= expires:
+                        tally.outcome = "token_expired"
+                    else:
+                        yield broadcaster.encode_ephemeral(SSEEventBuilder.keepalive())
+        except BackplaneUnavailable as error:  # out of reach since admission: no traceback
+            log.debug("stream of %s not opened: %s", session_id, str(error))
+            tally.outcome = "backplane_unavailable"
+            yield _error(broadcaster, "backplane_unavailable", "the event store cannot be reached")
+            return
         if tally.outcome == "token_expired":
             yield _error(
                 broadcaster, "token_expired", "the token has expired; reconnect with a new one"

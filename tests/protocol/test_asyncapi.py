@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from jsonschema import Draft7Validator
@@ -16,6 +16,7 @@ from referencing.jsonschema import DRAFT7
 
 from protocol import bundle, event_types, validator
 from protocol.asyncapi import build_document
+from sse_core import ResetReason
 
 STREAMS = {
     "sessionStream": "/sse/{sessionId}",
@@ -253,3 +254,12 @@ def test_each_call_returns_a_fresh_document() -> None:
     first["components"]["securitySchemes"]["bearer"]["scheme"] = "changed"
     first["operations"]["publishEvents"]["security"].clear()
     assert build_document() == pristine
+
+
+def test_every_reset_reason_is_in_the_document() -> None:
+    """The reasons the hub sends (``sse_core.ResetReason``) are the document's, in
+    ``stream_reset`` and in the polling answer."""
+    schemas = build_document()["components"]["schemas"]
+    reasons = list(get_args(ResetReason))
+    assert schemas["StreamResetData"]["properties"]["reason"]["enum"] == reasons
+    assert schemas["HistoryResponse"]["properties"]["resetReason"]["enum"] == [*reasons, None]

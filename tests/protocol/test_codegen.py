@@ -100,7 +100,7 @@ def test_types_come_from_the_schema() -> None:
     assert fields["deleted_message_ids"] == list[str]
     assert attrs.fields(models.StreamOverflowEvent).max_queue_size.type is int
     reason = attrs.fields(models.StreamResetEvent).reason.type
-    assert reason.__args__ == ("history_exhausted", "unknown_epoch", "malformed_id")
+    assert reason.__args__ == ("history_exhausted", "unknown_epoch", "malformed_id", "foreign_id")
 
 
 def test_self_contained_schemas_hold_no_ref() -> None:

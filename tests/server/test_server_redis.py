@@ -3,16 +3,20 @@ of reach is a clear error at start and a 503 problem afterwards."""
 
 from __future__ import annotations
 
+import logging
 import random
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
+import coredis
 import pytest
 import trio
 from hub_client import Server, bearer, check_body, check_problem, message, running, settings, token
 from redis_process import failed_connections_collected, redis_server_process
+
+from sse_core import BackplaneUnavailable
 
 
 def _redis_settings(url: str, prefix: str) -> dict[str, str]:
@@ -80,3 +84,110 @@ def test_a_redis_url_must_be_one(url: str) -> None:
     result = subprocess.run(command, capture_output=True, check=False, timeout=60)
     assert result.returncode == 2
     assert b"--redis-url: must be a redis://, rediss:// or unix:// URL" in result.stderr
+
+
+def _no_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    logged = [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
+    assert logged == [], [r.getMessage() for r in logged]
+
+
+@pytest.mark.parametrize("front", [True, False], ids=["front", "hypercorn"])
+async def test_with_redis_down_streams_end_and_new_streams_and_publishes_are_503(
+    front: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    with failed_connections_collected(), redis_server_process() as (url, process):
+        options = _redis_settings(f"{url}/0", "down:")
+        async with running(settings(**options), front=front) as server:
+            auth = bearer(token())
+            async with server.stream("/sse/alice:chat", headers=auth) as stream:
+                await stream.until("connection")
+                process.terminate()
+                process.wait(timeout=10)
+                final = (await stream.until("connection"))[-1]
+                assert final["data"]["status"] == "disconnected"
+                with pytest.raises(StopAsyncIteration):
+                    await stream.next()
+            for response in (
+                await server.streams.get("/sse/alice:chat", headers=auth),
+                await server.client.post(
+                    "/api/sessions/alice:chat/events", json=message("lost?"), headers=auth
+                ),
+            ):
+                problem = check_problem(response, 503)
+                assert problem["type"].endswith("/backplane-unavailable")
+                assert response.headers["retry-after"] == "1"
+            port = int(url.rsplit(":", 1)[1])
+            with redis_server_process(port):
+                backplane = server.app.hub.broadcaster.backplane
+                with trio.fail_after(10):
+                    while not backplane.available:  # noqa: ASYNC110 (the reader retries each second)
+                        await trio.sleep(0.05)
+                async with server.stream("/sse/alice:chat", headers=auth) as again:
+                    await again.until("connection")
+                    (published,) = await server.publish("alice:chat", message("back"), headers=auth)
+                    assert (await again.next())["id"] == published
+    lines = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "sluice.core"]
+    assert [level for level, text in lines if "out of reach" in text] == [logging.WARNING]
+    assert [level for level, text in lines if "reachable again" in text] == [logging.INFO]
+    _no_traceback(caplog)
+
+
+@pytest.mark.parametrize("front", [True, False], ids=["front", "hypercorn"])
+async def test_redis_losing_its_data_ends_open_streams_and_resumes_reset(
+    redis_server: str, front: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No event is skipped silently: a stream open when the epoch changes ends with its final
+    frame, and its client's resume starts with ``stream_reset``."""
+    caplog.set_level(logging.WARNING)
+    prefix = f"epoch{random.getrandbits(32):x}:"
+    options = _redis_settings(f"{redis_server}/2", prefix)
+    auth = bearer(token())
+    async with (
+        running(settings(**options), front=front) as one,
+        running(settings(**options), front=front) as two,
+    ):
+        (before,) = await one.publish("alice:chat", message("before"), headers=auth)
+        async with two.stream("/sse/alice:chat", headers=auth) as stream:
+            await stream.until("connection")
+            assert (await stream.next())["id"] == before
+            client: coredis.Redis[bytes] = coredis.Redis.from_url(f"{redis_server}/2")
+            async with client:
+                await client.flushdb()
+            (after,) = await one.publish("alice:chat", message("after"), headers=auth)
+            rest = await stream.until("connection")
+            assert rest[-1]["data"]["status"] == "disconnected"
+            assert after not in [e["id"] for e in rest]
+        headers = {**auth, "Last-Event-ID": before}
+        async with two.stream("/sse/alice:chat", headers=headers) as resumed:
+            await resumed.until("connection")
+            reset = await resumed.next()
+            assert (reset["type"], reset["data"]["reason"]) == ("stream_reset", "unknown_epoch")
+            assert (await resumed.next())["id"] == after
+    changes = [r.getMessage() for r in caplog.records if "lost its data" in r.getMessage()]
+    assert changes and all(
+        r.levelno == logging.WARNING for r in caplog.records if "lost" in r.getMessage()
+    )
+    assert any("1 open streams ended" in text for text in changes)
+    _no_traceback(caplog)
+
+
+@pytest.mark.parametrize("front", [True, False], ids=["front", "hypercorn"])
+async def test_a_backplane_lost_between_admission_and_subscribing_ends_the_stream_quietly(
+    front: bool, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race the admission check cannot see: an ``error`` event, the end, no traceback."""
+
+    async def unreachable(*_args: object, **_kwargs: object) -> None:
+        await trio.lowlevel.checkpoint()
+        raise BackplaneUnavailable("cannot reach Redis at redis://127.0.0.1:1/0: refused")
+
+    async with running(settings(), front=front) as server:
+        monkeypatch.setattr(server.app.hub.broadcaster.backplane, "replay", unreachable)
+        async with server.stream("/sse/alice:chat", headers=bearer(token())) as stream:
+            error = await stream.next()
+            assert (error["type"], error["data"]["code"]) == ("error", "backplane_unavailable")
+            with pytest.raises(StopAsyncIteration):
+                await stream.next()
+        assert server.subscribers("alice:chat") == 0
+    _no_traceback(caplog)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hub_client import Server, bearer, check_problem, message, settles, token
+from hub_client import Server, bearer, check_body, check_problem, message, settles, token
 
 from server.security.auth import Authenticator
 
@@ -82,6 +82,27 @@ async def test_unknown_and_malformed_ids_start_with_stream_reset(server: Server)
             assert reset["data"]["reason"] == reason
             assert reset["data"]["lastEventId"] == last_id
             assert (await stream.next())["id"] == only
+
+
+async def test_an_id_from_another_session_starts_with_a_foreign_id_reset(server: Server) -> None:
+    """Ids share one sequence: another session's id says nothing of what was seen here, on
+    the stream and in polling."""
+    auth = bearer(token())
+    (mine,) = await server.publish("alice:chat", message("kept"), headers=auth)
+    (other,) = await server.publish("alice:notes", message("elsewhere"), headers=auth)
+    headers = {**auth, "Last-Event-ID": other}
+    async with server.stream("/sse/alice:chat", headers=headers) as stream:
+        await stream.until("connection")
+        reset = await stream.next()
+        assert reset["type"] == "stream_reset"
+        assert (reset["data"]["reason"], reset["data"]["lastEventId"]) == ("foreign_id", other)
+        assert (await stream.next())["id"] == mine
+    response = await server.client.get(
+        "/api/sessions/alice:chat/events", params={"after": other}, headers=auth
+    )
+    body = check_body(response, "rest/history-response.json")
+    assert (body["reset"], body["resetReason"]) == (True, "foreign_id")
+    assert [e["id"] for e in body["events"]] == [mine]
 
 
 async def test_disconnect_frees_the_subscription_within_a_second(server: Server) -> None:

@@ -8,7 +8,7 @@ import orjson
 import trio
 
 from protocol import EventStreamParser
-from sse_core import Subscription
+from sse_core import Broadcaster, Subscription
 
 
 def message(n: int | str) -> dict[str, Any]:
@@ -53,3 +53,21 @@ def task_count() -> int:
         return 1 + sum(walk(t) for n in task.child_nurseries for t in n.child_tasks)
 
     return walk(trio.lowlevel.current_root_task())
+
+
+async def receive(subscription: Subscription, count: int) -> list[dict[str, Any]]:
+    """The next ``count`` envelopes (stored events and control frames alike), waiting for
+    them (a remote backplane delivers live events a little after their publish returned)."""
+    found: list[dict[str, Any]] = []
+    with trio.fail_after(5):
+        while len(found) < count:
+            found += envelopes(await subscription.receive_batch())
+    return found
+
+
+async def delivered(broadcaster: Broadcaster, session_id: str, last_id: str) -> None:
+    """Wait until this process's subscribers of ``session_id`` have been handed the event
+    ``last_id`` and everything before it (at once on the memory backplane)."""
+    with trio.fail_after(5):
+        while broadcaster.backplane.figures(session_id).last_id != last_id:  # noqa: ASYNC110 (a figure another process moves; no event to wait on)
+            await trio.sleep(0.005)

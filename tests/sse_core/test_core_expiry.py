@@ -98,6 +98,9 @@ async def test_a_session_made_again_does_not_resume_from_its_former_life(
         async with bc.subscribe("s1", last_event_id=seen) as sub:
             assert sub.reset_reason == "history_exhausted"
             assert ids((await pending_envelopes(sub))[1:]) == new
+        async with bc.subscribe("s1", last_event_id=missed) as sub:
+            assert sub.reset_reason is None, "the former life's last event: nothing was missed"
+            assert ids(await pending_envelopes(sub)) == new
 
 
 async def test_idle_subscribers_are_closed(autojump_clock: trio.testing.MockClock) -> None:

@@ -4,40 +4,34 @@ hand-driven wall clock, and a Redis that lost its data."""
 
 from __future__ import annotations
 
-import itertools
+import logging
 import random
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import coredis
+import orjson
 import pytest
 import trio
-from redis_process import failed_connections_collected, redis_server_process
-from sse_frames import envelopes, ids, message
+from redis_process import failed_connections_collected, redis_server_process, unique_prefix
+from sse_frames import envelopes, ids, message, receive
+from wall_clock import WallClock
 
+import sse_core.events
+from protocol import build_envelope
 from sse_core import (
     BackplaneUnavailable,
     Broadcaster,
     BroadcasterConfig,
-    Subscription,
+    StoredEvent,
     open_broadcaster,
 )
+from sse_core.events import Draft
 from sse_core.idempotency import KeyReused, Recorded, claim
 from sse_core.ids import parse_event_id
 from sse_core.redis_backplane import RedisBackplane
-
-_prefixes = itertools.count()
-
-
-class WallClock:
-    """A wall clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+from sse_core.redis_scripts import encoded_without_id
 
 
 @pytest.fixture
@@ -48,8 +42,8 @@ def url(redis_server: str) -> str:
 
 @pytest.fixture
 def prefix() -> str:
-    """Keys of this test's own (the tests share one Redis)."""
-    return f"t{next(_prefixes)}-{random.getrandbits(32):x}:"
+    """Keys of this test's own."""
+    return unique_prefix()
 
 
 @asynccontextmanager
@@ -63,28 +57,6 @@ async def hub(
     backplane = RedisBackplane(url, prefix=prefix, **options)
     async with open_broadcaster(BroadcasterConfig(**config), backplane) as broadcaster:
         yield broadcaster
-
-
-async def receive(sub: Subscription, count: int) -> list[dict[str, Any]]:
-    """The next ``count`` envelopes (stored events and control frames alike)."""
-    found: list[dict[str, Any]] = []
-    with trio.fail_after(5):
-        while len(found) < count:
-            found += envelopes(await sub.receive_batch())
-    return found
-
-
-async def test_events_published_reach_subscribers_in_order_with_shared_ids(
-    url: str, prefix: str
-) -> None:
-    async with hub(url, prefix) as bc:
-        async with bc.subscribe("s1") as sub:
-            published = [await bc.publish("s1", message(n)) for n in range(5)]
-            published += await bc.publish_many("s1", [message(5), message(6)])
-            assert ids(await receive(sub, 7)) == published
-        assert {parse_event_id(i).epoch for i in published if parse_event_id(i)} == {bc.epoch}
-        history = await bc.get_event_history("s1", limit=3)
-        assert [e.id for e in history] == published[-3:]
 
 
 async def test_two_processes_share_sessions_history_and_resume(url: str, prefix: str) -> None:
@@ -103,49 +75,20 @@ async def test_two_processes_share_sessions_history_and_resume(url: str, prefix:
         assert two.session_stats("s1")["historySize"] == 5  # the reader's mirror
 
 
-@pytest.mark.parametrize(
-    ("resume_from", "reason"),
-    [
-        (lambda first, epoch: "not an id", "malformed_id"),
-        (lambda first, epoch: "abcdef012345-000000000001", "unknown_epoch"),
-        (lambda first, epoch: first, "history_exhausted"),  # trimmed to the last 3
-        (lambda first, epoch: f"{epoch}-999999999999", "history_exhausted"),  # from the future
-    ],
-)
-async def test_a_resume_history_cannot_cover_starts_with_a_reset(
-    url: str, prefix: str, resume_from: Callable[[str, str], str], reason: str
-) -> None:
-    async with hub(url, prefix, max_history_per_session=3) as bc:
-        published = [await bc.publish("s1", message(n)) for n in range(6)]
-        async with bc.subscribe("s1", last_event_id=resume_from(published[0], bc.epoch)) as sub:
-            assert sub.reset_reason == reason
-            found = await receive(sub, 4)
-        assert found[0]["type"] == "stream_reset"
-        assert ids(found) == published[-3:]
-
-
-async def test_a_resume_at_the_edge_of_trimmed_history_is_exact(url: str, prefix: str) -> None:
-    async with hub(url, prefix, max_history_per_session=3) as bc:
-        published = [await bc.publish("s1", message(n)) for n in range(6)]
-        async with bc.subscribe("s1", last_event_id=published[2]) as sub:
-            assert sub.reset_reason is None
-            assert ids(await receive(sub, 3)) == published[3:]
-
-
 async def test_events_expire_by_their_ttl_on_the_wall_clock(url: str, prefix: str) -> None:
     wall = WallClock()
     async with hub(url, prefix, clock=wall, event_ttl=60) as bc:
         before = await bc.publish("s1", message("before"))
         short = await bc.publish("s1", message("short"), ttl=10)
         long = await bc.publish("s1", message("long"))
-        wall.now += 11
+        wall.jump(11)
         page = await bc.events_after("s1", after=before)
         assert page.reset_reason == "history_exhausted"  # `short` is gone
         assert [e.id for e in (await bc.events_after("s1")).events] == [before, long]
         await bc.cleanup()
         page = await bc.events_after("s1", after=short)
         assert (page.reset_reason, [e.id for e in page.events]) == (None, [long])
-        wall.now += 60
+        wall.jump(60)
         await bc.cleanup()
         assert (await bc.events_after("s1")).events == []
         client: coredis.Redis[bytes] = coredis.Redis.from_url(url)
@@ -195,21 +138,41 @@ async def test_no_gap_and_no_duplicate_at_the_seam_while_publishing(url: str, pr
         assert got == published[first:], f"resume after {start}"
 
 
-async def test_the_reader_goes_on_after_redis_restarts_empty(prefix: str) -> None:
+async def test_an_outage_ends_open_streams_and_the_reader_goes_on_after_redis_restarts_empty(
+    prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis gone: open streams end (live events cannot reach them), one warning says so;
+    back, empty: one info line, a new epoch, and the reader delivers again."""
+    caplog.set_level(logging.DEBUG, "sluice.core")
     with failed_connections_collected(), redis_server_process() as (url, process):
         backplane = RedisBackplane(f"{url}/0", prefix=prefix, block=0.2, retry_delay=0.01)
-        async with open_broadcaster(backplane=backplane) as bc, bc.subscribe("s1") as sub:
-            before = await bc.publish("s1", message("before"))
-            assert ids(await receive(sub, 1)) == [before]
-            process.terminate()
-            process.wait(timeout=10)
+        async with open_broadcaster(backplane=backplane) as bc:
+            async with bc.subscribe("s1") as sub:
+                before = await bc.publish("s1", message("before"))
+                assert ids(await receive(sub, 1)) == [before]
+                process.terminate()
+                process.wait(timeout=10)
+                with trio.fail_after(5), pytest.raises(trio.EndOfChannel):
+                    while True:
+                        await sub.receive_batch()
+            assert not backplane.available
             with pytest.raises(BackplaneUnavailable):
                 await bc.publish("s1", message("nowhere"))
             port = int(url.rsplit(":", 1)[1])
             with redis_server_process(port):
-                after = await bc.publish("s1", message("after"))
-                assert ids(await receive(sub, 1)) == [after]
+                async with bc.subscribe("s1", last_event_id=before) as resumed:
+                    assert resumed.reset_reason == "unknown_epoch"
+                    after = await bc.publish("s1", message("after"))
+                    assert ids(await receive(resumed, 2)) == [after]
+                assert backplane.available
         assert parse_event_id(after).epoch != parse_event_id(before).epoch  # type: ignore[union-attr]
+    lines = [(r.levelno, r.getMessage()) for r in caplog.records if r.levelno >= logging.INFO]
+    gone = [text for level, text in lines if "out of reach" in text]
+    assert [level for level, text in lines if "out of reach" in text] == [logging.WARNING]
+    assert "1 open streams ended" in gone[0]
+    assert [level for level, text in lines if "reachable again" in text] == [logging.INFO]
+    (lost,) = [text for level, text in lines if "lost its data" in text]
+    assert parse_event_id(before).epoch in lost and parse_event_id(after).epoch in lost  # type: ignore[union-attr]
 
 
 async def test_a_redis_that_lost_its_data_starts_a_new_epoch(url: str, prefix: str) -> None:
@@ -273,3 +236,134 @@ async def test_a_backplane_cannot_start_without_redis() -> None:
     ((kind, text),) = errors
     assert kind is BackplaneUnavailable
     assert text.startswith("cannot reach Redis at redis://user:***@127.0.0.1:1/0: ")
+
+
+async def test_redis_keeps_the_envelope_as_sent_and_frames_it_unchanged(
+    url: str, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Encode once: the entry holds the wire envelope, live delivery and replays frame those
+    bytes without decoding them, and an append frames nothing."""
+    tricky = {"type": "message", "data": {"content": '","id":"","timestamp":"', "messageId": "m1"}}
+
+    def never(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a Redis event was encoded or decoded again")
+
+    async with hub(url, prefix) as bc:
+        monkeypatch.setattr(StoredEvent, "build", never)
+        monkeypatch.setattr(sse_core.events.orjson, "loads", never)
+        async with bc.subscribe("s1") as sub:
+            first = await bc.publish("s1", tricky, ttl=30)
+            [second] = await bc.publish_many("s1", [message("plain")])
+            live = await sub.receive_batch()
+            while live.count(b"\n\n") < 2:
+                live += await sub.receive_batch()
+        page = await bc.events_after("s1")
+        monkeypatch.undo()
+        client: coredis.Redis[bytes] = coredis.Redis.from_url(url)
+        async with client:
+            entries = await client.xrange(f"{prefix}s:s1")
+        stored = [entry.field_values[b"e"] for entry in entries]
+    frames = live.split(b"\n\n")[:2]
+    assert [event.frame for event in page.events] == [f + b"\n\n" for f in frames]
+    for raw, frame, event_id in zip(stored, frames, [first, second], strict=True):
+        assert frame.endswith(b"data: " + raw)
+        envelope = orjson.loads(raw)
+        assert envelope["id"] == event_id
+    assert orjson.loads(stored[0])["data"] == tricky["data"]
+    assert orjson.loads(stored[0])["ttl"] == 30
+    assert page.events[0].envelope == orjson.loads(stored[0])
+
+
+@pytest.mark.parametrize("ttl", [None, 2.5])
+def test_the_id_goes_in_the_envelope_at_its_top_level(ttl: float | None) -> None:
+    """A team's schema may nest objects with an ``id`` key: the id's place is the envelope's."""
+    data = {"id": "", "inner": {"id": ""}, "list": [{"id": ""}]}
+    draft = Draft(type="custom", data=data, timestamp="2026-01-01T00:00:00.000Z", ttl=ttl)
+    body, slot = encoded_without_id(draft)
+    envelope = orjson.loads(body[:slot] + b"e1-000000000007" + body[slot:])
+    assert envelope == build_envelope(
+        "custom", data, id="e1-000000000007", timestamp=draft.timestamp, ttl=ttl
+    )
+
+
+async def test_a_session_whose_keys_expired_does_not_resume_from_its_former_life(
+    url: str, prefix: str
+) -> None:
+    """Redis drops a session's keys ``session_ttl`` after its last publish; made again, it
+    still knows its former newest id, and once that is folded into the bound of sessions
+    long gone, the bound keeps every older resume a reset."""
+    client: coredis.Redis[bytes] = coredis.Redis.from_url(url)
+
+    async def gone(session_id: str) -> None:
+        with trio.fail_after(5):
+            while await client.exists([f"{prefix}m:{session_id}"]):  # noqa: ASYNC110 (Redis expires the key)
+                await trio.sleep(0.05)
+
+    async with client, hub(url, prefix, session_ttl=0.3) as bc:
+        seen = await bc.publish("s1", message("seen"))
+        missed = await bc.publish("s1", message("missed"))
+        await gone("s1")
+        new = await bc.publish_many("s1", [message(n) for n in range(2)])
+        for resume, reason, events in [(seen, "history_exhausted", new), (missed, None, new)]:
+            page = await bc.events_after("s1", after=resume)
+            assert (page.reset_reason, [e.id for e in page.events]) == (reason, events)
+        await gone("s1")
+        fresh = await bc.publish("s2", message("fresh"))  # folds s1 into the bound
+        assert await client.zscore(f"{prefix}lives", "s1") is None
+        page = await bc.events_after("s2", after=missed)
+        assert (page.reset_reason, [e.id for e in page.events]) == ("history_exhausted", [fresh])
+        again = await bc.publish("s1", message("again"))
+        page = await bc.events_after("s1", after=seen)
+        assert (page.reset_reason, [e.id for e in page.events]) == ("history_exhausted", [again])
+
+
+async def test_an_epoch_change_under_open_streams_ends_them_and_is_logged(
+    url: str, prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis lost its data while a process had open streams: they end rather than carry on
+    with the new epoch's ids (which would skip events silently); the client resumes with
+    ``stream_reset``."""
+    caplog.set_level(logging.WARNING, "sluice.core")
+    async with hub(url, prefix) as one, hub(url, prefix) as two:
+        async with two.subscribe("s1") as sub:
+            old = await one.publish("s1", message("old"))
+            assert ids(await receive(sub, 1)) == [old]
+            old_epoch = two.epoch
+            client: coredis.Redis[bytes] = coredis.Redis.from_url(url)
+            async with client:
+                await client.delete([f"{prefix}{key}" for key in ("epoch", "seq", "s:s1", "m:s1")])
+            new = await one.publish("s1", message("new"))
+            rest = b""
+            with trio.fail_after(5), pytest.raises(trio.EndOfChannel):
+                while True:
+                    rest += await sub.receive_batch()
+            assert ids(envelopes(rest)) == []
+        assert two.epoch != old_epoch
+        async with two.subscribe("s1", last_event_id=old) as again:
+            assert again.reset_reason == "unknown_epoch"
+            assert ids(await receive(again, 2)) == [new]
+    warnings = [r.getMessage() for r in caplog.records if "lost its data" in r.getMessage()]
+    assert len(warnings) == 2  # one per process
+    assert all(f"epoch {old_epoch} replaced by {two.epoch}" in text for text in warnings)
+    assert sorted("1 open streams ended" in text for text in warnings) == [False, True]
+
+
+async def test_a_reader_that_fell_behind_the_live_stream_ends_open_streams(
+    url: str, prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Events this process never read must not be skipped silently: its streams end, and
+    their clients resume from history (which still holds them)."""
+    async with hub(url, prefix) as bc, bc.subscribe("s1") as sub:
+        first = await bc.publish("s1", message(1))
+        assert ids(await receive(sub, 1)) == [first]
+        client: coredis.Redis[bytes] = coredis.Redis.from_url(url)
+        async with client:  # the live stream lost the next 4 events (trimmed past its cap)
+            (entry,) = await client.xrevrange(f"{prefix}live", "+", "-", count=1)
+            fields = dict(entry.field_values)
+            fields[b"n"] = str(int(fields[b"n"]) + 5).encode()
+            await client.xadd(f"{prefix}live", fields)
+        with trio.fail_after(5), pytest.raises(trio.EndOfChannel):
+            while True:
+                await sub.receive_batch()
+    (logged,) = [r for r in caplog.records if "no longer holds events" in r.getMessage()]
+    assert "1 open streams ended" in logged.getMessage()

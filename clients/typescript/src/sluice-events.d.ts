@@ -164,6 +164,10 @@ export interface ConnectionEnvelope {
    */
   timestamp: Timestamp;
   /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
+  /**
    * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
@@ -191,6 +195,10 @@ export interface ErrorEnvelope {
    * When the hub accepted the event.
    */
   timestamp: Timestamp;
+  /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
   /**
    * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
@@ -220,6 +228,10 @@ export interface KeepaliveEnvelope {
    */
   timestamp: Timestamp;
   /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
+  /**
    * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
@@ -247,6 +259,10 @@ export interface MessageEnvelope {
    * When the hub accepted the event.
    */
   timestamp: Timestamp;
+  /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
   /**
    * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
@@ -276,6 +292,10 @@ export interface MessageDeletedEnvelope {
    */
   timestamp: Timestamp;
   /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
+  /**
    * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
@@ -303,6 +323,10 @@ export interface MessageEditedEnvelope {
    * When the hub accepted the event.
    */
   timestamp: Timestamp;
+  /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
   /**
    * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
@@ -332,6 +356,10 @@ export interface MessageRegeneratedEnvelope {
    */
   timestamp: Timestamp;
   /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
+  /**
    * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
@@ -359,6 +387,10 @@ export interface MessageRegeneratingEnvelope {
    * When the hub accepted the event.
    */
   timestamp: Timestamp;
+  /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
   /**
    * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
@@ -388,6 +420,10 @@ export interface RegenerationErrorEnvelope {
    */
   timestamp: Timestamp;
   /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
+  /**
    * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
@@ -415,6 +451,10 @@ export interface RegenerationProgressEnvelope {
    * When the hub accepted the event.
    */
   timestamp: Timestamp;
+  /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
   /**
    * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
@@ -444,6 +484,10 @@ export interface StatusUpdateEnvelope {
    */
   timestamp: Timestamp;
   /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
+  /**
    * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
@@ -471,6 +515,10 @@ export interface StreamOverflowEnvelope {
    * When the hub accepted the event.
    */
   timestamp: Timestamp;
+  /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
   /**
    * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
@@ -500,6 +548,10 @@ export interface StreamResetEnvelope {
    */
   timestamp: Timestamp;
   /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
+  /**
    * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
@@ -527,6 +579,10 @@ export interface ThoughtProcessCompleteEnvelope {
    * When the hub accepted the event.
    */
   timestamp: Timestamp;
+  /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
   /**
    * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
@@ -556,6 +612,10 @@ export interface ThoughtProcessStartEnvelope {
    */
   timestamp: Timestamp;
   /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
+  /**
    * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
@@ -583,6 +643,10 @@ export interface ThoughtProcessStepEnvelope {
    * When the hub accepted the event.
    */
   timestamp: Timestamp;
+  /**
+   * Session the event belongs to; present on streams that carry several sessions.
+   */
+  sessionId?: SessionId;
   /**
    * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
@@ -930,7 +994,7 @@ export interface HistoryResponse {
   /**
    * Why reset is true (see stream_reset), or null.
    */
-  resetReason: "history_exhausted" | "unknown_epoch" | "malformed_id" | null;
+  resetReason: "history_exhausted" | "unknown_epoch" | "malformed_id" | "foreign_id" | null;
   /**
    * Id to pass as after= next time, or null when there are no events.
    */
@@ -1518,9 +1582,9 @@ export interface StreamOverflowData {
  */
 export interface StreamResetData {
   /**
-   * Why the stream could not resume: history_exhausted (the id is older than history), unknown_epoch (the id is from another hub run), malformed_id (not a Sluice id).
+   * Why the stream could not resume: history_exhausted (history no longer holds every event after the id), unknown_epoch (the id is from another hub run), malformed_id (not a Sluice id), foreign_id (an id of this hub run that this session did not issue, e.g. another session's).
    */
-  reason: "history_exhausted" | "unknown_epoch" | "malformed_id";
+  reason: "history_exhausted" | "unknown_epoch" | "malformed_id" | "foreign_id";
   /**
    * The resume point the client asked for.
    */

@@ -537,9 +537,10 @@ class StreamResetEvent:
     Wire type ``stream_reset``; the data object of ``events/stream_reset.json``.
 
     Attributes:
-        reason (``reason``, required): Why the stream could not resume: history_exhausted (the id is
-            older than history), unknown_epoch (the id is from another hub run), malformed_id (not a
-            Sluice id).
+        reason (``reason``, required): Why the stream could not resume: history_exhausted (history
+            no longer holds every event after the id), unknown_epoch (the id is from another hub
+            run), malformed_id (not a Sluice id), foreign_id (an id of this hub run that this
+            session did not issue, e.g. another session's).
         last_event_id (``lastEventId``): The resume point the client asked for.
         session_id (``sessionId``, required): Session the event belongs to.
         timestamp (``timestamp``, required): When the reset was sent.
@@ -547,9 +548,11 @@ class StreamResetEvent:
 
     TYPE: ClassVar[str] = "stream_reset"
 
-    reason: Literal["history_exhausted", "unknown_epoch", "malformed_id"] = attrs.field(
-        metadata={"wire": "reason"},
-        validator=v.in_(("history_exhausted", "unknown_epoch", "malformed_id")),
+    reason: Literal["history_exhausted", "unknown_epoch", "malformed_id", "foreign_id"] = (
+        attrs.field(
+            metadata={"wire": "reason"},
+            validator=v.in_(("history_exhausted", "unknown_epoch", "malformed_id", "foreign_id")),
+        )
     )
     last_event_id: str | None = attrs.field(
         default=None,
@@ -768,6 +771,8 @@ class Envelope:
         id (``id``, required): Event id; equals the SSE id field. Empty for events not kept in
             history (keepalive).
         timestamp (``timestamp``, required): When the hub accepted the event.
+        session_id (``sessionId``): Session the event belongs to; present on streams that carry
+            several sessions.
         ttl (``ttl``): Seconds the event stays in history (overrides the hub's event_ttl); present
             only when the publisher gave one.
     """
@@ -785,6 +790,16 @@ class Envelope:
     timestamp: str = attrs.field(
         metadata={"wire": "timestamp"},
         validator=v.and_(v.instance_of(str), constraints.date_time),
+    )
+    session_id: str | None = attrs.field(
+        default=None,
+        metadata={"wire": "sessionId"},
+        validator=v.optional(
+            v.and_(
+                v.instance_of(str),
+                constraints.pattern("^(?!(?:[^:]*:)*\\.\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$"),
+            ),
+        ),
     )
     ttl: float | None = attrs.field(
         default=None,

@@ -1,0 +1,49 @@
+"""What a publisher hands the broadcaster, checked: session ids, and events made drafts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from protocol import Catalogue, InvalidEvent, SchemaError, is_session_id, session_id_rule, to_wire
+from protocol.models import Event
+
+from .events import Draft
+
+#: What ``publish`` accepts: a generated ``protocol.models`` event, or the wire dict
+#: ``{"type", "data", "ttl"?}`` (checked against the schema, so any mapping is let in).
+EventInput = Event | Mapping[str, Any]
+
+
+def check_session_id(session_id: str) -> None:
+    """Raises ``ValueError`` for a malformed session id (the schema's rule)."""
+    if not is_session_id(session_id):
+        raise ValueError(f"invalid session id {session_id!r}: {session_id_rule()}")
+
+
+def draft_of(event: EventInput, ttl: float | None, timestamp: str, catalogue: Catalogue) -> Draft:
+    """``event`` validated against ``catalogue`` and made a draft accepted at ``timestamp``;
+    ``ttl`` (seconds) overrides the event's own. Raises ``protocol.InvalidEvent`` listing
+    every problem."""
+    item = dict(event) if isinstance(event, Mapping) else to_wire(event)
+    if ttl is not None:
+        item["ttl"] = ttl
+    catalogue.check_event_input(item)
+    return Draft(type=item["type"], data=item["data"], timestamp=timestamp, ttl=item.get("ttl"))
+
+
+def drafts_of(
+    events: Sequence[EventInput], ttl: float | None, timestamp: str, catalogue: Catalogue
+) -> list[Draft]:
+    """:func:`draft_of` each event; ``InvalidEvent`` lists the problems of all of them, each
+    pointer prefixed with the event's index (``/2/data/progress``)."""
+    drafts: list[Draft] = []
+    errors: list[SchemaError] = []
+    for index, event in enumerate(events):
+        try:
+            drafts.append(draft_of(event, ttl, timestamp, catalogue))
+        except InvalidEvent as invalid:
+            errors.extend(SchemaError(f"/{index}{e.pointer}", e.message) for e in invalid.errors)
+    if errors:
+        raise InvalidEvent(errors)
+    return drafts
