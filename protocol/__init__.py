@@ -18,7 +18,7 @@ from .errors import (
 from .models import *  # noqa: F403  (generated: the event classes, Event, EVENT_CLASSES, Envelope)
 from .session_id import is_session_id, session_id_rule
 from .sse_event import SSEEvent
-from .validation import Validator
+from .validation import Validator, hub_only_errors
 from .wire import (
     EventStreamParser,
     ServerSentEvent,
@@ -53,6 +53,7 @@ __all__ = [
     "event_types",
     "frame_envelope_json",
     "from_wire",
+    "hub_only_errors",
     "is_session_id",
     "session_id_rule",
     "to_wire",

@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from referencing import Registry
 
-from . import constraints
+from . import constraints, registry
 from .errors import InvalidEvent, SchemaError
 
 
@@ -109,3 +109,19 @@ def detailed_errors(detailed: Draft202012Validator, instance: Any) -> list[Schem
     """Every error of ``instance`` (the deepest under combinators), sorted by pointer."""
     found = {_describe(leaf) for error in detailed.iter_errors(instance) for leaf in _leaves(error)}
     return sorted(found, key=lambda e: (e.pointer, e.message))
+
+
+def hub_only_errors(event: Any, pointer: str = "") -> list[SchemaError]:
+    """The error of a publisher's ``event`` whose type only the hub may send
+    (:data:`~protocol.registry.HUB_EVENTS`; none otherwise); ``pointer`` prefixes the error's
+    pointer (``/2`` for the third event of a batch)."""
+    kind = event.get("type") if isinstance(event, dict) else None
+    if kind not in registry.HUB_EVENTS:
+        return []
+    others = ", ".join(sorted(registry.HUB_EVENTS))
+    return [
+        SchemaError(
+            f"{pointer}/type",
+            f"{kind!r} is sent by the hub only: a publisher cannot send {others}",
+        )
+    ]

@@ -1,4 +1,5 @@
-"""The ``sluice`` command line: ``serve``, ``validate``, ``schemas export|diff``, ``check``.
+"""The ``sluice`` command line: ``serve``, ``token``, ``validate``, ``schemas export|diff``,
+``check``.
 
 ``validate`` and ``schemas export`` take ``--event-schemas DIR`` (repeatable) as ``serve``
 does; a catalogue the hub would refuse is one line naming the file and JSON pointer, exit 2.
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from protocol import Catalogue
 
+from . import token_command
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sluice", description="Sluice, an SSE hub on Trio.")
@@ -26,9 +29,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     _serve_arguments(serve)
     serve.set_defaults(run=_serve)
+    token_command.add_command(commands)
 
     validate = commands.add_parser(
-        "validate", help="validate events: one JSON document, or JSON Lines"
+        "validate",
+        help="validate events: one JSON document, or JSON Lines",
+        description="Validate events as a publisher sends them ({type, data, ttl?}: the "
+        "types only the hub sends, such as connection, are errors, as the publish route "
+        "refuses them) or envelopes as a stream carries them (with id "
+        "and timestamp).",
     )
     validate.add_argument("file", nargs="?", default="-", help="file to read, - for stdin")
     _catalogue_argument(validate)
@@ -119,7 +128,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from . import logs
     from .serving.workers import serve_app, supervise
-    from .settings import InvalidSetting, label, load
+    from .settings import InvalidSetting, load
     from .web.app import create_app
 
     try:
@@ -127,8 +136,7 @@ def _serve(args: argparse.Namespace) -> int:
         logs.configure(settings.log_level)
         app = create_app(settings)
     except InvalidSetting as error:
-        name = error.name if error.name.startswith(("-", "SLUICE_")) else label(error.name)
-        print(f"sluice serve: {name}: {error.message}", file=sys.stderr)
+        print(error.report("serve"), file=sys.stderr)
         return 2
     return serve_app(app) if settings.workers == 1 else supervise(settings)
 
@@ -136,10 +144,13 @@ def _serve(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     """Validate one event (a JSON document) or many (JSON Lines); print every error.
 
-    An event is ``{"type", "data", "ttl"?}`` as a publisher sends it, or a whole envelope
-    (with ``id`` and ``timestamp``). Exit 0 when all are valid, 1 when any is not, 2 when the
-    input cannot be read or is not JSON.
+    An event is ``{"type", "data", "ttl"?}`` as a publisher sends it (where the hub-only
+    types, ``protocol.registry.HUB_EVENTS``, are errors, as the publish route refuses them), or
+    a whole envelope as a stream carries it (with ``id`` and ``timestamp``). Exit 0 when all are
+    valid, 1 when any is not, 2 when the input cannot be read or is not JSON.
     """
+    from protocol import hub_only_errors
+
     try:
         catalogue = _catalogue(args)
         events = _read_events(args.file)
@@ -151,6 +162,8 @@ def _validate(args: argparse.Namespace) -> int:
         is_envelope = isinstance(event, dict) and ("id" in event or "timestamp" in event)
         schema = "envelope.json" if is_envelope else "event-input.json"
         errors = catalogue.validator(schema).errors(event)
+        if not is_envelope:
+            errors = [*hub_only_errors(event), *errors]
         invalid += bool(errors)
         for error in errors:
             print(error if line is None else f"line {line}: {error}")

@@ -13,6 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from hypercorn.logging import Logger
+from hypercorn.typing import ResponseSummary, WWWScope
+
+#: Set in a request's scope when the app starts sending its response's last body message.
+RESPONSE_SENT = "sluice.response_sent"
 
 
 class JsonLines(logging.Formatter):
@@ -45,3 +50,23 @@ def configure(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+
+
+class HypercornLogger(Logger):
+    """Hypercorn's logger, with one access line per request.
+
+    When the client closes a kept-alive connection as soon as it has read a response (curl
+    does, after a ``Content-Length`` body), Hypercorn learns of the close while it still sends
+    the response's (empty) end, and logs the request as closed without a response (``- -``)
+    before it logs it again with its status. That first line is dropped when the app had sent
+    the whole response (the scope carries :data:`RESPONSE_SENT`); a request whose client left
+    before its response ended still gets its one line without a status.
+    """
+
+    async def access(
+        self, request: WWWScope, response: ResponseSummary | None, request_time: float
+    ) -> None:
+        """Log ``request`` unless its response is ``None`` but was sent in full."""
+        if response is None and request.get(RESPONSE_SENT):
+            return
+        await super().access(request, response, request_time)  # type: ignore[arg-type]

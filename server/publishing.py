@@ -13,8 +13,7 @@ from typing import Any
 
 from werkzeug.sansio.request import Request
 
-from protocol import InvalidEvent, SchemaError
-from protocol.registry import HUB_EVENTS
+from protocol import InvalidEvent, SchemaError, hub_only_errors
 from sse_core.idempotency import Claim
 
 from . import logs
@@ -64,11 +63,9 @@ def _events(doc: Any) -> tuple[list[Any], bool]:
             "the batch is empty or too long",
         )
     reserved = [
-        SchemaError(
-            f"/{i}/type" if batch else "/type", f"{event['type']!r} is sent by the hub only"
-        )
+        error
         for i, event in enumerate(events)
-        if isinstance(event, dict) and event.get("type") in HUB_EVENTS
+        for error in hub_only_errors(event, f"/{i}" if batch else "")
     ]
     if reserved:
         raise _invalid(reserved, "control events cannot be published")

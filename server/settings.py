@@ -41,6 +41,12 @@ class InvalidSetting(ValueError):
         self.name = name
         self.message = message
 
+    def report(self, command: str) -> str:
+        """The one line a command prints for it, naming the flag and variable:
+        ``sluice serve: --port: expected an integer, got 'eighty'``."""
+        name = self.name if self.name.startswith(("-", "SLUICE_")) else label(self.name)
+        return f"sluice {command}: {name}: {self.message}"
+
 
 @attrs.frozen
 class Option:

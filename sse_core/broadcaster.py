@@ -4,15 +4,17 @@ expiry and cleanup, stats, and the lifecycle that owns every task it starts."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
+from types import TracebackType
 from typing import Any
 
 import trio
 
 from protocol import Catalogue, build_envelope, builtin, encode_envelope, utc_now
 
+from . import current
 from .alarms import Alarms
 from .backplane import Backplane, BackplaneUnavailable, MemoryBackplane
 from .builders import SSEEventBuilder
@@ -31,11 +33,14 @@ class Broadcaster:
     """Sessions of ordered events, fanned out to bounded subscribers; the guide's
     ``EnhancedSSEBroadcaster``.
 
-    Open it with :func:`~sse_core.current.open_broadcaster`, which runs its cleanup loop and
-    backplane tasks and ends them all on exit. Methods are called from trio tasks of the same
-    run. None of them ever waits on a subscriber: a subscriber whose queue is full is cut off
-    with ``stream_overflow``. After :meth:`shutdown` (or the end of ``open_broadcaster``) every
-    subscription's stream has ended and publishing or subscribing raises ``RuntimeError``.
+    Run it with ``async with Broadcaster(config) as broadcaster:`` (or
+    :func:`~sse_core.current.open_broadcaster`), which runs its cleanup loop and backplane tasks
+    and ends them all on exit; built without ``async with`` (the guide's
+    ``EnhancedSSEBroadcaster(config)``) it refuses to publish or subscribe, with a
+    ``RuntimeError`` that says so. Methods are called from trio tasks of the same run. None of
+    them ever waits on a subscriber: a subscriber whose queue is full is cut off with
+    ``stream_overflow``. After :meth:`shutdown` (or the end of the block) every subscription's
+    stream has ended and publishing or subscribing raises ``RuntimeError``.
     """
 
     def __init__(
@@ -58,6 +63,7 @@ class Broadcaster:
         self._background = trio.CancelScope()
         self._alarms = Alarms()
         self._stopped = trio.Event()
+        self._running: AbstractAsyncContextManager[Broadcaster] | None = None
 
     @property
     def epoch(self) -> str:
@@ -438,7 +444,38 @@ class Broadcaster:
         if self._closed:
             raise RuntimeError("the broadcaster is shut down")
         if not self._open:
-            raise RuntimeError("the broadcaster is not open; use open_broadcaster()")
+            raise RuntimeError(f"this broadcaster is not open: {current.HOW_TO_OPEN}")
+
+    async def __aenter__(self) -> Broadcaster:
+        """Run: the backplane and the cleanup loop in a nursery of its own, until the block
+        ends; inside it this is what :func:`~sse_core.get_sse_broadcaster` returns. A
+        broadcaster runs once."""
+        if self._open or self._closed:
+            raise RuntimeError("a broadcaster runs once: make a new one")
+        self._running = self._run()
+        return await self._running.__aenter__()
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool | None:
+        """Shut down (normally, by an exception or by cancellation): every subscription's
+        stream ends and every task it started is done before the block exits."""
+        assert self._running is not None, "__aexit__ without __aenter__"
+        return await self._running.__aexit__(kind, error, traceback)
+
+    @asynccontextmanager
+    async def _run(self) -> AsyncIterator[Broadcaster]:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(self._serve)
+            token = current.opened(self)
+            try:
+                yield self
+            finally:
+                current.closed(self, token)
+                self._close()
 
 
 #: The guide's name for :class:`Broadcaster`.

@@ -1,59 +1,70 @@
-"""Opening a broadcaster, and finding the open one (the guide's ``get_sse_broadcaster``)."""
+"""Opening a broadcaster, and finding the open one (the guide's ``get_sse_broadcaster()``).
+
+A broadcaster registers itself here while it runs (inside ``async with``), and
+:func:`get_sse_broadcaster` returns the innermost one: the calling task's, else the one opened
+last that is still open (for tasks started outside its block, such as a web app's requests).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
+from typing import TYPE_CHECKING
 
-import trio
+if TYPE_CHECKING:
+    from protocol import Catalogue
 
-from protocol import Catalogue
+    from .backplane import Backplane
+    from .broadcaster import Broadcaster
+    from .config import BroadcasterConfig
 
-from .backplane import Backplane
-from .broadcaster import Broadcaster
-from .config import BroadcasterConfig
+#: What to write instead of the guide's ``EnhancedSSEBroadcaster(config)`` used directly.
+HOW_TO_OPEN = (
+    "under trio a broadcaster runs inside a block that owns its tasks: "
+    "`async with EnhancedSSEBroadcaster(config) as broadcaster:` "
+    "(or `async with open_broadcaster(config) as broadcaster:`), and code inside it, or in "
+    "the Sluice app that runs one (server.web.app.create_app), calls get_sse_broadcaster()"
+)
 
 _CURRENT: ContextVar[Broadcaster | None] = ContextVar("sluice_broadcaster", default=None)
 _OPEN: list[Broadcaster] = []
 
 
-@asynccontextmanager
-async def open_broadcaster(
+def opened(broadcaster: Broadcaster) -> Token[Broadcaster | None]:
+    """Register ``broadcaster`` as running (for the calling task's context and the process)."""
+    _OPEN.append(broadcaster)
+    return _CURRENT.set(broadcaster)
+
+
+def closed(broadcaster: Broadcaster, token: Token[Broadcaster | None]) -> None:
+    """Undo :func:`opened`."""
+    _OPEN.remove(broadcaster)
+    _CURRENT.reset(token)
+
+
+def open_broadcaster(
     config: BroadcasterConfig | None = None,
     backplane: Backplane | None = None,
     catalogue: Catalogue | None = None,
-) -> AsyncIterator[Broadcaster]:
-    """Open a :class:`Broadcaster` (on a new :class:`MemoryBackplane` unless given one, with
-    the built-in event catalogue unless given one).
+) -> Broadcaster:
+    """A :class:`~sse_core.Broadcaster` (on a new ``MemoryBackplane`` unless given one, with
+    the built-in event catalogue unless given one) to run with ``async with``: inside the block
+    it runs the backplane and the cleanup loop in its own nursery and is what
+    :func:`get_sse_broadcaster` returns; leaving the block, normally, by an exception or by
+    cancellation, shuts it down and ends every task it started."""
+    from .broadcaster import Broadcaster  # imported here: the broadcaster registers itself here
 
-    Inside the block it runs the backplane and the cleanup loop in its own nursery and is
-    what :func:`get_sse_broadcaster` returns. Leaving the block, normally, by an exception
-    or by cancellation, shuts it down: every subscription's stream ends and every task it
-    started is done before the block exits.
-    """
-    broadcaster = Broadcaster(config, backplane, catalogue)
-    async with trio.open_nursery() as nursery:
-        await nursery.start(broadcaster._serve)
-        token = _CURRENT.set(broadcaster)
-        _OPEN.append(broadcaster)
-        try:
-            yield broadcaster
-        finally:
-            _OPEN.remove(broadcaster)
-            _CURRENT.reset(token)
-            broadcaster._close()
+    return Broadcaster(config, backplane, catalogue)
 
 
 def get_sse_broadcaster() -> Broadcaster:
-    """The broadcaster of the innermost open :func:`open_broadcaster` (the guide's singleton).
+    """The innermost running broadcaster (the guide's singleton).
 
     Looks at the calling task's context first, then at the most recently opened broadcaster
-    still open (for tasks started outside the block). Raises ``RuntimeError`` when none is.
+    still running. Raises ``RuntimeError`` saying how to open one when none is.
     """
     current = _CURRENT.get()
     if current is not None:
         return current
     if _OPEN:
         return _OPEN[-1]
-    raise RuntimeError("no broadcaster is open; use open_broadcaster()")
+    raise RuntimeError(f"no broadcaster is open: {HOW_TO_OPEN}")

@@ -74,6 +74,7 @@ def hypercorn_config(settings: Settings) -> Config:
     # the logger filters it: without a logger that would write them, give it none.
     config.accesslog = access if access.isEnabledFor(logging.INFO) else None
     config.errorlog = logging.getLogger("hypercorn.error")
+    config.logger_class = logs.HypercornLogger  # one access line per request
     return config
 
 

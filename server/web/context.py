@@ -25,11 +25,14 @@ from werkzeug.datastructures import Headers
 from protocol import Catalogue
 
 from ..hub import Hub
+from ..logs import RESPONSE_SENT
 from ..metrics import HubCollector
 from ..problems import Problem, method_not_allowed
-from ..security.access import authenticate, check_open
+from ..publishing import check_publisher
+from ..security.access import authenticate, check_open, forbid_unless
 from ..security.auth import Principal
 from ..security.framing import framing_problem
+from ..security.limits import check_session_id
 from ..settings import Settings
 from ..streaming import admission
 from ..streaming.admission import (
@@ -54,7 +57,8 @@ class SluiceApp(QuartTrio):
     async def asgi_app(
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
     ) -> None:
-        """Quart's ASGI entry, with the last ``send`` of each response shielded; a ``GET`` or
+        """Quart's ASGI entry, with the last ``send`` of each response shielded and marked in
+        the scope (:data:`~server.logs.RESPONSE_SENT`, for the access log); a ``GET`` or
         ``HEAD`` of a stream route goes to :func:`~server.streaming.asgi.serve_stream` instead,
         once serving, and conflicting framing headers are refused first
         (:func:`~server.security.framing.framing_problem`). ``OPTIONS`` of a stream route (a
@@ -72,29 +76,31 @@ class SluiceApp(QuartTrio):
             return
         if ENCODED_SLASH.search(scope["raw_path"]):
             scope = {**scope, "path": keep_encoded_slashes(scope["raw_path"])}
-        hub: Hub | None = getattr(self, "hub", None)
-        problem = framing_problem(scope["headers"])
-        if problem is not None:
-            await send_problem(send, problem, scope["path"])
-            return
-        if scope["method"] not in (*STREAM_METHODS, "OPTIONS") and stream_path(scope):
-            await send_problem(send, method_not_allowed(STREAM_METHODS), scope["path"])
-            return
-        if scope["method"] == "OPTIONS" and hub is not None and stream_path(scope):
-            await _send_options(hub, scope, send)
-            return
-        session_ids = stream_target(scope)
-        if session_ids is not None and hub is not None:
-            await serve_stream(hub, self.logger, session_ids, scope, receive, send)
-            return
 
         async def send_final_shielded(message: ASGISendEvent) -> None:
             if message["type"] == "http.response.body" and not message.get("more_body", False):
+                scope[RESPONSE_SENT] = True  # type: ignore[literal-required]
                 with trio.CancelScope(shield=True):
                     await send(message)
             else:
                 await send(message)
 
+        hub: Hub | None = getattr(self, "hub", None)
+        problem = framing_problem(scope["headers"])
+        if problem is not None:
+            await send_problem(send_final_shielded, problem, scope["path"])
+            return
+        if scope["method"] not in (*STREAM_METHODS, "OPTIONS") and stream_path(scope):
+            problem = method_not_allowed(STREAM_METHODS)
+            await send_problem(send_final_shielded, problem, scope["path"])
+            return
+        if scope["method"] == "OPTIONS" and hub is not None and stream_path(scope):
+            await _send_options(hub, scope, send_final_shielded)
+            return
+        session_ids = stream_target(scope)
+        if session_ids is not None and hub is not None:
+            await serve_stream(hub, self.logger, session_ids, scope, receive, send_final_shielded)
+            return
         await super().asgi_app(scope, receive, send_final_shielded)
 
     async def make_default_options_response(self, ctx: AppContext) -> Response:
@@ -161,6 +167,21 @@ def caller(hub: Hub, *, write: bool = False) -> Principal:
     ``write`` a 403 problem for a foreign ``Origin`` or a cookie or query token (see
     :func:`~server.security.access.authenticate`)."""
     return authenticate(hub, request, write=write)
+
+
+def session_access(session_id: str, *, publish: bool = False) -> tuple[Hub, str, Principal]:
+    """The hub, the checked session id and the caller, who may read ``session_id`` (or, with
+    ``publish``, publish to it, checked as :func:`~server.publishing.check_publisher` checks a
+    publisher: a write, whose token must come in the header); a 400, 401, 403 or 503 problem
+    otherwise."""
+    if publish:
+        hub = cast(SluiceApp, current_app).hub
+        return hub, *check_publisher(hub, session_id, request)
+    session_id = check_session_id(session_id)
+    hub = current_hub()
+    principal = caller(hub)
+    forbid_unless(principal.may_subscribe(session_id), f"no right to read {session_id}")
+    return hub, session_id, principal
 
 
 def resume_point() -> str | None:

@@ -4,7 +4,7 @@ session create/stats/clear, hub stats."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 from quart import Blueprint, Response, current_app, request
 
@@ -13,11 +13,10 @@ from sse_core.idempotency import KeyReused
 
 from ..hub import Hub
 from ..problems import Problem
-from ..publishing import check_publisher, publish_events
+from ..publishing import publish_events
 from ..security.access import forbid_unless
-from ..security.auth import Principal
-from ..security.limits import check_session_id, check_session_list
-from .context import SluiceApp, caller, current_hub, json_body, json_response
+from ..security.limits import check_session_list
+from .context import caller, current_hub, json_body, json_response, session_access
 from .idempotency import request_claim, reused
 
 blueprint = Blueprint("sessions", __name__, url_prefix="/api")
@@ -27,21 +26,8 @@ MAX_PAGE = 1000
 
 def _session(session_id: str, *, publish: bool = False) -> tuple[Hub, str]:
     """The hub and the checked session id, for a caller with the right to read (or publish)."""
-    hub, session_id, _ = _caller_session(session_id, publish=publish)
+    hub, session_id, _ = session_access(session_id, publish=publish)
     return hub, session_id
-
-
-def _caller_session(session_id: str, *, publish: bool = False) -> tuple[Hub, str, Principal]:
-    """As :func:`_session`, with the caller (a publisher's checks are
-    :func:`~server.publishing.check_publisher`)."""
-    if publish:
-        hub = cast(SluiceApp, current_app).hub
-        return hub, *check_publisher(hub, session_id, request)
-    session_id = check_session_id(session_id)
-    hub = current_hub()
-    principal = caller(hub)
-    forbid_unless(principal.may_subscribe(session_id), f"no right to read {session_id}")
-    return hub, session_id, principal
 
 
 @blueprint.post("/sessions/<session_id>/events")
@@ -52,7 +38,7 @@ async def publish(session_id: str) -> Response:
     With an ``Idempotency-Key`` (see :mod:`server.web.idempotency`) a repeat gets the first
     answer and publishes nothing.
     """
-    hub, session_id, principal = _caller_session(session_id, publish=True)
+    hub, session_id, principal = session_access(session_id, publish=True)
     doc = await json_body()
     claim = request_claim(hub, principal, session_id, doc)
     size = len(await request.get_data(cache=True, as_text=False, parse_form_data=False))

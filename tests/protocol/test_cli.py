@@ -13,6 +13,7 @@ from cli_runner import Run
 
 import schemas
 from protocol import builtin
+from protocol.registry import HUB_EVENTS
 from server import typescript
 
 TS = "2026-01-31T12:00:00Z"
@@ -183,3 +184,20 @@ def test_export_typescript_when_npm_cannot_fetch_the_package_is_one_line(
         "registry reachable?): npm error FetchError: request to http://127.0.0.1:9/"
     )
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("kind", sorted(HUB_EVENTS))
+def test_a_publisher_cannot_send_a_hub_only_event(sluice: Run, kind: str) -> None:
+    """As the publish route refuses it; the same event as an envelope a stream carries is fine."""
+    data = (
+        {"status": "connected", "sessionId": "s", "timestamp": TS} if kind == "connection" else {}
+    )
+    status, out, _ = sluice("validate", "-", stdin=orjson.dumps({"type": kind, "data": data}))
+    assert status == 1
+    assert out.splitlines()[0] == (
+        f"/type: {kind!r} is sent by the hub only: a publisher cannot send "
+        "connection, keepalive, stream_overflow, stream_reset"
+    )
+    if kind == "connection":
+        envelope = {"type": kind, "data": data, "id": "", "timestamp": TS}
+        assert sluice("validate", "-", stdin=orjson.dumps(envelope))[0] == 0

@@ -75,8 +75,8 @@ async def test_the_readme_example_publishes_and_reads(
     fresh_python: Path, open_server: Server
 ) -> None:
     code, expected = _readme_example()
-    assert "http://127.0.0.1:8000" in code
-    code = code.replace("http://127.0.0.1:8000", open_server.url)
+    assert "http://127.0.0.1:8002" in code  # the README's server without auth, beside the first
+    code = code.replace("http://127.0.0.1:8002", open_server.url)
     with trio.fail_after(60):
         result = await trio.run_process(
             [str(fresh_python), "-c", code], capture_stdout=True, capture_stderr=True, check=False

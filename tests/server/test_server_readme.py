@@ -1,12 +1,23 @@
-"""The README documents every setting, flag and variable."""
+"""The README runs as written: its shell blocks against a real `sluice serve`, in order, with
+their output checked (see readme_blocks); its set-up finds Python 3.13; it lists every setting."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+
+import httpx
+import pytest
+from httpx_sse import connect_sse
+from hub_client import check_frame
+from readme_blocks import Block, MarkerError, Terminal, free_port, missing_line, parse
 
 from server.settings import options
 
-README = Path(__file__).parents[2] / "README.md"
+ROOT = Path(__file__).parents[2]
+README = ROOT / "README.md"
 
 
 def test_readme_lists_every_setting() -> None:
@@ -14,3 +25,155 @@ def test_readme_lists_every_setting() -> None:
     for option in options().values():
         assert f"| `{option.flag}`" in text, option.flag
         assert f"`{option.env}`" in text, option.env
+
+
+def test_every_block_says_its_language_and_every_marker_is_known() -> None:
+    blocks = parse(README.read_text())  # raises MarkerError naming the line
+    unlabelled = [block.where for block in blocks if not block.info]
+    assert not unlabelled, f"a fenced block needs a language (sh, text, ...): {unlabelled}"
+    skipped = [b for b in blocks if b.info == "sh" and not b.runs]
+    assert all(b.marker and b.marker.removeprefix("not run: ") for b in skipped)
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    """A terminal in a directory that looks like a clone (the repository's files linked in)."""
+    for entry in ROOT.iterdir():
+        if entry.name not in {".venv", ".nox", ".git", "node_modules"}:
+            (tmp_path / entry.name).symlink_to(entry)
+    running = Terminal(tmp_path, free_port())
+    try:
+        yield running
+    finally:
+        running.close()
+
+
+def test_readme_blocks_run_as_written(terminal: Terminal) -> None:
+    """From the first session on, every shell block not marked 'not run', in order; then a
+    client that reads streams as a browser does (the WHATWG parser, the token in the query)
+    sees the first session's event on the server the README started, with auth on."""
+    ran = [block for block in parse(README.read_text()) if block.runs]
+    for block in ran:
+        terminal.run(block)
+    url = f"http://127.0.0.1:{terminal.port}"
+    assert httpx.get(f"{url}/healthz").json()["auth"] == "jwt"
+    query = {"access_token": terminal.variable("TOKEN")}
+    with (
+        httpx.Client(base_url=url, timeout=10) as client,
+        connect_sse(client, "GET", "/sse/alice:demo", params=query) as source,
+    ):
+        for sse in source.iter_sse():
+            envelope = check_frame(sse)
+            if envelope is not None and envelope["type"] == "message":
+                break
+    assert envelope["data"] == {"content": "hello"}
+
+
+# --- the runner itself --------------------------------------------------------------------------
+
+
+def test_expected_lines_are_found_in_order_with_wildcards() -> None:
+    output = 'noise\nid: 0123456789ab-000000000001\ndata: {"a":1,"t":"now"}\n'
+    assert missing_line(("id: 3f2a9c1d0b7e-000000000001", 'data: {"a":1,...}'), output) is None
+    assert missing_line(('data: {"a":1,...}', "id: ..."), output) == "id: ..."
+    assert missing_line(("id: 3f2a9c1d0b7e",), output) == "id: 3f2a9c1d0b7e"
+
+
+def test_a_failing_block_is_reported_with_its_readme_line(terminal: Terminal) -> None:
+    readme = "# T\n\n```sh\necho one\nfalse\necho two\n```\n\n```text\none\ntwo\n```\n"
+    (block, _) = parse(readme)
+    assert block.expected == ("one", "two")
+    with pytest.raises(AssertionError, match=r"README.md:5: `false` exited 1"):
+        terminal.run(block)
+
+
+def test_blocks_share_variables_and_output_is_awaited(terminal: Terminal) -> None:
+    readme = (
+        "```sh\nGREETING=hello\n```\n\n"
+        '```sh\n(sleep 0.5; echo "$GREETING") &\n```\n\n```text\nhello\n```\n'
+    )
+    first, second, _ = parse(readme)
+    terminal.run(first)
+    assert "hello" in terminal.run(second)
+
+
+def test_a_block_that_does_not_print_what_the_readme_says_fails(terminal: Terminal) -> None:
+    (block, _) = parse("## Here\n\n```sh\necho hi\n```\n\n```text\nbye\n```\n")
+    terminal.output_within = 0.5
+    with pytest.raises(AssertionError, match=r"README.md:3 \(Here\).*prints 'bye'"):
+        terminal.run(block)
+
+
+def test_unknown_markers_are_refused() -> None:
+    with pytest.raises(MarkerError, match=r"README\.md:1: unknown marker 'skip'"):
+        parse("<!-- readme: skip -->\n```sh\ntrue\n```\n")
+
+
+def test_an_interrupted_block_must_print_first(terminal: Terminal) -> None:
+    block = Block(1, "sh", "sleep 30", "t", marker="runs until Ctrl-C")
+    terminal.output_within = 0.5
+    with pytest.raises(AssertionError, match="printed nothing"):
+        terminal.run(block)
+
+
+# --- the set-up's Python ------------------------------------------------------------------------
+
+FIND_PYTHON = ROOT / ".ci" / "find-python"
+
+
+def _script(path: Path, text: str) -> None:
+    path.write_text("#!/bin/sh\n" + text)
+    path.chmod(0o755)
+
+
+def _find(bin_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PATH": f"{bin_dir}:/usr/bin:/bin"}
+    return subprocess.run([FIND_PYTHON], env=env, capture_output=True, text=True, check=False)
+
+
+def test_find_python_takes_python3_13_from_path_when_it_runs(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _script(bin_dir / "python3.13", "exit 0\n")
+    found = _find(bin_dir)
+    assert (found.returncode, found.stdout) == (0, f"{bin_dir}/python3.13\n")
+
+
+def test_find_python_falls_back_on_pyenv_when_the_shim_fails(tmp_path: Path) -> None:
+    """As on a machine whose pyenv's global version is not 3.13: the shim exits 127."""
+    bin_dir, root = tmp_path / "bin", tmp_path / "pyenv"
+    bin_dir.mkdir()
+    _script(bin_dir / "python3.13", "echo 'pyenv: python3.13: command not found' >&2; exit 127\n")
+    _script(
+        bin_dir / "pyenv",
+        f'case "$1" in root) echo {root};;\n'
+        'versions) printf "3.11.7\\n3.13.0\\n3.13.2\\n3.12.1\\n";; esac\n',
+    )
+    for version in ("3.13.0", "3.13.2"):
+        (root / "versions" / version / "bin").mkdir(parents=True)
+        _script(root / "versions" / version / "bin" / "python3.13", "exit 0\n")
+    found = _find(bin_dir)
+    assert (found.returncode, found.stdout) == (0, f"{root}/versions/3.13.2/bin/python3.13\n")
+
+
+def test_find_python_says_what_to_install_without_one(tmp_path: Path) -> None:
+    found = _find(tmp_path)
+    assert found.returncode == 1
+    assert "pyenv install 3.13" in found.stderr
+
+
+def test_the_readme_and_ci_find_python_the_same_way() -> None:
+    (setup, *_) = [b for b in parse(README.read_text()) if b.info == "sh"]
+    assert setup.text.startswith('"$(.ci/find-python)" -m venv .venv')
+    assert "py=$(.ci/find-python)" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_ports_become_free_ports(terminal: Terminal) -> None:
+    text = "echo 127.0.0.1:8000 localhost:8001 --port 8001 SLUICE_PORT=8001 8001 127.0.0.1:80"
+    (here, there, flag, port, variable, other, kept) = terminal.run(
+        Block(1, "sh", text, "t")
+    ).split()
+    assert here == f"127.0.0.1:{terminal.port}"
+    assert flag == "--port"
+    assert there.split(":")[1] == port == variable.split("=")[1] != "8001"
+    assert (other, kept) == ("8001", "127.0.0.1:80")

@@ -15,7 +15,8 @@ from hub_client import (
     token,
 )
 
-from protocol import validator
+from protocol import hub_only_errors, validator
+from protocol.registry import HUB_EVENTS
 from server.web.app import create_app
 
 
@@ -70,6 +71,18 @@ async def test_control_events_cannot_be_published(server: Server) -> None:
         "/api/sessions/alice:x/events", json=event, headers=bearer(token())
     )
     assert check_problem(response, 422)["errors"][0]["pointer"] == "/type"
+
+
+async def test_every_hub_only_event_is_refused_as_sluice_validate_refuses_it(
+    server: Server,
+) -> None:
+    batch = [{"type": kind, "data": {}} for kind in sorted(HUB_EVENTS)]
+    response = await server.client.post(
+        "/api/sessions/alice:x/events", json=batch, headers=bearer(token())
+    )
+    errors = check_problem(response, 422)["errors"]
+    expected = [e for i, ev in enumerate(batch) for e in hub_only_errors(ev, f"/{i}")]
+    assert errors == [{"pointer": e.pointer, "message": e.message} for e in expected]
 
 
 async def test_malformed_json_is_a_400(server: Server) -> None:

@@ -226,3 +226,30 @@ async def test_session_management(broadcaster: EnhancedSSEBroadcaster) -> None:
     assert recent[0]["data"] == {"content": "a"}
     await broadcaster.clear_session(session_id)
     assert await broadcaster.get_event_history(session_id) == []
+
+
+async def test_the_guides_broadcaster_runs_inside_async_with() -> None:
+    """ "Setting Up the SSE Broadcaster": ``EnhancedSSEBroadcaster(config)`` then use it. Under
+    trio it runs inside ``async with``; used without it, it says what to write instead."""
+    config = BroadcasterConfig(max_queue_size=2000, event_ttl=600.0)
+    idle = EnhancedSSEBroadcaster(config)
+    event = {"type": "message", "data": {"content": "Hello"}}
+    for attempt in (idle.broadcast_event("s", event), idle.add_subscriber("s")):
+        with pytest.raises(RuntimeError) as refused:
+            await attempt
+        assert "async with EnhancedSSEBroadcaster(config) as broadcaster:" in str(refused.value)
+    with pytest.raises(RuntimeError, match=r"async with open_broadcaster\(config\)"):
+        get_sse_broadcaster()
+
+    async with EnhancedSSEBroadcaster(config) as broadcaster:
+        assert broadcaster is get_sse_broadcaster()
+        assert broadcaster.config.max_queue_size == 2000
+        async with broadcaster.subscribe("s") as queue:
+            await broadcaster.broadcast_event("s", event)
+            (received,) = await pending_envelopes(queue)
+        assert received["data"] == {"content": "Hello"}
+    with pytest.raises(RuntimeError, match="shut down"):
+        await broadcaster.broadcast_event("s", event)
+    with pytest.raises(RuntimeError, match="runs once"):
+        async with broadcaster:
+            pass

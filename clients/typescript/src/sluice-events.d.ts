@@ -66,7 +66,7 @@ export type Progress = number;
  */
 export type EventId = string;
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned.
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one.
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "SluiceEvent".
@@ -141,7 +141,7 @@ export interface SluiceEventMap {
   thought_process_step: ThoughtProcessStepEnvelope;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type connection)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type connection)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "ConnectionEnvelope".
@@ -168,12 +168,12 @@ export interface ConnectionEnvelope {
    */
   sessionId?: SessionId;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type error)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type error)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "ErrorEnvelope".
@@ -200,12 +200,12 @@ export interface ErrorEnvelope {
    */
   sessionId?: SessionId;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type keepalive)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type keepalive)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "KeepaliveEnvelope".
@@ -232,12 +232,12 @@ export interface KeepaliveEnvelope {
    */
   sessionId?: SessionId;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type message)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type message)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "MessageEnvelope".
@@ -264,12 +264,12 @@ export interface MessageEnvelope {
    */
   sessionId?: SessionId;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type message_deleted)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type message_deleted)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "MessageDeletedEnvelope".
@@ -296,12 +296,12 @@ export interface MessageDeletedEnvelope {
    */
   sessionId?: SessionId;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type message_edited)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type message_edited)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "MessageEditedEnvelope".
@@ -328,12 +328,12 @@ export interface MessageEditedEnvelope {
    */
   sessionId?: SessionId;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type message_regenerated)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type message_regenerated)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "MessageRegeneratedEnvelope".
@@ -360,12 +360,12 @@ export interface MessageRegeneratedEnvelope {
    */
   sessionId?: SessionId;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type message_regenerating)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type message_regenerating)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "MessageRegeneratingEnvelope".
@@ -392,12 +392,12 @@ export interface MessageRegeneratingEnvelope {
    */
   sessionId?: SessionId;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type regeneration_error)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type regeneration_error)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "RegenerationErrorEnvelope".
@@ -424,12 +424,12 @@ export interface RegenerationErrorEnvelope {
    */
   sessionId?: SessionId;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type regeneration_progress)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type regeneration_progress)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "RegenerationProgressEnvelope".
@@ -456,12 +456,12 @@ export interface RegenerationProgressEnvelope {
    */
   sessionId?: SessionId;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type status_update)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type status_update)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "StatusUpdateEnvelope".
@@ -488,12 +488,12 @@ export interface StatusUpdateEnvelope {
    */
   sessionId?: SessionId;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type stream_overflow)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type stream_overflow)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "StreamOverflowEnvelope".
@@ -520,12 +520,12 @@ export interface StreamOverflowEnvelope {
    */
   sessionId?: SessionId;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type stream_reset)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type stream_reset)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "StreamResetEnvelope".
@@ -552,12 +552,12 @@ export interface StreamResetEnvelope {
    */
   sessionId?: SessionId;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type thought_process_complete)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type thought_process_complete)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "ThoughtProcessCompleteEnvelope".
@@ -584,12 +584,12 @@ export interface ThoughtProcessCompleteEnvelope {
    */
   sessionId?: SessionId;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type thought_process_start)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type thought_process_start)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "ThoughtProcessStartEnvelope".
@@ -616,12 +616,12 @@ export interface ThoughtProcessStartEnvelope {
    */
   sessionId?: SessionId;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }
 /**
- * What the SSE data: field carries: the event with the id and timestamp the hub assigned. (type thought_process_step)
+ * What the SSE data: field carries: the event with the id and timestamp the hub assigned, and its ttl when the publisher gave one. (type thought_process_step)
  *
  * This interface was referenced by `SluiceEventMap`'s JSON-Schema
  * via the `definition` "ThoughtProcessStepEnvelope".
@@ -648,7 +648,7 @@ export interface ThoughtProcessStepEnvelope {
    */
   sessionId?: SessionId;
   /**
-   * Seconds the event stays in history (overrides the hub's event_ttl).
+   * Seconds the event stays in history (overrides the hub's event_ttl); present only when the publisher gave one.
    */
   ttl?: number;
 }

@@ -760,7 +760,8 @@ EVENT_CLASSES: dict[str, type[Event]] = {
 
 @attrs.frozen(kw_only=True)
 class Envelope:
-    """What the SSE data: field carries: the event with the id and timestamp the hub assigned.
+    """What the SSE data: field carries: the event with the id and timestamp the hub assigned, and
+    its ttl when the publisher gave one.
 
     Schema ``envelope.json``; ``type`` is always ``data.TYPE``.
 
@@ -772,7 +773,8 @@ class Envelope:
         timestamp (``timestamp``, required): When the hub accepted the event.
         session_id (``sessionId``): Session the event belongs to; present on streams that carry
             several sessions.
-        ttl (``ttl``): Seconds the event stays in history (overrides the hub's event_ttl).
+        ttl (``ttl``): Seconds the event stays in history (overrides the hub's event_ttl); present
+            only when the publisher gave one.
     """
 
     type: str = attrs.field(metadata={"wire": "type"}, validator=constraints.type_of("data"))
