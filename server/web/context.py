@@ -90,11 +90,11 @@ class SluiceApp(QuartTrio):
         if problem is not None:
             await send_problem(send_final_shielded, problem, scope["path"])
             return
-        if scope["method"] not in (*STREAM_METHODS, "OPTIONS") and stream_path(scope):
+        if scope["method"] not in (*STREAM_METHODS, "OPTIONS") and stream_path(scope) is not None:
             problem = method_not_allowed(STREAM_METHODS)
             await send_problem(send_final_shielded, problem, scope["path"])
             return
-        if scope["method"] == "OPTIONS" and hub is not None and stream_path(scope):
+        if scope["method"] == "OPTIONS" and hub is not None and stream_path(scope) is not None:
             await _send_options(hub, scope, send_final_shielded)
             return
         session_ids = stream_target(scope)

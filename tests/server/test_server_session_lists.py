@@ -148,8 +148,9 @@ async def test_a_head_answers_the_head_only_and_subscribes_nothing(server: Serve
     assert server.subscribers("alice:a") == 0
 
 
-async def test_a_stream_of_several_sessions_is_one_connection() -> None:
-    async with running(settings(max_connections_per_user=2)) as server:
+@pytest.mark.parametrize("front", [True, False], ids=["front", "hypercorn"])
+async def test_a_stream_of_several_sessions_is_one_connection(front: bool) -> None:
+    async with running(settings(max_connections_per_user=2), front=front) as server:
         auth = bearer(token())
         many = sessions_path(*(f"alice:s{i}" for i in range(8)))
         async with server.stream(many, headers=auth) as one:
@@ -161,8 +162,9 @@ async def test_a_stream_of_several_sessions_is_one_connection() -> None:
         await settles(lambda: server.app.hub.connections["alice"] == 0)
 
 
-async def test_shutdown_ends_a_stream_of_several_sessions_cleanly() -> None:
-    async with running() as server:
+@pytest.mark.parametrize("front", [True, False], ids=["front", "hypercorn"])
+async def test_shutdown_ends_a_stream_of_several_sessions_cleanly(front: bool) -> None:
+    async with running(front=front) as server:
         auth = bearer(token())
         async with server.stream(sessions_path("alice:a", "alice:b"), headers=auth) as stream:
             await stream.until("connection")
@@ -175,6 +177,18 @@ async def test_shutdown_ends_a_stream_of_several_sessions_cleanly() -> None:
         ("connection", "disconnected", "alice:a"),
         ("connection", "disconnected", "alice:b"),
     ]
+
+
+async def test_other_methods_of_the_list_path_are_405_and_options_answers(
+    server: Server,
+) -> None:
+    for path in ("/sse", sessions_path("alice:a", "alice:b")):
+        response = await server.client.post(path, headers=bearer(token()))
+        check_problem(response, 405)
+        assert response.headers["allow"] == "GET, HEAD"
+        options = await server.client.options(path)
+        assert options.status_code == 204
+        assert "GET" in options.headers["allow"]
 
 
 async def test_polling_several_sessions_pages_them_in_order(server: Server) -> None:
