@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from protocol import Catalogue
@@ -43,6 +43,26 @@ def _parser() -> argparse.ArgumentParser:
     _catalogue_argument(validate)
     validate.set_defaults(run=_validate)
 
+    _schemas_commands(commands)
+
+    check = commands.add_parser(
+        "check",
+        help="check a live stream against the event catalogue",
+        description="Read a stream and check every frame: the framing and the catalogue "
+        "(the hub's own, or --event-schemas DIR). Exit 0, 1 on violations, 2 when the URL "
+        "is unreachable, refused or not an event stream.",
+    )
+    check.add_argument("url", help="the stream's URL, e.g. http://127.0.0.1:8000/sse/alice:1")
+    check.add_argument("--token", help="bearer token (default: SLUICE_TOKEN)")
+    check.add_argument("--event-schemas", metavar="DIR", help="catalogue: built-ins plus DIR")
+    check.add_argument("--count", type=int, help="stop after N events with an id")
+    check.add_argument("--seconds", type=float, help="stop after S seconds (default 10)")
+    check.set_defaults(run=lambda args: _contract("check", args))
+    return parser
+
+
+def _schemas_commands(commands: Any) -> None:
+    """``sluice schemas export`` and ``sluice schemas diff``."""
     schemas = commands.add_parser("schemas", help="the protocol's schemas")
     schemas_commands = schemas.add_subparsers(dest="schemas_command", required=True)
     export = schemas_commands.add_parser("export", help="write the schemas to a folder")
@@ -66,21 +86,6 @@ def _parser() -> argparse.ArgumentParser:
     schemas_diff.add_argument("old", help="directory of event schemas, or a hub's base URL")
     schemas_diff.add_argument("new", help="directory of event schemas, or a hub's base URL")
     schemas_diff.set_defaults(run=lambda args: _contract("diff", args))
-
-    check = commands.add_parser(
-        "check",
-        help="check a live stream against the event catalogue",
-        description="Read a stream and check every frame: the framing and the catalogue "
-        "(the hub's own, or --event-schemas DIR). Exit 0, 1 on violations, 2 when the URL "
-        "is unreachable, refused or not an event stream.",
-    )
-    check.add_argument("url", help="the stream's URL, e.g. http://127.0.0.1:8000/sse/alice:1")
-    check.add_argument("--token", help="bearer token (default: SLUICE_TOKEN)")
-    check.add_argument("--event-schemas", metavar="DIR", help="catalogue: built-ins plus DIR")
-    check.add_argument("--count", type=int, help="stop after N events with an id")
-    check.add_argument("--seconds", type=float, help="stop after S seconds (default 10)")
-    check.set_defaults(run=lambda args: _contract("check", args))
-    return parser
 
 
 DECLARATIONS_FILE = "sluice-events.d.ts"

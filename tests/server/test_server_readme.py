@@ -79,6 +79,12 @@ def test_expected_lines_are_found_in_order_with_wildcards() -> None:
     assert missing_line(("id: 3f2a9c1d0b7e",), output) == "id: 3f2a9c1d0b7e"
 
 
+def test_an_expected_line_may_follow_another_jobs_unfinished_line() -> None:
+    output = '{"ids":["0123456789ab-000000000001"]}id: 0123456789ab-000000000001\nevent: message\n'
+    assert missing_line(("id: 3f2a9c1d0b7e-000000000001", "event: message"), output) is None
+    assert missing_line(("event: message",), "event: message2\n") == "event: message"
+
+
 def test_a_failing_block_is_reported_with_its_readme_line(terminal: Terminal) -> None:
     readme = "# T\n\n```sh\necho one\nfalse\necho two\n```\n\n```text\none\ntwo\n```\n"
     (block, _) = parse(readme)
