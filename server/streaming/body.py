@@ -24,7 +24,7 @@ import attrs
 import trio
 
 from protocol import encode_retry
-from sse_core import BackplaneUnavailable, Broadcaster, SSEEventBuilder
+from sse_core import BackplaneUnavailable, Broadcaster, SSEEventBuilder, Subscription
 from sse_core.subscription import with_session_id
 
 from .. import logs
@@ -62,7 +62,23 @@ class _Tally:
     frames: int = 0
     outcome: str = "client_gone"
 
+    def connected(
+        self, session_id: str, user: str | None, last_event_id: str | None, sub: Subscription
+    ) -> None:
+        """Log the stream's start (``session_id``: its sessions, joined by commas)."""
+        one = len(sub.session_ids) == 1
+        reset = sub.reset_reason if one else sub.reset_reasons
+        logs.event(
+            log,
+            "connect",
+            session_id=session_id,
+            user=user,
+            last_event_id=last_event_id,
+            reset=reset,
+        )
+
     def log(self, session_id: str, user: str | None) -> None:
+        """Log the stream's end: how, after how long, with how many frames."""
         logs.event(
             log,
             "disconnect",
@@ -72,6 +88,22 @@ class _Tally:
             duration=round(trio.current_time() - self.started, 3),
             events=self.frames,
         )
+
+
+def _ending(
+    broadcaster: Broadcaster, outcome: str, session_ids: tuple[str, ...], user: str | None
+) -> bytes:
+    """The frames that end a stream the hub or the token's expiry ended: an ``error`` event
+    (code ``token_expired``) when the token expired, then ``disconnected`` per session."""
+    expired = b""
+    if outcome == "token_expired":
+        expired = _error(
+            broadcaster, "token_expired", "the token has expired; reconnect with a new one"
+        )
+    return expired + _connection(broadcaster, "disconnected", session_ids, user)
+
+
+_TOO_MANY = "too many open streams for this user or server"
 
 
 async def event_stream(
@@ -103,9 +135,7 @@ async def event_stream(
     user = principal.subject
     session_id = ",".join(session_ids)  # for the log
     if not connections.acquire(user):
-        yield _error(
-            broadcaster, "too_many_connections", "too many open streams for this user or server"
-        )
+        yield _error(broadcaster, "too_many_connections", _TOO_MANY)
         return
     left = principal.seconds_left()
     expires = math.inf if left is None else trio.current_time() + left
@@ -113,14 +143,7 @@ async def event_stream(
     try:
         try:
             async with broadcaster.subscribe_sessions(session_ids, last_event_id) as sub:
-                logs.event(
-                    log,
-                    "connect",
-                    session_id=session_id,
-                    user=user,
-                    last_event_id=last_event_id,
-                    reset=sub.reset_reason if len(session_ids) == 1 else sub.reset_reasons,
-                )
+                tally.connected(session_id, user, last_event_id, sub)
                 if on_open is not None:
                     on_open()
                 yield encode_retry(retry) + _connection(broadcaster, "connected", session_ids, user)
@@ -146,11 +169,7 @@ async def event_stream(
             tally.outcome = "backplane_unavailable"
             yield _error(broadcaster, "backplane_unavailable", "the event store cannot be reached")
             return
-        if tally.outcome == "token_expired":
-            yield _error(
-                broadcaster, "token_expired", "the token has expired; reconnect with a new one"
-            )
-        yield _connection(broadcaster, "disconnected", session_ids, user)
+        yield _ending(broadcaster, tally.outcome, session_ids, user)
     finally:
         connections.release(user)
         tally.log(session_id, user)
