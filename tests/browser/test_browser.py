@@ -200,9 +200,10 @@ async def test_the_readme_module_snippet_runs_in_a_page_of_the_hub(hubs: Any, pa
     await page.call("goto", url=f"{hub.url}/")
     capture = "() => { window.logged = []; console.log = (...a) => window.logged.push(a); }"
     await page.call("eval", expression=capture)
+    await page.call("eval", expression="() => { window.TOKEN = 'unused-without-auth'; }")
     await page.call("eval", expression=f"async () => {{ {snippet} }}")
     await page.wait_for("() => window.logged.some(([type]) => type === 'connection')")
-    (sent,) = await publish(hub, "demo", event("message", content="from the README"))
+    (sent,) = await publish(hub, "alice:demo", event("message", content="from the README"))
     logged = await page.wait_for("() => window.logged.find(([type]) => type === 'message')")
     assert logged == ["message", sent, {"content": "from the README"}]
 
