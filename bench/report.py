@@ -206,8 +206,10 @@ def chart(results: list[dict[str, Any]], path: Path) -> None:
     ]  # fmt: skip
     for axis, (key, title, only, log) in zip(axes.flat, panels, strict=True):
         entries = [e for e in results if not e["scenario"]["scaling"] and _shown(e, only)]
+        drawn_any = False
         for offset, name in enumerate(names):
             values = [_value(e, name, key) or 0 for e in entries]
+            drawn_any = drawn_any or any(v > 0 for v in values)
             positions = [i + (offset - (len(names) - 1) / 2) * width for i in range(len(entries))]
             drawn = axis.bar(positions, values, width, color=COLOURS[name], label=name)
             if name == SUBJECT:
@@ -218,7 +220,7 @@ def chart(results: list[dict[str, Any]], path: Path) -> None:
                 axis.bar_label(drawn, texts, fontsize=8)
         axis.set_xticks(range(len(entries)))
         axis.set_xticklabels([e["scenario"]["name"] for e in entries], rotation=20, ha="right")
-        if log:
+        if log and drawn_any:  # a run of some scenarios may leave a panel empty
             axis.set_yscale("log")
         axis.set_title(title)
     axes.flat[0].legend()
