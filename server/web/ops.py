@@ -26,13 +26,15 @@ def _app() -> SluiceApp:
 
 @blueprint.get("/healthz")
 async def healthz() -> Response:
-    """Alive: answers while the process serves, and says whether auth is on."""
+    """Alive: answers while the process serves, and says whether auth is on, which backplane
+    it uses and how many sessions one stream may carry (``--max-sessions-per-stream``)."""
     app = _app()
     return json_response(
         {
             "status": "ok",
             "auth": app.hub.authenticator.mode,
             "backplane": app.settings.backplane,
+            "maxSessionsPerStream": app.settings.max_sessions_per_stream,
         }
     )
 

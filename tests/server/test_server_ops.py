@@ -10,7 +10,12 @@ from protocol.asyncapi import build_document
 
 async def test_health_and_readiness(server: Server) -> None:
     health = await server.client.get("/healthz")
-    assert health.json() == {"status": "ok", "auth": "jwt", "backplane": "memory"}
+    assert health.json() == {
+        "status": "ok",
+        "auth": "jwt",
+        "backplane": "memory",
+        "maxSessionsPerStream": 16,
+    }
     ready = (await server.client.get("/readyz")).json()
     assert ready == {"status": "ready", "epoch": server.app.hub.broadcaster.epoch}
 
