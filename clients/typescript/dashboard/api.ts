@@ -3,6 +3,8 @@
  * root), the token (when auth is on) as a Bearer header, or `access_token` on stream URLs.
  */
 
+import { sessionsUrl } from "../src/client.js";
+
 /** One schema error of a 422 answer: the JSON pointer of the failing value and what is wrong. */
 export interface FieldError {
   pointer: string;
@@ -38,16 +40,21 @@ export function hubUrl(path: string): string {
   return new URL(path, document.baseURI).toString();
 }
 
-/** The stream of `sessionId`, with the current token as `access_token` (a fresh one per attempt). */
-export function streamUrl(sessionId: string): string {
-  const url = new URL(`sse/${sessionId}`, document.baseURI);
-  if (token()) url.searchParams.set("access_token", token());
-  return url.toString();
+/** `url` with the current token as `access_token` (streams cannot send a header). */
+function withToken(url: string): string {
+  const target = new URL(url);
+  if (token()) target.searchParams.set("access_token", token());
+  return target.toString();
 }
 
-/** The polling fallback of `sessionId` (`GET /api/sessions/{id}/events`). */
-export function pollUrl(sessionId: string): string {
-  return hubUrl(`api/sessions/${sessionId}/events`);
+/** The one stream of `sessionIds` (`/sse?session=a&session=b`), with the current token. */
+export function streamUrl(sessionIds: readonly string[]): string {
+  return withToken(sessionsUrl(sessionIds, hubUrl("sse")));
+}
+
+/** The polling fallback of that stream (`GET /api/events?session=a&session=b`). */
+export function pollUrl(sessionIds: readonly string[]): string {
+  return sessionsUrl(sessionIds, hubUrl("api/events"));
 }
 
 export function authHeaders(): Record<string, string> {

@@ -1,6 +1,7 @@
 /**
  * The dashboard at `/`: the hub's sessions with live figures, and the sessions opened from
- * them, from the form or from the page's link (`/?session=a&session=b`).
+ * them, from the form or from the page's link (`/?session=a&session=b`), all on one stream (at
+ * most the hub's `--max-sessions-per-stream`).
  */
 
 import type { Stats } from "../src/client.js";
@@ -9,6 +10,7 @@ import { loadCatalogue } from "./catalogue.js";
 import type { Schema } from "./catalogue.js";
 import { el, find } from "./dom.js";
 import { SessionPanel } from "./panel.js";
+import { SessionsStream, readHistory } from "./sessionsStream.js";
 
 /** Milliseconds between two readings of `/api/stats`. */
 const STATS_INTERVAL = 2000;
@@ -16,33 +18,68 @@ const STATS_INTERVAL = 2000;
 interface Health {
   auth: "jwt" | "disabled" | "unconfigured";
   backplane: string;
+  maxSessionsPerStream: number;
 }
 
 class Dashboard {
   private readonly panels = new Map<string, SessionPanel>();
   private readonly panelArea = find<HTMLElement>(document, "#panels");
+  private readonly limitNotice = find<HTMLElement>(document, "#limit");
+  private readonly streamError = find<HTMLElement>(document, "#stream-error");
+  private readonly stream = new SessionsStream({
+    event: (sessionId, event) => {
+      if (sessionId === undefined) for (const panel of this.panels.values()) panel.receive(event);
+      else this.panels.get(sessionId)?.receive(event);
+    },
+    status: (status) => {
+      for (const panel of this.panels.values()) panel.showStatus(status);
+    },
+    joined: (sessionIds) => {
+      for (const id of sessionIds) void this.panels.get(id)?.catchUp(readHistory(id));
+    },
+    refused: (reason) => {
+      this.streamError.hidden = reason === undefined;
+      this.streamError.textContent = reason ?? "";
+    },
+  });
 
-  constructor(private readonly catalogue: Map<string, Schema>) {}
+  constructor(
+    private readonly catalogue: Map<string, Schema>,
+    private readonly maxSessions: number,
+  ) {}
 
   open(sessionId: string): void {
     if (!SESSION_ID.test(sessionId) || this.panels.has(sessionId)) return;
+    if (this.panels.size >= this.maxSessions) {
+      this.limitNotice.hidden = false;
+      this.limitNotice.textContent =
+        `${sessionId} is not open: one stream carries at most ${this.maxSessions} sessions ` +
+        `(the hub's --max-sessions-per-stream). Close a session to open another.`;
+      return;
+    }
+    this.limitNotice.hidden = true;
     const panel = new SessionPanel(sessionId, this.catalogue, (closed) => this.close(closed.sessionId));
     this.panels.set(sessionId, panel);
     this.panelArea.append(panel.element);
-    this.remember();
+    this.changed();
   }
 
   close(sessionId: string): void {
     this.panels.get(sessionId)?.close();
     this.panels.delete(sessionId);
-    this.remember();
+    this.limitNotice.hidden = true;
+    this.changed();
   }
 
-  /** Open the same sessions again: each stream's URL and poll headers carry the new token. */
-  reopenAll(): void {
-    const open = [...this.panels.keys()];
-    for (const id of open) this.close(id);
-    for (const id of open) this.open(id);
+  /** Open the stream again with the new token in its URL, resuming: the panels stay. */
+  renew(): void {
+    this.stream.renew();
+  }
+
+  /** Follow the open sessions on the stream, and keep the page's link naming them. */
+  private changed(): void {
+    this.stream.follow([...this.panels.keys()]);
+    this.remember();
   }
 
   /** Keep the page's link naming the open sessions (`?session=a&session=b`). */
@@ -93,7 +130,7 @@ function start(dashboard: Dashboard): void {
 async function main(): Promise<void> {
   const health = await getJson<Health>("healthz");
   find<HTMLElement>(document, "#hub").textContent = `auth ${health.auth}, ${health.backplane} backplane`;
-  const dashboard = new Dashboard(await loadCatalogue());
+  const dashboard = new Dashboard(await loadCatalogue(), health.maxSessionsPerStream);
   const openForm = find<HTMLFormElement>(document, "#open-form");
   openForm.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -114,7 +151,7 @@ async function main(): Promise<void> {
       started = true;
       return start(dashboard);
     }
-    dashboard.reopenAll();
+    dashboard.renew();
     void refreshStats(dashboard);
   });
   if (token()) {

@@ -1,13 +1,13 @@
 /**
- * One opened session: its stream (history first, then live) as a table of type, id and time; a
+ * One opened session: its events (history first, then live; the dashboard's one stream brings
+ * them, see `sessionsStream.ts`) as a table of type, id and time, each id shown once; a
  * progress bar for `regeneration_progress` and `status_update`; the thinking steps of
  * `thought_process_*`; `stream_reset` and `stream_overflow` said plainly; the publish form and
  * the regenerate action.
  */
 
-import { SluiceStream } from "../src/client.js";
 import type { SluiceEvent, StreamStatus } from "../src/client.js";
-import { authHeaders, pollUrl, postJson, streamUrl } from "./api.js";
+import { postJson } from "./api.js";
 import type { Schema } from "./catalogue.js";
 import { el } from "./dom.js";
 import { PublishForm } from "./publishForm.js";
@@ -20,10 +20,18 @@ function time(timestamp: string): string {
   return Number.isNaN(date.getTime()) ? timestamp : date.toISOString().slice(11, 23);
 }
 
+/** `text` with the percentage appended, unless it already says one ("Generating... 40%"). */
+export function progressText(text: string, percent: number): string {
+  return /\d\s*%/.test(text) ? text : `${text} ${Math.round(percent)}%`;
+}
+
 export class SessionPanel {
   readonly element: HTMLElement;
-  readonly stream: SluiceStream;
   private readonly opened = Date.now();
+  /** Ids of the events shown (at most twice `MAX_ROWS`, oldest forgotten first). */
+  private readonly shown = new Set<string>();
+  /** Events that arrived while the history was read, shown after it. */
+  private held: SluiceEvent[] | undefined;
   private readonly state = el("span", { class: "state" });
   private readonly notices = el("div", { class: "notices" });
   private readonly progressLabel = el("span", { class: "progress-label" });
@@ -50,25 +58,37 @@ export class SessionPanel {
       el("details", {}, el("summary", {}, "Publish an event"), new PublishForm(sessionId, catalogue).element),
       this.regenerateForm(),
     );
-    this.stream = new SluiceStream(() => streamUrl(sessionId), {
-      maxReconnectAttempts: 1000,
-      reconnectDelay: 500,
-      maxReconnectDelay: 4000,
-      pollUrl: pollUrl(sessionId),
-      pollHeaders: authHeaders(),
-    });
-    this.stream.onChange((status) => this.showStatus(status));
-    this.stream.onEvent((event) => this.show(event));
-    this.showStatus(this.stream.snapshot());
-    this.stream.connect();
+    this.showStatus({ state: "connecting", reconnectAttempt: 0, lastEventId: undefined, transport: "eventsource", error: undefined });
   }
 
   close(): void {
-    this.stream.disconnect();
     this.element.remove();
   }
 
-  private showStatus(status: StreamStatus): void {
+  /** Show `event` (after the history being read, if it is). */
+  receive(event: SluiceEvent): void {
+    if (this.held === undefined) this.show(event);
+    else this.held.push(event);
+  }
+
+  /**
+   * Show `history` (the session's events before those the stream brings) first, then the
+   * events received meanwhile; an event in both is shown once.
+   */
+  async catchUp(history: Promise<SluiceEvent[]>): Promise<void> {
+    this.held = [];
+    try {
+      for (const event of await history) this.show(event);
+    } catch (error) {
+      this.notice("error", `The history could not be read: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const held = this.held;
+    this.held = undefined;
+    for (const event of held) this.show(event);
+  }
+
+  /** The state of the stream that brings this session's events. */
+  showStatus(status: StreamStatus): void {
     const attempt = status.state === "reconnecting" ? ` (attempt ${status.reconnectAttempt})` : "";
     const via = status.transport === "polling" ? ", polling" : "";
     this.state.className = `state ${status.state}`;
@@ -78,6 +98,11 @@ export class SessionPanel {
 
   private show(event: SluiceEvent): void {
     if (event.type === "keepalive") return;
+    if (event.id) {
+      if (this.shown.has(event.id)) return;
+      this.shown.add(event.id);
+      if (this.shown.size > 2 * MAX_ROWS) this.shown.delete(this.shown.values().next().value!);
+    }
     const when = Date.parse(event.timestamp) < this.opened ? "history" : "live";
     this.rows.append(
       el("tr", { class: `${when} event-${event.type}` }, el("td", {}, event.type), el("td", { class: "id" }, event.id), el("td", { class: "time", title: event.timestamp }, time(event.timestamp)), el("td", { class: "muted" }, when)),
@@ -115,7 +140,7 @@ export class SessionPanel {
   private setProgress(percent: number, label: string): void {
     this.progress.hidden = false;
     this.progressBar.value = percent;
-    this.progressLabel.textContent = `${label} ${Math.round(percent)}%`;
+    this.progressLabel.textContent = progressText(label, percent);
   }
 
   private notice(kind: string, text: string): void {

@@ -3,111 +3,6 @@ var __defProp = Object.defineProperty;
 var __defNormalProp = (obj, key, value2) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value: value2 }) : obj[key] = value2;
 var __publicField = (obj, key, value2) => __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value2);
 
-// dashboard/api.ts
-var ProblemError = class extends Error {
-  constructor(status, detail, errors = []) {
-    super(detail);
-    __publicField(this, "status", status);
-    __publicField(this, "errors", errors);
-  }
-};
-var SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-var TOKEN_KEY = "sluice-token";
-function token() {
-  return sessionStorage.getItem(TOKEN_KEY) ?? "";
-}
-function setToken(value2) {
-  if (value2) sessionStorage.setItem(TOKEN_KEY, value2);
-  else sessionStorage.removeItem(TOKEN_KEY);
-}
-function hubUrl(path) {
-  return new URL(path, document.baseURI).toString();
-}
-function streamUrl(sessionId) {
-  const url = new URL(`sse/${sessionId}`, document.baseURI);
-  if (token()) url.searchParams.set("access_token", token());
-  return url.toString();
-}
-function pollUrl(sessionId) {
-  return hubUrl(`api/sessions/${sessionId}/events`);
-}
-function authHeaders() {
-  return token() ? { Authorization: `Bearer ${token()}` } : {};
-}
-async function answer(response) {
-  const body = await response.json().catch(() => null);
-  if (response.ok) return body;
-  const problem = body ?? {};
-  throw new ProblemError(response.status, problem.detail ?? problem.title ?? `HTTP ${response.status}`, problem.errors ?? []);
-}
-async function getJson(path) {
-  return answer(await fetch(hubUrl(path), { headers: authHeaders() }));
-}
-async function postJson(path, body) {
-  const headers = { ...authHeaders(), "Content-Type": "application/json" };
-  return answer(await fetch(hubUrl(path), { method: "POST", headers, body: JSON.stringify(body) }));
-}
-
-// dashboard/catalogue.ts
-var HUB_EVENTS = /* @__PURE__ */ new Set(["connection", "keepalive", "stream_reset", "stream_overflow"]);
-var Resolver = class {
-  constructor() {
-    __publicField(this, "documents", /* @__PURE__ */ new Map());
-  }
-  document(name) {
-    let found = this.documents.get(name);
-    if (found === void 0) {
-      found = getJson(`schemas/${name}`);
-      this.documents.set(name, found);
-    }
-    return found;
-  }
-  /** `schema` with its `$ref` (relative to the document `base`) replaced by the target, siblings kept. */
-  async resolve(base, schema) {
-    if (schema.$ref === void 0) return schema;
-    const target = new URL(schema.$ref, `https://schemas.invalid/${base}`);
-    const name = target.pathname.slice(1);
-    let node = await this.document(name);
-    for (const part of target.hash.replace(/^#\/?/, "").split("/").filter(Boolean)) {
-      node = node[decodeURIComponent(part).replace(/~1/g, "/").replace(/~0/g, "~")];
-    }
-    const { $ref: _ref, ...siblings } = schema;
-    return { ...await this.resolve(name, node), ...siblings };
-  }
-};
-async function loadCatalogue() {
-  const index = await getJson("schemas/");
-  const resolver = new Resolver();
-  const catalogue = /* @__PURE__ */ new Map();
-  for (const { name } of index.schemas) {
-    const match = /^events\/(.+)\.json$/.exec(name);
-    if (match === null || HUB_EVENTS.has(match[1])) continue;
-    const schema = await resolver.document(name);
-    const properties = {};
-    for (const [key, property] of Object.entries(schema.properties ?? {})) {
-      properties[key] = await resolver.resolve(name, property);
-    }
-    catalogue.set(match[1], { ...schema, properties });
-  }
-  return catalogue;
-}
-
-// dashboard/dom.ts
-function el(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value2] of Object.entries(attributes)) {
-    if (value2 === true) element.setAttribute(name, "");
-    else if (value2 !== false) element.setAttribute(name, value2);
-  }
-  for (const child of children) if (child !== null && child !== void 0) element.append(child);
-  return element;
-}
-function find(root, selector) {
-  const found = root.querySelector(selector);
-  if (found === null) throw new Error(`the page has no ${selector}`);
-  return found;
-}
-
 // src/client.ts
 var EVENT_TYPES = [
   "connection",
@@ -145,6 +40,10 @@ function withParameter(url, name, value2) {
 function streamOf(url) {
   const target = new URL(url, "http://relative.invalid");
   return [target.origin + target.pathname, ...target.searchParams.getAll("session")].join("\n");
+}
+function sessionsUrl(sessionIds, path = "/sse") {
+  const query = new URLSearchParams(sessionIds.map((id) => ["session", id]));
+  return `${path}${path.includes("?") ? "&" : "?"}${query.toString()}`;
 }
 function resetsOf(page) {
   if ("resets" in page) return Object.entries(page.resets);
@@ -384,6 +283,114 @@ var SluiceStream = class {
   }
 };
 
+// dashboard/api.ts
+var ProblemError = class extends Error {
+  constructor(status, detail, errors = []) {
+    super(detail);
+    __publicField(this, "status", status);
+    __publicField(this, "errors", errors);
+  }
+};
+var SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+var TOKEN_KEY = "sluice-token";
+function token() {
+  return sessionStorage.getItem(TOKEN_KEY) ?? "";
+}
+function setToken(value2) {
+  if (value2) sessionStorage.setItem(TOKEN_KEY, value2);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+function hubUrl(path) {
+  return new URL(path, document.baseURI).toString();
+}
+function withToken(url) {
+  const target = new URL(url);
+  if (token()) target.searchParams.set("access_token", token());
+  return target.toString();
+}
+function streamUrl(sessionIds) {
+  return withToken(sessionsUrl(sessionIds, hubUrl("sse")));
+}
+function pollUrl(sessionIds) {
+  return sessionsUrl(sessionIds, hubUrl("api/events"));
+}
+function authHeaders() {
+  return token() ? { Authorization: `Bearer ${token()}` } : {};
+}
+async function answer(response) {
+  const body = await response.json().catch(() => null);
+  if (response.ok) return body;
+  const problem = body ?? {};
+  throw new ProblemError(response.status, problem.detail ?? problem.title ?? `HTTP ${response.status}`, problem.errors ?? []);
+}
+async function getJson(path) {
+  return answer(await fetch(hubUrl(path), { headers: authHeaders() }));
+}
+async function postJson(path, body) {
+  const headers = { ...authHeaders(), "Content-Type": "application/json" };
+  return answer(await fetch(hubUrl(path), { method: "POST", headers, body: JSON.stringify(body) }));
+}
+
+// dashboard/catalogue.ts
+var HUB_EVENTS = /* @__PURE__ */ new Set(["connection", "keepalive", "stream_reset", "stream_overflow"]);
+var Resolver = class {
+  constructor() {
+    __publicField(this, "documents", /* @__PURE__ */ new Map());
+  }
+  document(name) {
+    let found = this.documents.get(name);
+    if (found === void 0) {
+      found = getJson(`schemas/${name}`);
+      this.documents.set(name, found);
+    }
+    return found;
+  }
+  /** `schema` with its `$ref` (relative to the document `base`) replaced by the target, siblings kept. */
+  async resolve(base, schema) {
+    if (schema.$ref === void 0) return schema;
+    const target = new URL(schema.$ref, `https://schemas.invalid/${base}`);
+    const name = target.pathname.slice(1);
+    let node = await this.document(name);
+    for (const part of target.hash.replace(/^#\/?/, "").split("/").filter(Boolean)) {
+      node = node[decodeURIComponent(part).replace(/~1/g, "/").replace(/~0/g, "~")];
+    }
+    const { $ref: _ref, ...siblings } = schema;
+    return { ...await this.resolve(name, node), ...siblings };
+  }
+};
+async function loadCatalogue() {
+  const index = await getJson("schemas/");
+  const resolver = new Resolver();
+  const catalogue = /* @__PURE__ */ new Map();
+  for (const { name } of index.schemas) {
+    const match = /^events\/(.+)\.json$/.exec(name);
+    if (match === null || HUB_EVENTS.has(match[1])) continue;
+    const schema = await resolver.document(name);
+    const properties = {};
+    for (const [key, property] of Object.entries(schema.properties ?? {})) {
+      properties[key] = await resolver.resolve(name, property);
+    }
+    catalogue.set(match[1], { ...schema, properties });
+  }
+  return catalogue;
+}
+
+// dashboard/dom.ts
+function el(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value2] of Object.entries(attributes)) {
+    if (value2 === true) element.setAttribute(name, "");
+    else if (value2 !== false) element.setAttribute(name, value2);
+  }
+  for (const child of children) if (child !== null && child !== void 0) element.append(child);
+  return element;
+}
+function find(root, selector) {
+  const found = root.querySelector(selector);
+  if (found === null) throw new Error(`the page has no ${selector}`);
+  return found;
+}
+
 // dashboard/publishForm.ts
 var REQUIRED = /^'([^']+)' is a required property$/;
 function kind(schema) {
@@ -526,12 +533,18 @@ function time(timestamp) {
   const date = new Date(timestamp);
   return Number.isNaN(date.getTime()) ? timestamp : date.toISOString().slice(11, 23);
 }
+function progressText(text, percent) {
+  return /\d\s*%/.test(text) ? text : `${text} ${Math.round(percent)}%`;
+}
 var SessionPanel = class {
   constructor(sessionId, catalogue, onClose) {
     __publicField(this, "sessionId", sessionId);
     __publicField(this, "element");
-    __publicField(this, "stream");
     __publicField(this, "opened", Date.now());
+    /** Ids of the events shown (at most twice `MAX_ROWS`, oldest forgotten first). */
+    __publicField(this, "shown", /* @__PURE__ */ new Set());
+    /** Events that arrived while the history was read, shown after it. */
+    __publicField(this, "held");
     __publicField(this, "state", el("span", { class: "state" }));
     __publicField(this, "notices", el("div", { class: "notices" }));
     __publicField(this, "progressLabel", el("span", { class: "progress-label" }));
@@ -552,22 +565,32 @@ var SessionPanel = class {
       el("details", {}, el("summary", {}, "Publish an event"), new PublishForm(sessionId, catalogue).element),
       this.regenerateForm()
     );
-    this.stream = new SluiceStream(() => streamUrl(sessionId), {
-      maxReconnectAttempts: 1e3,
-      reconnectDelay: 500,
-      maxReconnectDelay: 4e3,
-      pollUrl: pollUrl(sessionId),
-      pollHeaders: authHeaders()
-    });
-    this.stream.onChange((status) => this.showStatus(status));
-    this.stream.onEvent((event) => this.show(event));
-    this.showStatus(this.stream.snapshot());
-    this.stream.connect();
+    this.showStatus({ state: "connecting", reconnectAttempt: 0, lastEventId: void 0, transport: "eventsource", error: void 0 });
   }
   close() {
-    this.stream.disconnect();
     this.element.remove();
   }
+  /** Show `event` (after the history being read, if it is). */
+  receive(event) {
+    if (this.held === void 0) this.show(event);
+    else this.held.push(event);
+  }
+  /**
+   * Show `history` (the session's events before those the stream brings) first, then the
+   * events received meanwhile; an event in both is shown once.
+   */
+  async catchUp(history2) {
+    this.held = [];
+    try {
+      for (const event of await history2) this.show(event);
+    } catch (error) {
+      this.notice("error", `The history could not be read: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const held = this.held;
+    this.held = void 0;
+    for (const event of held) this.show(event);
+  }
+  /** The state of the stream that brings this session's events. */
   showStatus(status) {
     const attempt = status.state === "reconnecting" ? ` (attempt ${status.reconnectAttempt})` : "";
     const via = status.transport === "polling" ? ", polling" : "";
@@ -577,6 +600,11 @@ var SessionPanel = class {
   }
   show(event) {
     if (event.type === "keepalive") return;
+    if (event.id) {
+      if (this.shown.has(event.id)) return;
+      this.shown.add(event.id);
+      if (this.shown.size > 2 * MAX_ROWS) this.shown.delete(this.shown.values().next().value);
+    }
     const when = Date.parse(event.timestamp) < this.opened ? "history" : "live";
     this.rows.append(
       el("tr", { class: `${when} event-${event.type}` }, el("td", {}, event.type), el("td", { class: "id" }, event.id), el("td", { class: "time", title: event.timestamp }, time(event.timestamp)), el("td", { class: "muted" }, when))
@@ -612,7 +640,7 @@ var SessionPanel = class {
   setProgress(percent, label) {
     this.progress.hidden = false;
     this.progressBar.value = percent;
-    this.progressLabel.textContent = `${label} ${Math.round(percent)}%`;
+    this.progressLabel.textContent = progressText(label, percent);
   }
   notice(kind2, text) {
     this.notices.append(el("p", { class: `notice ${kind2}`, role: "alert" }, `${(/* @__PURE__ */ new Date()).toISOString().slice(11, 19)} ${text}`));
@@ -634,31 +662,164 @@ var SessionPanel = class {
   }
 };
 
+// dashboard/sessionsStream.ts
+var PAGE = 1e3;
+async function readHistory(sessionId) {
+  const events = [];
+  let after = null;
+  for (; ; ) {
+    const query = after === null ? `limit=${PAGE}` : `limit=${PAGE}&after=${encodeURIComponent(after)}`;
+    const page = await getJson(`api/sessions/${sessionId}/events?${query}`);
+    events.push(...page.events);
+    if (page.events.length < PAGE || page.lastEventId === null) return events;
+    after = page.lastEventId;
+  }
+}
+async function refusal(url) {
+  const abort = new AbortController();
+  try {
+    const response = await fetch(url, { signal: abort.signal, headers: { Accept: "text/event-stream" } });
+    if (response.ok) return void 0;
+    const problem = await response.json().catch(() => null) ?? {};
+    return `the hub refuses the stream (${response.status}): ${problem.detail ?? problem.title ?? response.statusText}`;
+  } catch {
+    return void 0;
+  } finally {
+    abort.abort();
+  }
+}
+var SessionsStream = class {
+  constructor(listener) {
+    __publicField(this, "listener", listener);
+    __publicField(this, "wanted", []);
+    __publicField(this, "scheduled", false);
+    __publicField(this, "stream");
+    /** The sessions of `stream`, in the order of its URL. */
+    __publicField(this, "following", []);
+    /** Each followed session's last event id, with its place in the order of arrival. */
+    __publicField(this, "latest", /* @__PURE__ */ new Map());
+    __publicField(this, "arrivals", 0);
+  }
+  /**
+   * Follow `sessionIds` (in this order) from now on. Calls in the same task open one stream,
+   * after the task: opening eight panels opens one connection.
+   */
+  follow(sessionIds) {
+    this.wanted = [...sessionIds];
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      const same = this.wanted.length === this.following.length && this.wanted.every((id, i) => id === this.following[i]);
+      if (!same) this.open();
+    });
+  }
+  /** Open the stream again at once, resuming (a new token goes in the URL). */
+  renew() {
+    this.open();
+  }
+  open() {
+    const sessionIds = this.wanted;
+    const resume = this.resumePoint(sessionIds);
+    const added = sessionIds.filter((id) => !this.following.includes(id));
+    for (const id of this.latest.keys()) if (!sessionIds.includes(id)) this.latest.delete(id);
+    const old = this.stream;
+    this.stream = void 0;
+    old?.disconnect();
+    this.following = sessionIds;
+    if (resume !== void 0 && added.length) this.listener.joined(added);
+    if (sessionIds.length === 0) return;
+    const stream = new SluiceStream(() => streamUrl(sessionIds), {
+      ...resume === void 0 ? {} : { lastEventId: resume },
+      maxReconnectAttempts: 1e3,
+      reconnectDelay: 500,
+      maxReconnectDelay: 4e3,
+      pollUrl: pollUrl(sessionIds),
+      pollHeaders: authHeaders()
+    });
+    this.stream = stream;
+    stream.onChange((status) => {
+      if (this.stream !== stream) return;
+      this.listener.status(status);
+      if (status.state === "connected") this.listener.refused(void 0);
+      if (status.state === "reconnecting" && status.reconnectAttempt === 1) {
+        void refusal(streamUrl(sessionIds)).then((reason) => {
+          if (this.stream === stream && reason !== void 0) this.listener.refused(reason);
+        });
+      }
+    });
+    stream.onEvent((event) => {
+      const sessionId = event.sessionId ?? (sessionIds.length === 1 ? sessionIds[0] : void 0);
+      if (sessionId !== void 0 && event.id) this.latest.set(sessionId, { id: event.id, arrival: this.arrivals++ });
+      this.listener.event(sessionId, event);
+    });
+    stream.connect();
+  }
+  /** The last event id that arrived for one of `kept` (the latest of them), if any did. */
+  resumePoint(kept) {
+    let found;
+    for (const id of kept) {
+      const last = this.latest.get(id);
+      if (last !== void 0 && (found === void 0 || last.arrival > found.arrival)) found = last;
+    }
+    return found?.id;
+  }
+};
+
 // dashboard/main.ts
 var STATS_INTERVAL = 2e3;
 var Dashboard = class {
-  constructor(catalogue) {
+  constructor(catalogue, maxSessions) {
     __publicField(this, "catalogue", catalogue);
+    __publicField(this, "maxSessions", maxSessions);
     __publicField(this, "panels", /* @__PURE__ */ new Map());
     __publicField(this, "panelArea", find(document, "#panels"));
+    __publicField(this, "limitNotice", find(document, "#limit"));
+    __publicField(this, "streamError", find(document, "#stream-error"));
+    __publicField(this, "stream", new SessionsStream({
+      event: (sessionId, event) => {
+        if (sessionId === void 0) for (const panel of this.panels.values()) panel.receive(event);
+        else this.panels.get(sessionId)?.receive(event);
+      },
+      status: (status) => {
+        for (const panel of this.panels.values()) panel.showStatus(status);
+      },
+      joined: (sessionIds) => {
+        for (const id of sessionIds) void this.panels.get(id)?.catchUp(readHistory(id));
+      },
+      refused: (reason) => {
+        this.streamError.hidden = reason === void 0;
+        this.streamError.textContent = reason ?? "";
+      }
+    }));
   }
   open(sessionId) {
     if (!SESSION_ID.test(sessionId) || this.panels.has(sessionId)) return;
+    if (this.panels.size >= this.maxSessions) {
+      this.limitNotice.hidden = false;
+      this.limitNotice.textContent = `${sessionId} is not open: one stream carries at most ${this.maxSessions} sessions (the hub's --max-sessions-per-stream). Close a session to open another.`;
+      return;
+    }
+    this.limitNotice.hidden = true;
     const panel = new SessionPanel(sessionId, this.catalogue, (closed) => this.close(closed.sessionId));
     this.panels.set(sessionId, panel);
     this.panelArea.append(panel.element);
-    this.remember();
+    this.changed();
   }
   close(sessionId) {
     this.panels.get(sessionId)?.close();
     this.panels.delete(sessionId);
-    this.remember();
+    this.limitNotice.hidden = true;
+    this.changed();
   }
-  /** Open the same sessions again: each stream's URL and poll headers carry the new token. */
-  reopenAll() {
-    const open = [...this.panels.keys()];
-    for (const id of open) this.close(id);
-    for (const id of open) this.open(id);
+  /** Open the stream again with the new token in its URL, resuming: the panels stay. */
+  renew() {
+    this.stream.renew();
+  }
+  /** Follow the open sessions on the stream, and keep the page's link naming them. */
+  changed() {
+    this.stream.follow([...this.panels.keys()]);
+    this.remember();
   }
   /** Keep the page's link naming the open sessions (`?session=a&session=b`). */
   remember() {
@@ -699,7 +860,7 @@ function start(dashboard) {
 async function main() {
   const health = await getJson("healthz");
   find(document, "#hub").textContent = `auth ${health.auth}, ${health.backplane} backplane`;
-  const dashboard = new Dashboard(await loadCatalogue());
+  const dashboard = new Dashboard(await loadCatalogue(), health.maxSessionsPerStream);
   const openForm = find(document, "#open-form");
   openForm.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -720,7 +881,7 @@ async function main() {
       started = true;
       return start(dashboard);
     }
-    dashboard.reopenAll();
+    dashboard.renew();
     void refreshStats(dashboard);
   });
   if (token()) {
