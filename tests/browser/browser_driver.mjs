@@ -61,6 +61,8 @@ const call = (expression, arg) => `(${expression})(${JSON.stringify(arg ?? null)
 
 const commands = {
   goto: ({ url }) => page.goto(url).then(() => null),
+  // JavaScript run in every document the page loads from now on, before the document's own
+  initScript: ({ script }) => page.addInitScript(script).then(() => null),
   route: ({ url, body, contentType }) => void routes.set(withoutQuery(url), { body, contentType, status: 200 }),
   waitFor: ({ expression, arg, timeout }) =>
     page.waitForFunction(call(expression, arg), null, { timeout: timeout ?? 10_000, polling: 50 }).then((handle) => handle.jsonValue()),

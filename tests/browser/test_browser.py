@@ -150,6 +150,8 @@ async def regenerate_with_the_button(page: Page, panel: str) -> None:
     await page.call("fill", selector=f"{regenerate} [name=query]", value="Say it shorter")
     await page.call("click", selector=f"{regenerate} button")
     await page.wait_for(TEXT, f"{panel} tr.event-message_regenerated", within=20)
+    # the agent's message says its percentage: the label says it once
+    assert await page.text(f"{panel} .progress-label") == "Generating... 100%"
     assert (await page.wait_for(TEXT, f"{regenerate} .result")).startswith("started ")
     await page.call("screenshot", name="dashboard-regenerated.png")
 
