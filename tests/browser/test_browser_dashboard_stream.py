@@ -11,7 +11,8 @@ import httpx
 from conftest import Hub, Page
 from test_browser import PANEL_ROWS, SECRET, STATE, TEXT, event, publish, token
 
-#: Counts the page's EventSources: ``window.sources`` = {opened, open, most open at once, urls}.
+#: Counts the page's EventSources: ``window.sources`` = {opened, open (not yet closed by the
+#: page), most open at once, urls}.
 COUNT_SOURCES = """
 window.sources = { opened: 0, open: 0, most: 0, urls: [] };
 window.EventSource = class extends window.EventSource {
@@ -21,7 +22,8 @@ window.EventSource = class extends window.EventSource {
     s.opened += 1; s.open += 1; s.most = Math.max(s.most, s.open); s.urls.push(String(url));
   }
   close() {
-    if (this.readyState !== 2) window.sources.open -= 1;
+    if (!this.closedByPage) window.sources.open -= 1;
+    this.closedByPage = true;
     super.close();
   }
 };
@@ -64,7 +66,8 @@ async def test_eight_panels_share_one_stream_and_a_panel_opened_later_gets_its_h
     await messages_become(page, sent)
     sources = await page.call("eval", expression=SOURCES)
     assert (sources["opened"], sources["most"]) == (1, 1), sources
-    assert "access_token=" in sources["urls"][0]
+    assert sources["urls"][0].count("session=") == 8
+    assert f"access_token={alice}" in sources["urls"][0]
     async with httpx.AsyncClient(base_url=hub.url, timeout=10) as client:
         stats = await client.get("/api/stats", headers={"Authorization": f"Bearer {alice}"})
     figures = stats.json()
@@ -144,14 +147,29 @@ async def test_the_dashboard_says_when_a_stream_cannot_take_another_session(
 
 async def test_the_dashboard_says_which_session_the_hub_refuses(hubs: Any, page: Page) -> None:
     hub: Hub = await hubs("--jwt-secret", SECRET)
+    alice = token()
+    (earlier,) = await publish(hub, "alice:chat", event("message", content="hello"), alice)
+    await page.call("initScript", script=COUNT_SOURCES)
     await page.call("goto", url=f"{hub.url}/?session=alice:chat&session=bob:chat")
-    await page.call("fill", selector="#token", value=token())
+    await page.call("fill", selector="#token", value=token("bob"))
     await page.call("click", selector="#token-form button")
-    refused = await page.wait_for(TEXT, "#stream-error:not([hidden])")
-    assert refused == "the hub refuses the stream (403): no right to subscribe to bob:chat"
+    refused = "(text) => document.querySelector('#stream-error:not([hidden])')?.innerText === text"
+    await page.wait_for(
+        refused, "the hub refuses the stream (403): no right to subscribe to alice:chat"
+    )
+    # another token: the stream opens again with it (the panels stay)
+    await page.call("fill", selector="#token", value=alice)
+    await page.call("click", selector="#token-form button")
+    await page.wait_for(
+        refused, "the hub refuses the stream (403): no right to subscribe to bob:chat"
+    )
     await page.call("click", selector='article[data-session="bob:chat"] button.close')
     await page.wait_for(STATE, ["alice:chat", "connected"])
     await page.wait_for("() => document.querySelector('#stream-error').hidden")
+    await messages_become(page, {"alice:chat": [earlier]})
     await page.call("screenshot", name="dashboard-refused.png")
+    sources = await page.call("eval", expression=SOURCES)
+    assert sources["most"] == 1, sources
+    assert [url.count(f"access_token={alice}") for url in sources["urls"][-2:]] == [1, 1]
     errors = await page.call("errors")
     assert errors and all("status of 403" in error for error in errors), errors
