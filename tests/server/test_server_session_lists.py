@@ -99,6 +99,26 @@ async def test_a_stream_reset_names_only_the_session_that_lost_events() -> None:
     ]
 
 
+async def test_a_session_added_to_a_resumed_list_gets_only_its_events_after_the_id(
+    server: Server,
+) -> None:
+    """What the dashboard relies on when it opens a panel: resuming a list after a kept
+    session's id, the added session's older events are not sent (nor is a reset), its newer
+    ones are; its history has them all."""
+    auth = bearer(token())
+    (older,) = await server.publish("alice:added", message("older"), headers=auth)
+    (kept,) = await server.publish("alice:kept", message("kept"), headers=auth)
+    (newer,) = await server.publish("alice:added", message("newer"), headers=auth)
+    headers = {**auth, "Last-Event-ID": kept}
+    async with server.stream(sessions_path("alice:kept", "alice:added"), headers=headers) as stream:
+        await stream.until("connection")
+        await stream.until("connection")
+        first = await stream.next()
+    assert (first["type"], first["sessionId"], first["id"]) == ("message", "alice:added", newer)
+    page = (await server.client.get("/api/sessions/alice:added/events", headers=auth)).json()
+    assert [e["id"] for e in page["events"]] == [older, newer]
+
+
 async def test_one_forbidden_session_refuses_the_whole_stream_naming_it(server: Server) -> None:
     auth = bearer(token())
     for path in (
