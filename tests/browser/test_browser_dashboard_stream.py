@@ -123,11 +123,11 @@ async def test_the_dashboard_says_when_a_stream_cannot_take_another_session(
 ) -> None:
     hub: Hub = await hubs("--no-auth", "--max-sessions-per-stream", "2")
     await page.call("initScript", script=COUNT_SOURCES)
-    await page.call("goto", url=f"{hub.url}/?session=a&session=b&session=c")
+    await page.call("goto", url=f"{hub.url}/?session=a&session=b&session=c&session=d")
     await page.wait_for(STATE, ["b", "connected"])
     notice = await page.wait_for(TEXT, "#limit:not([hidden])")
     assert notice == (
-        "c is not open: one stream carries at most 2 sessions (the hub's "
+        "c, d are not open: one stream carries at most 2 sessions (the hub's "
         "--max-sessions-per-stream). Close a session to open another."
     )
     panels = "() => [...document.querySelectorAll('article.panel')].map((p) => p.dataset.session)"

@@ -26,6 +26,8 @@ class Dashboard {
   private readonly panelArea = find<HTMLElement>(document, "#panels");
   private readonly limitNotice = find<HTMLElement>(document, "#limit");
   private readonly streamError = find<HTMLElement>(document, "#stream-error");
+  /** The sessions the limit kept from opening, since the notice was last hidden. */
+  private notOpened: string[] = [];
   private readonly stream = new SessionsStream({
     event: (sessionId, event) => {
       if (sessionId === undefined) for (const panel of this.panels.values()) panel.receive(event);
@@ -51,13 +53,15 @@ class Dashboard {
   open(sessionId: string): void {
     if (!SESSION_ID.test(sessionId) || this.panels.has(sessionId)) return;
     if (this.panels.size >= this.maxSessions) {
+      if (!this.notOpened.includes(sessionId)) this.notOpened.push(sessionId);
       this.limitNotice.hidden = false;
       this.limitNotice.textContent =
-        `${sessionId} is not open: one stream carries at most ${this.maxSessions} sessions ` +
+        `${this.notOpened.join(", ")} ${this.notOpened.length > 1 ? "are" : "is"} not open: ` +
+        `one stream carries at most ${this.maxSessions} sessions ` +
         `(the hub's --max-sessions-per-stream). Close a session to open another.`;
       return;
     }
-    this.limitNotice.hidden = true;
+    this.hideLimit();
     const panel = new SessionPanel(sessionId, this.catalogue, (closed) => this.close(closed.sessionId));
     this.panels.set(sessionId, panel);
     this.panelArea.append(panel.element);
@@ -67,8 +71,13 @@ class Dashboard {
   close(sessionId: string): void {
     this.panels.get(sessionId)?.close();
     this.panels.delete(sessionId);
-    this.limitNotice.hidden = true;
+    this.hideLimit();
     this.changed();
+  }
+
+  private hideLimit(): void {
+    this.limitNotice.hidden = true;
+    this.notOpened = [];
   }
 
   /** Open the stream again with the new token in its URL, resuming: the panels stay. */

@@ -776,6 +776,8 @@ var Dashboard = class {
     __publicField(this, "panelArea", find(document, "#panels"));
     __publicField(this, "limitNotice", find(document, "#limit"));
     __publicField(this, "streamError", find(document, "#stream-error"));
+    /** The sessions the limit kept from opening, since the notice was last hidden. */
+    __publicField(this, "notOpened", []);
     __publicField(this, "stream", new SessionsStream({
       event: (sessionId, event) => {
         if (sessionId === void 0) for (const panel of this.panels.values()) panel.receive(event);
@@ -796,11 +798,12 @@ var Dashboard = class {
   open(sessionId) {
     if (!SESSION_ID.test(sessionId) || this.panels.has(sessionId)) return;
     if (this.panels.size >= this.maxSessions) {
+      if (!this.notOpened.includes(sessionId)) this.notOpened.push(sessionId);
       this.limitNotice.hidden = false;
-      this.limitNotice.textContent = `${sessionId} is not open: one stream carries at most ${this.maxSessions} sessions (the hub's --max-sessions-per-stream). Close a session to open another.`;
+      this.limitNotice.textContent = `${this.notOpened.join(", ")} ${this.notOpened.length > 1 ? "are" : "is"} not open: one stream carries at most ${this.maxSessions} sessions (the hub's --max-sessions-per-stream). Close a session to open another.`;
       return;
     }
-    this.limitNotice.hidden = true;
+    this.hideLimit();
     const panel = new SessionPanel(sessionId, this.catalogue, (closed) => this.close(closed.sessionId));
     this.panels.set(sessionId, panel);
     this.panelArea.append(panel.element);
@@ -809,8 +812,12 @@ var Dashboard = class {
   close(sessionId) {
     this.panels.get(sessionId)?.close();
     this.panels.delete(sessionId);
-    this.limitNotice.hidden = true;
+    this.hideLimit();
     this.changed();
+  }
+  hideLimit() {
+    this.limitNotice.hidden = true;
+    this.notOpened = [];
   }
   /** Open the stream again with the new token in its URL, resuming: the panels stay. */
   renew() {
