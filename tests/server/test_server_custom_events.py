@@ -1,6 +1,6 @@
 """End-to-end: a team's own event type (``--event-schemas``) through publish, stream, polling,
-``/schemas/``, ``/asyncapi.json`` and ``sluice validate``; a bad catalogue never starts a server;
-a ``tsc --strict`` sample types it."""
+``/schemas/``, ``/asyncapi.json``, ``sluice validate`` and the TypeScript client; a bad catalogue
+never starts a server; ``tsc --strict`` samples type it, with the client given the exported map."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from cli_runner import Run
-from hub_client import Server, bearer, check_problem, running, settings, token
-from node_tools import node_command
+from hub_client import Server, bearer, check_problem, message, running, settings, token
+from node_tools import CLIENT, driving, node_command, tsc
 
 from protocol.event_schemas import load
 from server.typescript import DECLARATIONS, write_declarations
@@ -32,6 +32,7 @@ SCHEMA = {
 }
 DEFS = {"$defs": {"cents": {"description": "Cents.", "type": "integer", "minimum": 0}}}
 PAID = {"type": "invoice_paid", "data": {"invoiceId": "inv-7", "amount": 1250}}
+DRIVER = Path(__file__).with_name("ts_client_driver.mjs")
 
 
 @pytest.fixture(scope="module")
@@ -211,3 +212,114 @@ def test_a_strict_typescript_sample_uses_the_custom_type(team: Path, tmp_path: P
     )
     assert wrong.returncode != 0
     assert "Property 'amout' does not exist on type 'InvoicePaidData'" in wrong.stdout
+
+
+def _client_sample(web: Path, body: str) -> str:
+    """A module importing the client (from the checkout) and the exported map as ``TeamEventMap``."""
+    client = (CLIENT / "src" / "index.js").as_posix()
+    return (
+        f'import {{ SluiceStream, useSSE }} from "{client}";\n'
+        f'import type {{ EventOf, UseSSEResult }} from "{client}";\n'
+        f'import type {{ SluiceEventMap as TeamEventMap }} from "./{web.name}/sluice-events.js";\n'
+        f"{body}"
+    )
+
+
+TYPED_CLIENT = """\
+const stream = new SluiceStream<TeamEventMap>("/sse/books", { eventTypes: ["invoice_paid"] });
+stream.on("invoice_paid", (e) => console.log(e.data.invoiceId, (e.data.amount / 100).toFixed(2)));
+stream.on("regeneration_progress", (e) => console.log(e.data.progress));
+stream.onEvent((e: EventOf<TeamEventMap>) => {
+  if (e.type === "invoice_paid") console.log(e.data.amount);
+});
+export function usePaid(): UseSSEResult<TeamEventMap> {
+  const sse = useSSE<TeamEventMap>("/sse/books", { eventTypes: ["invoice_paid"] });
+  sse.addEventListener("invoice_paid", (e) => console.log(e.data.amount));
+  return sse;
+}
+"""
+
+MISTYPED_CLIENT = """\
+const stream = new SluiceStream<TeamEventMap>("/sse/books");
+stream.on("invoice_paid", (e) => e.data.amout);
+stream.on("invoice_payd", (e) => e);
+new SluiceStream("/sse/books").on("invoice_paid", (e) => e);
+export function usePaid(): UseSSEResult<TeamEventMap> {
+  const sse = useSSE<TeamEventMap>("/sse/books", { eventTypes: ["invoice_payd"] });
+  sse.addEventListener("invoice_paid", (e) => e.data.invoiceID);
+  return sse;
+}
+"""
+
+
+def test_the_client_and_the_hook_are_typed_by_the_exported_map(
+    sluice: Run, team: Path, tmp_path: Path
+) -> None:
+    web = tmp_path / "web"
+    status, out, err = sluice(
+        "schemas", "export", str(web), "--typescript", "--event-schemas", str(team)
+    )
+    assert (status, err) == (0, ""), err
+    assert (web / DECLARATIONS).is_file(), out
+    (tmp_path / "package.json").write_text('{"type": "module"}')
+    options = ["--ignoreConfig", "--noEmit", "--strict", "--exactOptionalPropertyTypes"]
+    options += ["--module", "nodenext", "--lib", "ES2022,DOM", "--types", ""]
+    good = tmp_path / "good.ts"
+    good.write_text(_client_sample(web, TYPED_CLIENT))
+    ok = tsc(*options, good.name, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    bad = tmp_path / "bad.ts"
+    bad.write_text(_client_sample(web, MISTYPED_CLIENT))
+    wrong = tsc(*options, bad.name, cwd=tmp_path)
+    assert wrong.returncode != 0
+    errors = [line for line in wrong.stdout.splitlines() if line.startswith("bad.ts(")]
+    lines = sorted(int(line.split("(")[1].split(",")[0]) for line in errors)
+    assert lines == [5, 6, 7, 9, 10], wrong.stdout  # one error a mistake, nothing else
+    says = wrong.stdout
+    assert "Property 'amout' does not exist on type 'InvoicePaidData'" in says
+    assert "Property 'invoiceID' does not exist on type 'InvoicePaidData'" in says
+    assert """Argument of type '"invoice_payd"' is not assignable to parameter""" in says
+    assert """Type '"invoice_payd"' is not assignable to type""" in says
+    # the built-in map stays the default: it has no invoice_paid
+    assert """Argument of type '"invoice_paid"' is not assignable to parameter""" in says
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"eventTypes": ["invoice_paid"]}, {"listen": ["invoice_paid"]}],
+    ids=["eventTypes", "on"],
+)
+async def test_the_ts_client_reads_the_custom_type(
+    hub: Server, client_dist: Path, options: dict[str, list[str]]
+) -> None:
+    url = f"{hub.url}/sse/alice:books?access_token={token()}"
+    given = json.dumps({"url": url, "transport": "eventsource", **options})
+    async with driving(DRIVER, (client_dist / "client.js").as_uri(), given) as client:
+        await client.event("connection")
+        (event_id,) = await hub.publish("alice:books", PAID, headers=bearer(token()))
+        if "listen" in options:  # the type's listeners first, then onEvent's
+            heard = await client.until(lambda line: "heard" in line)
+            assert heard == {"heard": "invoice_paid", "id": event_id}
+        received = await client.event("invoice_paid")
+        assert (received["id"], received["data"]) == (event_id, PAID["data"])
+
+
+async def test_a_listener_added_to_an_open_stream_reads_its_type_from_then_on(
+    hub: Server, client_dist: Path
+) -> None:
+    auth = bearer(token())
+    url = f"{hub.url}/sse/alice:books?access_token={token()}"
+    given = json.dumps({"url": url, "transport": "eventsource"})
+    async with driving(DRIVER, (client_dist / "client.js").as_uri(), given) as client:
+        await client.event("connection")
+        unheard, fence = await hub.publish("alice:books", [PAID, message("fence")], headers=auth)
+        assert (await client.event("message"))["id"] == fence
+        await client.send("listen invoice_paid")
+        await client.until(lambda line: line == {"listening": "invoice_paid"})
+        (heard,) = await hub.publish("alice:books", PAID, headers=auth)
+        assert await client.until(lambda line: "heard" in line) == {
+            "heard": "invoice_paid",
+            "id": heard,
+        }
+        assert (await client.event("invoice_paid"))["id"] == heard
+    assert unheard not in {line.get("id") for line in client.lines}  # not asked for then
