@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from cli_runner import Run
 from hub_client import Server, bearer, check_problem, message, running, settings, token
-from node_tools import CLIENT, driving, node_command, tsc
+from node_tools import CLIENT, ROOT, driving, node_command, tsc
 
 from protocol.event_schemas import load
 from server.typescript import DECLARATIONS, write_declarations
@@ -33,6 +34,7 @@ SCHEMA = {
 DEFS = {"$defs": {"cents": {"description": "Cents.", "type": "integer", "minimum": 0}}}
 PAID = {"type": "invoice_paid", "data": {"invoiceId": "inv-7", "amount": 1250}}
 DRIVER = Path(__file__).with_name("ts_client_driver.mjs")
+README = ROOT / "README.md"
 
 
 @pytest.fixture(scope="module")
@@ -215,7 +217,7 @@ def test_a_strict_typescript_sample_uses_the_custom_type(team: Path, tmp_path: P
 
 
 def _client_sample(web: Path, body: str) -> str:
-    """A module importing the client (from the checkout) and the exported map as ``TeamEventMap``."""
+    """A module importing the checkout's client, and the exported map as ``TeamEventMap``."""
     client = (CLIENT / "src" / "index.js").as_posix()
     return (
         f'import {{ SluiceStream, useSSE }} from "{client}";\n'
@@ -268,6 +270,14 @@ def test_the_client_and_the_hook_are_typed_by_the_exported_map(
     good.write_text(_client_sample(web, TYPED_CLIENT))
     ok = tsc(*options, good.name, cwd=tmp_path)
     assert ok.returncode == 0, ok.stdout + ok.stderr
+    readme = README.read_text().split("## Your own events", 1)[1]
+    (example,) = [
+        b for b in re.findall(r"```ts\n(.*?)```", readme, re.DOTALL) if "<TeamEventMap>" in b
+    ]
+    example = example.replace('"sluice-client"', f'"{(CLIENT / "src" / "index.js").as_posix()}"')
+    (web / "example.ts").write_text(example.replace('"./sluice-events"', '"./sluice-events.js"'))
+    ok = tsc(*options, "web/example.ts", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stdout + ok.stderr  # the README's example
     bad = tmp_path / "bad.ts"
     bad.write_text(_client_sample(web, MISTYPED_CLIENT))
     wrong = tsc(*options, bad.name, cwd=tmp_path)
