@@ -83,8 +83,9 @@ def _schemas_commands(commands: Any) -> None:
     schemas_diff = schemas_commands.add_parser(
         "diff", help="list every change between two catalogues and the side it breaks"
     )
-    schemas_diff.add_argument("old", help="directory of event schemas, or a hub's base URL")
-    schemas_diff.add_argument("new", help="directory of event schemas, or a hub's base URL")
+    source = "directory of event schemas, or one `schemas export` wrote, or a hub's base URL"
+    schemas_diff.add_argument("old", help=source)
+    schemas_diff.add_argument("new", help=source)
     schemas_diff.set_defaults(run=lambda args: _contract("diff", args))
 
 

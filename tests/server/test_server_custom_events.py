@@ -125,9 +125,9 @@ def test_sluice_validate_takes_the_catalogue(
         (
             "bad_json.json",
             '{"type": "object",\n  "properties": }',
-            "bad_json.json: line 2, column 17",
+            "bad_json.json: not JSON (line 2 column 17: ",
         ),
-        ("message.json", json.dumps(SCHEMA), "message.json#: 'message' is a built-in event type"),
+        ("message.json", json.dumps(SCHEMA), "message.json#: redefines the built-in type message"),
         (
             "open.json",
             json.dumps({**SCHEMA, "additionalProperties": True}),
@@ -138,7 +138,7 @@ def test_sluice_validate_takes_the_catalogue(
             json.dumps({**SCHEMA, "properties": {"x": {"$ref": "https://x.org/s"}}}),
             "far.json#/properties/x/$ref",
         ),
-        ("Bad-Name.json", json.dumps(SCHEMA), "Bad-Name.json#: Bad-Name.json does not name"),
+        ("Bad-Name.json", json.dumps(SCHEMA), "Bad-Name.json#: 'Bad-Name' is not an event type"),
         (
             "odd.json",
             json.dumps({**SCHEMA, "type": "objet"}),
@@ -189,7 +189,7 @@ def test_the_refusal_is_one_line_from_the_command_too(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1, result.stderr
     assert "Traceback" not in result.stderr
-    assert f"{tmp_path}/message.json#: 'message' is a built-in event type" in result.stderr
+    assert f"{tmp_path}/message.json#: redefines the built-in type message" in result.stderr
 
 
 def test_a_strict_typescript_sample_uses_the_custom_type(team: Path, tmp_path: Path) -> None:
