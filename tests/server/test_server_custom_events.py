@@ -77,6 +77,18 @@ async def test_an_invalid_custom_event_lists_its_errors(hub: Server) -> None:
     assert pointers == {"/1/data/invoiceId", "/1/data/amount"}
 
 
+async def test_an_unknown_type_is_told_the_custom_types_too(hub: Server) -> None:
+    unknown = {"type": "invoice_payd", "data": PAID["data"]}
+    response = await hub.client.post(
+        "/api/sessions/alice:books/events", json=unknown, headers=bearer(token())
+    )
+    (error,) = check_problem(response, 422)["errors"]
+    assert error["pointer"] == "/type"
+    assert error["message"].startswith("'invoice_payd' is not a type a publisher may send: ")
+    assert error["message"].endswith(", 'invoice_paid'")  # the catalogue's order: yours last
+    assert "'connection'" not in error["message"] and "'keepalive'" not in error["message"]
+
+
 async def test_schemas_and_asyncapi_carry_the_custom_type(hub: Server) -> None:
     index = (await hub.client.get("/schemas/")).json()["schemas"]
     names = {entry["name"] for entry in index}
