@@ -6,11 +6,14 @@
  */
 
 import { SluiceStream } from "../src/client.js";
-import type { SluiceEvent, StreamStatus } from "../src/client.js";
+import type { EnvelopeLike, SluiceEvent, StreamStatus } from "../src/client.js";
 import { authHeaders, pollUrl, postJson, streamUrl } from "./api.js";
 import type { Schema } from "./catalogue.js";
 import { el } from "./dom.js";
 import { PublishForm } from "./publishForm.js";
+
+/** The hub's event map, known only at run time: the built-in types and a team's own. */
+type HubEvents = Record<string, EnvelopeLike>;
 
 /** Rows the events table keeps, oldest dropped first. */
 const MAX_ROWS = 500;
@@ -22,7 +25,7 @@ function time(timestamp: string): string {
 
 export class SessionPanel {
   readonly element: HTMLElement;
-  readonly stream: SluiceStream;
+  readonly stream: SluiceStream<HubEvents>;
   private readonly opened = Date.now();
   private readonly state = el("span", { class: "state" });
   private readonly notices = el("div", { class: "notices" });
@@ -50,12 +53,13 @@ export class SessionPanel {
       el("details", {}, el("summary", {}, "Publish an event"), new PublishForm(sessionId, catalogue).element),
       this.regenerateForm(),
     );
-    this.stream = new SluiceStream(() => streamUrl(sessionId), {
+    this.stream = new SluiceStream<HubEvents>(() => streamUrl(sessionId), {
       maxReconnectAttempts: 1000,
       reconnectDelay: 500,
       maxReconnectDelay: 4000,
       pollUrl: pollUrl(sessionId),
       pollHeaders: authHeaders(),
+      eventTypes: [...catalogue.keys()], // the hub's own types are read as the built-in ones
     });
     this.stream.onChange((status) => this.showStatus(status));
     this.stream.onEvent((event) => this.show(event));
@@ -76,7 +80,7 @@ export class SessionPanel {
     this.state.title = status.error ?? "";
   }
 
-  private show(event: SluiceEvent): void {
+  private show(event: EnvelopeLike): void {
     if (event.type === "keepalive") return;
     const when = Date.parse(event.timestamp) < this.opened ? "history" : "live";
     this.rows.append(
@@ -85,7 +89,7 @@ export class SessionPanel {
     while (this.rows.rows.length > MAX_ROWS) this.rows.rows[0]?.remove();
     const box = this.rows.closest(".events-box");
     box?.scrollTo({ top: box.scrollHeight });
-    this.interpret(event);
+    this.interpret(event as SluiceEvent); // a team's types fall through to the default
   }
 
   private interpret(event: SluiceEvent): void {

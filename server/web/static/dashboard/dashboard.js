@@ -573,7 +573,9 @@ var SessionPanel = class {
       reconnectDelay: 500,
       maxReconnectDelay: 4e3,
       pollUrl: pollUrl(sessionId),
-      pollHeaders: authHeaders()
+      pollHeaders: authHeaders(),
+      eventTypes: [...catalogue.keys()]
+      // the hub's own types are read as the built-in ones
     });
     this.stream.onChange((status) => this.showStatus(status));
     this.stream.onEvent((event) => this.show(event));
