@@ -18,7 +18,7 @@ from .errors import (
 from .models import *  # noqa: F403  (generated: the event classes, Event, EVENT_CLASSES, Envelope)
 from .session_id import is_session_id, session_id_rule
 from .sse_event import SSEEvent
-from .validation import Validator, hub_only_errors
+from .validation import Validator, hub_only_errors, unknown_type_errors
 from .wire import (
     EventStreamParser,
     ServerSentEvent,
@@ -57,6 +57,7 @@ __all__ = [
     "is_session_id",
     "session_id_rule",
     "to_wire",
+    "unknown_type_errors",
     "utc_now",
     "validator",
 ]

@@ -9,7 +9,10 @@ and ``"$ref": "../defs.json#/$defs/timestamp"`` a built-in one; no other ``$ref`
 
 :func:`load` refuses anything the tools cannot carry through (validation, models, TypeScript,
 AsyncAPI) with :class:`CatalogueError`, naming the file, the JSON pointer and the rule broken;
-the README's "Your own events" lists the rules. Reading files is the only I/O here.
+the README's "Your own events" lists the rules. Its lenient mode, for the tools that compare
+catalogues rather than serve them (``sluice schemas diff``, ``sluice check``), keeps the rules
+of the layout (``directory`` to ``refs``) and skips those of the generators' subset. Reading
+files is the only I/O here.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from .errors import ProtocolError
 from .model_fields import CodegenError
 
 #: The rules of the accepted subset, each refusal names one (the README's table lists them).
+#: A lenient :func:`load` keeps the first six (the layout) and skips the rest.
 RULES = (
     "directory",
     "json",
@@ -57,8 +61,8 @@ class CatalogueError(ProtocolError, ValueError):
     """A schema of a team's catalogue that the hub refuses: ``file`` (as found), ``pointer``
     (RFC 6901, into the file; ``""`` for the whole document), what is wrong and ``rule``,
     the name of the rule broken (as the README lists them). One line when printed:
-    ``file#pointer: message (rule: name)``, or ``file: line L, column C: ...`` for a file
-    that is not JSON (``line_column``).
+    ``file#pointer: message (rule: name)``, or ``file: not JSON (line L column C: why) (rule:
+    json)`` for a file that is not JSON (``line_column``).
     """
 
     def __init__(
@@ -74,9 +78,7 @@ class CatalogueError(ProtocolError, ValueError):
             raise ValueError(f"no rule named {rule!r}")
         self.file, self.pointer, self.message, self.rule = file, pointer, message, rule
         self.line_column = line_column
-        place = f"{file}#{pointer}"
-        if line_column is not None:
-            place = f"{file}: line {line_column[0]}, column {line_column[1]}"
+        place = file if line_column is not None else f"{file}#{pointer}"
         super().__init__(f"{place}: {message} (rule: {rule})")
 
 
@@ -89,7 +91,7 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         body = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
-        message = f"invalid JSON: {error.msg}"
+        message = f"not JSON (line {error.lineno} column {error.colno}: {error.msg})"
         position = (error.lineno, error.colno)
         raise CatalogueError(str(path), "", message, "json", line_column=position) from None
     except UnicodeDecodeError as error:
@@ -98,7 +100,7 @@ def _read(path: Path) -> dict[str, Any]:
     except OSError as error:
         raise CatalogueError(str(path), "", f"cannot read: {error.strerror}", "json") from None
     if not isinstance(body, dict):
-        raise CatalogueError(str(path), "", "a schema file holds a JSON object", "schema")
+        raise CatalogueError(str(path), "", "not a JSON object", "schema")
     return body
 
 
@@ -142,14 +144,16 @@ def _check_refs(
             )
             raise CatalogueError(str(path), pointer, message, "refs")
         if match[1] not in definitions[document]:
-            message = f"$ref {ref!r}: no definition {match[1]!r} there"
+            message = f"$ref {ref!r} leaves the catalogue: no definition {match[1]!r} there"
             raise CatalogueError(str(path), pointer, message, "refs")
 
 
 class _Reader:
-    """What the directories hold so far: event schemas by type, definitions by name."""
+    """What the directories hold so far: event schemas by type, definitions by name.
+    ``lenient``: only the layout's rules (see :func:`load`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, lenient: bool) -> None:
+        self.lenient = lenient
         self.builtin = builtin()
         self.events: dict[str, tuple[Path, dict[str, Any]]] = {}
         self.definitions: dict[str, tuple[Path, Any]] = {}
@@ -169,10 +173,10 @@ class _Reader:
     def _event(self, path: Path, body: dict[str, Any]) -> None:
         event_type = path.stem
         if TYPE_NAME.fullmatch(event_type) is None:
-            message = f"{path.name} does not name an event type (^[a-z][a-z0-9_]{{0,63}}$.json)"
+            message = f"{event_type!r} is not an event type name (^[a-z][a-z0-9_]{{0,63}}$)"
             raise CatalogueError(str(path), "", message, "type-name")
         if event_type in self.builtin.event_types:
-            message = f"{event_type!r} is a built-in event type and cannot be redefined"
+            message = f"redefines the built-in type {event_type}: give yours another name"
             raise CatalogueError(str(path), "", message, "no-redefinition")
         if event_type in self.events:
             message = f"{event_type!r} is defined twice (also in {self.events[event_type][0]})"
@@ -188,7 +192,7 @@ class _Reader:
         taken = {bundle.definition_component(n) for n in builtin_defs}
         for key, definition in body.get("$defs", {}).items():
             pointer = _pointer(("$defs", key))
-            if bundle.definition_component(key) in taken:
+            if bundle.definition_component(key) in taken and not self.lenient:
                 message = f"{key!r} is (or is named like) a built-in definition"
                 raise CatalogueError(str(path), pointer, message, "no-redefinition")
             if key in self.definitions:
@@ -214,7 +218,7 @@ class _Reader:
         )
 
 
-def load(directories: Sequence[str | Path]) -> Catalogue:
+def load(directories: Sequence[str | Path], *, lenient: bool = False) -> Catalogue:
     """The built-in catalogue plus the event types of ``directories``, in that order.
 
     Raises :class:`CatalogueError` (one line: file, JSON pointer, what, rule) for a missing
@@ -222,13 +226,22 @@ def load(directories: Sequence[str | Path]) -> Catalogue:
     the catalogue, a keyword or shape the generators cannot express, a name clash with a
     built-in (or control) type, another directory or a built-in definition, or a file name
     that is not a valid type name.
+
+    ``lenient`` keeps the rules of the layout (``directory``, ``json``, ``schema``,
+    ``type-name``, ``no-redefinition`` of types and definitions across files, ``refs``) and
+    skips those of the generators' subset (``closed-object`` onwards, and the names the
+    TypeScript and AsyncAPI components share): the catalogue of such a directory validates
+    and compares, but :mod:`protocol.codegen`, the bundle and the TypeScript export may fail
+    on it.
     """
     if not directories:
         return builtin()
-    reader = _Reader()
+    reader = _Reader(lenient)
     for directory in directories:
         reader.directory(Path(directory))
     catalogue = reader.catalogue()
+    if lenient:
+        return catalogue
     for event_type in catalogue.custom_types:
         path = reader.events[event_type][0]
         try:

@@ -10,6 +10,7 @@ does not), the error list is the fast engine's own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import jsonschema_rs
@@ -125,3 +126,34 @@ def hub_only_errors(event: Any, pointer: str = "") -> list[SchemaError]:
             f"{kind!r} is sent by the hub only: a publisher cannot send {others}",
         )
     ]
+
+
+def unknown_type_errors(
+    errors: Sequence[SchemaError], events: Sequence[Any], event_types: Sequence[str], *, batch: bool
+) -> list[SchemaError]:
+    """``errors`` of a publisher's ``events`` (one, or a ``batch`` whose pointers start with
+    the event's index: ``/2/type``), where each event whose ``type`` is not in ``event_types``
+    (the catalogue's) has its errors at ``/type`` (the schema's enum lists every type) made
+    one naming the types a publisher may send: ``event_types`` but
+    :data:`~protocol.registry.HUB_EVENTS`. Other errors are kept, in order.
+    """
+    unknown = {
+        f"/{i}/type" if batch else "/type": event["type"]
+        for i, event in enumerate(events)
+        if isinstance(event, dict)
+        and "type" in event
+        and not (isinstance(event["type"], str) and event["type"] in event_types)
+    }
+    if not unknown:
+        return list(errors)
+    allowed = ", ".join(repr(t) for t in event_types if t not in registry.HUB_EVENTS)
+    found: list[SchemaError] = []
+    replaced: set[str] = set()
+    for error in errors:
+        if error.pointer not in unknown:
+            found.append(error)
+        elif error.pointer not in replaced:  # once per event
+            replaced.add(error.pointer)
+            message = f"{unknown[error.pointer]!r} is not a type a publisher may send: {allowed}"
+            found.append(SchemaError(error.pointer, message))
+    return found

@@ -83,8 +83,9 @@ def _schemas_commands(commands: Any) -> None:
     schemas_diff = schemas_commands.add_parser(
         "diff", help="list every change between two catalogues and the side it breaks"
     )
-    schemas_diff.add_argument("old", help="directory of event schemas, or a hub's base URL")
-    schemas_diff.add_argument("new", help="directory of event schemas, or a hub's base URL")
+    source = "directory of event schemas, or one `schemas export` wrote, or a hub's base URL"
+    schemas_diff.add_argument("old", help=source)
+    schemas_diff.add_argument("new", help=source)
     schemas_diff.set_defaults(run=lambda args: _contract("diff", args))
 
 
@@ -154,7 +155,7 @@ def _validate(args: argparse.Namespace) -> int:
     a whole envelope as a stream carries it (with ``id`` and ``timestamp``). Exit 0 when all are
     valid, 1 when any is not, 2 when the input cannot be read or is not JSON.
     """
-    from protocol import hub_only_errors
+    from protocol import hub_only_errors, unknown_type_errors
 
     try:
         catalogue = _catalogue(args)
@@ -169,6 +170,7 @@ def _validate(args: argparse.Namespace) -> int:
         errors = catalogue.validator(schema).errors(event)
         if not is_envelope:
             errors = [*hub_only_errors(event), *errors]
+            errors = unknown_type_errors(errors, [event], catalogue.event_types, batch=False)
         invalid += bool(errors)
         for error in errors:
             print(error if line is None else f"line {line}: {error}")

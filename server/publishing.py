@@ -13,7 +13,7 @@ from typing import Any
 
 from werkzeug.sansio.request import Request
 
-from protocol import InvalidEvent, SchemaError, hub_only_errors
+from protocol import InvalidEvent, SchemaError, hub_only_errors, unknown_type_errors
 from sse_core.idempotency import Claim
 
 from . import logs
@@ -93,14 +93,14 @@ async def publish_events(
         else:
             ids = [await broadcaster.publish(session_id, events[0], claim=claim)]
     except InvalidEvent as error:
+        types = broadcaster.catalogue.event_types
+        errors = unknown_type_errors(error.errors, events, types, batch=batch)
         logs.event(
             log,
             "publish_error",
             logging.WARNING,
             session_id=session_id,
-            errors=[str(e) for e in error.errors],
+            errors=[str(e) for e in errors],
         )
-        raise _invalid(
-            list(error.errors), "nothing was published: fix every error listed"
-        ) from None
+        raise _invalid(errors, "nothing was published: fix every error listed") from None
     return {"sessionId": session_id, "ids": ids}

@@ -1,7 +1,8 @@
 """``sluice schemas diff OLD NEW``: what a new event catalogue breaks for those on the old one.
 
-OLD and NEW are each a directory of event schemas or a running hub's base URL
-(:mod:`server.contract.sources`); the comparison is :func:`protocol.compat.diff`.
+OLD and NEW are each a directory of event schemas, one ``sluice schemas export`` wrote, or a
+running hub's base URL (:mod:`server.contract.sources`); the comparison is
+:func:`protocol.compat.diff`.
 """
 
 from __future__ import annotations

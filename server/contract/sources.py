@@ -5,21 +5,17 @@ mapping of event type to the self-contained JSON Schema of its ``data`` object (
 inlined). It is made from schema *documents* by relative name, as a hub serves them under
 ``/schemas/`` (``events/message.json``, ``defs.json``, ...):
 
-- :func:`read_directory`: the built-in schemas plus a team's directory (``--event-schemas
-  DIR``), where each ``<type>.json`` other than ``defs.json`` is the ``data`` schema of one
-  type, taken as ``events/<type>.json``, and ``defs.json`` as ``events/defs.json``; so a
-  schema refers to its directory's definitions as ``defs.json#/$defs/x`` and to the built-in
-  ones as ``../defs.json#/$defs/x``, as the built-in event schemas do.
+- :func:`read_directory`: a team's directory (``--event-schemas DIR``) with the built-in
+  schemas, read by the hub's own loader (:func:`protocol.event_schemas.load`) in its lenient
+  mode, which keeps the layout's rules and skips the generators' subset (a diff must read an
+  open object to say that it closes); or a directory that ``sluice schemas export`` wrote,
+  which holds every document of a catalogue as a hub serves them (``event.json``,
+  ``events/<type>.json``...), read as they are.
 - :func:`read_hub`: every document listed by a hub's ``GET /schemas/`` index.
-
-:func:`read_directory` is a provisional reader for these tools alone: fold it into the shared
-catalogue loader (the one ``sluice serve --event-schemas`` uses) once that exists, and keep
-:func:`event_schemas` taking that loader's documents.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,11 +27,11 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from protocol import builtin, codegen, registry
+from protocol import codegen, registry
+from protocol import event_schemas as loader
+from protocol.catalogue import CUSTOM_DEFS, TYPE_NAME, event_file
 from protocol.model_fields import CodegenError
 
-#: A valid event type name: an SSE event name and a Python and TypeScript identifier.
-TYPE_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _EVENTS = "events/"
 Documents = dict[str, dict[str, Any]]
 
@@ -75,27 +71,33 @@ def event_schemas(
     return found
 
 
-def read_directory(directory: Path) -> Documents:
-    """The built-in documents plus the event schemas of ``directory`` (see the module's text).
+def is_export(directory: Path) -> bool:
+    """True when ``directory`` is what ``sluice schemas export`` wrote (it holds ``event.json``
+    and ``events/``) rather than a directory of event schemas."""
+    return (directory / "event.json").is_file() and (directory / _EVENTS).is_dir()
 
-    Raises :class:`CatalogueError` for a missing directory, a file that is not JSON (with its
-    line and column) or not an object, a file name that is not a type name, or a type that
-    redefines a built-in one.
+
+def read_directory(directory: Path) -> tuple[Documents, dict[str, str]]:
+    """The documents of the catalogue in ``directory`` (see the module's text), and the file
+    each document of the directory was read from, by name.
+
+    Raises :class:`CatalogueError` (``file: why``, one line) for a missing directory, a file
+    that is not JSON (with its line and column) or not an object, and for an event schema
+    directory, every refusal of :func:`protocol.event_schemas.load`'s lenient mode: a file
+    name that is not a type name, a type that redefines a built-in one, a ``$ref`` that
+    leaves the catalogue...
     """
-    if not directory.is_dir():
-        raise CatalogueError(f"{directory}: not a directory")
-    documents: Documents = dict(builtin().schemas)
-    for path in sorted(directory.glob("*.json")):
-        stem = path.stem
-        if stem != "defs" and not TYPE_NAME.fullmatch(stem):
-            raise CatalogueError(
-                f"{path}: {stem!r} is not an event type name (^[a-z][a-z0-9_]{{0,63}}$)"
-            )
-        name = _EVENTS + path.name
-        if name in documents:
-            raise CatalogueError(f"{path}: redefines the built-in type {stem}")
-        documents[name] = _json_object(path.read_bytes(), str(path))
-    return documents
+    if is_export(directory):
+        files = {p.relative_to(directory).as_posix(): p for p in sorted(directory.rglob("*.json"))}
+        documents = {name: _json_object(p.read_bytes(), str(p)) for name, p in files.items()}
+        return documents, {name: str(path) for name, path in files.items()}
+    try:
+        catalogue = loader.load([directory], lenient=True)
+    except loader.CatalogueError as error:
+        raise CatalogueError(f"{error.file}: {error.message}") from None
+    own = [CUSTOM_DEFS, *(event_file(event_type) for event_type in catalogue.custom_types)]
+    origins = {name: str(directory / name.removeprefix(_EVENTS)) for name in own}
+    return dict(catalogue.schemas), origins
 
 
 async def read_hub(client: httpx.AsyncClient, base_url: str) -> Documents:
@@ -152,11 +154,5 @@ async def read_catalogue(client: httpx.AsyncClient, source: str) -> dict[str, di
         documents = await read_hub(client, source)
         base = urljoin(source.rstrip("/") + "/", "schemas/")
         return event_schemas(documents, {name: urljoin(base, name) for name in documents})
-    directory = Path(source)
-    documents = read_directory(directory)
-    origins = {
-        name: str(directory / name.removeprefix(_EVENTS))
-        for name in documents
-        if name not in builtin().schemas
-    }
+    documents, origins = read_directory(Path(source))
     return event_schemas(documents, origins)

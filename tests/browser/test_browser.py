@@ -183,6 +183,27 @@ async def test_the_dashboard_reconnects_after_a_restart_and_shows_the_reset(
     assert all(any(text in error for text in expected) for error in errors), errors
 
 
+async def test_the_dashboard_streams_a_teams_own_event_types(
+    hubs: Any, page: Page, tmp_path: Path
+) -> None:
+    schema = {
+        "description": "An invoice was paid.",
+        "type": "object",
+        "properties": {"invoiceId": {"description": "The invoice.", "type": "string"}},
+        "required": ["invoiceId"],
+        "additionalProperties": False,
+    }
+    (tmp_path / "invoice_paid.json").write_text(json.dumps(schema))
+    hub: Hub = await hubs("--no-auth", "--event-schemas", str(tmp_path))
+    await page.call("goto", url=f"{hub.url}/?session=books")
+    await page.wait_for(STATE, ["books", "connected"])
+    (paid,) = await publish(hub, "books", event("invoice_paid", invoiceId="inv-7"))
+    rows = await page.wait_for(PANEL_ROWS, ["books", 1])
+    assert [row for row in rows if row[0] != "connection"] == [["invoice_paid", paid, "live"]]
+    state = await page.wait_for(TEXT, 'article[data-session="books"] .state')
+    assert state == "connected"  # streamed, not polled
+
+
 async def test_the_dashboard_says_when_it_was_cut_off_and_catches_up(hubs: Any, page: Page) -> None:
     hub: Hub = await hubs("--no-auth", "--max-queue-size", "2")
     await page.call("goto", url=f"{hub.url}/?session=demo")

@@ -154,7 +154,7 @@ def _refusal(folder: Path, files: dict[str, Any]) -> CatalogueError:
             "a.json",
             "",
             "json",
-            "line 3, column 18: invalid JSON",
+            "not JSON (line 3 column 18: ",
         ),
         (
             {"a.json": {**ALONE, "properties": {"x": {"type": "strnig"}}}},
@@ -248,6 +248,31 @@ def test_a_bad_catalogue_is_refused_naming_file_pointer_and_rule(
     assert says in str(error)
     assert str(error).startswith(str(tmp_path / "events" / file))
     assert str(error).endswith(f"(rule: {rule})")
+
+
+def test_the_lenient_mode_skips_the_generators_rules_only(tmp_path: Path) -> None:
+    opened = {"type": "object", "properties": {"x": {"type": "integer", "multipleOf": 3}}}
+    folder = _write(tmp_path / "events", {"a.json": opened, "defs.json": {"$defs": {}}})
+    with pytest.raises(CatalogueError) as caught:
+        event_schemas.load([folder])
+    assert caught.value.rule == "closed-object"
+    loaded = event_schemas.load([folder], lenient=True)
+    assert loaded.custom_types == ("a",)
+    assert loaded.schema("events/a.json")["properties"] == opened["properties"]
+    assert loaded.schema("events/a.json")["$id"] == "https://sluice-sse.dev/schemas/events/a.json"
+    assert "events/defs.json" in loaded.schemas
+    loaded.check_event_input({"type": "a", "data": {"x": 3, "y": "more"}})
+    for files, rule in [
+        ({"message.json": opened}, "no-redefinition"),
+        ({"a.json": {**opened, "properties": {"x": {"$ref": "defs.json#/$defs/no"}}}}, "refs"),
+        ({"a.json": {**opened, "$id": "https://x/a.json"}}, "refs"),
+        ({"A.json": opened}, "type-name"),
+        ({"a.json": "[1"}, "json"),
+    ]:
+        bad = _write(tmp_path / f"bad-{rule}-{len(files)}-{next(iter(files))}", files)
+        with pytest.raises(CatalogueError) as caught:
+            event_schemas.load([bad], lenient=True)
+        assert caught.value.rule == rule
 
 
 def test_a_type_in_two_directories_is_refused(tmp_path: Path) -> None:

@@ -54,6 +54,15 @@ def test_json_lines_errors_carry_their_line_number(sluice: Run, tmp_path: Path) 
     ]
 
 
+def test_an_unknown_type_is_told_what_a_publisher_may_send(sluice: Run) -> None:
+    status, out, _ = sluice("validate", stdin='{"type": "nope", "data": {}}')
+    assert status == 1
+    (line, summary) = out.splitlines()
+    assert line.startswith("/type: 'nope' is not a type a publisher may send: 'error', 'message'")
+    assert "stream_reset" not in line and "connection" not in line
+    assert summary == "0 valid, 1 invalid"
+
+
 def test_an_envelope_is_validated_as_an_envelope(sluice: Run) -> None:
     partial = {"type": "message", "data": {"content": "hi"}, "timestamp": TS}  # no id
     status, out, _ = sluice("validate", stdin=orjson.dumps(partial).decode())

@@ -12,9 +12,11 @@ from protocol import (
     check_envelope,
     check_event_input,
     is_session_id,
+    unknown_type_errors,
     validator,
 )
 from protocol.catalogue import event_types
+from protocol.registry import HUB_EVENTS
 
 TS = "2026-01-31T12:00:00Z"
 
@@ -44,6 +46,35 @@ def test_every_error_is_reported_not_only_the_first() -> None:
     pointers = [e.pointer for e in _errors(event)]
     assert pointers == ["/data", "/data/maxQueueSize", "/data/sessionId", "/data/timestamp", "/ttl"]
     assert "'x' was unexpected" in _errors(event)[0].message
+
+
+def test_a_publisher_is_told_the_types_it_may_send() -> None:
+    events = [
+        {"type": "message", "data": {}},
+        {"type": "regenerated", "data": {}},
+        {"type": 7, "data": {}},
+        {"type": "connection", "data": {}},
+    ]
+    errors = [
+        SchemaError(f"/{i}{error.pointer}", error.message)
+        for i, event in enumerate(events)
+        for error in _errors(event)
+    ]
+    assert [e.pointer for e in errors] == ["/0/data", "/1/type", "/2/type", *["/3/data"] * 3]
+    errors.insert(3, SchemaError("/2/type", "7 is not of type 'string'"))  # two of one event
+    told = unknown_type_errors(errors, events, event_types(), batch=True)
+    publishable = [t for t in event_types() if t not in HUB_EVENTS]
+    allowed = ", ".join(map(repr, publishable))
+    assert told == [
+        *[e for e in errors if e.pointer.startswith("/0/")],
+        SchemaError("/1/type", f"'regenerated' is not a type a publisher may send: {allowed}"),
+        SchemaError("/2/type", f"7 is not a type a publisher may send: {allowed}"),
+        *[e for e in errors if e.pointer.startswith("/3/")],  # hub_only_errors says why
+    ]
+    assert unknown_type_errors(errors[:1], events[:1], event_types(), batch=True) == errors[:1]
+    (single,) = unknown_type_errors(_errors(events[1]), [events[1]], event_types(), batch=False)
+    assert single.pointer == "/type"
+    assert not any(repr(t) in single.message for t in HUB_EVENTS)
 
 
 def test_unknown_type_names_every_known_type() -> None:

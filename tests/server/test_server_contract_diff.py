@@ -90,6 +90,59 @@ def test_compatible_changes_only_exit_0(tmp_path: Path, capsys: pytest.CaptureFi
     )
 
 
+def test_a_directory_the_hub_would_refuse_is_still_compared(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    opened = {**ORDER, "additionalProperties": True}  # sluice serve refuses an open object
+    old = catalogue(tmp_path, "old", order_shipped=opened, defs=DEFS)
+    new = catalogue(tmp_path, "new", order_shipped=ORDER, defs=DEFS)
+    assert sluice_diff(old, new, capsys) == (
+        1,
+        [
+            "order_shipped#/additionalProperties: object closes (breaks publishers)",
+            "1 changes, 1 breaking (breaks publishers)",
+        ],
+        "",
+    )
+
+
+def test_directories_written_by_schemas_export_are_compared(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    strict = {**ORDER, "title": "Order shipped"}  # what sluice serve (and export) accept
+    strict["properties"] = {
+        **ORDER["properties"],
+        "note": {"description": "A note.", "type": "string"},
+    }
+    described = {"$defs": {"orderId": {"description": "An order.", **DEFS["$defs"]["orderId"]}}}
+    old_events = catalogue(tmp_path, "old-events", order_shipped=strict, defs=described)
+    changed = {**strict, "required": ["orderId", "carrier"]}
+    new_events = catalogue(tmp_path, "new-events", order_shipped=changed, defs=described)
+    exported = {}
+    for name, events in (("old", old_events), ("new", new_events)):
+        exported[name] = tmp_path / f"{name}-export"
+        argv = ["schemas", "export", str(exported[name]), "--event-schemas", str(events)]
+        assert cli.main(argv) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert (exported["old"] / "events" / "order_shipped.json").is_file()
+    expected = (
+        1,
+        [
+            "order_shipped#/properties/carrier: optional field becomes required"
+            " (breaks publishers)",
+            "1 changes, 1 breaking (breaks publishers)",
+        ],
+        "",
+    )
+    assert sluice_diff(exported["old"], exported["new"], capsys) == expected
+    assert sluice_diff(old_events, exported["new"], capsys) == expected  # the layouts mix
+    assert sluice_diff(exported["old"], old_events, capsys) == (
+        0,
+        ["0 changes, 0 breaking (compatible)"],
+        "",
+    )
+
+
 @pytest.mark.parametrize(
     ("files", "message"),
     [

@@ -1,11 +1,12 @@
 """End-to-end: a team's own event type (``--event-schemas``) through publish, stream, polling,
-``/schemas/``, ``/asyncapi.json`` and ``sluice validate``; a bad catalogue never starts a server;
-a ``tsc --strict`` sample types it."""
+``/schemas/``, ``/asyncapi.json``, ``sluice validate`` and the TypeScript client; a bad catalogue
+never starts a server; ``tsc --strict`` samples type it, with the client given the exported map."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -13,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from cli_runner import Run
-from hub_client import Server, bearer, check_problem, running, settings, token
-from node_tools import node_command
+from hub_client import Server, bearer, check_problem, message, running, settings, token
+from node_tools import CLIENT, ROOT, driving, node_command, tsc
 
 from protocol.event_schemas import load
 from server.typescript import DECLARATIONS, write_declarations
@@ -32,6 +33,8 @@ SCHEMA = {
 }
 DEFS = {"$defs": {"cents": {"description": "Cents.", "type": "integer", "minimum": 0}}}
 PAID = {"type": "invoice_paid", "data": {"invoiceId": "inv-7", "amount": 1250}}
+DRIVER = Path(__file__).with_name("ts_client_driver.mjs")
+README = ROOT / "README.md"
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +75,18 @@ async def test_an_invalid_custom_event_lists_its_errors(hub: Server) -> None:
     )
     pointers = {e["pointer"] for e in check_problem(response, 422)["errors"]}
     assert pointers == {"/1/data/invoiceId", "/1/data/amount"}
+
+
+async def test_an_unknown_type_is_told_the_custom_types_too(hub: Server) -> None:
+    unknown = {"type": "invoice_payd", "data": PAID["data"]}
+    response = await hub.client.post(
+        "/api/sessions/alice:books/events", json=unknown, headers=bearer(token())
+    )
+    (error,) = check_problem(response, 422)["errors"]
+    assert error["pointer"] == "/type"
+    assert error["message"].startswith("'invoice_payd' is not a type a publisher may send: ")
+    assert error["message"].endswith(", 'invoice_paid'")  # the catalogue's order: yours last
+    assert "'connection'" not in error["message"] and "'keepalive'" not in error["message"]
 
 
 async def test_schemas_and_asyncapi_carry_the_custom_type(hub: Server) -> None:
@@ -122,9 +137,9 @@ def test_sluice_validate_takes_the_catalogue(
         (
             "bad_json.json",
             '{"type": "object",\n  "properties": }',
-            "bad_json.json: line 2, column 17",
+            "bad_json.json: not JSON (line 2 column 17: ",
         ),
-        ("message.json", json.dumps(SCHEMA), "message.json#: 'message' is a built-in event type"),
+        ("message.json", json.dumps(SCHEMA), "message.json#: redefines the built-in type message"),
         (
             "open.json",
             json.dumps({**SCHEMA, "additionalProperties": True}),
@@ -135,7 +150,7 @@ def test_sluice_validate_takes_the_catalogue(
             json.dumps({**SCHEMA, "properties": {"x": {"$ref": "https://x.org/s"}}}),
             "far.json#/properties/x/$ref",
         ),
-        ("Bad-Name.json", json.dumps(SCHEMA), "Bad-Name.json#: Bad-Name.json does not name"),
+        ("Bad-Name.json", json.dumps(SCHEMA), "Bad-Name.json#: 'Bad-Name' is not an event type"),
         (
             "odd.json",
             json.dumps({**SCHEMA, "type": "objet"}),
@@ -186,7 +201,7 @@ def test_the_refusal_is_one_line_from_the_command_too(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1, result.stderr
     assert "Traceback" not in result.stderr
-    assert f"{tmp_path}/message.json#: 'message' is a built-in event type" in result.stderr
+    assert f"{tmp_path}/message.json#: redefines the built-in type message" in result.stderr
 
 
 def test_a_strict_typescript_sample_uses_the_custom_type(team: Path, tmp_path: Path) -> None:
@@ -211,3 +226,122 @@ def test_a_strict_typescript_sample_uses_the_custom_type(team: Path, tmp_path: P
     )
     assert wrong.returncode != 0
     assert "Property 'amout' does not exist on type 'InvoicePaidData'" in wrong.stdout
+
+
+def _client_sample(web: Path, body: str) -> str:
+    """A module importing the checkout's client, and the exported map as ``TeamEventMap``."""
+    client = (CLIENT / "src" / "index.js").as_posix()
+    return (
+        f'import {{ SluiceStream, useSSE }} from "{client}";\n'
+        f'import type {{ EventOf, UseSSEResult }} from "{client}";\n'
+        f'import type {{ SluiceEventMap as TeamEventMap }} from "./{web.name}/sluice-events.js";\n'
+        f"{body}"
+    )
+
+
+TYPED_CLIENT = """\
+const stream = new SluiceStream<TeamEventMap>("/sse/books", { eventTypes: ["invoice_paid"] });
+stream.on("invoice_paid", (e) => console.log(e.data.invoiceId, (e.data.amount / 100).toFixed(2)));
+stream.on("regeneration_progress", (e) => console.log(e.data.progress));
+stream.onEvent((e: EventOf<TeamEventMap>) => {
+  if (e.type === "invoice_paid") console.log(e.data.amount);
+});
+export function usePaid(): UseSSEResult<TeamEventMap> {
+  const sse = useSSE<TeamEventMap>("/sse/books", { eventTypes: ["invoice_paid"] });
+  sse.addEventListener("invoice_paid", (e) => console.log(e.data.amount));
+  return sse;
+}
+"""
+
+MISTYPED_CLIENT = """\
+const stream = new SluiceStream<TeamEventMap>("/sse/books");
+stream.on("invoice_paid", (e) => e.data.amout);
+stream.on("invoice_payd", (e) => e);
+new SluiceStream("/sse/books").on("invoice_paid", (e) => e);
+export function usePaid(): UseSSEResult<TeamEventMap> {
+  const sse = useSSE<TeamEventMap>("/sse/books", { eventTypes: ["invoice_payd"] });
+  sse.addEventListener("invoice_paid", (e) => e.data.invoiceID);
+  return sse;
+}
+"""
+
+
+def test_the_client_and_the_hook_are_typed_by_the_exported_map(
+    sluice: Run, team: Path, tmp_path: Path
+) -> None:
+    web = tmp_path / "web"
+    status, out, err = sluice(
+        "schemas", "export", str(web), "--typescript", "--event-schemas", str(team)
+    )
+    assert (status, err) == (0, ""), err
+    assert (web / DECLARATIONS).is_file(), out
+    (tmp_path / "package.json").write_text('{"type": "module"}')
+    options = ["--ignoreConfig", "--noEmit", "--strict", "--exactOptionalPropertyTypes"]
+    options += ["--module", "nodenext", "--lib", "ES2022,DOM", "--types", ""]
+    good = tmp_path / "good.ts"
+    good.write_text(_client_sample(web, TYPED_CLIENT))
+    ok = tsc(*options, good.name, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    readme = README.read_text().split("## Your own events", 1)[1]
+    (example,) = [
+        b for b in re.findall(r"```ts\n(.*?)```", readme, re.DOTALL) if "<TeamEventMap>" in b
+    ]
+    example = example.replace('"sluice-client"', f'"{(CLIENT / "src" / "index.js").as_posix()}"')
+    (web / "example.ts").write_text(example.replace('"./sluice-events"', '"./sluice-events.js"'))
+    ok = tsc(*options, "web/example.ts", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stdout + ok.stderr  # the README's example
+    bad = tmp_path / "bad.ts"
+    bad.write_text(_client_sample(web, MISTYPED_CLIENT))
+    wrong = tsc(*options, bad.name, cwd=tmp_path)
+    assert wrong.returncode != 0
+    errors = [line for line in wrong.stdout.splitlines() if line.startswith("bad.ts(")]
+    lines = sorted(int(line.split("(")[1].split(",")[0]) for line in errors)
+    assert lines == [5, 6, 7, 9, 10], wrong.stdout  # one error a mistake, nothing else
+    says = wrong.stdout
+    assert "Property 'amout' does not exist on type 'InvoicePaidData'" in says
+    assert "Property 'invoiceID' does not exist on type 'InvoicePaidData'" in says
+    assert """Argument of type '"invoice_payd"' is not assignable to parameter""" in says
+    assert """Type '"invoice_payd"' is not assignable to type""" in says
+    # the built-in map stays the default: it has no invoice_paid
+    assert """Argument of type '"invoice_paid"' is not assignable to parameter""" in says
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"eventTypes": ["invoice_paid"]}, {"listen": ["invoice_paid"]}],
+    ids=["eventTypes", "on"],
+)
+async def test_the_ts_client_reads_the_custom_type(
+    hub: Server, client_dist: Path, options: dict[str, list[str]]
+) -> None:
+    url = f"{hub.url}/sse/alice:books?access_token={token()}"
+    given = json.dumps({"url": url, "transport": "eventsource", **options})
+    async with driving(DRIVER, (client_dist / "client.js").as_uri(), given) as client:
+        await client.event("connection")
+        (event_id,) = await hub.publish("alice:books", PAID, headers=bearer(token()))
+        if "listen" in options:  # the type's listeners first, then onEvent's
+            heard = await client.until(lambda line: "heard" in line)
+            assert heard == {"heard": "invoice_paid", "id": event_id}
+        received = await client.event("invoice_paid")
+        assert (received["id"], received["data"]) == (event_id, PAID["data"])
+
+
+async def test_a_listener_added_to_an_open_stream_reads_its_type_from_then_on(
+    hub: Server, client_dist: Path
+) -> None:
+    auth = bearer(token())
+    url = f"{hub.url}/sse/alice:books?access_token={token()}"
+    given = json.dumps({"url": url, "transport": "eventsource"})
+    async with driving(DRIVER, (client_dist / "client.js").as_uri(), given) as client:
+        await client.event("connection")
+        unheard, fence = await hub.publish("alice:books", [PAID, message("fence")], headers=auth)
+        assert (await client.event("message"))["id"] == fence
+        await client.send("listen invoice_paid")
+        await client.until(lambda line: line == {"listening": "invoice_paid"})
+        (heard,) = await hub.publish("alice:books", PAID, headers=auth)
+        assert await client.until(lambda line: "heard" in line) == {
+            "heard": "invoice_paid",
+            "id": heard,
+        }
+        assert (await client.event("invoice_paid"))["id"] == heard
+    assert unheard not in {line.get("id") for line in client.lines}  # not asked for then

@@ -48,6 +48,22 @@ async def test_invalid_events_list_every_error_and_publish_nothing(server: Serve
     assert server.app.hub.broadcaster.session_stats("alice:chat")["historySize"] == 0
 
 
+async def test_an_unknown_type_is_told_the_publishable_types_only(server: Server) -> None:
+    batch = [
+        {"type": "regeneration_progress", "data": {"messageId": "m", "progress": 150}},
+        {"type": "no_such_type", "data": {}},
+    ]
+    response = await server.client.post(
+        "/api/sessions/alice:chat/events", json=batch, headers=bearer(token())
+    )
+    errors = check_problem(response, 422)["errors"]
+    assert [e["pointer"] for e in errors] == ["/0/data/progress", "/1/type"]
+    told = errors[1]["message"]
+    assert told.startswith("'no_such_type' is not a type a publisher may send: 'error', ")
+    assert "'message'" in told and "'thought_process_step'" in told
+    assert not [kind for kind in HUB_EVENTS if repr(kind) in told]
+
+
 async def test_a_single_invalid_event_has_unprefixed_pointers(server: Server) -> None:
     event = {"type": "regeneration_progress", "data": {"progress": 150}}
     response = await server.client.post(

@@ -28,27 +28,32 @@ class Dashboard {
   private readonly streamError = find<HTMLElement>(document, "#stream-error");
   /** The sessions the limit kept from opening, since the notice was last hidden. */
   private notOpened: string[] = [];
-  private readonly stream = new SessionsStream({
-    event: (sessionId, event) => {
-      if (sessionId === undefined) for (const panel of this.panels.values()) panel.receive(event);
-      else this.panels.get(sessionId)?.receive(event);
-    },
-    status: (status) => {
-      for (const panel of this.panels.values()) panel.showStatus(status);
-    },
-    joined: (sessionIds) => {
-      for (const id of sessionIds) void this.panels.get(id)?.catchUp(readHistory(id));
-    },
-    refused: (reason) => {
-      this.streamError.hidden = reason === undefined;
-      this.streamError.textContent = reason ?? "";
-    },
-  });
+  private readonly stream: SessionsStream;
 
   constructor(
     private readonly catalogue: Map<string, Schema>,
     private readonly maxSessions: number,
-  ) {}
+  ) {
+    this.stream = new SessionsStream(
+      {
+        event: (sessionId, event) => {
+          if (sessionId === undefined) for (const panel of this.panels.values()) panel.receive(event);
+          else this.panels.get(sessionId)?.receive(event);
+        },
+        status: (status) => {
+          for (const panel of this.panels.values()) panel.showStatus(status);
+        },
+        joined: (sessionIds) => {
+          for (const id of sessionIds) void this.panels.get(id)?.catchUp(readHistory(id));
+        },
+        refused: (reason) => {
+          this.streamError.hidden = reason === undefined;
+          this.streamError.textContent = reason ?? "";
+        },
+      },
+      [...catalogue.keys()],
+    );
+  }
 
   open(sessionId: string): void {
     if (!SESSION_ID.test(sessionId) || this.panels.has(sessionId)) return;

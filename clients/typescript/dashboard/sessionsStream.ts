@@ -12,7 +12,7 @@
  */
 
 import { SluiceStream } from "../src/client.js";
-import type { HistoryResponse, SluiceEvent, StreamStatus } from "../src/client.js";
+import type { EnvelopeLike, HistoryResponse, SluiceEvent, StreamStatus } from "../src/client.js";
 import { authHeaders, getJson, pollUrl, streamUrl } from "./api.js";
 
 /** What the stream tells the page. */
@@ -58,17 +58,24 @@ async function refusal(url: string): Promise<string | undefined> {
   }
 }
 
+/** The hub's event map, known only at run time: the built-in types and a team's own. */
+type HubEvents = Record<string, EnvelopeLike>;
+
 export class SessionsStream {
   private wanted: string[] = [];
   private scheduled = false;
-  private stream: SluiceStream | undefined;
+  private stream: SluiceStream<HubEvents> | undefined;
   /** The sessions of `stream`, in the order of its URL. */
   private following: string[] = [];
   /** Each followed session's last event id, with its place in the order of arrival. */
   private readonly latest = new Map<string, { id: string; arrival: number }>();
   private arrivals = 0;
 
-  constructor(private readonly listener: StreamListener) {}
+  /** `eventTypes`: every type of the hub's catalogue, a team's own too, read from the stream. */
+  constructor(
+    private readonly listener: StreamListener,
+    private readonly eventTypes: readonly string[],
+  ) {}
 
   /**
    * Follow `sessionIds` (in this order) from now on. Calls in the same task open one stream,
@@ -101,13 +108,14 @@ export class SessionsStream {
     this.following = sessionIds;
     if (resume !== undefined && added.length) this.listener.joined(added);
     if (sessionIds.length === 0) return;
-    const stream = new SluiceStream(() => streamUrl(sessionIds), {
+    const stream = new SluiceStream<HubEvents>(() => streamUrl(sessionIds), {
       ...(resume === undefined ? {} : { lastEventId: resume }),
       maxReconnectAttempts: 1000,
       reconnectDelay: 500,
       maxReconnectDelay: 4000,
       pollUrl: pollUrl(sessionIds),
       pollHeaders: authHeaders(),
+      eventTypes: [...this.eventTypes], // the hub's own types are read as the built-in ones
     });
     this.stream = stream;
     stream.onChange((status) => {
@@ -124,7 +132,7 @@ export class SessionsStream {
       // a list of one is that session's stream: its envelopes do not name it
       const sessionId = event.sessionId ?? (sessionIds.length === 1 ? sessionIds[0] : undefined);
       if (sessionId !== undefined && event.id) this.latest.set(sessionId, { id: event.id, arrival: this.arrivals++ });
-      this.listener.event(sessionId, event);
+      this.listener.event(sessionId, event as SluiceEvent); // a team's types fall through to the default
     });
     stream.connect();
   }

@@ -42,6 +42,29 @@ type Missing = Exclude<keyof SluiceEventMap, (typeof EVENT_TYPES)[number]>;
 const everyTypeListed: [Missing] extends [never] ? true : Missing = true;
 void everyTypeListed;
 
+/**
+ * What an event map gives for each type: the envelope of an event of that `type`, as
+ * `JSON.parse` gives it from the SSE `data:` field.
+ */
+export interface EnvelopeLike<T extends string = string> {
+  readonly type: T;
+  readonly data: unknown;
+  readonly id: string;
+  readonly timestamp: string;
+  readonly sessionId?: string;
+}
+
+/**
+ * An event map `M`: each event type with its envelope. {@link SluiceEventMap} (the built-in
+ * types) is one; a team's catalogue has its own, written with the built-in types by
+ * `sluice schemas export DIR --typescript --event-schemas EVENTS` (`DIR/sluice-events.d.ts`
+ * exports it as `SluiceEventMap`: import it under another name, `TeamEventMap` say).
+ */
+export type EventMapLike<M> = { [K in keyof M]: EnvelopeLike<K & string> };
+
+/** Any event of the map `M`: the union of its envelopes (`SluiceEvent` for the built-in map). */
+export type EventOf<M> = M[keyof M];
+
 /** The parts of an EventSource the client uses (the browser's, or a polyfill's). */
 export interface EventSourceLike {
   readonly readyState: number;
@@ -53,7 +76,7 @@ export interface EventSourceLike {
 
 export type EventSourceFactory = new (url: string, init?: { withCredentials?: boolean }) => EventSourceLike;
 
-export interface SluiceStreamOptions {
+export interface SluiceStreamOptions<M extends EventMapLike<M> = SluiceEventMap> {
   /** Reconnect when the stream drops or the server ends it (default true). */
   autoReconnect?: boolean;
   /** Failed attempts in a row before giving up in state `error` (default 5). */
@@ -83,6 +106,13 @@ export interface SluiceStreamOptions {
   pollInterval?: number;
   /** Headers of each poll (a bearer token, say); streams carry the token in the URL or a cookie. */
   pollHeaders?: Record<string, string>;
+  /**
+   * Types of `M` beyond the built-in ones ({@link EVENT_TYPES}) to read from the stream for
+   * `onEvent` (and the hook's `events`). An EventSource hands over only the types it is asked
+   * for: the built-in ones and every type given to `on` are asked for anyway; polling reads
+   * every type.
+   */
+  eventTypes?: readonly (keyof M & string)[];
 }
 
 type Listener<E> = (event: E) => void;
@@ -106,9 +136,10 @@ export interface StreamStatus {
 }
 
 type Defaulted = "autoReconnect" | "maxReconnectAttempts" | "reconnectDelay" | "maxReconnectDelay" | "pollInterval";
-type ResolvedOptions = Required<Pick<SluiceStreamOptions, Defaulted>> & SluiceStreamOptions;
+type ResolvedOptions<M extends EventMapLike<M>> = Required<Pick<SluiceStreamOptions<M>, Defaulted>> &
+  SluiceStreamOptions<M>;
 
-function withDefaults(options: SluiceStreamOptions): ResolvedOptions {
+function withDefaults<M extends EventMapLike<M>>(options: SluiceStreamOptions<M>): ResolvedOptions<M> {
   return {
     autoReconnect: true,
     maxReconnectAttempts: 5,
@@ -158,20 +189,26 @@ function resetsOf(page: HistoryResponse | SessionsHistoryResponse): [string, Res
 /**
  * One stream: of one session, or of several ({@link sessionsUrl}). Listeners (`on`, `onEvent`, `onState`, `onChange`) may be added at any
  * time, before `connect()` too, and stay across reconnects and URL changes until removed.
+ *
+ * `M` is the event map that types the listeners: the built-in {@link SluiceEventMap} by
+ * default, or a team's (`new SluiceStream<TeamEventMap>(url)`, see {@link EventMapLike}), with
+ * which `on("invoice_paid", (e) => e.data.amount)` compiles and an unknown type or field does not.
  */
-export class SluiceStream {
+export class SluiceStream<M extends EventMapLike<M> = SluiceEventMap> {
   private status: StreamStatus;
   private url: StreamUrl;
-  private options: ResolvedOptions;
+  private options: ResolvedOptions<M>;
   private source: EventSourceLike | undefined;
+  /** The types the current EventSource has been asked for. */
+  private readonly heard = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private wanted = false;
   private readonly listeners = new Map<string, Set<Listener<never>>>();
-  private readonly anyListeners = new Set<Listener<SluiceEvent>>();
+  private readonly anyListeners = new Set<Listener<EventOf<M>>>();
   private readonly stateListeners = new Set<Listener<ConnectionState>>();
   private readonly changeListeners = new Set<Listener<StreamStatus>>();
 
-  constructor(url: StreamUrl, options: SluiceStreamOptions = {}) {
+  constructor(url: StreamUrl, options: SluiceStreamOptions<M> = {}) {
     this.url = url;
     this.options = withDefaults(options);
     this.status = {
@@ -208,8 +245,11 @@ export class SluiceStream {
     return this.status;
   }
 
-  /** Call `listener` with every event of `type`; returns the function that removes it. */
-  on<K extends keyof SluiceEventMap>(type: K, listener: Listener<SluiceEventMap[K]>): () => void {
+  /**
+   * Call `listener` with every event of `type` (a type of `M`; an open stream starts reading a
+   * type it was not reading); returns the function that removes it.
+   */
+  on<K extends keyof M & string>(type: K, listener: Listener<M[K]>): () => void {
     let set = this.listeners.get(type);
     if (set === undefined) {
       set = new Set();
@@ -217,11 +257,15 @@ export class SluiceStream {
     }
     const entry = listener as Listener<never>;
     set.add(entry);
+    if (this.source !== undefined) this.hear(this.source, type);
     return () => void set.delete(entry);
   }
 
-  /** Call `listener` with every event; returns the function that removes it. */
-  onEvent(listener: Listener<SluiceEvent>): () => void {
+  /**
+   * Call `listener` with every event (from an EventSource, of the types it reads: the built-in
+   * ones, `eventTypes` and those given to `on`); returns the function that removes it.
+   */
+  onEvent(listener: Listener<EventOf<M>>): () => void {
     this.anyListeners.add(listener);
     return () => void this.anyListeners.delete(listener);
   }
@@ -262,7 +306,7 @@ export class SluiceStream {
   }
 
   /** Use `options` from the next attempt on, without reconnecting. */
-  configure(options: SluiceStreamOptions): void {
+  configure(options: SluiceStreamOptions<M>): void {
     this.options = withDefaults(options);
   }
 
@@ -313,17 +357,25 @@ export class SluiceStream {
       this.close();
       this.retry("the stream was interrupted");
     };
-    for (const type of EVENT_TYPES) {
-      source.addEventListener(type, (message) => {
-        if (this.source === source) this.dispatch(JSON.parse(message.data) as SluiceEvent);
-      });
+    this.heard.clear();
+    for (const type of [...EVENT_TYPES, ...(this.options.eventTypes ?? []), ...this.listeners.keys()]) {
+      this.hear(source, type);
     }
   }
 
-  private dispatch(event: SluiceEvent): void {
+  /** Ask `source` for the events of `type`, once. */
+  private hear(source: EventSourceLike, type: string): void {
+    if (this.heard.has(type)) return;
+    this.heard.add(type);
+    source.addEventListener(type, (message) => {
+      if (this.source === source) this.dispatch(JSON.parse(message.data) as EnvelopeLike);
+    });
+  }
+
+  private dispatch(event: EnvelopeLike): void {
     if (event.id) this.update({ lastEventId: event.id });
-    for (const listener of this.listeners.get(event.type) ?? []) (listener as Listener<SluiceEvent>)(event);
-    for (const listener of this.anyListeners) listener(event);
+    for (const listener of this.listeners.get(event.type) ?? []) (listener as Listener<EnvelopeLike>)(event);
+    for (const listener of this.anyListeners) listener(event as EventOf<M>);
   }
 
   private retry(reason: string): void {

@@ -8,7 +8,8 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { SluiceStream } from "./client.js";
 import type {
   ConnectionState,
-  SluiceEvent,
+  EventMapLike,
+  EventOf,
   SluiceEventMap,
   SluiceStreamOptions,
   StreamStatus,
@@ -16,19 +17,20 @@ import type {
   Transport,
 } from "./client.js";
 
-export interface UseSSEOptions extends SluiceStreamOptions {
+export interface UseSSEOptions<M extends EventMapLike<M> = SluiceEventMap> extends SluiceStreamOptions<M> {
   /** Connect while true (default true). */
   enabled?: boolean;
   /** How many of the latest events `events` keeps (default 100). */
   maxEvents?: number;
 }
 
-export interface UseSSEResult {
+/** What {@link useSSE} gives, its events typed by the event map `M`. */
+export interface UseSSEResult<M extends EventMapLike<M> = SluiceEventMap> {
   connectionState: ConnectionState;
   isConnected: boolean;
-  lastEvent: SluiceEvent | null;
+  lastEvent: EventOf<M> | null;
   /** The latest `maxEvents` events, oldest first. */
-  events: SluiceEvent[];
+  events: EventOf<M>[];
   error: string | undefined;
   /** Failed attempts since the last successful connect (1, 2, 3... as they are scheduled). */
   reconnectAttempt: number;
@@ -44,10 +46,7 @@ export interface UseSSEResult {
    * renders; a listener added before the stream opens, or kept across reconnects and URL
    * changes, hears every event until removed.
    */
-  addEventListener: <K extends keyof SluiceEventMap>(
-    type: K,
-    listener: (event: SluiceEventMap[K]) => void,
-  ) => () => void;
+  addEventListener: <K extends keyof M & string>(type: K, listener: (event: M[K]) => void) => () => void;
 }
 
 /**
@@ -56,17 +55,23 @@ export interface UseSSEResult {
  * never reconnects; the latest ones are used on the next attempt. A changed URL *string*
  * reconnects at once, resuming after the last event when it names the same stream. The stream
  * opens on mount (while `enabled`) and closes on unmount.
+ *
+ * `M` is the event map that types the events and listeners: the built-in `SluiceEventMap` by
+ * default, or a team's (`useSSE<TeamEventMap>(url)`, see `EventMapLike`).
  */
-export function useSSE(url: StreamUrl | null, options: UseSSEOptions = {}): UseSSEResult {
+export function useSSE<M extends EventMapLike<M> = SluiceEventMap>(
+  url: StreamUrl | null,
+  options: UseSSEOptions<NoInfer<M>> = {},
+): UseSSEResult<M> {
   const { enabled = true, maxEvents = 100, ...streamOptions } = options;
-  const streamRef = useRef<SluiceStream | null>(null);
-  streamRef.current ??= new SluiceStream(url ?? "", streamOptions);
+  const streamRef = useRef<SluiceStream<M> | null>(null);
+  streamRef.current ??= new SluiceStream<M>(url ?? "", streamOptions);
   const stream = streamRef.current;
   const maxEventsRef = useRef(maxEvents);
   maxEventsRef.current = maxEvents;
   const [status, setStatus] = useState<StreamStatus>(() => stream.snapshot());
-  const [lastEvent, setLastEvent] = useState<SluiceEvent | null>(null);
-  const [events, setEvents] = useState<SluiceEvent[]>([]);
+  const [lastEvent, setLastEvent] = useState<EventOf<M> | null>(null);
+  const [events, setEvents] = useState<EventOf<M>[]>([]);
 
   useEffect(() => {
     const stops = [
@@ -97,8 +102,7 @@ export function useSSE(url: StreamUrl | null, options: UseSSEOptions = {}): UseS
   const disconnect = useCallback(() => stream.disconnect(), [stream]);
   const reconnect = useCallback(() => stream.reconnect(), [stream]);
   const addEventListener = useCallback(
-    <K extends keyof SluiceEventMap>(type: K, listener: (event: SluiceEventMap[K]) => void) =>
-      stream.on(type, listener),
+    <K extends keyof M & string>(type: K, listener: (event: M[K]) => void) => stream.on(type, listener),
     [stream],
   );
 

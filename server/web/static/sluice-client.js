@@ -55,6 +55,8 @@ var SluiceStream = class {
     __publicField(this, "url");
     __publicField(this, "options");
     __publicField(this, "source");
+    /** The types the current EventSource has been asked for. */
+    __publicField(this, "heard", /* @__PURE__ */ new Set());
     __publicField(this, "timer");
     __publicField(this, "wanted", false);
     __publicField(this, "listeners", /* @__PURE__ */ new Map());
@@ -90,7 +92,10 @@ var SluiceStream = class {
   snapshot() {
     return this.status;
   }
-  /** Call `listener` with every event of `type`; returns the function that removes it. */
+  /**
+   * Call `listener` with every event of `type` (a type of `M`; an open stream starts reading a
+   * type it was not reading); returns the function that removes it.
+   */
   on(type, listener) {
     let set = this.listeners.get(type);
     if (set === void 0) {
@@ -99,9 +104,13 @@ var SluiceStream = class {
     }
     const entry = listener;
     set.add(entry);
+    if (this.source !== void 0) this.hear(this.source, type);
     return () => void set.delete(entry);
   }
-  /** Call `listener` with every event; returns the function that removes it. */
+  /**
+   * Call `listener` with every event (from an EventSource, of the types it reads: the built-in
+   * ones, `eventTypes` and those given to `on`); returns the function that removes it.
+   */
   onEvent(listener) {
     this.anyListeners.add(listener);
     return () => void this.anyListeners.delete(listener);
@@ -185,11 +194,18 @@ var SluiceStream = class {
       this.close();
       this.retry("the stream was interrupted");
     };
-    for (const type of EVENT_TYPES) {
-      source.addEventListener(type, (message) => {
-        if (this.source === source) this.dispatch(JSON.parse(message.data));
-      });
+    this.heard.clear();
+    for (const type of [...EVENT_TYPES, ...this.options.eventTypes ?? [], ...this.listeners.keys()]) {
+      this.hear(source, type);
     }
+  }
+  /** Ask `source` for the events of `type`, once. */
+  hear(source, type) {
+    if (this.heard.has(type)) return;
+    this.heard.add(type);
+    source.addEventListener(type, (message) => {
+      if (this.source === source) this.dispatch(JSON.parse(message.data));
+    });
   }
   dispatch(event) {
     if (event.id) this.update({ lastEventId: event.id });

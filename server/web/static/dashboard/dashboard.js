@@ -55,6 +55,8 @@ var SluiceStream = class {
     __publicField(this, "url");
     __publicField(this, "options");
     __publicField(this, "source");
+    /** The types the current EventSource has been asked for. */
+    __publicField(this, "heard", /* @__PURE__ */ new Set());
     __publicField(this, "timer");
     __publicField(this, "wanted", false);
     __publicField(this, "listeners", /* @__PURE__ */ new Map());
@@ -90,7 +92,10 @@ var SluiceStream = class {
   snapshot() {
     return this.status;
   }
-  /** Call `listener` with every event of `type`; returns the function that removes it. */
+  /**
+   * Call `listener` with every event of `type` (a type of `M`; an open stream starts reading a
+   * type it was not reading); returns the function that removes it.
+   */
   on(type, listener) {
     let set = this.listeners.get(type);
     if (set === void 0) {
@@ -99,9 +104,13 @@ var SluiceStream = class {
     }
     const entry = listener;
     set.add(entry);
+    if (this.source !== void 0) this.hear(this.source, type);
     return () => void set.delete(entry);
   }
-  /** Call `listener` with every event; returns the function that removes it. */
+  /**
+   * Call `listener` with every event (from an EventSource, of the types it reads: the built-in
+   * ones, `eventTypes` and those given to `on`); returns the function that removes it.
+   */
   onEvent(listener) {
     this.anyListeners.add(listener);
     return () => void this.anyListeners.delete(listener);
@@ -185,11 +194,18 @@ var SluiceStream = class {
       this.close();
       this.retry("the stream was interrupted");
     };
-    for (const type of EVENT_TYPES) {
-      source.addEventListener(type, (message) => {
-        if (this.source === source) this.dispatch(JSON.parse(message.data));
-      });
+    this.heard.clear();
+    for (const type of [...EVENT_TYPES, ...this.options.eventTypes ?? [], ...this.listeners.keys()]) {
+      this.hear(source, type);
     }
+  }
+  /** Ask `source` for the events of `type`, once. */
+  hear(source, type) {
+    if (this.heard.has(type)) return;
+    this.heard.add(type);
+    source.addEventListener(type, (message) => {
+      if (this.source === source) this.dispatch(JSON.parse(message.data));
+    });
   }
   dispatch(event) {
     if (event.id) this.update({ lastEventId: event.id });
@@ -689,8 +705,10 @@ async function refusal(url) {
   }
 }
 var SessionsStream = class {
-  constructor(listener) {
+  /** `eventTypes`: every type of the hub's catalogue, a team's own too, read from the stream. */
+  constructor(listener, eventTypes) {
     __publicField(this, "listener", listener);
+    __publicField(this, "eventTypes", eventTypes);
     __publicField(this, "wanted", []);
     __publicField(this, "scheduled", false);
     __publicField(this, "stream");
@@ -735,7 +753,9 @@ var SessionsStream = class {
       reconnectDelay: 500,
       maxReconnectDelay: 4e3,
       pollUrl: pollUrl(sessionIds),
-      pollHeaders: authHeaders()
+      pollHeaders: authHeaders(),
+      eventTypes: [...this.eventTypes]
+      // the hub's own types are read as the built-in ones
     });
     this.stream = stream;
     stream.onChange((status) => {
@@ -778,22 +798,26 @@ var Dashboard = class {
     __publicField(this, "streamError", find(document, "#stream-error"));
     /** The sessions the limit kept from opening, since the notice was last hidden. */
     __publicField(this, "notOpened", []);
-    __publicField(this, "stream", new SessionsStream({
-      event: (sessionId, event) => {
-        if (sessionId === void 0) for (const panel of this.panels.values()) panel.receive(event);
-        else this.panels.get(sessionId)?.receive(event);
+    __publicField(this, "stream");
+    this.stream = new SessionsStream(
+      {
+        event: (sessionId, event) => {
+          if (sessionId === void 0) for (const panel of this.panels.values()) panel.receive(event);
+          else this.panels.get(sessionId)?.receive(event);
+        },
+        status: (status) => {
+          for (const panel of this.panels.values()) panel.showStatus(status);
+        },
+        joined: (sessionIds) => {
+          for (const id of sessionIds) void this.panels.get(id)?.catchUp(readHistory(id));
+        },
+        refused: (reason) => {
+          this.streamError.hidden = reason === void 0;
+          this.streamError.textContent = reason ?? "";
+        }
       },
-      status: (status) => {
-        for (const panel of this.panels.values()) panel.showStatus(status);
-      },
-      joined: (sessionIds) => {
-        for (const id of sessionIds) void this.panels.get(id)?.catchUp(readHistory(id));
-      },
-      refused: (reason) => {
-        this.streamError.hidden = reason === void 0;
-        this.streamError.textContent = reason ?? "";
-      }
-    }));
+      [...catalogue.keys()]
+    );
   }
   open(sessionId) {
     if (!SESSION_ID.test(sessionId) || this.panels.has(sessionId)) return;
