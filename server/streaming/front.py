@@ -34,6 +34,7 @@ from ..problems import Problem, internal_error
 from ..security.framing import framing_problem
 from ..serving.hypercorn_worker import parse_socket_addr
 from .admission import Admitted, admit, keep_encoded_slashes, stream_target
+from .head import Head, strict_head
 from .publishes import answer_publish, publish_length, wants_close
 from .writer import StreamResponse, problem_response
 
@@ -45,71 +46,102 @@ _GONE = (trio.BrokenResourceError, trio.ClosedResourceError, trio.TooSlowError)
 Fallback = Callable[[trio.SocketStream, bytes], Awaitable[None]]
 
 
-def _scope(request: h11.Request, stream: trio.SocketStream, state: ConnectionState) -> HTTPScope:
-    """The ASGI scope Hypercorn would build for ``request`` on ``stream``."""
-    path, _, query = request.target.partition(b"?")
-    socket = stream.socket
-    return {
-        "type": "http",
-        "asgi": {"spec_version": "2.1", "version": "3.0"},
-        "http_version": request.http_version.decode(),
-        "method": request.method.decode("ascii"),
-        "scheme": "http",
-        "path": keep_encoded_slashes(path),
-        "raw_path": path,
-        "query_string": query,
-        "root_path": "",
-        "headers": list(request.headers),
-        "client": parse_socket_addr(socket.family, socket.getpeername()),
-        "server": parse_socket_addr(socket.family, socket.getsockname()),
-        "state": state,
-        "extensions": {},
-    }
+class _Scopes:
+    """The ASGI scopes Hypercorn would build for the requests of the connection on ``stream``:
+    its addresses read once, and ``state`` (the connection's, see
+    :meth:`~server.serving.hypercorn_worker.Worker.connection_state`) copied into each."""
+
+    def __init__(self, stream: trio.SocketStream, state: ConnectionState) -> None:
+        socket = stream.socket
+        self.client = parse_socket_addr(socket.family, socket.getpeername())
+        self.server = parse_socket_addr(socket.family, socket.getsockname())
+        self.state = state
+
+    def scope(self, request: Head) -> HTTPScope:
+        """The ASGI scope of ``request``."""
+        path, _, query = request.target.partition(b"?")
+        return {
+            "type": "http",
+            "asgi": {"spec_version": "2.1", "version": "3.0"},
+            "http_version": request.http_version.decode(),
+            "method": request.method.decode("ascii"),
+            "scheme": "http",
+            "path": keep_encoded_slashes(path),
+            "raw_path": path,
+            "query_string": query,
+            "root_path": "",
+            "headers": list(request.headers),
+            "client": self.client,
+            "server": self.server,
+            "state": self.state.copy(),  # type: ignore[typeddict-item]
+            "extensions": {},
+        }
 
 
 async def _read_head(
     stream: trio.SocketStream, config: Config, buffered: bytes = b""
-) -> tuple[bytes, h11.Request | None, bool]:
+) -> tuple[bytes, Head | None, bool]:
     """The bytes read until the next request's head is complete (``buffered`` first: what was
     read past the previous request), that request (``None`` when the head does not parse:
     Hypercorn answers it) and whether it is complete without a body.
 
+    A head in the plain form (:func:`~server.streaming.head.strict_head`) that came whole with
+    the first bytes is read without h11; every other one is h11's, as Hypercorn reads it.
     ``(b"", None, False)`` when the client sends nothing within the keep-alive timeout, closes,
     or resets the connection.
     """
+    with trio.move_on_after(config.keep_alive_timeout):
+        read = buffered
+        if not read:
+            try:
+                read = await stream.receive_some(MAX_RECV)
+            except (trio.BrokenResourceError, trio.ClosedResourceError):
+                return b"", None, False
+            if not read:
+                return b"", None, False
+        plain = strict_head(read)
+        if plain is not None:
+            head, _, bodyless = plain
+            return read, head, bodyless
+        return await _h11_head(stream, config, read)
+    return b"", None, False
+
+
+async def _h11_head(
+    stream: trio.SocketStream, config: Config, read: bytes
+) -> tuple[bytes, Head | None, bool]:
+    """:func:`_read_head` by h11, given the (non-empty) bytes ``read`` so far."""
     connection = h11.Connection(
         h11.SERVER, max_incomplete_event_size=config.h11_max_incomplete_size
     )
-    read = bytearray(buffered)
-    if buffered:  # (h11 takes empty data for the end of the connection)
-        connection.receive_data(buffered)
-    event: h11.Event | type[h11.PAUSED] | type[h11.NEED_DATA] = h11.NEED_DATA
-    with trio.move_on_after(config.keep_alive_timeout):
-        while True:
-            try:
-                event = connection.next_event()
-            except h11.RemoteProtocolError:
-                return bytes(read), None, False
-            if event is not h11.NEED_DATA:
-                break
-            try:
-                data = await stream.receive_some(MAX_RECV)
-            except (trio.BrokenResourceError, trio.ClosedResourceError):
-                return b"", None, False
-            if not data:
-                return b"", None, False
-            read += data
-            connection.receive_data(bytes(data))
+    data = bytearray(read)
+    connection.receive_data(read)  # (h11 takes empty data for the end of the connection)
+    while True:
+        try:
+            event = connection.next_event()
+        except h11.RemoteProtocolError:
+            return bytes(data), None, False
+        if event is not h11.NEED_DATA:
+            break
+        try:
+            more = await stream.receive_some(MAX_RECV)
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            return b"", None, False
+        if not more:
+            return b"", None, False
+        data += more
+        connection.receive_data(bytes(more))
     if not isinstance(event, h11.Request):
         return b"", None, False
     try:
         bodyless = connection.next_event() == h11.EndOfMessage()
     except h11.RemoteProtocolError:
         bodyless = False
-    return bytes(read), event, bodyless
+    head = Head(event.method, event.target, event.http_version, list(event.headers))
+    return bytes(data), head, bodyless
 
 
-def _front_serves(request: h11.Request, bodyless: bool) -> bool:
+def _front_serves(request: Head, bodyless: bool) -> bool:
     """Whether a request of a stream route is answered here: no body, no upgrade."""
     return bodyless and not any(name == b"upgrade" for name, _ in request.headers)
 
@@ -191,6 +223,7 @@ class Front:
             await trio.aclose_forcefully(stream)
 
     async def _serve(self, stream: trio.SocketStream) -> None:
+        scopes = _Scopes(stream, self.state())
         buffered = b""
         while True:  # each publish answered here may be followed by another request
             read, request, bodyless = await _read_head(stream, self.config, buffered)
@@ -199,7 +232,7 @@ class Front:
             if request is None:
                 await self.fallback(stream, read)
                 return
-            scope = _scope(request, stream, self.state())
+            scope = scopes.scope(request)
             start = read.find(b"\r\n\r\n") + 4
             length = publish_length(request, scope, self.max_body)
             if length is None or not 4 <= start <= len(read) - length:
@@ -214,7 +247,7 @@ class Front:
     async def _publish(
         self,
         stream: trio.SocketStream,
-        request: h11.Request,
+        request: Head,
         scope: HTTPScope,
         read: bytes,
         start: int,
@@ -238,7 +271,7 @@ class Front:
         self,
         stream: trio.SocketStream,
         read: bytes,
-        request: h11.Request,
+        request: Head,
         bodyless: bool,
         scope: HTTPScope,
     ) -> None:
