@@ -27,7 +27,7 @@ from sse_core import BackplaneUnavailable
 from ..hub import Hub
 from ..problems import Problem, backplane_unavailable, internal_error
 from ..publishing import check_publisher, publish_events, publish_session
-from .admission import request_of
+from .admission import ScopeRequest
 from .head import Head
 from .writer import http_date, problem_response
 
@@ -77,7 +77,8 @@ async def answer_publish(hub: Hub, scope: HTTPScope, body: bytes, *, close: bool
     path = scope["path"]
     headers = hub.cors.response_headers(None)
     try:
-        session_id, _ = check_publisher(hub, publish_session("POST", path) or "", request_of(scope))
+        session = publish_session("POST", path) or ""
+        session_id, _ = check_publisher(hub, session, ScopeRequest(scope))
         document = orjson.dumps(await publish_events(hub, session_id, doc, len(body)))
     except Problem as problem:
         return _problem(problem, path, headers, close)
