@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from urllib.parse import parse_qsl, unquote, unquote_to_bytes
 
 import attrs
 from hypercorn.typing import HTTPScope
-from werkzeug.datastructures import Headers, ImmutableMultiDict
+from werkzeug.datastructures import Headers
 from werkzeug.sansio.request import Request as WerkzeugRequest
 
 from ..hub import Hub
@@ -43,6 +44,8 @@ def keep_encoded_slashes(raw_path: bytes) -> str:
     ``%2F``: a ``/`` inside a path segment (a session id ``a%2Fb``) then stays in its segment,
     where its route refuses it (400 ``invalid-session-id``), instead of splitting the path into
     one that matches no route (404)."""
+    if b"%" not in raw_path:
+        return raw_path.decode("latin-1")
     return "%2F".join(unquote(part.decode("latin-1")) for part in ENCODED_SLASH.split(raw_path))
 
 
@@ -80,7 +83,7 @@ def stream_target(scope: HTTPScope) -> tuple[str, ...] | None:
     return stream_path(scope) if scope["method"] in STREAM_METHODS else None
 
 
-_NOTHING: ImmutableMultiDict[str, str] = ImmutableMultiDict()
+_NOTHING: Mapping[str, str] = MappingProxyType({})
 
 
 class _ScopeHeaders:

@@ -221,6 +221,8 @@ class Front:
         self.config = config
         self.state = state
         self.send_timeout = send_timeout
+        #: Whether Hypercorn's access log is on (``--log-level info`` or below).
+        self.access_log = config.log.access_logger is not None
 
     async def __call__(self, stream: trio.SocketStream) -> None:
         """Serve the connection on ``stream`` until it closes.
@@ -278,8 +280,9 @@ class Front:
             await self.fallback(stream, read)
             return None
         await _SocketWriter(stream, self.send_timeout).write(answer)
-        summary: ResponseSummary = {"status": int(answer[9:12]), "headers": []}
-        await self.config.log.access(scope, summary, time.time() - started)
+        if self.access_log:
+            summary: ResponseSummary = {"status": int(answer[9:12]), "headers": []}
+            await self.config.log.access(scope, summary, time.time() - started)
         return None if close else read[start + length :]
 
     async def _first(
