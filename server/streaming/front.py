@@ -19,6 +19,7 @@ with the bytes already read, and is served exactly as without the front. A reque
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
@@ -107,19 +108,17 @@ async def _read_head(
 
     A head in the plain form (:func:`~server.streaming.head.strict_head`) that came whole with
     the first bytes is read without h11; every other one is h11's, as Hypercorn reads it.
-    ``(b"", None, False)`` when the client sends nothing within the keep-alive timeout, closes,
-    or resets the connection.
+    ``(b"", None, False)`` when the client closes or resets the connection. Waits as long as
+    the client sends nothing (the caller bounds it with the keep-alive timeout).
     """
-    with trio.move_on_after(config.keep_alive_timeout):
-        read = buffered or await _receive(stream, waiting=buffered is not None)
-        if not read:
-            return b"", None, False
-        plain = strict_head(read)
-        if plain is not None:
-            head, _, bodyless = plain
-            return read, head, bodyless
-        return await _h11_head(stream, config, read)
-    return b"", None, False
+    read = buffered or await _receive(stream, waiting=buffered is not None)
+    if not read:
+        return b"", None, False
+    plain = strict_head(read)
+    if plain is not None:
+        head, _, bodyless = plain
+        return read, head, bodyless
+    return await _h11_head(stream, config, read)
 
 
 async def _h11_head(
@@ -242,24 +241,43 @@ class Front:
     async def _serve(self, stream: trio.SocketStream) -> None:
         scopes = _Scopes(stream, self.state())
         buffered: bytes | None = None
-        while True:  # each publish answered here may be followed by another request
-            read, request, bodyless = await _read_head(stream, self.config, buffered)
-            if not read:
-                return
-            if request is None:
-                await self.fallback(stream, read)
-                return
-            scope = scopes.scope(request)
-            start = read.find(b"\r\n\r\n") + 4
-            length = publish_length(request, scope, self.max_body)
-            if length is None or not 4 <= start <= len(read) - length:
-                # Not a publish, or its body has not all arrived with its head: Hypercorn's.
-                await self._first(stream, read, request, bodyless, scope)
-                return
-            next_request = await self._publish(stream, request, scope, read, start, length)
-            if next_request is None:
-                return
-            buffered = next_request
+        # The keep-alive timeout bounds each wait for a request's head: one scope for the
+        # connection, its deadline set for each wait (cheaper than a scope per request). A head
+        # that completes as the timeout passes is not answered, as one a moment later.
+        with trio.CancelScope() as idle:
+            while True:  # each publish answered here may be followed by another request
+                idle.deadline = trio.current_time() + self.config.keep_alive_timeout
+                read, request, bodyless = await _read_head(stream, self.config, buffered)
+                idle.deadline = math.inf
+                if idle.cancel_called:
+                    return
+                buffered = await self._request(stream, scopes, read, request, bodyless)
+                if buffered is None:
+                    return
+
+    async def _request(
+        self,
+        stream: trio.SocketStream,
+        scopes: _Scopes,
+        read: bytes,
+        request: Head | None,
+        bodyless: bool,
+    ) -> bytes | None:
+        """Answer the request whose head is ``request``, read in ``read``: the bytes read past
+        it when the connection is kept for the next request (after a publish), else ``None``."""
+        if not read:
+            return None
+        if request is None:
+            await self.fallback(stream, read)
+            return None
+        scope = scopes.scope(request)
+        start = read.find(b"\r\n\r\n") + 4
+        length = publish_length(request, scope, self.max_body)
+        if length is None or not 4 <= start <= len(read) - length:
+            # Not a publish, or its body has not all arrived with its head: Hypercorn's.
+            await self._first(stream, read, request, bodyless, scope)
+            return None
+        return await self._publish(stream, request, scope, read, start, length)
 
     async def _publish(
         self,

@@ -343,6 +343,23 @@ async def test_a_connection_that_sends_no_request_is_closed_after_the_keep_alive
         assert trio.current_time() - start == pytest.approx(5)  # Hypercorn's default
 
 
+async def test_each_wait_for_a_kept_alive_publishers_next_request_has_the_keep_alive_timeout(
+    autojump_clock: trio.abc.Clock,
+) -> None:
+    event = b'{"type": "message", "data": {"content": "idle"}}'
+    async with front_on_a_socket_pair() as (hub, client):
+        for _ in range(3):  # each sent 4 s after the last answer: within the timeout
+            await trio.sleep(4)
+            await client.send_all(_post("alice:chat", event))
+            with trio.fail_after(1):
+                answer = await client.receive_some()
+            assert answer.startswith(b"HTTP/1.1 201 Created\r\n")
+        start = trio.current_time()
+        assert await _read_to_the_end(client, within=60) == b""
+        assert trio.current_time() - start == pytest.approx(5)  # Hypercorn's default
+    assert len(await hub.broadcaster.get_event_history("alice:chat")) == 3
+
+
 async def test_a_client_that_stops_reading_is_cut_after_the_send_timeout(
     autojump_clock: trio.abc.Clock,
 ) -> None:
