@@ -2,12 +2,15 @@
 
 Through Hypercorn each body chunk costs an h11 event, a send lock, a shielded cancel scope and
 two trips through trio's scheduler, and each connection carries Hypercorn's tasks and protocol
-objects. So :class:`Front` reads the head of each new connection's first request itself (with
-h11) and answers a ``GET`` or ``HEAD`` of a stream route without a body or an upgrade: admitted
+objects. So :class:`Front` reads the head of each new connection's first request itself (a
+plain head with :func:`~server.streaming.head.strict_head`, any other with h11) and answers a
+``GET`` or ``HEAD`` of a stream route without a body or an upgrade: admitted
 once (:func:`~server.streaming.admission.admit`), then the stream, the head alone or the problem,
 written by the one response writer (:mod:`server.streaming.writer`), each coalesced batch of
 frames in one write tried without waiting first. The connection closes after such an answer;
 requests pipelined behind a stream are not answered (RFC 9112 §9.3.2 lets a server close).
+A publish it takes (:mod:`server.streaming.publishes`) is answered, and the connection's next
+request read, each wait for it bounded by the keep-alive timeout.
 
 Everything else (every other route, a request with a body or an upgrade, a head that does not
 parse) goes to Hypercorn's own connection handler (:class:`~server.serving.hypercorn_worker.Worker`)
