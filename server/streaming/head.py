@@ -32,7 +32,6 @@ _HEAD = re.compile(
     rb"(" + _TOKEN + rb") ([\x21-\x7e]+) HTTP/(1\.[01])\r\n"
     rb"((?:" + _TOKEN + rb":[ \t]*(?:" + _FIELD_CONTENT + rb")?[ \t]*\r\n)*)\r\n"
 )
-_FIELD = re.compile(rb"(" + _TOKEN + rb"):[ \t]*((?:" + _FIELD_CONTENT + rb")?)[ \t]*\r\n")
 _DIGITS = re.compile(rb"[0-9]{1,20}")
 
 
@@ -59,10 +58,13 @@ def strict_head(data: bytes) -> tuple[Head, int, bool] | None:
     if match is None:
         return None
     method, target, version, fields = match.groups()
-    headers = [(name.lower(), value) for name, value in _FIELD.findall(fields)]
+    headers = []
     hosts = 0
     length = None
-    for name, value in headers:
+    for line in fields.split(b"\r\n")[:-1]:  # each one matched a field line above
+        raw_name, _, raw_value = line.partition(b":")
+        name, value = raw_name.lower(), raw_value.strip(b" \t")
+        headers.append((name, value))
         if name == b"host":
             hosts += 1
         elif name == b"content-length":
