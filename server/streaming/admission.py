@@ -6,7 +6,8 @@ own.
 
 Both stream paths (the front, :mod:`server.streaming.front`, and the ASGI handler,
 :mod:`server.streaming.asgi`) and the run route admit through :func:`admit_stream`, once per
-request. A request is anything shaped like werkzeug's sans-IO request.
+request. A request is a :class:`~server.security.access.Request` (Quart's, or a
+:class:`ScopeRequest` read from an ASGI scope).
 """
 
 from __future__ import annotations
