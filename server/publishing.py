@@ -11,15 +11,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from werkzeug.sansio.request import Request
-
 from protocol import InvalidEvent, SchemaError, hub_only_errors, unknown_type_errors
 from sse_core.idempotency import Claim
 
 from . import logs
 from .hub import Hub
 from .problems import Problem
-from .security.access import authenticate, check_open, forbid_unless
+from .security.access import Request, authenticate, check_open, forbid_unless
 from .security.auth import Principal
 from .security.limits import check_event_sizes, check_session_id
 

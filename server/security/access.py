@@ -1,18 +1,40 @@
 """Who may come in, on a request's plain values: the hub open, the caller, what they may do.
 
 Every way a request reaches the hub uses these: Quart's routes (:mod:`server.web.context`) and
-the stream paths (:mod:`server.streaming.admission`). A request is anything shaped like
-werkzeug's sans-IO request (``headers``, ``cookies``, ``args``), which Quart's request is. Each
-check raises a :class:`~server.problems.Problem`.
+the stream paths (:mod:`server.streaming.admission`). A request is a :class:`Request`: what
+the checks read of werkzeug's sans-IO request (``headers``, ``cookies``, ``args``), which Quart's
+request is. Each check raises a :class:`~server.problems.Problem`.
 """
 
 from __future__ import annotations
 
-from werkzeug.sansio.request import Request
+from collections.abc import Mapping
+from typing import Protocol
 
 from ..hub import Hub
 from ..problems import Problem, backplane_unavailable
 from .auth import COOKIE_NAME, QUERY_PARAMETER, Principal, Token, Unauthorized, token_from
+
+
+class Headers(Protocol):
+    """A request's headers: ``get(name)`` is the first value of the header ``name`` (matched
+    without regard to case), ``None`` without one."""
+
+    def get(self, key: str, /) -> str | None: ...
+
+
+class Request(Protocol):
+    """What the checks read of a request: its ``headers``, and its ``cookies`` and query
+    parameters (``args``) by name, as werkzeug's sans-IO request (Quart's) gives them."""
+
+    @property
+    def headers(self) -> Headers: ...
+
+    @property
+    def cookies(self) -> Mapping[str, str]: ...
+
+    @property
+    def args(self) -> Mapping[str, str]: ...
 
 
 def check_open(hub: Hub) -> Hub:

@@ -6,21 +6,24 @@ own.
 
 Both stream paths (the front, :mod:`server.streaming.front`, and the ASGI handler,
 :mod:`server.streaming.asgi`) and the run route admit through :func:`admit_stream`, once per
-request. A request is anything shaped like werkzeug's sans-IO request.
+request. A request is a :class:`~server.security.access.Request` (Quart's, or a
+:class:`ScopeRequest` read from an ASGI scope).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from urllib.parse import parse_qsl, unquote, unquote_to_bytes
 
 import attrs
 from hypercorn.typing import HTTPScope
 from werkzeug.datastructures import Headers
-from werkzeug.sansio.request import Request
+from werkzeug.sansio.request import Request as WerkzeugRequest
 
 from ..hub import Hub
-from ..security.access import authenticate, check_backplane, check_open, forbid_unless
+from ..security.access import Request, authenticate, check_backplane, check_open, forbid_unless
 from ..security.auth import Principal
 from ..security.limits import check_session_list, too_many_connections, too_many_streams
 
@@ -42,6 +45,8 @@ def keep_encoded_slashes(raw_path: bytes) -> str:
     ``%2F``: a ``/`` inside a path segment (a session id ``a%2Fb``) then stays in its segment,
     where its route refuses it (400 ``invalid-session-id``), instead of splitting the path into
     one that matches no route (404)."""
+    if b"%" not in raw_path:
+        return raw_path.decode("latin-1")
     return "%2F".join(unquote(part.decode("latin-1")) for part in ENCODED_SLASH.split(raw_path))
 
 
@@ -79,12 +84,63 @@ def stream_target(scope: HTTPScope) -> tuple[str, ...] | None:
     return stream_path(scope) if scope["method"] in STREAM_METHODS else None
 
 
-def request_of(scope: HTTPScope) -> Request:
-    """The request's headers, cookies and query from an ASGI scope, read as Quart reads them."""
+_NOTHING: Mapping[str, str] = MappingProxyType({})
+
+
+class _ScopeHeaders:
+    """The headers of an ASGI scope, read as werkzeug's ``Headers.get`` reads them."""
+
+    __slots__ = ("_fields",)
+
+    def __init__(self, fields: Iterable[tuple[bytes, bytes]]) -> None:
+        self._fields = fields
+
+    def get(self, key: str, /) -> str | None:
+        """The first value of the header ``key`` (any case), ``None`` without one."""
+        name = key.lower().encode("latin-1")
+        for field, value in self._fields:
+            if field == name:
+                return value.decode("latin-1")
+        return None
+
+
+class ScopeRequest:
+    """The request of an ASGI scope as the checks read it (a
+    :class:`~server.security.access.Request`): its headers, cookies and query read as Quart
+    reads them. The cookies and the query are parsed (by werkzeug) only when there are some."""
+
+    __slots__ = ("_scope", "_werkzeug", "headers")
+
+    def __init__(self, scope: HTTPScope) -> None:
+        self._scope = scope
+        self._werkzeug: WerkzeugRequest | None = None
+        self.headers = _ScopeHeaders(scope["headers"])
+
+    @property
+    def cookies(self) -> Mapping[str, str]:
+        """The cookies, by name."""
+        if all(name != b"cookie" for name, _ in self._scope["headers"]):
+            return _NOTHING
+        return self._parsed().cookies
+
+    @property
+    def args(self) -> Mapping[str, str]:
+        """The query parameters, by name (the first value of each)."""
+        if not self._scope["query_string"]:
+            return _NOTHING
+        return self._parsed().args
+
+    def _parsed(self) -> WerkzeugRequest:
+        if self._werkzeug is None:
+            self._werkzeug = _werkzeug_request(self._scope)
+        return self._werkzeug
+
+
+def _werkzeug_request(scope: HTTPScope) -> WerkzeugRequest:
     headers = Headers()
     for name, value in scope["headers"]:
         headers.add(name.decode("latin1").title(), value.decode("latin1"))
-    return Request(
+    return WerkzeugRequest(
         scope["method"],
         scope["scheme"],
         scope.get("server"),
@@ -112,7 +168,7 @@ def admit(hub: Hub, session_ids: tuple[str, ...], scope: HTTPScope) -> Admitted:
 
     Raises :class:`~server.problems.Problem` when a check refuses it. Nothing is subscribed.
     """
-    request = request_of(scope)
+    request = ScopeRequest(scope)
     session_ids, principal = admit_sessions(hub, session_ids, request)
     return Admitted(session_ids, principal, resume_point(request), scope["method"] == "HEAD")
 

@@ -2,12 +2,15 @@
 
 Through Hypercorn each body chunk costs an h11 event, a send lock, a shielded cancel scope and
 two trips through trio's scheduler, and each connection carries Hypercorn's tasks and protocol
-objects. So :class:`Front` reads the head of each new connection's first request itself (with
-h11) and answers a ``GET`` or ``HEAD`` of a stream route without a body or an upgrade: admitted
+objects. So :class:`Front` reads the head of each new connection's first request itself (a
+plain head with :func:`~server.streaming.head.strict_head`, any other with h11) and answers a
+``GET`` or ``HEAD`` of a stream route without a body or an upgrade: admitted
 once (:func:`~server.streaming.admission.admit`), then the stream, the head alone or the problem,
 written by the one response writer (:mod:`server.streaming.writer`), each coalesced batch of
 frames in one write tried without waiting first. The connection closes after such an answer;
 requests pipelined behind a stream are not answered (RFC 9112 §9.3.2 lets a server close).
+A publish it takes (:mod:`server.streaming.publishes`) is answered, and the connection's next
+request read, each wait for it bounded by the keep-alive timeout.
 
 Everything else (every other route, a request with a body or an upgrade, a head that does not
 parse) goes to Hypercorn's own connection handler (:class:`~server.serving.hypercorn_worker.Worker`)
@@ -19,6 +22,7 @@ with the bytes already read, and is served exactly as without the front. A reque
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
@@ -34,6 +38,7 @@ from ..problems import Problem, internal_error
 from ..security.framing import framing_problem
 from ..serving.hypercorn_worker import parse_socket_addr
 from .admission import Admitted, admit, keep_encoded_slashes, stream_target
+from .head import Head, strict_head
 from .publishes import answer_publish, publish_length, wants_close
 from .writer import StreamResponse, problem_response
 
@@ -45,71 +50,115 @@ _GONE = (trio.BrokenResourceError, trio.ClosedResourceError, trio.TooSlowError)
 Fallback = Callable[[trio.SocketStream, bytes], Awaitable[None]]
 
 
-def _scope(request: h11.Request, stream: trio.SocketStream, state: ConnectionState) -> HTTPScope:
-    """The ASGI scope Hypercorn would build for ``request`` on ``stream``."""
-    path, _, query = request.target.partition(b"?")
-    socket = stream.socket
-    return {
-        "type": "http",
-        "asgi": {"spec_version": "2.1", "version": "3.0"},
-        "http_version": request.http_version.decode(),
-        "method": request.method.decode("ascii"),
-        "scheme": "http",
-        "path": keep_encoded_slashes(path),
-        "raw_path": path,
-        "query_string": query,
-        "root_path": "",
-        "headers": list(request.headers),
-        "client": parse_socket_addr(socket.family, socket.getpeername()),
-        "server": parse_socket_addr(socket.family, socket.getsockname()),
-        "state": state,
-        "extensions": {},
-    }
+class _Scopes:
+    """The ASGI scopes Hypercorn would build for the requests of the connection on ``stream``:
+    its addresses read once, and ``state`` (the connection's, see
+    :meth:`~server.serving.hypercorn_worker.Worker.connection_state`) copied into each."""
+
+    def __init__(self, stream: trio.SocketStream, state: ConnectionState) -> None:
+        socket = stream.socket
+        self.client = parse_socket_addr(socket.family, socket.getpeername())
+        self.server = parse_socket_addr(socket.family, socket.getsockname())
+        self.state = state
+
+    def scope(self, request: Head) -> HTTPScope:
+        """The ASGI scope of ``request``."""
+        path, _, query = request.target.partition(b"?")
+        return {
+            "type": "http",
+            "asgi": {"spec_version": "2.1", "version": "3.0"},
+            "http_version": request.http_version.decode(),
+            "method": request.method.decode("ascii"),
+            "scheme": "http",
+            "path": keep_encoded_slashes(path),
+            "raw_path": path,
+            "query_string": query,
+            "root_path": "",
+            "headers": list(request.headers),
+            "client": self.client,
+            "server": self.server,
+            "state": self.state.copy(),  # type: ignore[typeddict-item]
+            "extensions": {},
+        }
+
+
+async def _receive(stream: trio.SocketStream, *, waiting: bool) -> bytes:
+    """The next bytes the client sends on ``stream``, ``b""`` once it has closed or reset the
+    connection. ``waiting`` says that none are expected yet (the client is reading an answer):
+    the socket is then waited on before it is read, else read first.
+
+    A checkpoint only when it waits (as the socket is read directly, without trio's
+    try-then-wait sandwich of two checkpoints around it)."""
+    fileno = stream.socket.fileno()
+    while True:
+        if waiting:
+            await trio.lowlevel.wait_readable(stream.socket)
+        waiting = True
+        try:
+            return os.read(fileno, MAX_RECV)
+        except BlockingIOError:
+            pass
+        except OSError:
+            return b""
 
 
 async def _read_head(
-    stream: trio.SocketStream, config: Config, buffered: bytes = b""
-) -> tuple[bytes, h11.Request | None, bool]:
+    stream: trio.SocketStream, config: Config, buffered: bytes | None = None
+) -> tuple[bytes, Head | None, bool]:
     """The bytes read until the next request's head is complete (``buffered`` first: what was
-    read past the previous request), that request (``None`` when the head does not parse:
-    Hypercorn answers it) and whether it is complete without a body.
+    read past the previous request, ``None`` on a new connection), that request (``None`` when
+    the head does not parse: Hypercorn answers it) and whether it is complete without a body.
 
-    ``(b"", None, False)`` when the client sends nothing within the keep-alive timeout, closes,
-    or resets the connection.
+    A head in the plain form (:func:`~server.streaming.head.strict_head`) that came whole with
+    the first bytes is read without h11; every other one is h11's, as Hypercorn reads it.
+    ``(b"", None, False)`` when the client closes or resets the connection. Waits as long as
+    the client sends nothing (the caller bounds it with the keep-alive timeout).
     """
+    read = buffered or await _receive(stream, waiting=buffered is not None)
+    if not read:
+        return b"", None, False
+    plain = strict_head(read)
+    if plain is not None:
+        head, _, bodyless = plain
+        return read, head, bodyless
+    return await _h11_head(stream, config, read)
+
+
+async def _h11_head(
+    stream: trio.SocketStream, config: Config, read: bytes
+) -> tuple[bytes, Head | None, bool]:
+    """:func:`_read_head` by h11, given the (non-empty) bytes ``read`` so far."""
     connection = h11.Connection(
         h11.SERVER, max_incomplete_event_size=config.h11_max_incomplete_size
     )
-    read = bytearray(buffered)
-    if buffered:  # (h11 takes empty data for the end of the connection)
-        connection.receive_data(buffered)
-    event: h11.Event | type[h11.PAUSED] | type[h11.NEED_DATA] = h11.NEED_DATA
-    with trio.move_on_after(config.keep_alive_timeout):
-        while True:
-            try:
-                event = connection.next_event()
-            except h11.RemoteProtocolError:
-                return bytes(read), None, False
-            if event is not h11.NEED_DATA:
-                break
-            try:
-                data = await stream.receive_some(MAX_RECV)
-            except (trio.BrokenResourceError, trio.ClosedResourceError):
-                return b"", None, False
-            if not data:
-                return b"", None, False
-            read += data
-            connection.receive_data(bytes(data))
+    data = bytearray(read)
+    connection.receive_data(read)  # (h11 takes empty data for the end of the connection)
+    while True:
+        try:
+            event = connection.next_event()
+        except h11.RemoteProtocolError:
+            return bytes(data), None, False
+        if event is not h11.NEED_DATA:
+            break
+        try:
+            more = await stream.receive_some(MAX_RECV)
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            return b"", None, False
+        if not more:
+            return b"", None, False
+        data += more
+        connection.receive_data(bytes(more))
     if not isinstance(event, h11.Request):
         return b"", None, False
     try:
         bodyless = connection.next_event() == h11.EndOfMessage()
     except h11.RemoteProtocolError:
         bodyless = False
-    return bytes(read), event, bodyless
+    head = Head(event.method, event.target, event.http_version, list(event.headers))
+    return bytes(data), head, bodyless
 
 
-def _front_serves(request: h11.Request, bodyless: bool) -> bool:
+def _front_serves(request: Head, bodyless: bool) -> bool:
     """Whether a request of a stream route is answered here: no body, no upgrade."""
     return bodyless and not any(name == b"upgrade" for name, _ in request.headers)
 
@@ -174,6 +223,8 @@ class Front:
         self.config = config
         self.state = state
         self.send_timeout = send_timeout
+        #: Whether Hypercorn's access log is on (``--log-level info`` or below).
+        self.access_log = config.log.access_logger is not None
 
     async def __call__(self, stream: trio.SocketStream) -> None:
         """Serve the connection on ``stream`` until it closes.
@@ -191,30 +242,50 @@ class Front:
             await trio.aclose_forcefully(stream)
 
     async def _serve(self, stream: trio.SocketStream) -> None:
-        buffered = b""
-        while True:  # each publish answered here may be followed by another request
-            read, request, bodyless = await _read_head(stream, self.config, buffered)
-            if not read:
-                return
-            if request is None:
-                await self.fallback(stream, read)
-                return
-            scope = _scope(request, stream, self.state())
-            start = read.find(b"\r\n\r\n") + 4
-            length = publish_length(request, scope, self.max_body)
-            if length is None or not 4 <= start <= len(read) - length:
-                # Not a publish, or its body has not all arrived with its head: Hypercorn's.
-                await self._first(stream, read, request, bodyless, scope)
-                return
-            next_request = await self._publish(stream, request, scope, read, start, length)
-            if next_request is None:
-                return
-            buffered = next_request
+        scopes = _Scopes(stream, self.state())
+        buffered: bytes | None = None
+        # The keep-alive timeout bounds each wait for a request's head: one scope for the
+        # connection, its deadline set for each wait (cheaper than a scope per request). A head
+        # that completes as the timeout passes is not answered, as one a moment later.
+        with trio.CancelScope() as idle:
+            while True:  # each publish answered here may be followed by another request
+                idle.deadline = trio.current_time() + self.config.keep_alive_timeout
+                read, request, bodyless = await _read_head(stream, self.config, buffered)
+                idle.deadline = math.inf
+                if idle.cancel_called:
+                    return
+                buffered = await self._request(stream, scopes, read, request, bodyless)
+                if buffered is None:
+                    return
+
+    async def _request(
+        self,
+        stream: trio.SocketStream,
+        scopes: _Scopes,
+        read: bytes,
+        request: Head | None,
+        bodyless: bool,
+    ) -> bytes | None:
+        """Answer the request whose head is ``request``, read in ``read``: the bytes read past
+        it when the connection is kept for the next request (after a publish), else ``None``."""
+        if not read:
+            return None
+        if request is None:
+            await self.fallback(stream, read)
+            return None
+        scope = scopes.scope(request)
+        start = read.find(b"\r\n\r\n") + 4
+        length = publish_length(request, scope, self.max_body)
+        if length is None or not 4 <= start <= len(read) - length:
+            # Not a publish, or its body has not all arrived with its head: Hypercorn's.
+            await self._first(stream, read, request, bodyless, scope)
+            return None
+        return await self._publish(stream, request, scope, read, start, length)
 
     async def _publish(
         self,
         stream: trio.SocketStream,
-        request: h11.Request,
+        request: Head,
         scope: HTTPScope,
         read: bytes,
         start: int,
@@ -230,15 +301,16 @@ class Front:
             await self.fallback(stream, read)
             return None
         await _SocketWriter(stream, self.send_timeout).write(answer)
-        summary: ResponseSummary = {"status": int(answer[9:12]), "headers": []}
-        await self.config.log.access(scope, summary, time.time() - started)
+        if self.access_log:
+            summary: ResponseSummary = {"status": int(answer[9:12]), "headers": []}
+            await self.config.log.access(scope, summary, time.time() - started)
         return None if close else read[start + length :]
 
     async def _first(
         self,
         stream: trio.SocketStream,
         read: bytes,
-        request: h11.Request,
+        request: Head,
         bodyless: bool,
         scope: HTTPScope,
     ) -> None:

@@ -19,7 +19,6 @@ import logging
 import time
 from http import HTTPStatus
 
-import h11
 import orjson
 from hypercorn.typing import HTTPScope
 
@@ -28,7 +27,8 @@ from sse_core import BackplaneUnavailable
 from ..hub import Hub
 from ..problems import Problem, backplane_unavailable, internal_error
 from ..publishing import check_publisher, publish_events, publish_session
-from .admission import request_of
+from .admission import ScopeRequest
+from .head import Head
 from .writer import http_date, problem_response
 
 log = logging.getLogger("sluice.server")
@@ -38,7 +38,7 @@ _DISQUALIFYING = frozenset(
 _JSON = frozenset({b"application/json", b"application/json; charset=utf-8"})
 
 
-def publish_length(request: h11.Request, scope: HTTPScope, max_body: int) -> int | None:
+def publish_length(request: Head, scope: HTTPScope, max_body: int) -> int | None:
     """The body length of a publish the front answers, else ``None``."""
     if request.http_version != b"1.1" or b"%" in request.target:
         return None
@@ -58,7 +58,7 @@ def publish_length(request: h11.Request, scope: HTTPScope, max_body: int) -> int
     return length if length <= max_body else None
 
 
-def wants_close(request: h11.Request) -> bool:
+def wants_close(request: Head) -> bool:
     """Whether the client asked to close the connection after this request (RFC 9112 §9.6)."""
     return any(
         name == b"connection" and b"close" in value.lower() for name, value in request.headers
@@ -77,7 +77,8 @@ async def answer_publish(hub: Hub, scope: HTTPScope, body: bytes, *, close: bool
     path = scope["path"]
     headers = hub.cors.response_headers(None)
     try:
-        session_id, _ = check_publisher(hub, publish_session("POST", path) or "", request_of(scope))
+        session = publish_session("POST", path) or ""
+        session_id, _ = check_publisher(hub, session, ScopeRequest(scope))
         document = orjson.dumps(await publish_events(hub, session_id, doc, len(body)))
     except Problem as problem:
         return _problem(problem, path, headers, close)

@@ -14,6 +14,7 @@ Hypercorn, which frames the body and adds ``Date`` the same way.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from email.utils import formatdate
 from http import HTTPStatus
@@ -32,8 +33,14 @@ LAST_CHUNK = b"0\r\n\r\n"
 
 
 def http_date(now: float) -> str:
-    """``now`` (seconds since the epoch) as an IMF-fixdate (RFC 9110 §5.6.7)."""
-    return formatdate(now, usegmt=True)
+    """``now`` (seconds since the epoch) as an IMF-fixdate (RFC 9110 §5.6.7), which names
+    whole seconds (the last one's is kept: every answer in a second names the same)."""
+    return _date_of(int(now))
+
+
+@functools.lru_cache(maxsize=1)
+def _date_of(second: int) -> str:
+    return formatdate(second, usegmt=True)
 
 
 def _head(http_version: str, status: int, reason: str, headers: Iterable[tuple[str, str]]) -> bytes:

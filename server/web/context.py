@@ -138,7 +138,7 @@ def options_answer(
 async def _send_options(hub: Hub, scope: HTTPScope, send: ASGISendCallable) -> None:
     """Answer ``OPTIONS`` of a stream route (which Quart has no route for) as Quart answers it
     for every other route: see :func:`options_answer`."""
-    request = admission.request_of(scope)
+    request = admission.ScopeRequest(scope)
     try:
         status, headers = options_answer(
             hub,

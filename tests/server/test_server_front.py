@@ -197,6 +197,35 @@ async def test_publishes_on_a_kept_alive_connection_are_answered_by_the_front(
     assert orjson.loads(bad_body)["type"].endswith("/invalid-event")
 
 
+async def test_requests_that_arrive_late_or_in_pieces_are_answered_by_the_front(
+    server: Server,
+) -> None:
+    """The first read of a new connection finds nothing yet (it waits), a head cut in two is
+    read by h11 (the plain reader takes whole heads only), a head with a folded line too."""
+    event = b'{"type": "message", "data": {"content": "late"}}'
+    cut = _post("alice:chat", event)
+    unusual = _post("alice:chat", event, close=True).replace(
+        b"Host: x", b"Host: x\r\nX-Folded: a\r\n b"
+    )
+    host, port = server.url.removeprefix("http://").split(":")
+    async with await trio.open_tcp_stream(host, int(port)) as stream:
+        await trio.sleep(0.05)  # the front reads before anything is sent
+        received = bytearray()
+        for piece in (cut[:30], cut[30:], unusual):
+            await stream.send_all(piece)
+            await trio.sleep(0.05)
+        with trio.fail_after(5):
+            while chunk := await stream.receive_some():
+                received += chunk
+    (one, one_body), (two, _) = _answers(bytes(received))
+    assert one.startswith("http/1.1 201") and two.startswith("http/1.1 201")
+    assert "server:" not in one + two  # the front's answers
+    assert "connection: close" in two
+    history = await server.client.get("/api/sessions/alice:chat/events", headers=bearer(token()))
+    assert len(history.json()["events"]) == 2
+    assert history.json()["events"][0]["id"] == orjson.loads(one_body)["ids"][0]
+
+
 async def test_a_publish_asking_to_close_is_answered_and_closed_by_the_front(
     server: Server,
 ) -> None:
@@ -312,6 +341,23 @@ async def test_a_connection_that_sends_no_request_is_closed_after_the_keep_alive
         start = trio.current_time()
         assert await _read_to_the_end(client, within=60) == b""
         assert trio.current_time() - start == pytest.approx(5)  # Hypercorn's default
+
+
+async def test_each_wait_for_a_kept_alive_publishers_next_request_has_the_keep_alive_timeout(
+    autojump_clock: trio.abc.Clock,
+) -> None:
+    event = b'{"type": "message", "data": {"content": "idle"}}'
+    async with front_on_a_socket_pair() as (hub, client):
+        for _ in range(3):  # each sent 4 s after the last answer: within the timeout
+            await trio.sleep(4)
+            await client.send_all(_post("alice:chat", event))
+            with trio.fail_after(1):
+                answer = await client.receive_some()
+            assert answer.startswith(b"HTTP/1.1 201 Created\r\n")
+        start = trio.current_time()
+        assert await _read_to_the_end(client, within=60) == b""
+        assert trio.current_time() - start == pytest.approx(5)  # Hypercorn's default
+    assert len(await hub.broadcaster.get_event_history("alice:chat")) == 3
 
 
 async def test_a_client_that_stops_reading_is_cut_after_the_send_timeout(
