@@ -7,12 +7,17 @@ body"; it must refuse (``None``) every head h11 refuses or reads differently.
 
 from __future__ import annotations
 
+import re
+import re._constants as _constants
+import re._parser as _parser
+from typing import Any
+
 import h11
 import hypothesis
 import pytest
 from hypothesis import strategies as st
 
-from server.streaming.head import Head, strict_head
+from server.streaming.head import _HEAD, Head, strict_head
 
 MAX_HEAD = 16 * 1024
 
@@ -112,4 +117,43 @@ def _heads(draw: st.DrawFn) -> bytes:
 @hypothesis.settings(max_examples=3000, deadline=None)
 @hypothesis.given(data=_heads())
 def test_every_head_read_strictly_is_read_alike_by_h11(data: bytes) -> None:
+    _agrees(data)
+
+
+def _greedy_repeats(pattern: re.Pattern[bytes]) -> list[str]:
+    """The repetitions of ``pattern`` that may give back what they took (not possessive)."""
+    found: list[str] = []
+
+    def walk(items: Any) -> None:
+        for op, arg in items:
+            if op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT):
+                found.append(f"{op} {arg[:2]}")
+            for part in arg if isinstance(arg, (list, tuple)) else ():
+                if isinstance(part, _parser.SubPattern):
+                    walk(part)
+                elif isinstance(part, (list, tuple)):
+                    walk(p for p in part if isinstance(p, tuple) and len(p) == 2)
+
+    walk(_parser.parse(pattern.pattern, pattern.flags))
+    return found
+
+
+def test_the_head_pattern_never_backtracks() -> None:
+    """Every repetition of the head pattern is possessive: a head that does not match fails
+    in time linear in its length. (A greedy one backtracked for seconds over a header of
+    60,000 spaces followed by a NUL, on the event loop of every connection.)"""
+    assert _greedy_repeats(_HEAD) == []
+    assert _greedy_repeats(re.compile(rb"(a+)b*")) != []  # the check sees greedy ones
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"GET / HTTP/1.1\r\nHost: x\r\nA:" + b" " * 60_000 + b"\x00\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nA: a" + b" \t" * 30_000 + b"\x00\r\n\r\n",
+        b"GET / HTTP/1.1\r\n" + b"A: b\r\n" * 8_000 + b"\x00\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nA:" + b" " * 60_000 + b"x\r\n\r\n",
+    ],
+)
+def test_long_heads_of_whitespace_are_read_or_refused_alike(data: bytes) -> None:
     _agrees(data)
