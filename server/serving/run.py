@@ -20,6 +20,7 @@ import signal
 import socket
 from collections.abc import Awaitable, Callable
 
+import attrs
 import trio
 from hypercorn.config import Config
 
@@ -28,7 +29,7 @@ from ..settings import Settings
 from ..streaming.front import Front
 from ..web.context import SluiceApp
 from .hypercorn_worker import Worker, repr_socket_addr
-from .sockets import listen_backlog, serve_sockets
+from .sockets import LISTENERS, listen_backlog, serve_sockets
 
 log = logging.getLogger("sluice.server")
 
@@ -37,9 +38,10 @@ class StartupFailed(Exception):
     """The hub could not open (its backplane out of reach, say): the message says why."""
 
 
-def bind(settings: Settings) -> socket.socket:
+def bind(settings: Settings, *, share: bool = False) -> socket.socket:
     """A TCP socket bound to the settings' host and port, not yet listening (as Hypercorn
-    binds its own: ``TCP_NODELAY``, ``SO_REUSEADDR``, non-blocking).
+    binds its own: ``TCP_NODELAY``, ``SO_REUSEADDR``, non-blocking); with ``SO_REUSEPORT``
+    when ``share`` is true or there are several workers (see :mod:`server.serving.workers`).
 
     Raises :class:`StartupFailed` naming the address when it cannot be bound (in use, say).
     """
@@ -48,7 +50,7 @@ def bind(settings: Settings) -> socket.socket:
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if settings.workers > 1:  # every worker binds the address (see serving.workers)
+        if share or settings.workers > 1:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((settings.host, settings.port))
         sock.setblocking(False)
@@ -59,6 +61,28 @@ def bind(settings: Settings) -> socket.socket:
             f"cannot listen on {address}:{settings.port}: {error.strerror}"
         ) from None
     return sock
+
+
+def bind_listeners(settings: Settings) -> list[socket.socket]:
+    """The sockets this process listens on, bound and not yet listening: where connections are
+    spread over several sockets of one address (:data:`~server.serving.sockets.LISTENERS`, with
+    ``SO_REUSEPORT``), that many; else one.
+
+    With one worker the address is first bound alone, without ``SO_REUSEPORT``, so that an
+    address another process listens on fails as it would without sharing (and port 0 picks
+    one port for all of them). Raises :class:`StartupFailed` naming the address.
+    """
+    if LISTENERS == 1:
+        return [bind(settings)]
+    port = settings.port
+    if settings.workers == 1:
+        with bind(settings) as alone:
+            port = alone.getsockname()[1]
+    shared = attrs.evolve(settings, port=port)
+    with contextlib.ExitStack() as closing:
+        sockets = [closing.enter_context(bind(shared, share=True)) for _ in range(LISTENERS)]
+        closing.pop_all()
+    return sockets
 
 
 def hypercorn_config(settings: Settings) -> Config:
@@ -90,7 +114,7 @@ async def serve(
     then the remaining connections have the graceful timeout to finish.
     """
     config = hypercorn_config(app.settings)
-    sockets = [bind(app.settings)]  # first, so that an address in use is all that is printed
+    sockets = bind_listeners(app.settings)  # first: an address in use is all that is printed
     worker = Worker(app, config)
     with contextlib.ExitStack() as closing:
         for sock in sockets:
@@ -123,7 +147,11 @@ async def _serve_on(
                 sock.listen(listen_backlog())
             async with trio.open_nursery() as accepting:
                 accepting.start_soon(serve_sockets, front, sockets, connections)
-                urls = [f"http://{repr_socket_addr(s.family, s.getsockname())}" for s in sockets]
+                urls = list(
+                    dict.fromkeys(
+                        f"http://{repr_socket_addr(s.family, s.getsockname())}" for s in sockets
+                    )
+                )
                 for url in urls:
                     await config.log.info(f"Running on {url} (CTRL + C to quit)")
                 task_status.started(urls)
