@@ -19,7 +19,6 @@ with the bytes already read, and is served exactly as without the front. A reque
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
@@ -34,11 +33,11 @@ from ..problems import Problem, internal_error
 from ..security.framing import framing_problem
 from ..serving.hypercorn_worker import parse_socket_addr
 from .admission import Admitted, admit, keep_encoded_slashes, stream_target
+from .direct import MAX_RECV, Hangups, SocketWriter, StreamSink
 from .publishes import answer_publish, publish_length, wants_close
 from .writer import StreamResponse, problem_response
 
 log = logging.getLogger("sluice.server")
-MAX_RECV = 2**16
 _GONE = (trio.BrokenResourceError, trio.ClosedResourceError, trio.TooSlowError)
 
 #: Serves a connection to its end given the bytes already read from it (Hypercorn's handler).
@@ -114,34 +113,10 @@ def _front_serves(request: h11.Request, bodyless: bool) -> bool:
     return bodyless and not any(name == b"upgrade" for name, _ in request.headers)
 
 
-class _SocketWriter:
-    """Writes bytes to a socket, without a trip through the scheduler whenever the socket's
-    buffer takes them all; waits at most ``timeout`` seconds otherwise."""
-
-    def __init__(self, stream: trio.SocketStream, timeout: float) -> None:
-        self.stream = stream
-        self.fileno = stream.socket.fileno()
-        self.timeout = timeout
-
-    async def write(self, data: bytes) -> None:
-        """Write ``data``; ``trio.BrokenResourceError`` when the client is gone,
-        ``trio.TooSlowError`` when it has not taken it within the timeout."""
-        if not data:
-            return
-        try:
-            sent = os.write(self.fileno, data)
-        except BlockingIOError:
-            sent = 0
-        except OSError as error:
-            raise trio.BrokenResourceError from error
-        if sent < len(data):
-            with trio.fail_after(self.timeout):
-                await self.stream.send_all(memoryview(data)[sent:])
-
-
 async def _cancel_when_gone(stream: trio.SocketStream, scope: trio.CancelScope) -> None:
     """Cancel ``scope`` when the client closes the connection (whatever else it sends, such as
-    pipelined requests, is read and ignored: they are not answered)."""
+    pipelined requests, is read and ignored: they are not answered); where :class:`Hangups`
+    is not available."""
     try:
         while await stream.receive_some(MAX_RECV):
             pass
@@ -174,6 +149,7 @@ class Front:
         self.config = config
         self.state = state
         self.send_timeout = send_timeout
+        self.hangups = Hangups()
 
     async def __call__(self, stream: trio.SocketStream) -> None:
         """Serve the connection on ``stream`` until it closes.
@@ -229,7 +205,7 @@ class Front:
         if answer is None:
             await self.fallback(stream, read)
             return None
-        await _SocketWriter(stream, self.send_timeout).write(answer)
+        await SocketWriter(stream, self.send_timeout).write(answer)
         summary: ResponseSummary = {"status": int(answer[9:12]), "headers": []}
         await self.config.log.access(scope, summary, time.time() - started)
         return None if close else read[start + length :]
@@ -244,7 +220,7 @@ class Front:
     ) -> None:
         """Answer a stream request here, or hand the connection to Hypercorn."""
         started = time.time()
-        writer = _SocketWriter(stream, self.send_timeout)
+        writer = SocketWriter(stream, self.send_timeout)
         problem = framing_problem(scope["headers"])
         session_ids = stream_target(scope) if _front_serves(request, bodyless) else None
         if problem is None and session_ids is None:
@@ -265,7 +241,7 @@ class Front:
         await self.config.log.access(scope, summary, time.time() - started)
 
     async def _refuse(
-        self, writer: _SocketWriter, scope: HTTPScope, problem: Problem, now: float
+        self, writer: SocketWriter, scope: HTTPScope, problem: Problem, now: float
     ) -> int:
         """Answer ``problem`` and close the connection; its status."""
         await writer.write(
@@ -282,7 +258,7 @@ class Front:
         return problem.status
 
     async def _answer(
-        self, stream: trio.SocketStream, writer: _SocketWriter, scope: HTTPScope, admitted: Admitted
+        self, stream: trio.SocketStream, writer: SocketWriter, scope: HTTPScope, admitted: Admitted
     ) -> int:
         """Answer an admitted request: the head alone for ``HEAD`` (nothing subscribed), else
         the stream until it ends, the client goes, a write times out or the body fails (logged;
@@ -292,28 +268,39 @@ class Front:
         if admitted.head_only:
             await writer.write(response.head(time.time()))
             return 200
-        body = self.hub.stream(admitted.session_ids, admitted.principal, admitted.last_event_id)
-        await self._stream(stream, writer, scope, response, body)
+        with trio.CancelScope() as gone:  # cancelled when the client goes
+            sink = StreamSink(stream, self.send_timeout, response, gone)
+            ids, principal, last = admitted.session_ids, admitted.principal, admitted.last_event_id
+            body = self.hub.stream(ids, principal, last, sink=sink)
+            fileno = sink.fileno
+            if Hangups.available:
+                nursery = trio.lowlevel.current_task().parent_nursery
+                assert nursery is not None  # (the connection's task runs in one)
+                self.hangups.watch(fileno, gone, nursery)
+                try:
+                    await _stream(sink, scope["path"], response, body)
+                finally:
+                    self.hangups.forget(fileno)
+            else:
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(_cancel_when_gone, stream, gone)
+                    await _stream(sink, scope["path"], response, body)
+                    nursery.cancel_scope.cancel()
         return 200
 
-    async def _stream(
-        self,
-        stream: trio.SocketStream,
-        writer: _SocketWriter,
-        scope: HTTPScope,
-        response: StreamResponse,
-        body: AsyncGenerator[bytes],
-    ) -> None:
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(_cancel_when_gone, stream, nursery.cancel_scope)
-            try:
-                await writer.write(response.head(time.time()))
-                async with aclosing(body):
-                    async for chunk in body:
-                        await writer.write(response.chunk(chunk))
-                await writer.write(response.end())
-            except _GONE:
-                pass
-            except Exception:
-                log.exception("Exception on request GET %s", scope["path"])
-            nursery.cancel_scope.cancel()
+
+async def _stream(
+    sink: StreamSink, path: str, response: StreamResponse, body: AsyncGenerator[bytes]
+) -> None:
+    """Write the stream: its head, each chunk ``body`` yields (the frames it does not yield
+    were written by ``sink`` from the fan-out), its end; a client gone or too slow ends it."""
+    try:
+        await sink.write(response.head(time.time()))
+        async with aclosing(body):
+            async for chunk in body:
+                await sink.write(response.chunk(chunk))
+        await sink.write(response.end())
+    except _GONE:
+        pass
+    except Exception:
+        log.exception("Exception on request GET %s", path)

@@ -254,7 +254,7 @@ async def test_the_access_log_has_the_streams_the_front_served(
 async def test_a_body_failing_mid_stream_is_logged_and_ends_its_connection_only(
     server: Server, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def failing(self: Hub, *args: Any) -> AsyncIterator[bytes]:
+    async def failing(self: Hub, *args: Any, **options: Any) -> AsyncIterator[bytes]:
         yield b"retry: 1000\n\n"
         raise RuntimeError("internal detail")
 
