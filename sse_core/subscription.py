@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
 import orjson
@@ -14,6 +14,7 @@ from .events import HistoryPage, ResetReason, StoredEvent
 
 if TYPE_CHECKING:
     from .alarms import Alarms
+    from .broadcaster import Broadcaster
 
 _RANG = -math.inf  # the deadline of a wait once its alarm has woken it
 
@@ -365,25 +366,24 @@ class Subscription:
 
 
 class Subscribed:
-    """The block of :meth:`~sse_core.Broadcaster.subscribe`: ``add()`` makes the subscription
-    on entry, ``detach(subscription)`` removes it on leaving, however the block is left (a
-    class: lighter than a generator's)."""
+    """The block of :meth:`~sse_core.Broadcaster.subscribe`: makes the subscription of
+    ``session_ids`` from ``last_event_id`` on entry, removes it on leaving, however the block is
+    left (a class: lighter than a generator's)."""
 
-    __slots__ = ("_add", "_detach", "_subscription")
+    __slots__ = ("_broadcaster", "_last_event_id", "_session_ids", "_subscription")
 
     def __init__(
-        self,
-        add: Callable[[], Awaitable[Subscription]],
-        detach: Callable[[Subscription], None],
+        self, broadcaster: Broadcaster, session_ids: tuple[str, ...], last_event_id: str | None
     ) -> None:
-        self._add = add
-        self._detach = detach
+        self._broadcaster = broadcaster
+        self._session_ids = session_ids
+        self._last_event_id = last_event_id
         self._subscription: Subscription | None = None
 
     async def __aenter__(self) -> Subscription:
-        self._subscription = await self._add()
+        self._subscription = await self._broadcaster._add(self._session_ids, self._last_event_id)
         return self._subscription
 
     async def __aexit__(self, *_exc: object) -> None:
         assert self._subscription is not None
-        self._detach(self._subscription)
+        self._broadcaster._detach(self._subscription)

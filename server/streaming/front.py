@@ -180,7 +180,9 @@ class Front:
             length = publish_length(request, scope, self.max_body)
             if length is None or not 4 <= start <= len(read) - length:
                 # Not a publish, or its body has not all arrived with its head: Hypercorn's.
-                await self._first(stream, read, request, bodyless, scope)
+                answer = self._first(stream, read, request, bodyless, scope)
+                del read, request, scope  # (a stream keeps only what it needs)
+                await answer
                 return
             next_request = await self._publish(stream, request, scope, read, start, length)
             if next_request is None:
@@ -218,7 +220,10 @@ class Front:
         bodyless: bool,
         scope: HTTPScope,
     ) -> None:
-        """Answer a stream request here, or hand the connection to Hypercorn."""
+        """Answer a stream request here, or hand the connection to Hypercorn.
+
+        An open stream keeps neither the request's head nor its scope (the scope stays only
+        when the access log is written)."""
         started = time.time()
         writer = SocketWriter(stream, self.send_timeout)
         problem = framing_problem(scope["headers"])
@@ -226,6 +231,8 @@ class Front:
         if problem is None and session_ids is None:
             await self.fallback(stream, read)
             return
+        del read, request
+        logged: HTTPScope | None = scope
         try:
             if problem is not None:
                 raise problem
@@ -236,9 +243,14 @@ class Front:
             log.exception("Exception on request %s %s", scope["method"], scope["path"])
             status = await self._refuse(writer, scope, internal_error(), started)
         else:
-            status = await self._answer(stream, writer, scope, admitted)
-        summary: ResponseSummary = {"status": status, "headers": []}
-        await self.config.log.access(scope, summary, time.time() - started)
+            answer = self._answer(stream, writer, scope, admitted)
+            if self.config.log.access_logger is None:
+                logged = None
+            del scope
+            status = await answer
+        if logged is not None:
+            summary: ResponseSummary = {"status": status, "headers": []}
+            await self.config.log.access(logged, summary, time.time() - started)
 
     async def _refuse(
         self, writer: SocketWriter, scope: HTTPScope, problem: Problem, now: float
@@ -265,12 +277,15 @@ class Front:
         the response is left without its end, so that the client retries)."""
         cors = self.hub.cors.stream_headers(scope["headers"])
         response = StreamResponse(scope["http_version"], admitted.head_only, cors)
+        path = scope["path"]
+        del scope
         if admitted.head_only:
             await writer.write(response.head(time.time()))
             return 200
         with trio.CancelScope() as gone:  # cancelled when the client goes
             sink = StreamSink(stream, self.send_timeout, response, gone)
             ids, principal, last = admitted.session_ids, admitted.principal, admitted.last_event_id
+            del admitted
             body = self.hub.stream(ids, principal, last, sink=sink)
             fileno = sink.fileno
             if Hangups.available:
@@ -278,13 +293,13 @@ class Front:
                 assert nursery is not None  # (the connection's task runs in one)
                 self.hangups.watch(fileno, gone, nursery)
                 try:
-                    await _stream(sink, scope["path"], response, body)
+                    await _stream(sink, path, response, body)
                 finally:
                     self.hangups.forget(fileno)
             else:
                 async with trio.open_nursery() as nursery:
                     nursery.start_soon(_cancel_when_gone, stream, gone)
-                    await _stream(sink, scope["path"], response, body)
+                    await _stream(sink, path, response, body)
                     nursery.cancel_scope.cancel()
         return 200
 
@@ -299,6 +314,7 @@ async def _stream(
         async with aclosing(body):
             async for chunk in body:
                 await sink.write(response.chunk(chunk))
+                del chunk  # (not kept while the stream waits)
         await sink.write(response.end())
     except _GONE:
         pass
