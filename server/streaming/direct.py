@@ -99,8 +99,8 @@ class StreamSink(SocketWriter):
 class Hangups:
     """Notices the clients that close (or reset) their stream's connection: every watched
     socket is in one ``epoll`` set, which one task waits on, in the nursery of the connection
-    tasks, while there is a socket to watch. Whatever else a client sends (e.g. requests
-    pipelined behind its stream) is read and ignored.
+    tasks, while there is a socket to watch (the ``epoll`` set is closed with it). Whatever else
+    a client sends (e.g. requests pipelined behind its stream) is read and ignored.
 
     :attr:`available` is false where the system has no ``epoll``: the caller then watches
     each socket with a task of its own.
@@ -130,9 +130,8 @@ class Hangups:
 
     def forget(self, fileno: int) -> None:
         """Stop watching ``fileno`` (if watched); the watching task ends with the last one."""
-        if self._watched.pop(fileno, None) is None:
+        if self._watched.pop(fileno, None) is None or self._epoll is None:
             return
-        assert self._epoll is not None
         self._epoll.unregister(fileno)
         if not self._watched and self._scope is not None:
             self._scope.cancel()
@@ -151,8 +150,12 @@ class Hangups:
                                 self.forget(fileno)
                                 gone.cancel()
                 self._scope = None
-        finally:
+        finally:  # (cancelled from outside, e.g. at shutdown: what was watched is not any more)
             self._running = False
+            self._scope = None
+            self._watched.clear()
+            self._epoll = None
+            epoll.close()
 
 
 def _hung_up(fileno: int, events: int) -> bool:

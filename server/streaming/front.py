@@ -5,9 +5,12 @@ two trips through trio's scheduler, and each connection carries Hypercorn's task
 objects. So :class:`Front` reads the head of each new connection's first request itself (with
 h11) and answers a ``GET`` or ``HEAD`` of a stream route without a body or an upgrade: admitted
 once (:func:`~server.streaming.admission.admit`), then the stream, the head alone or the problem,
-written by the one response writer (:mod:`server.streaming.writer`), each coalesced batch of
-frames in one write tried without waiting first. The connection closes after such an answer;
-requests pipelined behind a stream are not answered (RFC 9112 §9.3.2 lets a server close).
+written by the one response writer (:mod:`server.streaming.writer`). A stream is one task: while
+it waits, the publishing task writes its frames to the socket directly
+(:class:`~server.streaming.direct.StreamSink`), and one task for all streams notices the
+clients that leave (:class:`~server.streaming.direct.Hangups`). The connection closes after such
+an answer; requests pipelined behind a stream are not answered (RFC 9112 §9.3.2 lets a server
+close).
 
 Everything else (every other route, a request with a body or an upgrade, a head that does not
 parse) goes to Hypercorn's own connection handler (:class:`~server.serving.hypercorn_worker.Worker`)
@@ -289,8 +292,9 @@ class Front:
             body = self.hub.stream(ids, principal, last, sink=sink)
             fileno = sink.fileno
             if Hangups.available:
+                # The watcher runs beside the connections' tasks, in their nursery.
                 nursery = trio.lowlevel.current_task().parent_nursery
-                assert nursery is not None  # (the connection's task runs in one)
+                assert nursery is not None
                 self.hangups.watch(fileno, gone, nursery)
                 try:
                     await _stream(sink, path, response, body)
