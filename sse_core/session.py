@@ -83,7 +83,8 @@ class Session:
                 del subscribers[subscription]
                 cut.append((subscription, self.last_id))
             self.last_id = event.id
+        now = trio.current_time()
         for subscription in subscribers:  # those writing through a sink: all of it at once
             if subscription._direct is not None:
-                subscription._write_through()
+                subscription._write_through(now)
         return queued, cut

@@ -312,15 +312,16 @@ class Subscription:
         if self._waiter is not None and self._direct is None:
             self._wake()
 
-    def _write_through(self) -> None:
+    def _write_through(self, now: float) -> None:
         """Hand what was offered to the sink (the reader is waiting with nothing else
-        pending: see :meth:`attach`); wake the reader when the sink could not take it all."""
+        pending: see :meth:`attach`) at ``now``; wake the reader when the sink could not take
+        it all."""
         sink = self._direct
         live = self._live
         if sink is None or not live:
             return
         self._live = []
-        self.last_active = trio.current_time()
+        self.last_active = now
         if self._floor is None:
             frames = [event.frame for event in live]
         else:
