@@ -21,7 +21,7 @@ from .config import BroadcasterConfig, ConfigError
 from .current import get_sse_broadcaster, open_broadcaster
 from .events import Draft, HistoryPage, ResetReason, StoredEvent
 from .history import HistoryFigures
-from .subscription import Subscription
+from .subscription import FrameSink, Subscription
 from .trackers import ProgressTracker, ThoughtProcessTracker
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "ConfigError",
     "Draft",
     "EnhancedSSEBroadcaster",
+    "FrameSink",
     "HistoryFigures",
     "HistoryPage",
     "Interrupt",

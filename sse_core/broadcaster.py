@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from functools import partial
 from types import TracebackType
 from typing import Any
 
@@ -205,7 +204,7 @@ class Broadcaster:
         the block however it is left (cancellation included); holds no cancel scope, so a
         generator may yield inside the block.
         """
-        return Subscribed(partial(self._add, (session_id,), last_event_id), self._detach)
+        return Subscribed(self, (session_id,), last_event_id)
 
     def subscribe_sessions(
         self, session_ids: Sequence[str], last_event_id: str | None = None
@@ -219,7 +218,7 @@ class Broadcaster:
         ``max_queue_size`` bounds the stream as a whole. Raises ``ValueError`` for no
         sessions, a repeated one, or a malformed id.
         """
-        return Subscribed(partial(self._add, tuple(session_ids), last_event_id), self._detach)
+        return Subscribed(self, tuple(session_ids), last_event_id)
 
     async def add_subscriber(
         self, session_id: str, last_event_id: str | None = None

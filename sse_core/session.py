@@ -61,7 +61,8 @@ class Session:
     def fan_out(
         self, events: Sequence[StoredEvent]
     ) -> tuple[int, list[tuple[Subscription, str | None]]]:
-        """Queue each event, in order, to every subscriber without waiting.
+        """Queue each event, in order, to every subscriber without waiting; then hand what
+        each subscriber writing through a sink got to its sink, in one write.
 
         Returns the number of frames queued and the subscribers whose channel was full, each
         with the id of the last event queued to it; those are removed from ``subscribers``
@@ -82,4 +83,8 @@ class Session:
                 del subscribers[subscription]
                 cut.append((subscription, self.last_id))
             self.last_id = event.id
+        now = trio.current_time()
+        for subscription in subscribers:  # those writing through a sink: all of it at once
+            if subscription._direct is not None:
+                subscription._write_through(now)
         return queued, cut

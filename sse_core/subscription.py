@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Protocol
 
 import orjson
 import trio
@@ -14,6 +14,7 @@ from .events import HistoryPage, ResetReason, StoredEvent
 
 if TYPE_CHECKING:
     from .alarms import Alarms
+    from .broadcaster import Broadcaster
 
 _RANG = -math.inf  # the deadline of a wait once its alarm has woken it
 
@@ -42,6 +43,22 @@ def with_session_id(frame: bytes, session_id: str) -> bytes:
 type Queued = StoredEvent | SessionEvent
 
 
+class FrameSink(Protocol):
+    """Where a subscription writes its frames at once, from the publishing task, while its
+    reader waits with nothing pending (see :meth:`Subscription.attach`): e.g. a socket."""
+
+    def write_now(self, frames: bytes) -> bool:
+        """Write ``frames`` (one or more whole frames) without waiting. True when they are
+        taken (or dropped, the reader being gone); False when the rest must wait: then the
+        sink keeps it, and the reader's :meth:`flush` writes it before any later frame."""
+        ...
+
+    async def flush(self) -> None:
+        """Write what :meth:`write_now` kept, waiting as long as the sink allows; raises what the
+        write raises (e.g. the reader is gone or too slow)."""
+        ...
+
+
 class Subscription:
     """The frames of one session for one reader, in order: SSE frames as ``bytes``.
 
@@ -66,7 +83,7 @@ class Subscription:
     ``foreign_id``: see :func:`sse_core.paging.judge`);
     ``epoch`` is the epoch its catch-up was read in (None until then); ``last_active`` is the
     ``trio.current_time()`` of the last frame taken (or of subscribing), which the idle close
-    looks at.
+    looks at; ``taken`` counts the frames taken (read, or written through the sink).
     """
 
     __slots__ = (
@@ -74,11 +91,13 @@ class Subscription:
         "_armed",
         "_backlog",
         "_deadline",
+        "_direct",
         "_end_frame",
         "_ended",
         "_floor",
         "_limit",
         "_live",
+        "_sink",
         "_waiter",
         "epoch",
         "last_active",
@@ -87,6 +106,7 @@ class Subscription:
         "reset_reasons",
         "session_id",
         "session_ids",
+        "taken",
     )
 
     def __init__(self, session_ids: tuple[str, ...], max_queue_size: int, alarms: Alarms) -> None:
@@ -107,11 +127,23 @@ class Subscription:
         self._alarms = alarms
         self._deadline = math.inf  # of the wait in progress
         self._armed = math.inf  # when the alarm armed for this subscription rings
+        self._sink: FrameSink | None = None
+        self._direct: FrameSink | None = None  # the sink while the reader waits, idle
+        self.taken = 0
 
     @property
     def offer(self) -> Callable[[Queued], None]:
         """Queue a live event without waiting; raises ``trio.WouldBlock`` when full."""
         return self._offer
+
+    def attach(self, sink: FrameSink) -> None:
+        """Write live frames through ``sink`` from now on whenever the reader is waiting with
+        nothing pending: the broadcaster's fan-out then hands each publish's frames to
+        ``sink.write_now`` at once instead of waking the reader, who is woken only when the sink
+        could not take them all (its next read first awaits ``sink.flush()``), when the stream
+        ends, or at its deadline. The bound and the cut-off are unchanged: frames queue as
+        before whenever the reader is not waiting (e.g. while it flushes)."""
+        self._sink = sink
 
     def __aiter__(self) -> Subscription:
         return self
@@ -135,6 +167,7 @@ class Subscription:
                 self._live = []  # the usual wake-up: one new event, nothing else to join
                 self.last_active = trio.current_time()
                 if self._end_frame is None:
+                    self.taken += 1
                     return live[0].frame
             frames: list[bytes] = []
             if self._backlog is not None:
@@ -148,6 +181,7 @@ class Subscription:
                 frames.append(self._end_frame)
                 self._end_frame = None
             if frames:
+                self.taken += len(frames)
                 return frames[0] if len(frames) == 1 else b"".join(frames)
             if self._ended:
                 raise trio.EndOfChannel
@@ -178,17 +212,20 @@ class Subscription:
                 if not backlog:
                     self._backlog = None
                 self.last_active = trio.current_time()
+                self.taken += 1
                 return frame
             live = self._live
             while live:
                 event = live.pop(0)
                 self.last_active = trio.current_time()
                 if self._fresh(event):
+                    self.taken += 1
                     return event.frame
             if self._ended:
                 end, self._end_frame = self._end_frame, None
                 if end is None:
                     raise trio.EndOfChannel
+                self.taken += 1
                 return end
 
     async def _ready(self, deadline: float) -> bool:
@@ -206,11 +243,15 @@ class Subscription:
                 self._alarms.arm(self, deadline)
             self._deadline = deadline
         self._waiter = trio.lowlevel.current_task()
+        self._direct = self._sink
         try:
             await trio.lowlevel.wait_task_rescheduled(self._abort_wait)
-            return self._deadline != _RANG
+            rang = self._deadline == _RANG
         finally:
             self._deadline = math.inf
+        if self._sink is not None:
+            await self._sink.flush()  # what the sink could not take at once, if anything
+        return not rang
 
     def _ring(self, now: float) -> None:
         """The alarm armed for this subscription rings: wake the reader if its deadline has
@@ -221,6 +262,7 @@ class Subscription:
             waiter, self._waiter = self._waiter, None
             if waiter is not None:
                 self._deadline = _RANG
+                self._direct = None
                 trio.lowlevel.reschedule(waiter)
         elif deadline != math.inf:
             self._armed = deadline
@@ -228,11 +270,13 @@ class Subscription:
 
     def _abort_wait(self, _raise_cancel: object) -> trio.lowlevel.Abort:
         self._waiter = None
+        self._direct = None
         return trio.lowlevel.Abort.SUCCEEDED
 
     def _wake(self) -> None:
         waiter, self._waiter = self._waiter, None
         if waiter is not None:
+            self._direct = None
             trio.lowlevel.reschedule(waiter)
 
     def _fresh(self, event: Queued) -> bool:
@@ -265,7 +309,27 @@ class Subscription:
         if len(self._live) >= self._limit:
             raise trio.WouldBlock
         self._live.append(event)
-        if self._waiter is not None:
+        if self._waiter is not None and self._direct is None:
+            self._wake()
+
+    def _write_through(self, now: float) -> None:
+        """Hand what was offered to the sink (the reader is waiting with nothing else
+        pending: see :meth:`attach`) at ``now``; wake the reader when the sink could not take
+        it all."""
+        sink = self._direct
+        live = self._live
+        if sink is None or not live:
+            return
+        self._live = []
+        self.last_active = now
+        if self._floor is None:
+            frames = [event.frame for event in live]
+        else:
+            frames = [event.frame for event in live if self._fresh(event)]
+            if not frames:
+                return
+        self.taken += len(frames)
+        if not sink.write_now(frames[0] if len(frames) == 1 else b"".join(frames)):
             self._wake()
 
     def _catch_up(self, resets: list[bytes], pages: Mapping[str, HistoryPage]) -> None:
@@ -303,25 +367,24 @@ class Subscription:
 
 
 class Subscribed:
-    """The block of :meth:`~sse_core.Broadcaster.subscribe`: ``add()`` makes the subscription
-    on entry, ``detach(subscription)`` removes it on leaving, however the block is left (a
-    class: lighter than a generator's)."""
+    """The block of :meth:`~sse_core.Broadcaster.subscribe`: makes the subscription of
+    ``session_ids`` from ``last_event_id`` on entry, removes it on leaving, however the block is
+    left (a class: lighter than a generator's)."""
 
-    __slots__ = ("_add", "_detach", "_subscription")
+    __slots__ = ("_broadcaster", "_last_event_id", "_session_ids", "_subscription")
 
     def __init__(
-        self,
-        add: Callable[[], Awaitable[Subscription]],
-        detach: Callable[[Subscription], None],
+        self, broadcaster: Broadcaster, session_ids: tuple[str, ...], last_event_id: str | None
     ) -> None:
-        self._add = add
-        self._detach = detach
+        self._broadcaster = broadcaster
+        self._session_ids = session_ids
+        self._last_event_id = last_event_id
         self._subscription: Subscription | None = None
 
     async def __aenter__(self) -> Subscription:
-        self._subscription = await self._add()
+        self._subscription = await self._broadcaster._add(self._session_ids, self._last_event_id)
         return self._subscription
 
     async def __aexit__(self, *_exc: object) -> None:
         assert self._subscription is not None
-        self._detach(self._subscription)
+        self._broadcaster._detach(self._subscription)

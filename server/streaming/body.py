@@ -25,7 +25,7 @@ import trio
 
 from protocol import encode_retry
 from sse_core import BackplaneUnavailable, Broadcaster, SSEEventBuilder, Subscription
-from sse_core.subscription import with_session_id
+from sse_core.subscription import FrameSink, with_session_id
 
 from .. import logs
 from ..security.auth import Principal
@@ -56,16 +56,18 @@ def _error(broadcaster: Broadcaster, code: str, message: str) -> bytes:
 
 @attrs.define
 class _Tally:
-    """How a stream went: since when (trio's clock), how many frames, how it ended."""
+    """How a stream went: since when (trio's clock), its subscription (whose frames taken are
+    the frames sent), how it ended."""
 
     started: float
-    frames: int = 0
+    sub: Subscription | None = None
     outcome: str = "client_gone"
 
     def connected(
         self, session_id: str, user: str | None, last_event_id: str | None, sub: Subscription
     ) -> None:
         """Log the stream's start (``session_id``: its sessions, joined by commas)."""
+        self.sub = sub
         one = len(sub.session_ids) == 1
         reset = sub.reset_reason if one else sub.reset_reasons
         logs.event(
@@ -86,7 +88,7 @@ class _Tally:
             user=user,
             outcome=self.outcome,
             duration=round(trio.current_time() - self.started, 3),
-            events=self.frames,
+            events=0 if self.sub is None else self.sub.taken,
         )
 
 
@@ -117,6 +119,7 @@ async def event_stream(
     retry: int,
     on_open: Callable[[], None] | None = None,
     until: Callable[[bytes], bool] | None = None,
+    sink: FrameSink | None = None,
 ) -> AsyncGenerator[bytes]:
     """Stream ``session_ids`` (one session, or several on one stream: see
     :meth:`~sse_core.Broadcaster.subscribe_sessions`) to ``principal`` from ``last_event_id``
@@ -128,6 +131,11 @@ async def event_stream(
     connection limit, or a server at its stream limit (a race the route's check cannot see), gets
     an ``error`` event and the end; so does a stream whose backplane went out of reach since
     its admission (code ``backplane_unavailable``).
+
+    With a ``sink`` (the front's socket; not with ``until``), live frames that find the
+    stream waiting are written through it by the publishing task
+    (:meth:`~sse_core.Subscription.attach`) rather than yielded; the keepalive then counts from
+    the last frame written either way.
 
     One generator on purpose (a little over 60 lines): splitting the loop into nested
     generators would add a generator frame to every chunk of every stream.
@@ -147,23 +155,26 @@ async def event_stream(
                 if on_open is not None:
                     on_open()
                 yield encode_retry(retry) + _connection(broadcaster, "connected", session_ids, user)
+                if sink is not None and until is None:
+                    sub.attach(sink)
+                sent = trio.current_time()  # when the stream last sent something
                 while tally.outcome == "client_gone":
+                    quiet = max(sent, sub.last_active) + keepalive  # (direct writes move it)
                     try:
-                        chunk = await sub.receive_batch(
-                            min(trio.current_time() + keepalive, expires)
-                        )
+                        chunk = await sub.receive_batch(min(quiet, expires))
                     except trio.EndOfChannel:
                         tally.outcome = "closed_by_hub"
                         break
                     if chunk:
-                        tally.frames += chunk.count(b"\n\n")
                         yield chunk
+                        sent = trio.current_time()
                         if until is not None and until(chunk):
                             tally.outcome = "complete"
                     elif trio.current_time() >= expires:
                         tally.outcome = "token_expired"
-                    else:
+                    elif trio.current_time() >= max(sent, sub.last_active) + keepalive:
                         yield broadcaster.encode_ephemeral(SSEEventBuilder.keepalive())
+                        sent = trio.current_time()
         except BackplaneUnavailable as error:  # out of reach since admission: no traceback
             log.debug("stream of %s not opened: %s", session_id, str(error))
             tally.outcome = "backplane_unavailable"

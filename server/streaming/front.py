@@ -6,9 +6,12 @@ objects. So :class:`Front` reads the head of each new connection's first request
 plain head with :func:`~server.streaming.head.strict_head`, any other with h11) and answers a
 ``GET`` or ``HEAD`` of a stream route without a body or an upgrade: admitted
 once (:func:`~server.streaming.admission.admit`), then the stream, the head alone or the problem,
-written by the one response writer (:mod:`server.streaming.writer`), each coalesced batch of
-frames in one write tried without waiting first. The connection closes after such an answer;
-requests pipelined behind a stream are not answered (RFC 9112 §9.3.2 lets a server close).
+written by the one response writer (:mod:`server.streaming.writer`). A stream is one task: while
+it waits, the publishing task writes its frames to the socket directly
+(:class:`~server.streaming.direct.StreamSink`), and one task for all streams notices the
+clients that leave (:class:`~server.streaming.direct.Hangups`). The connection closes after such
+an answer; requests pipelined behind a stream are not answered (RFC 9112 §9.3.2 lets a server
+close).
 A publish it takes (:mod:`server.streaming.publishes`) is answered, and the connection's next
 request read, each wait for it bounded by the keep-alive timeout.
 
@@ -38,12 +41,12 @@ from ..problems import Problem, internal_error
 from ..security.framing import framing_problem
 from ..serving.hypercorn_worker import parse_socket_addr
 from .admission import Admitted, admit, keep_encoded_slashes, stream_target
+from .direct import MAX_RECV, Hangups, SocketWriter, StreamSink
 from .head import Head, strict_head
 from .publishes import answer_publish, publish_length, wants_close
 from .writer import StreamResponse, problem_response
 
 log = logging.getLogger("sluice.server")
-MAX_RECV = 2**16
 _GONE = (trio.BrokenResourceError, trio.ClosedResourceError, trio.TooSlowError)
 
 #: Serves a connection to its end given the bytes already read from it (Hypercorn's handler).
@@ -163,34 +166,10 @@ def _front_serves(request: Head, bodyless: bool) -> bool:
     return bodyless and not any(name == b"upgrade" for name, _ in request.headers)
 
 
-class _SocketWriter:
-    """Writes bytes to a socket, without a trip through the scheduler whenever the socket's
-    buffer takes them all; waits at most ``timeout`` seconds otherwise."""
-
-    def __init__(self, stream: trio.SocketStream, timeout: float) -> None:
-        self.stream = stream
-        self.fileno = stream.socket.fileno()
-        self.timeout = timeout
-
-    async def write(self, data: bytes) -> None:
-        """Write ``data``; ``trio.BrokenResourceError`` when the client is gone,
-        ``trio.TooSlowError`` when it has not taken it within the timeout."""
-        if not data:
-            return
-        try:
-            sent = os.write(self.fileno, data)
-        except BlockingIOError:
-            sent = 0
-        except OSError as error:
-            raise trio.BrokenResourceError from error
-        if sent < len(data):
-            with trio.fail_after(self.timeout):
-                await self.stream.send_all(memoryview(data)[sent:])
-
-
 async def _cancel_when_gone(stream: trio.SocketStream, scope: trio.CancelScope) -> None:
     """Cancel ``scope`` when the client closes the connection (whatever else it sends, such as
-    pipelined requests, is read and ignored: they are not answered)."""
+    pipelined requests, is read and ignored: they are not answered); where :class:`Hangups`
+    is not available."""
     try:
         while await stream.receive_some(MAX_RECV):
             pass
@@ -225,6 +204,7 @@ class Front:
         self.send_timeout = send_timeout
         #: Whether Hypercorn's access log is on (``--log-level info`` or below).
         self.access_log = config.log.access_logger is not None
+        self.hangups = Hangups()
 
     async def __call__(self, stream: trio.SocketStream) -> None:
         """Serve the connection on ``stream`` until it closes.
@@ -250,11 +230,13 @@ class Front:
         with trio.CancelScope() as idle:
             while True:  # each publish answered here may be followed by another request
                 idle.deadline = trio.current_time() + self.config.keep_alive_timeout
-                read, request, bodyless = await _read_head(stream, self.config, buffered)
+                head = await _read_head(stream, self.config, buffered)
                 idle.deadline = math.inf
                 if idle.cancel_called:
                     return
-                buffered = await self._request(stream, scopes, read, request, bodyless)
+                answer = self._request(stream, scopes, *head)
+                del head  # (a stream keeps only what it needs)
+                buffered = await answer
                 if buffered is None:
                     return
 
@@ -278,7 +260,9 @@ class Front:
         length = publish_length(request, scope, self.max_body)
         if length is None or not 4 <= start <= len(read) - length:
             # Not a publish, or its body has not all arrived with its head: Hypercorn's.
-            await self._first(stream, read, request, bodyless, scope)
+            answer = self._first(stream, read, request, bodyless, scope)
+            del read, request, scope  # (a stream keeps only what it needs)
+            await answer
             return None
         return await self._publish(stream, request, scope, read, start, length)
 
@@ -300,7 +284,7 @@ class Front:
         if answer is None:
             await self.fallback(stream, read)
             return None
-        await _SocketWriter(stream, self.send_timeout).write(answer)
+        await SocketWriter(stream, self.send_timeout).write(answer)
         if self.access_log:
             summary: ResponseSummary = {"status": int(answer[9:12]), "headers": []}
             await self.config.log.access(scope, summary, time.time() - started)
@@ -314,14 +298,19 @@ class Front:
         bodyless: bool,
         scope: HTTPScope,
     ) -> None:
-        """Answer a stream request here, or hand the connection to Hypercorn."""
+        """Answer a stream request here, or hand the connection to Hypercorn.
+
+        An open stream keeps neither the request's head nor its scope (the scope stays only
+        when the access log is written)."""
         started = time.time()
-        writer = _SocketWriter(stream, self.send_timeout)
+        writer = SocketWriter(stream, self.send_timeout)
         problem = framing_problem(scope["headers"])
         session_ids = stream_target(scope) if _front_serves(request, bodyless) else None
         if problem is None and session_ids is None:
             await self.fallback(stream, read)
             return
+        del read, request
+        logged: HTTPScope | None = scope
         try:
             if problem is not None:
                 raise problem
@@ -332,12 +321,17 @@ class Front:
             log.exception("Exception on request %s %s", scope["method"], scope["path"])
             status = await self._refuse(writer, scope, internal_error(), started)
         else:
-            status = await self._answer(stream, writer, scope, admitted)
-        summary: ResponseSummary = {"status": status, "headers": []}
-        await self.config.log.access(scope, summary, time.time() - started)
+            answer = self._answer(stream, writer, scope, admitted)
+            if not self.access_log:
+                logged = None
+            del scope
+            status = await answer
+        if logged is not None:
+            summary: ResponseSummary = {"status": status, "headers": []}
+            await self.config.log.access(logged, summary, time.time() - started)
 
     async def _refuse(
-        self, writer: _SocketWriter, scope: HTTPScope, problem: Problem, now: float
+        self, writer: SocketWriter, scope: HTTPScope, problem: Problem, now: float
     ) -> int:
         """Answer ``problem`` and close the connection; its status."""
         await writer.write(
@@ -354,38 +348,54 @@ class Front:
         return problem.status
 
     async def _answer(
-        self, stream: trio.SocketStream, writer: _SocketWriter, scope: HTTPScope, admitted: Admitted
+        self, stream: trio.SocketStream, writer: SocketWriter, scope: HTTPScope, admitted: Admitted
     ) -> int:
         """Answer an admitted request: the head alone for ``HEAD`` (nothing subscribed), else
         the stream until it ends, the client goes, a write times out or the body fails (logged;
         the response is left without its end, so that the client retries)."""
         cors = self.hub.cors.stream_headers(scope["headers"])
         response = StreamResponse(scope["http_version"], admitted.head_only, cors)
+        path = scope["path"]
+        del scope
         if admitted.head_only:
             await writer.write(response.head(time.time()))
             return 200
-        body = self.hub.stream(admitted.session_ids, admitted.principal, admitted.last_event_id)
-        await self._stream(stream, writer, scope, response, body)
+        with trio.CancelScope() as gone:  # cancelled when the client goes
+            sink = StreamSink(stream, self.send_timeout, response, gone)
+            ids, principal, last = admitted.session_ids, admitted.principal, admitted.last_event_id
+            del admitted
+            body = self.hub.stream(ids, principal, last, sink=sink)
+            fileno = sink.fileno
+            if Hangups.available:
+                # The watcher runs beside the connections' tasks, in their nursery.
+                nursery = trio.lowlevel.current_task().parent_nursery
+                assert nursery is not None
+                self.hangups.watch(fileno, gone, nursery)
+                try:
+                    await _stream(sink, path, response, body)
+                finally:
+                    self.hangups.forget(fileno)
+            else:
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(_cancel_when_gone, stream, gone)
+                    await _stream(sink, path, response, body)
+                    nursery.cancel_scope.cancel()
         return 200
 
-    async def _stream(
-        self,
-        stream: trio.SocketStream,
-        writer: _SocketWriter,
-        scope: HTTPScope,
-        response: StreamResponse,
-        body: AsyncGenerator[bytes],
-    ) -> None:
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(_cancel_when_gone, stream, nursery.cancel_scope)
-            try:
-                await writer.write(response.head(time.time()))
-                async with aclosing(body):
-                    async for chunk in body:
-                        await writer.write(response.chunk(chunk))
-                await writer.write(response.end())
-            except _GONE:
-                pass
-            except Exception:
-                log.exception("Exception on request GET %s", scope["path"])
-            nursery.cancel_scope.cancel()
+
+async def _stream(
+    sink: StreamSink, path: str, response: StreamResponse, body: AsyncGenerator[bytes]
+) -> None:
+    """Write the stream: its head, each chunk ``body`` yields (the frames it does not yield
+    were written by ``sink`` from the fan-out), its end; a client gone or too slow ends it."""
+    try:
+        await sink.write(response.head(time.time()))
+        async with aclosing(body):
+            async for chunk in body:
+                await sink.write(response.chunk(chunk))
+                del chunk  # (not kept while the stream waits)
+        await sink.write(response.end())
+    except _GONE:
+        pass
+    except Exception:
+        log.exception("Exception on request GET %s", path)

@@ -16,6 +16,7 @@ import httpx
 import orjson
 import pytest
 import trio
+import trio.testing
 from hub_client import Server, bearer, check_problem, message, running, settings, settles, token
 
 from server.agent import DemoAgent
@@ -23,6 +24,8 @@ from server.hub import Hub
 from server.security.auth import Authenticator
 from server.serving.hypercorn_worker import Worker
 from server.serving.run import hypercorn_config
+from server.streaming import direct
+from server.streaming.direct import StreamSink
 from server.streaming.front import Front
 from server.web.app import create_app
 
@@ -283,7 +286,7 @@ async def test_the_access_log_has_the_streams_the_front_served(
 async def test_a_body_failing_mid_stream_is_logged_and_ends_its_connection_only(
     server: Server, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def failing(self: Hub, *args: Any) -> AsyncIterator[bytes]:
+    async def failing(self: Hub, *args: Any, **options: Any) -> AsyncIterator[bytes]:
         yield b"retry: 1000\n\n"
         raise RuntimeError("internal detail")
 
@@ -380,3 +383,116 @@ async def test_a_client_that_stops_reading_is_cut_after_the_send_timeout(
         assert hub.connections["alice"] == 0
         assert trio.current_time() - start < 22
         assert (await _read_to_the_end(client)).count(b"event: message") < 100
+
+
+# Direct writes: the publishing task writes each waiting stream's frames to its socket; the
+# stream's own task finishes a write that would block, and a client found gone ends the stream.
+
+
+def _stream_request() -> bytes:
+    auth = f"Authorization: Bearer {token()}\r\n"
+    return f"GET /sse/alice:chat HTTP/1.1\r\nHost: x\r\n{auth}\r\n".encode()
+
+
+async def _read_until(client: trio.SocketStream, received: bytearray, marker: bytes) -> None:
+    with trio.fail_after(60):
+        while marker not in received:
+            received += await client.receive_some()
+
+
+def _ids(received: bytes) -> list[str]:
+    return [line[4:].decode() for line in received.split(b"\n") if line.startswith(b"id: ")]
+
+
+def _disconnect(caplog: pytest.LogCaptureFixture) -> dict[str, Any]:
+    (record,) = [r for r in caplog.records if r.getMessage() == "disconnect"]
+    fields: dict[str, Any] = record.fields  # type: ignore[attr-defined]
+    return fields
+
+
+async def test_a_direct_write_that_would_block_is_finished_by_the_streams_task_in_order(
+    autojump_clock: trio.abc.Clock,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    caplog.set_level("INFO", logger="sluice.stream")
+    handed_over: list[int] = []
+    flush = StreamSink.flush
+
+    async def counting(self: StreamSink) -> None:
+        if self._rest is not None:
+            handed_over.append(len(self._rest))
+        await flush(self)
+
+    monkeypatch.setattr(StreamSink, "flush", counting)
+    async with front_on_a_socket_pair(send_timeout=60, max_queue_size=10_000) as (hub, client):
+        await client.send_all(_stream_request())
+        received = bytearray()
+        await _read_until(client, received, b"event: connection")
+        await trio.testing.wait_all_tasks_blocked()
+        filler = [message(f"{n} " + "x" * 60_000) for n in range(40)]  # more than buffers hold
+        published = [await hub.broadcaster.publish("alice:chat", event) for event in filler]
+        assert handed_over  # the socket would block: the stream's task took over
+        await _read_until(client, received, published[-1].encode())
+        await trio.testing.wait_all_tasks_blocked()
+        last = await hub.broadcaster.publish("alice:chat", message("after"))  # direct again
+        await _read_until(client, received, last.encode())
+        assert _ids(bytes(received)) == [*published, last]  # nothing lost, in order
+    await trio.testing.wait_all_tasks_blocked()
+    assert hub.connections["alice"] == 0
+    assert _disconnect(caplog)["events"] == 41
+
+
+async def test_a_client_found_gone_by_a_direct_write_ends_its_stream(
+    autojump_clock: trio.abc.Clock,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    caplog.set_level("INFO", logger="sluice.stream")
+    monkeypatch.setattr(direct.Hangups, "watch", lambda *_: None)  # nothing watches the close
+    monkeypatch.setattr(direct.Hangups, "forget", lambda *_: None)
+    async with front_on_a_socket_pair() as (hub, client):
+        await client.send_all(_stream_request())
+        await _read_until(client, bytearray(), b"event: connection")
+        await trio.testing.wait_all_tasks_blocked()
+        await hub.broadcaster.publish("alice:chat", message("seen"))
+        await client.aclose()
+        await trio.testing.wait_all_tasks_blocked()
+        assert hub.connections["alice"] == 1  # nothing noticed it yet
+        await hub.broadcaster.publish("alice:chat", message("to nobody"))  # EPIPE
+        await trio.testing.wait_all_tasks_blocked()
+        assert hub.connections["alice"] == 0
+        assert hub.broadcaster.session_stats("alice:chat")["subscribers"] == 0
+    fields = _disconnect(caplog)
+    assert (fields["outcome"], fields["events"]) == ("client_gone", 2)
+
+
+async def test_the_keepalive_counts_from_the_last_direct_write(
+    autojump_clock: trio.abc.Clock,
+) -> None:
+    async with front_on_a_socket_pair(keepalive=30) as (hub, client):
+        await client.send_all(_stream_request())
+        received = bytearray()
+        await _read_until(client, received, b"event: connection")
+        await trio.sleep(20)
+        written = trio.current_time()
+        await hub.broadcaster.publish("alice:chat", message("live"))
+        await _read_until(client, received, b"event: message")
+        await _read_until(client, received, b"event: keepalive")
+        assert trio.current_time() - written == pytest.approx(30)
+
+
+@pytest.mark.parametrize("epoll", [True, False], ids=["one watcher", "a task per stream"])
+async def test_a_client_closing_an_idle_stream_frees_it(
+    autojump_clock: trio.abc.Clock, monkeypatch: pytest.MonkeyPatch, epoll: bool
+) -> None:
+    monkeypatch.setattr(direct.Hangups, "available", epoll)
+    async with front_on_a_socket_pair() as (hub, client):
+        await client.send_all(_stream_request() + b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        await _read_until(client, bytearray(), b"event: connection")
+        await trio.sleep(1)
+        assert hub.connections["alice"] == 1  # the pipelined request was read and ignored
+        await client.aclose()
+        await trio.testing.wait_all_tasks_blocked()
+        assert hub.connections["alice"] == 0
+        assert hub.broadcaster.session_stats("alice:chat")["subscribers"] == 0
