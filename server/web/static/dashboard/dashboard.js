@@ -307,7 +307,6 @@ var ProblemError = class extends Error {
     __publicField(this, "errors", errors);
   }
 };
-var SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 var TOKEN_KEY = "sluice-token";
 function token() {
   return sessionStorage.getItem(TOKEN_KEY) ?? "";
@@ -349,6 +348,15 @@ async function postJson(path, body) {
 
 // dashboard/catalogue.ts
 var HUB_EVENTS = /* @__PURE__ */ new Set(["connection", "keepalive", "stream_reset", "stream_overflow"]);
+async function loadSessionIdRule() {
+  const defs = await getJson("schemas/defs.json");
+  const { pattern, description } = defs.$defs.sessionId;
+  const compiled = new RegExp(pattern, "u");
+  return { test: (sessionId) => compiled.test(sessionId), description };
+}
+function documentName(base, ref) {
+  return new URL(ref, `https://schemas.invalid/${base}`).pathname.slice(1);
+}
 var Resolver = class {
   constructor() {
     __publicField(this, "documents", /* @__PURE__ */ new Map());
@@ -365,7 +373,7 @@ var Resolver = class {
   async resolve(base, schema) {
     if (schema.$ref === void 0) return schema;
     const target = new URL(schema.$ref, `https://schemas.invalid/${base}`);
-    const name = target.pathname.slice(1);
+    const name = documentName(base, schema.$ref);
     let node = await this.document(name);
     for (const part of target.hash.replace(/^#\/?/, "").split("/").filter(Boolean)) {
       node = node[decodeURIComponent(part).replace(/~1/g, "/").replace(/~0/g, "~")];
@@ -375,18 +383,25 @@ var Resolver = class {
   }
 };
 async function loadCatalogue() {
-  const index = await getJson("schemas/");
   const resolver = new Resolver();
+  const event = await resolver.document("event.json");
+  const dataSchemas = /* @__PURE__ */ new Map();
+  for (const branch of event.allOf ?? []) {
+    const type = branch.if?.properties?.type?.const;
+    const data = branch.then?.properties?.data;
+    if (type !== void 0 && data !== void 0) dataSchemas.set(type, data);
+  }
   const catalogue = /* @__PURE__ */ new Map();
-  for (const { name } of index.schemas) {
-    const match = /^events\/(.+)\.json$/.exec(name);
-    if (match === null || HUB_EVENTS.has(match[1])) continue;
-    const schema = await resolver.document(name);
+  for (const type of event.properties.type.enum) {
+    const data = dataSchemas.get(type);
+    if (HUB_EVENTS.has(type) || data === void 0) continue;
+    const name = data.$ref === void 0 ? "event.json" : documentName("event.json", data.$ref);
+    const schema = await resolver.resolve("event.json", data);
     const properties = {};
     for (const [key, property] of Object.entries(schema.properties ?? {})) {
       properties[key] = await resolver.resolve(name, property);
     }
-    catalogue.set(match[1], { ...schema, properties });
+    catalogue.set(type, { ...schema, properties });
   }
   return catalogue;
 }
@@ -857,13 +872,15 @@ var SessionsStream = class {
 // dashboard/main.ts
 var STATS_INTERVAL = 2e3;
 var Dashboard = class {
-  constructor(catalogue, maxSessions) {
+  constructor(catalogue, sessionIds, maxSessions) {
     __publicField(this, "catalogue", catalogue);
+    __publicField(this, "sessionIds", sessionIds);
     __publicField(this, "maxSessions", maxSessions);
     __publicField(this, "panels", /* @__PURE__ */ new Map());
     __publicField(this, "panelArea", find(document, "#panels"));
     __publicField(this, "limitNotice", find(document, "#limit"));
     __publicField(this, "streamError", find(document, "#stream-error"));
+    __publicField(this, "openError", find(document, "#open-error"));
     /** The sessions the limit kept from opening, since the notice was last hidden. */
     __publicField(this, "notOpened", []);
     __publicField(this, "stream");
@@ -876,8 +893,8 @@ var Dashboard = class {
         status: (status) => {
           for (const panel of this.panels.values()) panel.showStatus(status);
         },
-        joined: (sessionIds) => {
-          for (const id of sessionIds) void this.panels.get(id)?.catchUp(readHistory(id));
+        joined: (sessionIds2) => {
+          for (const id of sessionIds2) void this.panels.get(id)?.catchUp(readHistory(id));
         },
         refused: (reason) => {
           this.streamError.hidden = reason === void 0;
@@ -887,8 +904,15 @@ var Dashboard = class {
       [...catalogue.keys()]
     );
   }
+  /** Open a panel of `sessionId`; an id the hub would refuse is not opened, and the page says why. */
   open(sessionId) {
-    if (!SESSION_ID.test(sessionId) || this.panels.has(sessionId)) return;
+    if (!this.sessionIds.test(sessionId)) {
+      this.openError.hidden = false;
+      this.openError.textContent = `${JSON.stringify(sessionId)} is not a session id. ${this.sessionIds.description}`;
+      return;
+    }
+    this.openError.hidden = true;
+    if (this.panels.has(sessionId)) return;
     if (this.panels.size >= this.maxSessions) {
       if (!this.notOpened.includes(sessionId)) this.notOpened.push(sessionId);
       this.limitNotice.hidden = false;
@@ -947,8 +971,8 @@ async function refreshStats(dashboard) {
     error.hidden = true;
   } catch (failure) {
     error.hidden = false;
-    const needsToken = failure instanceof ProblemError && failure.status === 401;
-    error.textContent = needsToken ? "The hub needs a token: enter one above." : String(failure);
+    const unauthorized = failure instanceof ProblemError && failure.status === 401;
+    error.textContent = !unauthorized ? String(failure) : token() ? `The hub refused the token (expired or invalid): enter another above. ${failure.message}` : "The hub needs a token: enter one above.";
   }
 }
 function start(dashboard) {
@@ -959,7 +983,8 @@ function start(dashboard) {
 async function main() {
   const health = await getJson("healthz");
   find(document, "#hub").textContent = `auth ${health.auth}, ${health.backplane} backplane`;
-  const dashboard = new Dashboard(await loadCatalogue(), health.maxSessionsPerStream);
+  const [catalogue, sessionIds] = await Promise.all([loadCatalogue(), loadSessionIdRule()]);
+  const dashboard = new Dashboard(catalogue, sessionIds, health.maxSessionsPerStream);
   const openForm = find(document, "#open-form");
   openForm.addEventListener("submit", (event) => {
     event.preventDefault();
