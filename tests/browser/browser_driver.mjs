@@ -38,8 +38,8 @@ page.on("console", (message) => {
 });
 const out = (line) => process.stdout.write(JSON.stringify(line) + "\n");
 
-// Routes the page's requests for `url` (any query) to `body`: a test page served as if by the
-// hub's origin.
+// Routes the page's requests for `url` (any query) to `body` (with `status`, 200 unless given):
+// a test page served as if by the hub's origin, or an answer the hub would give.
 const routes = new Map();
 const withoutQuery = (url) => url.split(/[?#]/)[0];
 // Nothing may load from anywhere but the hub on 127.0.0.1: a request elsewhere (a CDN, say) is
@@ -63,7 +63,7 @@ const commands = {
   goto: ({ url }) => page.goto(url).then(() => null),
   // JavaScript run in every document the page loads from now on, before the document's own
   initScript: ({ script }) => page.addInitScript(script).then(() => null),
-  route: ({ url, body, contentType }) => void routes.set(withoutQuery(url), { body, contentType, status: 200 }),
+  route: ({ url, body, contentType, status }) => void routes.set(withoutQuery(url), { body, contentType, status: status ?? 200 }),
   waitFor: ({ expression, arg, timeout }) =>
     page.waitForFunction(call(expression, arg), null, { timeout: timeout ?? 10_000, polling: 50 }).then((handle) => handle.jsonValue()),
   eval: ({ expression, arg }) => page.evaluate(call(expression, arg)),

@@ -22,8 +22,6 @@ export class ProblemError extends Error {
   }
 }
 
-/** Session ids the hub accepts (`schemas/defs.json`, `sessionId`). */
-export const SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const TOKEN_KEY = "sluice-token";
 
 export function token(): string {

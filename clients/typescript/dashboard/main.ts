@@ -5,9 +5,9 @@
  */
 
 import type { Stats } from "../src/client.js";
-import { ProblemError, SESSION_ID, getJson, setToken, token } from "./api.js";
-import { loadCatalogue } from "./catalogue.js";
-import type { Schema } from "./catalogue.js";
+import { ProblemError, getJson, setToken, token } from "./api.js";
+import { loadCatalogue, loadSessionIdRule } from "./catalogue.js";
+import type { Schema, SessionIdRule } from "./catalogue.js";
 import { el, find } from "./dom.js";
 import { SessionPanel } from "./panel.js";
 import { SessionsStream, readHistory } from "./sessionsStream.js";
@@ -26,12 +26,14 @@ class Dashboard {
   private readonly panelArea = find<HTMLElement>(document, "#panels");
   private readonly limitNotice = find<HTMLElement>(document, "#limit");
   private readonly streamError = find<HTMLElement>(document, "#stream-error");
+  private readonly openError = find<HTMLElement>(document, "#open-error");
   /** The sessions the limit kept from opening, since the notice was last hidden. */
   private notOpened: string[] = [];
   private readonly stream: SessionsStream;
 
   constructor(
     private readonly catalogue: Map<string, Schema>,
+    private readonly sessionIds: SessionIdRule,
     private readonly maxSessions: number,
   ) {
     this.stream = new SessionsStream(
@@ -55,8 +57,15 @@ class Dashboard {
     );
   }
 
+  /** Open a panel of `sessionId`; an id the hub would refuse is not opened, and the page says why. */
   open(sessionId: string): void {
-    if (!SESSION_ID.test(sessionId) || this.panels.has(sessionId)) return;
+    if (!this.sessionIds.test(sessionId)) {
+      this.openError.hidden = false;
+      this.openError.textContent = `${JSON.stringify(sessionId)} is not a session id. ${this.sessionIds.description}`;
+      return;
+    }
+    this.openError.hidden = true;
+    if (this.panels.has(sessionId)) return;
     if (this.panels.size >= this.maxSessions) {
       if (!this.notOpened.includes(sessionId)) this.notOpened.push(sessionId);
       this.limitNotice.hidden = false;
@@ -129,8 +138,12 @@ async function refreshStats(dashboard: Dashboard): Promise<void> {
     error.hidden = true;
   } catch (failure) {
     error.hidden = false;
-    const needsToken = failure instanceof ProblemError && failure.status === 401;
-    error.textContent = needsToken ? "The hub needs a token: enter one above." : String(failure);
+    const unauthorized = failure instanceof ProblemError && failure.status === 401;
+    error.textContent = !unauthorized
+      ? String(failure)
+      : token()
+        ? `The hub refused the token (expired or invalid): enter another above. ${failure.message}`
+        : "The hub needs a token: enter one above.";
   }
 }
 
@@ -144,7 +157,8 @@ function start(dashboard: Dashboard): void {
 async function main(): Promise<void> {
   const health = await getJson<Health>("healthz");
   find<HTMLElement>(document, "#hub").textContent = `auth ${health.auth}, ${health.backplane} backplane`;
-  const dashboard = new Dashboard(await loadCatalogue(), health.maxSessionsPerStream);
+  const [catalogue, sessionIds] = await Promise.all([loadCatalogue(), loadSessionIdRule()]);
+  const dashboard = new Dashboard(catalogue, sessionIds, health.maxSessionsPerStream);
   const openForm = find<HTMLFormElement>(document, "#open-form");
   openForm.addEventListener("submit", (event) => {
     event.preventDefault();

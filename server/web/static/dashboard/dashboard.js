@@ -307,7 +307,6 @@ var ProblemError = class extends Error {
     __publicField(this, "errors", errors);
   }
 };
-var SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 var TOKEN_KEY = "sluice-token";
 function token() {
   return sessionStorage.getItem(TOKEN_KEY) ?? "";
@@ -349,6 +348,15 @@ async function postJson(path, body) {
 
 // dashboard/catalogue.ts
 var HUB_EVENTS = /* @__PURE__ */ new Set(["connection", "keepalive", "stream_reset", "stream_overflow"]);
+async function loadSessionIdRule() {
+  const defs = await getJson("schemas/defs.json");
+  const { pattern, description } = defs.$defs.sessionId;
+  const compiled = new RegExp(pattern, "u");
+  return { test: (sessionId) => compiled.test(sessionId), description };
+}
+function documentName(base, ref) {
+  return new URL(ref, `https://schemas.invalid/${base}`).pathname.slice(1);
+}
 var Resolver = class {
   constructor() {
     __publicField(this, "documents", /* @__PURE__ */ new Map());
@@ -365,7 +373,7 @@ var Resolver = class {
   async resolve(base, schema) {
     if (schema.$ref === void 0) return schema;
     const target = new URL(schema.$ref, `https://schemas.invalid/${base}`);
-    const name = target.pathname.slice(1);
+    const name = documentName(base, schema.$ref);
     let node = await this.document(name);
     for (const part of target.hash.replace(/^#\/?/, "").split("/").filter(Boolean)) {
       node = node[decodeURIComponent(part).replace(/~1/g, "/").replace(/~0/g, "~")];
@@ -375,18 +383,25 @@ var Resolver = class {
   }
 };
 async function loadCatalogue() {
-  const index = await getJson("schemas/");
   const resolver = new Resolver();
+  const event = await resolver.document("event.json");
+  const dataSchemas = /* @__PURE__ */ new Map();
+  for (const branch of event.allOf ?? []) {
+    const type = branch.if?.properties?.type?.const;
+    const data = branch.then?.properties?.data;
+    if (type !== void 0 && data !== void 0) dataSchemas.set(type, data);
+  }
   const catalogue = /* @__PURE__ */ new Map();
-  for (const { name } of index.schemas) {
-    const match = /^events\/(.+)\.json$/.exec(name);
-    if (match === null || HUB_EVENTS.has(match[1])) continue;
-    const schema = await resolver.document(name);
+  for (const type of event.properties.type.enum) {
+    const data = dataSchemas.get(type);
+    if (HUB_EVENTS.has(type) || data === void 0) continue;
+    const name = data.$ref === void 0 ? "event.json" : documentName("event.json", data.$ref);
+    const schema = await resolver.resolve("event.json", data);
     const properties = {};
     for (const [key, property] of Object.entries(schema.properties ?? {})) {
       properties[key] = await resolver.resolve(name, property);
     }
-    catalogue.set(match[1], { ...schema, properties });
+    catalogue.set(type, { ...schema, properties });
   }
   return catalogue;
 }
@@ -545,6 +560,10 @@ var PublishForm = class {
 
 // dashboard/panel.ts
 var MAX_ROWS = 500;
+var FRAME_FALLBACK = 1e3;
+function emptyDraft() {
+  return { rows: [], overflowed: false, thinkingRestart: false, thinking: [], notices: [] };
+}
 function time(timestamp) {
   const date = new Date(timestamp);
   return Number.isNaN(date.getTime()) ? timestamp : date.toISOString().slice(11, 23);
@@ -561,6 +580,11 @@ var SessionPanel = class {
     __publicField(this, "shown", /* @__PURE__ */ new Set());
     /** Events that arrived while the history was read, shown after it. */
     __publicField(this, "held");
+    /** A `connection` row is shown once: each re-open of the shared stream sends another. */
+    __publicField(this, "connectionShown", false);
+    __publicField(this, "draft", emptyDraft());
+    /** The pending draw (an animation frame and its fallback timer), if one is scheduled. */
+    __publicField(this, "pending");
     __publicField(this, "state", el("span", { class: "state" }));
     __publicField(this, "notices", el("div", { class: "notices" }));
     __publicField(this, "progressLabel", el("span", { class: "progress-label" }));
@@ -584,6 +608,11 @@ var SessionPanel = class {
     this.showStatus({ state: "connecting", reconnectAttempt: 0, lastEventId: void 0, transport: "eventsource", error: void 0 });
   }
   close() {
+    if (this.pending !== void 0) {
+      cancelAnimationFrame(this.pending.frame);
+      clearTimeout(this.pending.timer);
+      this.pending = void 0;
+    }
     this.element.remove();
   }
   /** Show `event` (after the history being read, if it is). */
@@ -614,49 +643,103 @@ var SessionPanel = class {
     this.state.textContent = `${status.state}${attempt}${via}`;
     this.state.title = status.error ?? "";
   }
+  /** Queue `event` for the next frame (once per id; the first `connection` only). */
   show(event) {
     if (event.type === "keepalive") return;
+    if (event.type === "connection") {
+      if (this.connectionShown) return;
+      this.connectionShown = true;
+    }
     if (event.id) {
       if (this.shown.has(event.id)) return;
       this.shown.add(event.id);
       if (this.shown.size > 2 * MAX_ROWS) this.shown.delete(this.shown.values().next().value);
     }
-    const when = Date.parse(event.timestamp) < this.opened ? "history" : "live";
-    this.rows.append(
-      el("tr", { class: `${when} event-${event.type}` }, el("td", {}, event.type), el("td", { class: "id" }, event.id), el("td", { class: "time", title: event.timestamp }, time(event.timestamp)), el("td", { class: "muted" }, when))
-    );
-    while (this.rows.rows.length > MAX_ROWS) this.rows.rows[0]?.remove();
-    const box = this.rows.closest(".events-box");
-    box?.scrollTo({ top: box.scrollHeight });
+    const rows = this.draft.rows;
+    rows.push(event);
+    if (rows.length >= 2 * MAX_ROWS) {
+      rows.splice(0, rows.length - MAX_ROWS);
+      this.draft.overflowed = true;
+    }
     this.interpret(event);
+    this.schedule();
   }
+  schedule() {
+    if (this.pending !== void 0) return;
+    this.pending = {
+      frame: requestAnimationFrame(() => this.draw()),
+      timer: setTimeout(() => this.draw(), FRAME_FALLBACK)
+    };
+  }
+  /** Draw what was queued since the last frame: the one place the panel's DOM changes for events. */
+  draw() {
+    if (this.pending !== void 0) {
+      cancelAnimationFrame(this.pending.frame);
+      clearTimeout(this.pending.timer);
+      this.pending = void 0;
+    }
+    const draft = this.draft;
+    this.draft = emptyDraft();
+    const kept = draft.rows.slice(-MAX_ROWS);
+    if (kept.length) {
+      const fragment = document.createDocumentFragment();
+      for (const event of kept) fragment.append(this.row(event));
+      if (draft.overflowed || kept.length === MAX_ROWS) this.rows.replaceChildren(fragment);
+      else {
+        const excess = this.rows.rows.length + kept.length - MAX_ROWS;
+        if (excess > 0) {
+          const range = document.createRange();
+          range.setStartBefore(this.rows.rows[0]);
+          range.setEndAfter(this.rows.rows[excess - 1]);
+          range.deleteContents();
+        }
+        this.rows.append(fragment);
+      }
+      const box = this.rows.closest(".events-box");
+      box?.scrollTo({ top: box.scrollHeight });
+    }
+    if (draft.progress !== void 0) {
+      this.progress.hidden = false;
+      this.progressBar.value = draft.progress.percent;
+      this.progressLabel.textContent = progressText(draft.progress.label, draft.progress.percent);
+    }
+    if (draft.thinkingRestart) this.thinking.replaceChildren(...draft.thinking);
+    else if (draft.thinking.length) this.thinking.append(...draft.thinking);
+    for (const { kind: kind2, text } of draft.notices) this.notice(kind2, text);
+  }
+  row(event) {
+    const when = Date.parse(event.timestamp) < this.opened ? "history" : "live";
+    return el("tr", { class: `${when} event-${event.type}` }, el("td", {}, event.type), el("td", { class: "id" }, event.id), el("td", { class: "time", title: event.timestamp }, time(event.timestamp)), el("td", { class: "muted" }, when));
+  }
+  /** Note in the draft what `event` changes besides its row. */
   interpret(event) {
+    const draft = this.draft;
     switch (event.type) {
       case "regeneration_progress":
-        return this.setProgress(event.data.progress, event.data.message ?? event.data.partialContent ?? "regenerating");
+        draft.progress = { percent: event.data.progress, label: event.data.message ?? event.data.partialContent ?? "regenerating" };
+        return;
       case "status_update":
-        return event.data.progress === void 0 ? void 0 : this.setProgress(event.data.progress, event.data.status);
+        if (event.data.progress !== void 0) draft.progress = { percent: event.data.progress, label: event.data.status };
+        return;
       case "thought_process_start":
-        this.thinking.replaceChildren(el("li", { class: "about" }, `thinking about ${event.data.thinkingAbout}`));
+        draft.thinkingRestart = true;
+        draft.thinking = [el("li", { class: "about" }, `thinking about ${event.data.thinkingAbout}`)];
         return;
       case "thought_process_step":
-        this.thinking.append(el("li", { class: "step" }, el("strong", {}, event.data.step), ` \u2014 ${event.data.reasoning}`));
+        draft.thinking.push(el("li", { class: "step" }, el("strong", {}, event.data.step), ` \u2014 ${event.data.reasoning}`));
         return;
       case "thought_process_complete":
-        this.thinking.append(el("li", { class: "conclusion" }, `concluded: ${event.data.conclusion}`));
+        draft.thinking.push(el("li", { class: "conclusion" }, `concluded: ${event.data.conclusion}`));
         return;
       case "stream_reset":
-        return this.notice("reset", `Stream reset (${event.data.reason}): history could not cover the gap after ${event.data.lastEventId ?? "the last event"}; what the hub holds now follows.`);
+        draft.notices.push({ kind: "reset", text: `Stream reset (${event.data.reason}): history could not cover the gap after ${event.data.lastEventId ?? "the last event"}; what the hub holds now follows.` });
+        return;
       case "stream_overflow":
-        return this.notice("overflow", `Cut off as a slow reader (more than ${event.data.maxQueueSize} events waiting); reconnecting and catching up from history.`);
+        draft.notices.push({ kind: "overflow", text: `Cut off as a slow reader (more than ${event.data.maxQueueSize} events waiting); reconnecting and catching up from history.` });
+        return;
       default:
         return void 0;
     }
-  }
-  setProgress(percent, label) {
-    this.progress.hidden = false;
-    this.progressBar.value = percent;
-    this.progressLabel.textContent = progressText(label, percent);
   }
   notice(kind2, text) {
     this.notices.append(el("p", { class: `notice ${kind2}`, role: "alert" }, `${(/* @__PURE__ */ new Date()).toISOString().slice(11, 19)} ${text}`));
@@ -789,13 +872,15 @@ var SessionsStream = class {
 // dashboard/main.ts
 var STATS_INTERVAL = 2e3;
 var Dashboard = class {
-  constructor(catalogue, maxSessions) {
+  constructor(catalogue, sessionIds, maxSessions) {
     __publicField(this, "catalogue", catalogue);
+    __publicField(this, "sessionIds", sessionIds);
     __publicField(this, "maxSessions", maxSessions);
     __publicField(this, "panels", /* @__PURE__ */ new Map());
     __publicField(this, "panelArea", find(document, "#panels"));
     __publicField(this, "limitNotice", find(document, "#limit"));
     __publicField(this, "streamError", find(document, "#stream-error"));
+    __publicField(this, "openError", find(document, "#open-error"));
     /** The sessions the limit kept from opening, since the notice was last hidden. */
     __publicField(this, "notOpened", []);
     __publicField(this, "stream");
@@ -808,8 +893,8 @@ var Dashboard = class {
         status: (status) => {
           for (const panel of this.panels.values()) panel.showStatus(status);
         },
-        joined: (sessionIds) => {
-          for (const id of sessionIds) void this.panels.get(id)?.catchUp(readHistory(id));
+        joined: (sessionIds2) => {
+          for (const id of sessionIds2) void this.panels.get(id)?.catchUp(readHistory(id));
         },
         refused: (reason) => {
           this.streamError.hidden = reason === void 0;
@@ -819,8 +904,15 @@ var Dashboard = class {
       [...catalogue.keys()]
     );
   }
+  /** Open a panel of `sessionId`; an id the hub would refuse is not opened, and the page says why. */
   open(sessionId) {
-    if (!SESSION_ID.test(sessionId) || this.panels.has(sessionId)) return;
+    if (!this.sessionIds.test(sessionId)) {
+      this.openError.hidden = false;
+      this.openError.textContent = `${JSON.stringify(sessionId)} is not a session id. ${this.sessionIds.description}`;
+      return;
+    }
+    this.openError.hidden = true;
+    if (this.panels.has(sessionId)) return;
     if (this.panels.size >= this.maxSessions) {
       if (!this.notOpened.includes(sessionId)) this.notOpened.push(sessionId);
       this.limitNotice.hidden = false;
@@ -879,8 +971,8 @@ async function refreshStats(dashboard) {
     error.hidden = true;
   } catch (failure) {
     error.hidden = false;
-    const needsToken = failure instanceof ProblemError && failure.status === 401;
-    error.textContent = needsToken ? "The hub needs a token: enter one above." : String(failure);
+    const unauthorized = failure instanceof ProblemError && failure.status === 401;
+    error.textContent = !unauthorized ? String(failure) : token() ? `The hub refused the token (expired or invalid): enter another above. ${failure.message}` : "The hub needs a token: enter one above.";
   }
 }
 function start(dashboard) {
@@ -891,7 +983,8 @@ function start(dashboard) {
 async function main() {
   const health = await getJson("healthz");
   find(document, "#hub").textContent = `auth ${health.auth}, ${health.backplane} backplane`;
-  const dashboard = new Dashboard(await loadCatalogue(), health.maxSessionsPerStream);
+  const [catalogue, sessionIds] = await Promise.all([loadCatalogue(), loadSessionIdRule()]);
+  const dashboard = new Dashboard(catalogue, sessionIds, health.maxSessionsPerStream);
   const openForm = find(document, "#open-form");
   openForm.addEventListener("submit", (event) => {
     event.preventDefault();
