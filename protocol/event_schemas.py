@@ -54,6 +54,11 @@ RULES = (
     "format",
     "array",
 )
+#: Why a directory with no ``<type>.json`` is refused (a wrong path, an export's folder).
+NO_EVENT_SCHEMAS = (
+    "holds no event schemas: a catalogue directory holds one <type>.json per event type "
+    "(the data schema of that type) and may hold a defs.json"
+)
 _DEFS_KEYWORDS = frozenset({"$schema", "title", "description", "$comment", "$defs"})
 _REF_TARGETS = {registry.uri("defs.json"), registry.uri(CUSTOM_DEFS)}
 _META = Draft202012Validator(Draft202012Validator.META_SCHEMA)
@@ -200,9 +205,12 @@ class _Reader:
         self.defs_files: list[tuple[Path, dict[str, Any]]] = []
 
     def directory(self, directory: Path) -> None:
+        if not directory.exists():
+            raise CatalogueError(str(directory), "", "does not exist", "directory")
         if not directory.is_dir():
             raise CatalogueError(str(directory), "", "not a directory", "directory")
-        for path in sorted(directory.glob("*.json")):
+        files = sorted(directory.glob("*.json"))
+        for path in files:
             body = _read(path)
             _check_schema(path, body)
             _check_patterns(path, body, self.lenient)
@@ -210,6 +218,8 @@ class _Reader:
                 self._defs(path, body)
             else:
                 self._event(path, body)
+        if all(path.name == "defs.json" for path in files):
+            raise CatalogueError(str(directory), "", NO_EVENT_SCHEMAS, "directory")
 
     def _event(self, path: Path, body: dict[str, Any]) -> None:
         event_type = path.stem
@@ -263,10 +273,11 @@ def load(directories: Sequence[str | Path], *, lenient: bool = False) -> Catalog
     """The built-in catalogue plus the event types of ``directories``, in that order.
 
     Raises :class:`CatalogueError` (one line: file, JSON pointer, what, rule) for a missing
-    directory, invalid JSON, a schema that is not valid Draft 2020-12, a ``$ref`` that leaves
-    the catalogue, a regex one of the engines cannot compile, a keyword or shape the
-    generators cannot express, a name clash with a built-in (or control) type, another
-    directory or a built-in definition, or a file name that is not a valid type name.
+    directory or one that holds no event schema (only ``defs.json``, or no ``*.json``: a
+    wrong path, an export's folder), invalid JSON, a schema that is not valid Draft 2020-12,
+    a ``$ref`` that leaves the catalogue, a regex one of the engines cannot compile, a keyword
+    or shape the generators cannot express, a name clash with a built-in (or control) type,
+    another directory or a built-in definition, or a file name that is not a valid type name.
 
     ``lenient`` keeps the rules of the layout (``directory``, ``json``, ``schema``,
     ``type-name``, ``no-redefinition`` of types and definitions across files, ``refs``) and

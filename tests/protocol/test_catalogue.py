@@ -283,9 +283,27 @@ def test_a_type_in_two_directories_is_refused(tmp_path: Path) -> None:
     assert caught.value.rule == "no-redefinition"
 
 
-def test_a_missing_directory_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("lenient", [False, True])
+def test_a_missing_or_empty_directory_is_refused(tmp_path: Path, lenient: bool) -> None:
+    with pytest.raises(CatalogueError, match="does not exist") as caught:
+        event_schemas.load([tmp_path / "nowhere"], lenient=lenient)
+    assert (caught.value.file, caught.value.rule) == (str(tmp_path / "nowhere"), "directory")
+    (tmp_path / "a-file").write_text("{}")
     with pytest.raises(CatalogueError, match="not a directory"):
-        event_schemas.load([tmp_path / "nowhere"])
+        event_schemas.load([tmp_path / "a-file"], lenient=lenient)
+    for files in ({}, {"defs.json": DEFS}, {"sub/a.json": ALONE, "notes.txt": "x"}):
+        folder = tmp_path / f"folder-{len(files)}"
+        for name, body in files.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(body if isinstance(body, str) else json.dumps(body))
+        folder.mkdir(exist_ok=True)
+        with pytest.raises(CatalogueError, match="holds no event schemas") as caught:
+            event_schemas.load([folder], lenient=lenient)
+        assert (caught.value.file, caught.value.pointer, caught.value.rule) == (
+            str(folder),
+            "",
+            "directory",
+        )
 
 
 def test_the_readme_lists_every_rule_and_the_generator_names_only_those() -> None:

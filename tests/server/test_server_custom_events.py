@@ -124,9 +124,7 @@ def test_sluice_validate_takes_the_catalogue(
     monkeypatch.setenv("SLUICE_EVENT_SCHEMAS", f"{team}{os.pathsep}{team.parent / 'nowhere'}")
     status, _, err = sluice("validate", "-", stdin=line)
     assert status == 2
-    assert (
-        err == f"sluice validate: {team.parent / 'nowhere'}#: not a directory (rule: directory)\n"
-    )
+    assert err == f"sluice validate: {team.parent / 'nowhere'}#: does not exist (rule: directory)\n"
     monkeypatch.setenv("SLUICE_EVENT_SCHEMAS", str(team))
     assert sluice("validate", "-", stdin=line)[0] == 0
 
