@@ -11,7 +11,8 @@ and ``"$ref": "../defs.json#/$defs/timestamp"`` a built-in one; no other ``$ref`
 AsyncAPI) with :class:`CatalogueError`, naming the file, the JSON pointer and the rule broken;
 the README's "Your own events" lists the rules. Its lenient mode, for the tools that compare
 catalogues rather than serve them (``sluice schemas diff``, ``sluice check``), keeps the rules
-of the layout (``directory`` to ``refs``) and skips those of the generators' subset. Reading
+of the layout (``directory`` to ``refs``) and that every regex compiles in the validators,
+and skips those of the generators' subset. Reading
 files is the only I/O here.
 """
 
@@ -27,13 +28,14 @@ from urllib.parse import urldefrag, urljoin
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from . import bundle, codegen, registry
+from . import bundle, codegen, constraints, registry, validation
 from .catalogue import CUSTOM_DEFS, DIALECT, TYPE_NAME, Catalogue, assemble, builtin, event_file
 from .errors import ProtocolError
 from .model_fields import CodegenError
 
 #: The rules of the accepted subset, each refusal names one (the README's table lists them).
-#: A lenient :func:`load` keeps the first six (the layout) and skips the rest.
+#: A lenient :func:`load` keeps the first six (the layout) and, of ``pattern``, that every
+#: regex compiles in the validators; it skips the rest.
 RULES = (
     "directory",
     "json",
@@ -51,6 +53,11 @@ RULES = (
     "pattern",
     "format",
     "array",
+)
+#: Why a directory with no ``<type>.json`` is refused (a wrong path, an export's folder).
+NO_EVENT_SCHEMAS = (
+    "holds no event schemas: a catalogue directory holds one <type>.json per event type "
+    "(the data schema of that type) and may hold a defs.json"
 )
 _DEFS_KEYWORDS = frozenset({"$schema", "title", "description", "$comment", "$defs"})
 _REF_TARGETS = {registry.uri("defs.json"), registry.uri(CUSTOM_DEFS)}
@@ -148,6 +155,44 @@ def _check_refs(
             raise CatalogueError(str(path), pointer, message, "refs")
 
 
+#: Keywords whose values are data, not schemas: a ``pattern`` key in them is no regex.
+_DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples"})
+
+
+def _patterns(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[str, str, bool]]:
+    """Every regular expression below the schema ``node``: (its pointer, the regex, whether it
+    is a ``pattern``, as a model checks it), from ``pattern`` (also under ``propertyNames``)
+    and the keys of ``patternProperties``."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _DATA_KEYWORDS:
+                continue
+            if key == "pattern" and isinstance(value, str):
+                yield _pointer((*path, key)), value, True
+            elif key == "patternProperties" and isinstance(value, dict):
+                for regex, schema in value.items():
+                    yield _pointer((*path, key, regex)), regex, False
+                    yield from _patterns(schema, (*path, key, regex))
+            else:
+                yield from _patterns(value, (*path, key))
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _patterns(item, (*path, index))
+
+
+def _check_patterns(path: Path, body: dict[str, Any], lenient: bool) -> None:
+    """Each regex compiles in every engine that will run it: both validators (see
+    :func:`protocol.validation.check_pattern`) and, unless ``lenient``, the generated models
+    (Python's ``re`` after :func:`protocol.constraints.python_pattern`)."""
+    for pointer, regex, modelled in _patterns(body):
+        try:
+            validation.check_pattern(regex)
+            if modelled and not lenient:
+                constraints.python_pattern(regex)
+        except ValueError as error:
+            raise CatalogueError(str(path), pointer, str(error), "pattern") from None
+
+
 class _Reader:
     """What the directories hold so far: event schemas by type, definitions by name.
     ``lenient``: only the layout's rules (see :func:`load`)."""
@@ -160,15 +205,21 @@ class _Reader:
         self.defs_files: list[tuple[Path, dict[str, Any]]] = []
 
     def directory(self, directory: Path) -> None:
+        if not directory.exists():
+            raise CatalogueError(str(directory), "", "does not exist", "directory")
         if not directory.is_dir():
             raise CatalogueError(str(directory), "", "not a directory", "directory")
-        for path in sorted(directory.glob("*.json")):
+        files = sorted(directory.glob("*.json"))
+        for path in files:
             body = _read(path)
             _check_schema(path, body)
+            _check_patterns(path, body, self.lenient)
             if path.name == "defs.json":
                 self._defs(path, body)
             else:
                 self._event(path, body)
+        if all(path.name == "defs.json" for path in files):
+            raise CatalogueError(str(directory), "", NO_EVENT_SCHEMAS, "directory")
 
     def _event(self, path: Path, body: dict[str, Any]) -> None:
         event_type = path.stem
@@ -222,16 +273,18 @@ def load(directories: Sequence[str | Path], *, lenient: bool = False) -> Catalog
     """The built-in catalogue plus the event types of ``directories``, in that order.
 
     Raises :class:`CatalogueError` (one line: file, JSON pointer, what, rule) for a missing
-    directory, invalid JSON, a schema that is not valid Draft 2020-12, a ``$ref`` that leaves
-    the catalogue, a keyword or shape the generators cannot express, a name clash with a
-    built-in (or control) type, another directory or a built-in definition, or a file name
-    that is not a valid type name.
+    directory or one that holds no event schema (only ``defs.json``, or no ``*.json``: a
+    wrong path, an export's folder), invalid JSON, a schema that is not valid Draft 2020-12,
+    a ``$ref`` that leaves the catalogue, a regex one of the engines cannot compile, a keyword
+    or shape the generators cannot express, a name clash with a built-in (or control) type,
+    another directory or a built-in definition, or a file name that is not a valid type name.
 
     ``lenient`` keeps the rules of the layout (``directory``, ``json``, ``schema``,
     ``type-name``, ``no-redefinition`` of types and definitions across files, ``refs``) and
-    skips those of the generators' subset (``closed-object`` onwards, and the names the
-    TypeScript and AsyncAPI components share): the catalogue of such a directory validates
-    and compares, but :mod:`protocol.codegen`, the bundle and the TypeScript export may fail
+    that every regex compiles in both validators (``pattern``), and skips those of the
+    generators' subset (``closed-object`` onwards, and the names the TypeScript and AsyncAPI
+    components share): the catalogue of such a directory validates and compares, but
+    :mod:`protocol.codegen`, the bundle and the TypeScript export may fail
     on it.
     """
     if not directories:

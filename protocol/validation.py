@@ -10,6 +10,7 @@ does not), the error list is the fast engine's own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -98,6 +99,23 @@ class Validator:
                 key=lambda e: (e.pointer, e.message),
             )
         return found
+
+
+def check_pattern(ecma: str) -> None:
+    """Raise :class:`ValueError` (saying which engine, and why) unless the regular expression
+    ``ecma`` (a ``pattern``, or a ``patternProperties`` key) compiles in both validators: the
+    fast one (jsonschema-rs, ECMA-262 as JSON Schema 2020-12 section 6.4 reads it) and the
+    detailed one (``jsonschema``, which searches with Python's ``re`` as written).
+    """
+    try:
+        jsonschema_rs.validator_for({"pattern": ecma}, validate_formats=True)
+    except jsonschema_rs.ValidationError:
+        message = f"pattern {ecma!r} is not an ECMA-262 regular expression (jsonschema-rs)"
+        raise ValueError(message) from None
+    try:
+        re.compile(ecma)
+    except re.error as error:
+        raise ValueError(f"pattern {ecma!r}: Python's re cannot compile it ({error})") from None
 
 
 def detailed_validator(schema: dict[str, Any]) -> Draft202012Validator:

@@ -27,6 +27,7 @@ import trio
 from protocol import EventStreamParser, RemoteProtocolError
 from protocol.stream_contract import StreamContract, Violation
 
+from . import counted
 from .sources import CatalogueError, read_catalogue
 
 #: Seconds to read when neither a count nor a time is given.
@@ -89,7 +90,8 @@ def run(options: Options, out: TextIO | None = None, err: TextIO | None = None) 
         print(f"sluice check: {unusable}", file=err)
         return 2
     print(
-        f"{contract.position} events, {contract.counted} with an id: {len(violations)} violations",
+        f"{counted(contract.position, 'event')}, {contract.counted} with an id: "
+        f"{counted(len(violations), 'violation')}",
         file=out,
     )
     return 1 if violations else 0
@@ -122,7 +124,7 @@ async def check(options: Options, out: TextIO) -> tuple[list[Violation], StreamC
         with trio.move_on_after(math.inf if seconds is None else seconds):
             stopped = await _read(response, contract, options.count, report)
         if options.count is not None and contract.counted < options.count:
-            short = f"{contract.counted} of {options.count} events with an id {stopped}"
+            short = f"{contract.counted} of {counted(options.count, 'event')} with an id {stopped}"
             report([_stream_violation(contract, short)])
     return violations, contract
 

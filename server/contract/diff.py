@@ -16,6 +16,7 @@ import trio
 
 from protocol.compat import Change, Side, breaking, diff, verdict
 
+from . import counted
 from .sources import CatalogueError, read_catalogue
 
 #: Seconds allowed for each request to a hub.
@@ -48,7 +49,7 @@ def run(old: str, new: str, out: TextIO | None = None, err: TextIO | None = None
         print(change, file=out)
     broken = breaking(changes)
     count = sum(change.breaks != Side.NONE for change in changes)
-    print(f"{len(changes)} changes, {count} breaking ({verdict(broken)})", file=out)
+    print(f"{counted(len(changes), 'change')}, {count} breaking ({verdict(broken)})", file=out)
     return 1 if broken else 0
 
 

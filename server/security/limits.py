@@ -16,15 +16,23 @@ from protocol import SchemaError, is_session_id, session_id_rule
 
 from ..problems import Problem
 
+#: How much of a refused session id a detail quotes (a valid one has at most 128 characters).
+_QUOTED = 128
+
 
 def check_session_id(session_id: str) -> str:
-    """Return ``session_id`` when well formed; raise a 400 problem otherwise."""
+    """Return ``session_id`` when well formed; raise a 400 ``invalid-session-id`` problem
+    otherwise, whose detail names the id at fault (its first 128 characters, quoted) and
+    states the rule."""
     if not is_session_id(session_id):
+        quoted = repr(session_id[:_QUOTED])
+        if len(session_id) > _QUOTED:
+            quoted += f"... ({len(session_id)} characters)"
         raise Problem(
             400,
             "invalid-session-id",
             "Invalid session id",
-            session_id_rule(),
+            f"session id {quoted} is not valid. {session_id_rule()}",
         )
     return session_id
 

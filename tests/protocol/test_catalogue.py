@@ -283,9 +283,27 @@ def test_a_type_in_two_directories_is_refused(tmp_path: Path) -> None:
     assert caught.value.rule == "no-redefinition"
 
 
-def test_a_missing_directory_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("lenient", [False, True])
+def test_a_missing_or_empty_directory_is_refused(tmp_path: Path, lenient: bool) -> None:
+    with pytest.raises(CatalogueError, match="does not exist") as caught:
+        event_schemas.load([tmp_path / "nowhere"], lenient=lenient)
+    assert (caught.value.file, caught.value.rule) == (str(tmp_path / "nowhere"), "directory")
+    (tmp_path / "a-file").write_text("{}")
     with pytest.raises(CatalogueError, match="not a directory"):
-        event_schemas.load([tmp_path / "nowhere"])
+        event_schemas.load([tmp_path / "a-file"], lenient=lenient)
+    for files in ({}, {"defs.json": DEFS}, {"sub/a.json": ALONE, "notes.txt": "x"}):
+        folder = tmp_path / f"folder-{len(files)}"
+        for name, body in files.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(body if isinstance(body, str) else json.dumps(body))
+        folder.mkdir(exist_ok=True)
+        with pytest.raises(CatalogueError, match="holds no event schemas") as caught:
+            event_schemas.load([folder], lenient=lenient)
+        assert (caught.value.file, caught.value.pointer, caught.value.rule) == (
+            str(folder),
+            "",
+            "directory",
+        )
 
 
 def test_the_readme_lists_every_rule_and_the_generator_names_only_those() -> None:
@@ -298,3 +316,94 @@ def test_the_readme_lists_every_rule_and_the_generator_names_only_those() -> Non
         for name in ("model_fields.py", "codegen.py")
     )
     assert set(re.findall(r'rule="([a-z-]+)"', source)) <= set(event_schemas.RULES)
+
+
+def _with_code_pattern(regex: str) -> dict[str, Any]:
+    code = {"description": "A code.", "type": "string", "pattern": regex}
+    return {**ALONE, "properties": {**ALONE["properties"], "code": code}}
+
+
+#: Regular expressions one of the engines cannot compile: jsonschema-rs (``a{,3}``, ``\Z``
+#: are Python's, not ECMA-262's), Python's ``re`` (``\p{L}`` is ECMA-262's), or neither.
+UNCOMPILABLE = ["[a-", "(a", "a{,3}", "\\Z", "^\\p{L}+$"]
+
+
+@pytest.mark.parametrize("regex", UNCOMPILABLE)
+@pytest.mark.parametrize("lenient", [False, True])
+def test_a_pattern_an_engine_cannot_compile_is_refused(
+    tmp_path: Path, regex: str, lenient: bool
+) -> None:
+    folder = _write(tmp_path / "events", {"invoice_paid.json": _with_code_pattern(regex)})
+    with pytest.raises(CatalogueError) as caught:
+        event_schemas.load([folder], lenient=lenient)
+    error = caught.value
+    assert (error.file, error.pointer, error.rule) == (
+        str(folder / "invoice_paid.json"),
+        "/properties/code/pattern",
+        "pattern",
+    )
+    assert "\n" not in str(error) and repr(regex) in str(error)
+
+
+@pytest.mark.parametrize(
+    ("files", "file", "pointer"),
+    [
+        (
+            {"defs.json": {"$defs": {"code": {"type": "string", "pattern": "[a-"}}}},
+            "defs.json",
+            "/$defs/code/pattern",
+        ),
+        (
+            {"a.json": {"type": "object", "patternProperties": {"(a": {"type": "string"}}}},
+            "a.json",
+            "/patternProperties/(a",
+        ),
+        (
+            {"a.json": {"type": "object", "propertyNames": {"pattern": "^\\p{L}+$"}}},
+            "a.json",
+            "/propertyNames/pattern",
+        ),
+        (
+            {"a.json": {"type": "object", "not": {"anyOf": [{"pattern": "\\Z"}]}}},
+            "a.json",
+            "/not/anyOf/0/pattern",
+        ),
+    ],
+)
+def test_every_regex_of_a_catalogue_must_compile_even_when_lenient(
+    tmp_path: Path, files: dict[str, Any], file: str, pointer: str
+) -> None:
+    folder = _write(tmp_path / "events", files)
+    with pytest.raises(CatalogueError) as caught:
+        event_schemas.load([folder], lenient=True)
+    assert (caught.value.file, caught.value.pointer, caught.value.rule) == (
+        str(folder / file),
+        pointer,
+        "pattern",
+    )
+
+
+def test_a_pattern_key_in_data_is_no_regex(tmp_path: Path) -> None:
+    opened = {"type": "object", "const": {"pattern": "[a-"}, "default": {"pattern": "(a"}}
+    folder = _write(tmp_path / "events", {"a.json": opened})
+    assert event_schemas.load([folder], lenient=True).custom_types == ("a",)
+
+
+def test_a_catalogue_whose_patterns_compile_everywhere_validates_and_exports(
+    tmp_path: Path,
+) -> None:
+    folder = _write(tmp_path / "events", {"invoice_paid.json": _with_code_pattern("^[A-Z]{2}$")})
+    loaded = event_schemas.load([folder])
+    data = {"invoiceId": "i-1", "amount": 1}
+    loaded.check_event_input({"type": "invoice_paid", "data": {**data, "code": "FR"}})
+    bad = {"type": "invoice_paid", "data": {**data, "code": "fr"}}
+    errors = loaded.validator("event-input.json").errors(bad)
+    assert [e.pointer for e in errors] == ["/data/code"]
+    path = tmp_path / codegen.EXPORT_MODULE
+    path.write_text(codegen.generate_export(loaded))
+    spec = importlib.util.spec_from_file_location("sluice_events_pattern", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with pytest.raises(ValueError, match="code"):
+        module.InvoicePaidEvent(invoice_id="i-1", amount=1, code="fr")

@@ -72,3 +72,9 @@ def test_patterns_mean_what_ecma_262_says(ecma: str, text: str, matches: bool) -
 def test_patterns_the_dialects_read_differently_are_refused(ecma: str) -> None:
     with pytest.raises(ValueError, match="pattern"):
         python_pattern(ecma)
+
+
+@pytest.mark.parametrize("ecma", ["[a-", "(a", "^\\p{L}+$", "a\\"])
+def test_patterns_python_cannot_compile_are_refused(ecma: str) -> None:
+    with pytest.raises(ValueError, match="Python's re cannot compile it"):
+        python_pattern(ecma)

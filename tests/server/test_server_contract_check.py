@@ -21,6 +21,14 @@ TS = "2026-01-31T12:00:00Z"
 Run = tuple[int, list[str], str]
 
 
+@pytest.fixture(scope="module")
+def builtin_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built-in catalogue in a directory, as ``sluice schemas export`` writes it."""
+    folder = tmp_path_factory.mktemp("catalogue") / "builtin"
+    assert cli.main(["schemas", "export", str(folder)]) == 0
+    return folder
+
+
 async def sluice_check(capsys: pytest.CaptureFixture[str], *argv: str) -> Run:
     """``sluice check ARGV`` in a worker thread (it runs trio itself), beside the test's servers;
     its status, stdout lines and stderr."""
@@ -51,14 +59,14 @@ async def test_the_token_may_come_from_the_environment_and_the_catalogue_from_a_
     server: Server,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
+    builtin_export: Path,
 ) -> None:
     message = {"type": "message", "data": {"content": "hi"}}
     await server.publish("alice:2", message, bearer(token()))
     monkeypatch.setenv("SLUICE_TOKEN", token())
     url = f"{server.url}/agent_network_sse/alice:2"
     status, out, err = await sluice_check(
-        capsys, url, "--event-schemas", str(tmp_path), "--count", "1"
+        capsys, url, "--event-schemas", str(builtin_export), "--count", "1"
     )
     assert (status, out, err) == (0, ["2 events, 1 with an id: 0 violations"], "")
 
@@ -69,7 +77,7 @@ async def test_an_idle_stream_is_read_for_the_seconds_given(
     url = f"{open_server.url}/sse/quiet"
     with trio.fail_after(5):
         status, out, err = await sluice_check(capsys, url, "--seconds", "0.2")
-    assert (status, out, err) == (0, ["1 events, 0 with an id: 0 violations"], "")
+    assert (status, out, err) == (0, ["1 event, 0 with an id: 0 violations"], "")
 
 
 @pytest.mark.parametrize(
@@ -168,7 +176,7 @@ CONNECTION = frame("connection", status="connected", sessionId="s", timestamp=TS
 
 
 async def test_every_bad_frame_is_listed_with_its_id_and_pointer_and_exits_1(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], builtin_export: Path
 ) -> None:
     wrong_event = frame("message", "e-000000000003", content="c")
     envelope = {"type": "message", "data": {"content": "x"}, "id": "", "timestamp": TS}
@@ -184,7 +192,7 @@ async def test_every_bad_frame_is_listed_with_its_id_and_pointer_and_exits_1(
         b"event: message\ndata: " + orjson.dumps({**envelope, "extra": 1}) + b"\n\n",
     ]
     async with serving(body) as url:
-        argv = [f"{url}/sse/s", "--event-schemas", str(tmp_path), "--count", "10"]
+        argv = [f"{url}/sse/s", "--event-schemas", str(builtin_export), "--count", "10"]
         status, out, err = await sluice_check(capsys, *argv)
     assert (status, err) == (1, "")
     assert out == [
@@ -203,15 +211,15 @@ async def test_every_bad_frame_is_listed_with_its_id_and_pointer_and_exits_1(
 
 
 async def test_a_stream_that_is_not_utf8_is_a_violation(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], builtin_export: Path
 ) -> None:
     body = [b"data: \xff\xfe\n\n"]
     async with serving(body) as url:
-        argv = [f"{url}/sse/s", "--event-schemas", str(tmp_path)]
+        argv = [f"{url}/sse/s", "--event-schemas", str(builtin_export)]
         status, out, err = await sluice_check(capsys, *argv)
     assert (status, err) == (1, "")
     assert out[0].startswith("stream: unreadable: event stream is not valid UTF-8")
-    assert out[1:] == ["0 events, 0 with an id: 1 violations"]
+    assert out[1:] == ["0 events, 0 with an id: 1 violation"]
 
 
 async def test_a_count_or_time_that_is_not_positive_exits_2(
@@ -226,17 +234,17 @@ async def test_a_count_or_time_that_is_not_positive_exits_2(
 
 
 async def test_a_stream_that_breaks_off_is_a_violation(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], builtin_export: Path
 ) -> None:
     chunk = b"%x\r\n%s\r\n" % (len(CONNECTION), CONNECTION)
     async with serving([chunk, b"ff\r\nid: "], head=b"Transfer-Encoding: chunked\r\n") as url:
-        argv = [f"{url}/sse/s", "--event-schemas", str(tmp_path), "--count", "1"]
+        argv = [f"{url}/sse/s", "--event-schemas", str(builtin_export), "--count", "1"]
         status, out, err = await sluice_check(capsys, *argv)
     assert (status, err) == (1, "")
     assert out[0].startswith("stream after event #1: broke off: "), out
     assert out[1:] == [
-        "stream after event #1: 0 of 1 events with an id before it broke off",
-        "1 events, 0 with an id: 2 violations",
+        "stream after event #1: 0 of 1 event with an id before it broke off",
+        "1 event, 0 with an id: 2 violations",
     ]
 
 
@@ -262,7 +270,7 @@ async def test_a_teams_own_type_is_checked_against_its_directory(
             1,
             [
                 "event e-000000000002 /data/orderId: 2 is not of type 'string'",
-                "3 events, 2 with an id: 1 violations",
+                "3 events, 2 with an id: 1 violation",
             ],
             "",
         )

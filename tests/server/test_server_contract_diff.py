@@ -85,7 +85,7 @@ def test_compatible_changes_only_exit_0(tmp_path: Path, capsys: pytest.CaptureFi
     new = catalogue(tmp_path, "new", order_shipped=ORDER, defs=DEFS, ping={"type": "object"})
     assert sluice_diff(old, new, capsys) == (
         0,
-        ["ping: type added (compatible)", "1 changes, 0 breaking (compatible)"],
+        ["ping: type added (compatible)", "1 change, 0 breaking (compatible)"],
         "",
     )
 
@@ -100,7 +100,7 @@ def test_a_directory_the_hub_would_refuse_is_still_compared(
         1,
         [
             "order_shipped#/additionalProperties: object closes (breaks publishers)",
-            "1 changes, 1 breaking (breaks publishers)",
+            "1 change, 1 breaking (breaks publishers)",
         ],
         "",
     )
@@ -130,7 +130,7 @@ def test_directories_written_by_schemas_export_are_compared(
         [
             "order_shipped#/properties/carrier: optional field becomes required"
             " (breaks publishers)",
-            "1 changes, 1 breaking (breaks publishers)",
+            "1 change, 1 breaking (breaks publishers)",
         ],
         "",
     )
@@ -160,7 +160,7 @@ def test_directories_written_by_schemas_export_are_compared(
 def test_an_unreadable_catalogue_is_one_line_and_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], files: dict[str, Any], message: str
 ) -> None:
-    good = catalogue(tmp_path, "good")
+    good = catalogue(tmp_path, "good", order_shipped=ORDER, defs=DEFS)
     bad = catalogue(tmp_path, "bad", **files)
     status, out, err = sluice_diff(good, bad, capsys)
     assert (status, out) == (2, [])
@@ -169,11 +169,46 @@ def test_an_unreadable_catalogue_is_one_line_and_exits_2(
 
 
 def test_a_missing_directory_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert sluice_diff(tmp_path, tmp_path / "gone", capsys) == (
+    good = catalogue(tmp_path, "good", order_shipped=ORDER, defs=DEFS)
+    assert sluice_diff(good, tmp_path / "gone", capsys) == (
         2,
         [],
-        f"sluice schemas diff: {tmp_path / 'gone'}: not a directory\n",
+        f"sluice schemas diff: {tmp_path / 'gone'}: does not exist\n",
     )
+    (tmp_path / "a-file").write_text("{}")
+    assert sluice_diff(tmp_path / "a-file", good, capsys) == (
+        2,
+        [],
+        f"sluice schemas diff: {tmp_path / 'a-file'}: not a directory\n",
+    )
+
+
+def test_a_directory_without_event_schemas_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A wrong path in CI is no empty catalogue: an export's TypeScript or Python folder, a
+    folder of only subdirectories or only shared definitions holds no event schema."""
+    good = catalogue(tmp_path, "good", order_shipped=ORDER, defs=DEFS)
+    typescript, python = tmp_path / "ts", tmp_path / "py"
+    for argv in (
+        ["schemas", "export", "--typescript", str(typescript), "--event-schemas", str(good)],
+        ["schemas", "export", "--python", str(python), "--event-schemas", str(good)],
+    ):
+        assert cli.main(argv) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    nested = tmp_path / "nested"
+    (nested / "events").mkdir(parents=True)
+    (nested / "events" / "order_shipped.json").write_text(orjson.dumps(ORDER).decode())
+    only_defs = catalogue(tmp_path, "only-defs", defs=DEFS)
+    for folder in (typescript, python, nested, only_defs, catalogue(tmp_path, "empty")):
+        for old, new in ((good, folder), (folder, good)):
+            status, out, err = sluice_diff(old, new, capsys)
+            assert (status, out) == (2, []), (folder, out)
+            assert err == (
+                f"sluice schemas diff: {folder}: holds no event schemas: a catalogue directory"
+                " holds one <type>.json per event type (the data schema of that type) and may"
+                " hold a defs.json\n"
+            )
 
 
 async def run_diff(old: Path | str, new: Path | str) -> tuple[int, list[str], str]:
@@ -184,7 +219,8 @@ async def run_diff(old: Path | str, new: Path | str) -> tuple[int, list[str], st
 
 
 async def test_a_hub_is_read_from_its_schemas_routes(open_server: Server, tmp_path: Path) -> None:
-    builtin = catalogue(tmp_path, "builtin")
+    builtin = tmp_path / "builtin"  # the built-in catalogue, as an export
+    assert await trio.to_thread.run_sync(cli.main, ["schemas", "export", str(builtin)]) == 0
     assert await run_diff(open_server.url, builtin) == (
         0,
         ["0 changes, 0 breaking (compatible)"],
@@ -193,14 +229,14 @@ async def test_a_hub_is_read_from_its_schemas_routes(open_server: Server, tmp_pa
     own = catalogue(tmp_path, "own", order_shipped=ORDER, defs=DEFS)
     assert await run_diff(open_server.url, own) == (
         0,
-        ["order_shipped: type added (compatible)", "1 changes, 0 breaking (compatible)"],
+        ["order_shipped: type added (compatible)", "1 change, 0 breaking (compatible)"],
         "",
     )
     assert await run_diff(own, open_server.url + "/") == (
         1,
         [
             "order_shipped: type removed (breaks consumers and publishers)",
-            "1 changes, 1 breaking (breaks consumers and publishers)",
+            "1 change, 1 breaking (breaks consumers and publishers)",
         ],
         "",
     )

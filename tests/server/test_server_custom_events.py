@@ -124,9 +124,7 @@ def test_sluice_validate_takes_the_catalogue(
     monkeypatch.setenv("SLUICE_EVENT_SCHEMAS", f"{team}{os.pathsep}{team.parent / 'nowhere'}")
     status, _, err = sluice("validate", "-", stdin=line)
     assert status == 2
-    assert (
-        err == f"sluice validate: {team.parent / 'nowhere'}#: not a directory (rule: directory)\n"
-    )
+    assert err == f"sluice validate: {team.parent / 'nowhere'}#: does not exist (rule: directory)\n"
     monkeypatch.setenv("SLUICE_EVENT_SCHEMAS", str(team))
     assert sluice("validate", "-", stdin=line)[0] == 0
 
@@ -345,3 +343,55 @@ async def test_a_listener_added_to_an_open_stream_reads_its_type_from_then_on(
         }
         assert (await client.event("invoice_paid"))["id"] == heard
     assert unheard not in {line.get("id") for line in client.lines}  # not asked for then
+
+
+def _with_code_pattern(folder: Path, regex: str) -> Path:
+    code = {"description": "A code.", "type": "string", "pattern": regex}
+    schema = {**SCHEMA, "properties": {**SCHEMA["properties"], "code": code}}
+    (folder / "invoice_paid.json").write_text(json.dumps(schema))
+    (folder / "defs.json").write_text(json.dumps(DEFS))
+    return folder
+
+
+def test_a_pattern_that_does_not_compile_never_starts_a_server(tmp_path: Path) -> None:
+    _with_code_pattern(tmp_path, "^\\p{L}+$")  # ECMA-262, but not Python's re
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "serve",
+            "--no-auth",
+            "--port",
+            "9701",
+            "--event-schemas",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"{tmp_path}/invoice_paid.json#/properties/code/pattern: " in result.stderr
+    assert result.stderr.endswith("(rule: pattern)\n")
+
+
+@pytest.mark.parametrize("regex", ["[a-", "a{,3}", "^\\p{L}+$"])
+def test_validate_and_export_refuse_a_pattern_that_does_not_compile(
+    sluice: Run, tmp_path: Path, regex: str
+) -> None:
+    (tmp_path / "events").mkdir()
+    folder = _with_code_pattern(tmp_path / "events", regex)
+    line = json.dumps(PAID)
+    for argv in (
+        ("validate", "--event-schemas", str(folder), "-"),
+        ("schemas", "export", "--python", "--event-schemas", str(folder), str(tmp_path / "out")),
+    ):
+        status, _, err = sluice(*argv, stdin=line)
+        assert status == 2, err
+        assert err.count("\n") == 1, err
+        assert "#/properties/code/pattern: " in err and err.endswith("(rule: pattern)\n")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -3,8 +3,10 @@ change, a body that never completes, a body that is not UTF-8."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
+from urllib.parse import unquote
 
 import attrs
 import h11
@@ -185,6 +187,9 @@ async def test_ids_a_url_would_change_are_a_400_on_every_route(
         problem = answered.problem(400)
         assert problem["type"].endswith("/invalid-session-id"), (method, target, problem)
         assert "'.' or '..'" in problem["detail"]
+        named = re.match(r"session id '([^']*)' is not valid\. ", problem["detail"])
+        assert named is not None, problem  # the id as it came (a %2F stays escaped)
+        assert unquote(named[1]) == unquote(session_id.decode()), problem
     assert (await server.client.get("/api/stats", headers=dict(auth))).json()["sessionStats"] == {}
 
 

@@ -183,3 +183,21 @@ def test_readme_ports_become_free_ports(terminal: Terminal) -> None:
     assert flag == "--port"
     assert there.split(":")[1] == port == variable.split("=")[1] != "8001"
     assert (other, kept) == ("8001", "127.0.0.1:80")
+
+
+def test_a_block_that_shows_history_publishes_it_first() -> None:
+    """History keeps an event ``--event-ttl`` seconds (300): a block that reads the first
+    session and expects an event of it publishes one itself, so that it works for a reader who
+    reaches it minutes after the first session (its ``hello`` long expired)."""
+    reading = [
+        block
+        for block in parse(README.read_text())
+        if block.runs
+        and block.expected
+        and ("/sse/alice:demo" in block.text or "session=alice:demo" in block.text)
+        and any("event: message" in line or " 1 with an id" in line for line in block.expected)
+    ]
+    assert len(reading) >= 4, [b.where for b in reading]  # stream, resume, list, sluice check
+    for block in reading:
+        publishes = "-X POST" in block.text and "/api/sessions/alice:demo/events" in block.text
+        assert publishes, f"{block.where}: reads alice:demo's history without publishing first"

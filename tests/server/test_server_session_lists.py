@@ -149,6 +149,14 @@ async def test_bad_lists_are_400_problems(server: Server, route: str) -> None:
     for name, (path, kind) in cases.items():
         problem = check_problem(await server.client.get(path, headers=auth), 400)
         assert problem["type"].endswith("/" + kind), (name, problem)
+    for ids, named in ((("a", "bad id"), "'bad id'"), (("a", ""), "''"), (("a:.",), "'a:.'")):
+        bad = sessions_path(*ids, path=route)
+        problem = check_problem(await server.client.get(bad, headers=auth), 400)
+        assert problem["detail"].startswith(f"session id {named} is not valid. "), problem
+    long = "x" * 200 + " "
+    bad = sessions_path("a", long, path=route)
+    problem = check_problem(await server.client.get(bad, headers=auth), 400)
+    assert f"session id {'x' * 128!r}... (201 characters) is not valid" in problem["detail"]
     exactly = sessions_path(*(f"s{i}" for i in range(limit)), path=route)
     if route == "/api/events":
         assert (await server.client.get(exactly, headers=auth)).status_code == 200

@@ -62,7 +62,8 @@ def python_pattern(ecma: str) -> str:
 
     ``$`` outside a character class becomes ``\\Z``. Raises :class:`ValueError` for what the two
     dialects read differently and is not rewritten: ``\\d \\w \\s \\b`` (and their negations),
-    ``.``, and ``(?`` other than ``(?:``, ``(?=``, ``(?!``.
+    ``.``, and ``(?`` other than ``(?:``, ``(?=``, ``(?!``; and for a result that Python's ``re``
+    cannot compile (``[a-``, ``\\p{L}``), so a model never fails on import.
     """
     out: list[str] = []
     in_class = False
@@ -90,7 +91,12 @@ def python_pattern(ecma: str) -> str:
             raise ValueError(f"pattern {ecma!r}: only (?: (?= (?! groups are portable")
         out.append(char)
         i += 1
-    return "".join(out)
+    python = "".join(out)
+    try:
+        re.compile(python)
+    except re.error as error:
+        raise ValueError(f"pattern {ecma!r}: Python's re cannot compile it ({error})") from None
+    return python
 
 
 # attrs validators, used by the generated models next to attrs' own (instance_of, ge, le, ...).
