@@ -227,6 +227,7 @@ class Front:
         # The keep-alive timeout bounds each wait for a request's head: one scope for the
         # connection, its deadline set for each wait (cheaper than a scope per request). A head
         # that completes as the timeout passes is not answered, as one a moment later.
+        answer: Awaitable[None] | None = None
         with trio.CancelScope() as idle:
             while True:  # each publish answered here may be followed by another request
                 idle.deadline = trio.current_time() + self.config.keep_alive_timeout
@@ -234,11 +235,15 @@ class Front:
                 idle.deadline = math.inf
                 if idle.cancel_called:
                     return
-                answer = self._request(stream, scopes, *head)
-                del head  # (a stream keeps only what it needs)
-                buffered = await answer
-                if buffered is None:
-                    return
+                outcome = await self._request(stream, scopes, *head)
+                del head
+                if not isinstance(outcome, bytes):
+                    answer = outcome
+                    break
+                buffered = outcome
+        if answer is not None:  # a stream's: outside the keep-alive scope, nothing else kept
+            del scopes, buffered, idle, outcome
+            await answer
 
     async def _request(
         self,
@@ -247,9 +252,11 @@ class Front:
         read: bytes,
         request: Head | None,
         bodyless: bool,
-    ) -> bytes | None:
+    ) -> bytes | Awaitable[None] | None:
         """Answer the request whose head is ``request``, read in ``read``: the bytes read past
-        it when the connection is kept for the next request (after a publish), else ``None``."""
+        it when the connection is kept for the next request (after a publish); the answer to
+        await when it is Hypercorn's or a stream's (it keeps none of the request's objects it
+        does not need); else ``None``."""
         if not read:
             return None
         if request is None:
@@ -260,10 +267,7 @@ class Front:
         length = publish_length(request, scope, self.max_body)
         if length is None or not 4 <= start <= len(read) - length:
             # Not a publish, or its body has not all arrived with its head: Hypercorn's.
-            answer = self._first(stream, read, request, bodyless, scope)
-            del read, request, scope  # (a stream keeps only what it needs)
-            await answer
-            return None
+            return self._first(stream, read, request, bodyless, scope)
         return await self._publish(stream, request, scope, read, start, length)
 
     async def _publish(
