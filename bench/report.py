@@ -18,7 +18,7 @@ FIGURES = [
     ("latency_p50_ms", "latency p50 (ms)", "low", "{:,.1f}"),
     ("latency_p99_ms", "latency p99 (ms)", "low", "{:,.1f}"),
     ("server_cpu_pct", "server CPU (% of a core)", "", "{:,.0f}"),
-    ("server_cpu_us_per_event", "server CPU per delivery (us)", "low", "{:,.1f}"),
+    ("server_cpu_us_per_event", "server CPU per delivery (us)", "low", "{:,.2f}"),
     ("rss_per_connection_kb", "server RSS per connection (KB)", "low", "{:,.1f}"),
     ("open_seconds", "time to open all streams (s)", "low", "{:,.2f}"),
     ("resume_seconds", "time until all resumed (s)", "low", "{:,.2f}"),
