@@ -107,29 +107,31 @@ async def _receive(stream: trio.SocketStream, *, waiting: bool) -> bytes:
 
 async def _read_head(
     stream: trio.SocketStream, config: Config, buffered: bytes | None = None
-) -> tuple[bytes, Head | None, bool]:
+) -> tuple[bytes, Head | None, int, bool]:
     """The bytes read until the next request's head is complete (``buffered`` first: what was
     read past the previous request, ``None`` on a new connection), that request (``None`` when
-    the head does not parse: Hypercorn answers it) and whether it is complete without a body.
+    the head does not parse: Hypercorn answers it), the offset in those bytes just past its
+    head (where its body starts: the reader's, never a search for a blank line, since h11
+    also ends a head with a bare LF) and whether it is complete without a body.
 
     A head in the plain form (:func:`~server.streaming.head.strict_head`) that came whole with
     the first bytes is read without h11; every other one is h11's, as Hypercorn reads it.
-    ``(b"", None, False)`` when the client closes or resets the connection. Waits as long as
+    ``(b"", None, 0, False)`` when the client closes or resets the connection. Waits as long as
     the client sends nothing (the caller bounds it with the keep-alive timeout).
     """
     read = buffered or await _receive(stream, waiting=buffered is not None)
     if not read:
-        return b"", None, False
+        return b"", None, 0, False
     plain = strict_head(read)
     if plain is not None:
-        head, _, bodyless = plain
-        return read, head, bodyless
+        head, end, bodyless = plain
+        return read, head, end, bodyless
     return await _h11_head(stream, config, read)
 
 
 async def _h11_head(
     stream: trio.SocketStream, config: Config, read: bytes
-) -> tuple[bytes, Head | None, bool]:
+) -> tuple[bytes, Head | None, int, bool]:
     """:func:`_read_head` by h11, given the (non-empty) bytes ``read`` so far."""
     connection = h11.Connection(
         h11.SERVER, max_incomplete_event_size=config.h11_max_incomplete_size
@@ -140,25 +142,26 @@ async def _h11_head(
         try:
             event = connection.next_event()
         except h11.RemoteProtocolError:
-            return bytes(data), None, False
+            return bytes(data), None, 0, False
         if event is not h11.NEED_DATA:
             break
         try:
             more = await stream.receive_some(MAX_RECV)
         except (trio.BrokenResourceError, trio.ClosedResourceError):
-            return b"", None, False
+            return b"", None, 0, False
         if not more:
-            return b"", None, False
+            return b"", None, 0, False
         data += more
         connection.receive_data(bytes(more))
     if not isinstance(event, h11.Request):
-        return b"", None, False
+        return b"", None, 0, False
+    end = len(data) - len(connection.trailing_data[0])  # what h11 has not read is the body's
     try:
         bodyless = connection.next_event() == h11.EndOfMessage()
     except h11.RemoteProtocolError:
         bodyless = False
     head = Head(event.method, event.target, event.http_version, list(event.headers))
-    return bytes(data), head, bodyless
+    return bytes(data), head, end, bodyless
 
 
 def _front_serves(request: Head, bodyless: bool) -> bool:
@@ -251,10 +254,12 @@ class Front:
         scopes: _Scopes,
         read: bytes,
         request: Head | None,
+        start: int,
         bodyless: bool,
     ) -> bytes | Awaitable[None] | None:
-        """Answer the request whose head is ``request``, read in ``read``: the bytes read past
-        it when the connection is kept for the next request (after a publish); the answer to
+        """Answer the request whose head is ``request``, read in ``read`` (its body from
+        ``start``): the bytes read past it when the connection is kept for the next request
+        (after a publish); the answer to
         await when it is Hypercorn's or a stream's (it keeps none of the request's objects it
         does not need); else ``None``."""
         if not read:
@@ -263,9 +268,8 @@ class Front:
             await self.fallback(stream, read)
             return None
         scope = scopes.scope(request)
-        start = read.find(b"\r\n\r\n") + 4
         length = publish_length(request, scope, self.max_body)
-        if length is None or not 4 <= start <= len(read) - length:
+        if length is None or start + length > len(read):
             # Not a publish, or its body has not all arrived with its head: Hypercorn's.
             return self._first(stream, read, request, bodyless, scope)
         return await self._publish(stream, request, scope, read, start, length)

@@ -200,6 +200,23 @@ async def test_publishes_on_a_kept_alive_connection_are_answered_by_the_front(
     assert orjson.loads(bad_body)["type"].endswith("/invalid-event")
 
 
+@pytest.mark.parametrize("newline", [b"\r\n", b"\n"], ids=["crlf", "bare-lf"])
+async def test_a_publish_body_starts_where_its_head_ends_whatever_ends_its_lines(
+    server: Server, newline: bytes
+) -> None:
+    """h11 ends a head's lines with CRLF or a bare LF: the body starts where the head reader
+    says, not at the first blank CRLF line (here inside the body: that read another request's
+    bytes as the body, and those of the body as the next request)."""
+    real = b'{"type": "message", "data": {"content": "real"}}\r\n\r\n'
+    smuggled = b'{"type": "message", "data": {"content": "smuggled"}}'.ljust(len(real))
+    head = _post("alice:lf", real).split(b"\r\n\r\n", 1)[0].replace(b"\r\n", newline)
+    received = await _exchange(server, head + newline + newline + real + smuggled + b"\r\n\r\n")
+    assert received.startswith(b"HTTP/1.1 201 ")
+    assert b"HTTP/1.1 400 " in received  # the bytes after the body: not a request
+    history = await server.client.get("/api/sessions/alice:lf/events", headers=bearer(token()))
+    assert [e["data"]["content"] for e in history.json()["events"]] == ["real"]
+
+
 async def test_requests_that_arrive_late_or_in_pieces_are_answered_by_the_front(
     server: Server,
 ) -> None:
