@@ -63,21 +63,27 @@ def bind(settings: Settings, *, share: bool = False) -> socket.socket:
     return sock
 
 
+def claim_port(settings: Settings) -> int:
+    """The settings' port (port 0: a free one), once the address is bound alone, without
+    ``SO_REUSEPORT``: an address another process listens on (or holds, with or without
+    sharing) fails here, as it would without sharing, before this process shares it between its
+    own sockets or workers. Raises :class:`StartupFailed` naming the address."""
+    with bind(attrs.evolve(settings, workers=1)) as alone:
+        port: int = alone.getsockname()[1]
+        return port
+
+
 def bind_listeners(settings: Settings) -> list[socket.socket]:
     """The sockets this process listens on, bound and not yet listening: where connections are
     spread over several sockets of one address (:data:`~server.serving.sockets.LISTENERS`, with
     ``SO_REUSEPORT``), that many; else one.
 
-    With one worker the address is first bound alone, without ``SO_REUSEPORT``, so that an
-    address another process listens on fails as it would without sharing (and port 0 picks
-    one port for all of them). Raises :class:`StartupFailed` naming the address.
+    With one worker the port is first claimed (:func:`claim_port`); a worker of several binds
+    the port its supervisor claimed. Raises :class:`StartupFailed` naming the address.
     """
     if LISTENERS == 1:
         return [bind(settings)]
-    port = settings.port
-    if settings.workers == 1:
-        with bind(settings) as alone:
-            port = alone.getsockname()[1]
+    port = settings.port if settings.workers > 1 else claim_port(settings)
     shared = attrs.evolve(settings, port=port)
     with contextlib.ExitStack() as closing:
         sockets = [closing.enter_context(bind(shared, share=True)) for _ in range(LISTENERS)]

@@ -8,8 +8,9 @@ spreads new connections over the workers (on Linux by a hash of the connection's
 Sessions must be shared between them, so more than one worker needs ``--backplane redis``
 (:class:`~server.settings.Settings` refuses it otherwise). The parent only supervises:
 
-- it binds the address first (with ``SO_REUSEPORT``, without listening), so that port 0 means one
-  free port for every worker and an address in use is one clear error;
+- it claims the address first, bound alone (an address another process holds, shared or not,
+  is one clear error), then holds it with ``SO_REUSEPORT``, without listening, so that port 0
+  means one free port for every worker;
 - SIGINT and SIGTERM are passed on to every worker as SIGTERM; each shuts down as one process
   does (every stream gets its final frame) and the parent returns 0 when all have ended;
 - a worker that ends on its own (it could not start, or failed) makes the parent stop the others
@@ -71,10 +72,10 @@ def _worker(settings: Settings) -> None:
 def supervise(settings: Settings) -> int:
     """Run ``settings.workers`` worker processes on the settings' address until SIGINT or
     SIGTERM (0 once every worker has shut down), or until one ends on its own (its status)."""
-    from .run import StartupFailed, bind
+    from .run import StartupFailed, bind, claim_port
 
-    try:  # bound with SO_REUSEPORT, not listening: it holds the port and tells port 0's
-        reserved = bind(settings)
+    try:  # claimed alone, then held with SO_REUSEPORT, not listening (port 0: one for all)
+        reserved = bind(attrs.evolve(settings, port=claim_port(settings)))
     except StartupFailed as failed:
         print(f"sluice serve: {failed}", file=sys.stderr)
         return 1
