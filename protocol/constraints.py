@@ -91,11 +91,17 @@ def python_pattern(ecma: str) -> str:
         out.append(char)
         i += 1
     python = "".join(out)
+    check_python_re(python, ecma)
+    return python
+
+
+def check_python_re(python: str, ecma: str) -> None:
+    """Raise :class:`ValueError` unless Python's ``re`` compiles ``python`` (the pattern
+    ``ecma``, as written or rewritten)."""
     try:
         re.compile(python)
     except re.error as error:
         raise ValueError(f"pattern {ecma!r}: Python's re cannot compile it ({error})") from None
-    return python
 
 
 # attrs validators, used by the generated models next to attrs' own (instance_of, ge, le, ...).

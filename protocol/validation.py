@@ -10,7 +10,6 @@ does not), the error list is the fast engine's own.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -112,10 +111,7 @@ def check_pattern(ecma: str) -> None:
     except jsonschema_rs.ValidationError:
         message = f"pattern {ecma!r} is not an ECMA-262 regular expression (jsonschema-rs)"
         raise ValueError(message) from None
-    try:
-        re.compile(ecma)
-    except re.error as error:
-        raise ValueError(f"pattern {ecma!r}: Python's re cannot compile it ({error})") from None
+    constraints.check_python_re(ecma, ecma)
 
 
 def detailed_validator(schema: dict[str, Any]) -> Draft202012Validator:
