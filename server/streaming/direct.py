@@ -158,6 +158,18 @@ class Hangups:
             epoll.close()
 
 
+async def cancel_when_gone(stream: trio.SocketStream, scope: trio.CancelScope) -> None:
+    """Cancel ``scope`` when the client closes the connection on ``stream`` (whatever else it
+    sends, such as pipelined requests, is read and ignored): one task per stream, where
+    :class:`Hangups` is not available."""
+    try:
+        while await stream.receive_some(MAX_RECV):
+            pass
+    except (trio.BrokenResourceError, trio.ClosedResourceError):
+        pass
+    scope.cancel()
+
+
 def _hung_up(fileno: int, events: int) -> bool:
     """Whether the client of ``fileno`` closed or reset it (what it sent is read and dropped)."""
     if events & (select.EPOLLERR | select.EPOLLHUP | select.EPOLLRDHUP):

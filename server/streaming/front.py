@@ -41,7 +41,7 @@ from ..problems import Problem, internal_error
 from ..security.framing import framing_problem
 from ..serving.hypercorn_worker import parse_socket_addr
 from .admission import Admitted, admit, keep_encoded_slashes, stream_target
-from .direct import MAX_RECV, Hangups, SocketWriter, StreamSink
+from .direct import MAX_RECV, Hangups, SocketWriter, StreamSink, cancel_when_gone
 from .head import Head, strict_head
 from .publishes import answer_publish, publish_length, wants_close
 from .writer import StreamResponse, problem_response
@@ -167,18 +167,6 @@ async def _h11_head(
 def _front_serves(request: Head, bodyless: bool) -> bool:
     """Whether a request of a stream route is answered here: no body, no upgrade."""
     return bodyless and not any(name == b"upgrade" for name, _ in request.headers)
-
-
-async def _cancel_when_gone(stream: trio.SocketStream, scope: trio.CancelScope) -> None:
-    """Cancel ``scope`` when the client closes the connection (whatever else it sends, such as
-    pipelined requests, is read and ignored: they are not answered); where :class:`Hangups`
-    is not available."""
-    try:
-        while await stream.receive_some(MAX_RECV):
-            pass
-    except (trio.BrokenResourceError, trio.ClosedResourceError):
-        pass
-    scope.cancel()
 
 
 class Front:
@@ -385,7 +373,7 @@ class Front:
                     self.hangups.forget(fileno)
             else:
                 async with trio.open_nursery() as nursery:
-                    nursery.start_soon(_cancel_when_gone, stream, gone)
+                    nursery.start_soon(cancel_when_gone, stream, gone)
                     await _stream(sink, path, response, body)
                     nursery.cancel_scope.cancel()
         return 200
