@@ -148,6 +148,14 @@ TARGETS = [
 ]  # fmt: skip
 
 
+def run_ratios(entry: dict[str, Any], subject: str, base: str, key: str) -> list[float]:
+    """The ratio of ``key`` in each run of ``entry``, pairing the subject's n-th run with the
+    base's (the two ran in the same round)."""
+    pairs = zip(entry["servers"][subject]["runs"], entry["servers"][base]["runs"], strict=False)
+    found = (ratio(s.get(key), b.get(key)) for s, b in pairs)
+    return [r for r in found if r is not None]
+
+
 def targets(results: list[dict[str, Any]]) -> list[str]:
     """One line per target of the issue that this run measured: met or missed, with the
     figure; for the storm and the workers, the losses and the throughput ratio beside it."""
@@ -174,9 +182,13 @@ def targets(results: list[dict[str, Any]]) -> list[str]:
                 met = met and clean
                 extra = f"; lost/doubled/cut {summary['lost']}"
             if wanted == "workers":
+                assert base is not None
+                spread = run_ratios(entry, server, base, key)
+                if len(spread) > 1:
+                    extra = f" (runs {min(spread):.2f}x-{max(spread):.2f}x)"
                 throughput = entry["ratios"].get(f"{server}/{base}", {}).get("events_per_s")
                 if throughput is not None:
-                    extra = f"; events/s {throughput:.2f}x"
+                    extra += f"; events/s {throughput:.2f}x"
             lines.append(f"  {'met   ' if met else 'MISSED'} {wording}: {shown}{extra}")
     return lines
 
