@@ -83,7 +83,8 @@ class Subscription:
     ``foreign_id``: see :func:`sse_core.paging.judge`);
     ``epoch`` is the epoch its catch-up was read in (None until then); ``last_active`` is the
     ``trio.current_time()`` of the last frame taken (or of subscribing), which the idle close
-    looks at; ``taken`` counts the frames taken (read, or written through the sink).
+    looks at; ``taken`` counts the frames taken (read, or written through the sink);
+    ``cut_off`` is true once the subscriber was cut off for a full queue.
     """
 
     __slots__ = (
@@ -99,6 +100,7 @@ class Subscription:
         "_live",
         "_sink",
         "_waiter",
+        "cut_off",
         "epoch",
         "last_active",
         "last_offered_id",
@@ -130,6 +132,7 @@ class Subscription:
         self._sink: FrameSink | None = None
         self._direct: FrameSink | None = None  # the sink while the reader waits, idle
         self.taken = 0
+        self.cut_off = False
 
     @property
     def offer(self) -> Callable[[Queued], None]:
@@ -356,6 +359,7 @@ class Subscription:
     def _cut_off(self, overflow_frame: bytes) -> None:
         """End the stream after what is queued and a final ``overflow_frame``."""
         self._end_frame = overflow_frame
+        self.cut_off = True
         self._end()
 
     def _discard(self) -> None:

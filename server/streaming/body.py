@@ -54,6 +54,22 @@ def _error(broadcaster: Broadcaster, code: str, message: str) -> bytes:
     return broadcaster.encode_ephemeral(SSEEventBuilder.error(message=message, code=code))
 
 
+#: How a stream can end, as its ``disconnect`` log line says: ``client_gone`` (the client closed
+#: the connection), ``too_slow`` (it did not take a write within the send timeout),
+#: ``overflow`` (it fell ``max_queue_size`` events behind: ``stream_overflow``),
+#: ``closed_by_hub`` (shutdown, the session closed or cleared, its backplane lost), ``complete``
+#: (a stream asked to end after a given event), ``token_expired``, ``backplane_unavailable``.
+Outcome = Literal[
+    "client_gone",
+    "too_slow",
+    "overflow",
+    "closed_by_hub",
+    "complete",
+    "token_expired",
+    "backplane_unavailable",
+]
+
+
 @attrs.define
 class _Tally:
     """How a stream went: since when (trio's clock), its subscription (whose frames taken are
@@ -61,7 +77,7 @@ class _Tally:
 
     started: float
     sub: Subscription | None = None
-    outcome: str = "client_gone"
+    outcome: Outcome = "client_gone"
 
     def connected(
         self, session_id: str, user: str | None, last_event_id: str | None, sub: Subscription
@@ -93,7 +109,7 @@ class _Tally:
 
 
 def _ending(
-    broadcaster: Broadcaster, outcome: str, session_ids: tuple[str, ...], user: str | None
+    broadcaster: Broadcaster, outcome: Outcome, session_ids: tuple[str, ...], user: str | None
 ) -> bytes:
     """The frames that end a stream the hub or the token's expiry ended: an ``error`` event
     (code ``token_expired``) when the token expired, then ``disconnected`` per session."""
@@ -163,7 +179,7 @@ async def event_stream(
                     try:
                         chunk = await sub.receive_batch(min(quiet, expires))
                     except trio.EndOfChannel:
-                        tally.outcome = "closed_by_hub"
+                        tally.outcome = "overflow" if sub.cut_off else "closed_by_hub"
                         break
                     if chunk:
                         yield chunk
@@ -181,6 +197,10 @@ async def event_stream(
             yield _error(broadcaster, "backplane_unavailable", "the event store cannot be reached")
             return
         yield _ending(broadcaster, tally.outcome, session_ids, user)
+    except trio.TooSlowError:  # a write did not complete in time (here, or thrown in at a yield)
+        # (one cut off first could not be sent its end in time either: the first cause is kept)
+        tally.outcome = "overflow" if tally.sub is not None and tally.sub.cut_off else "too_slow"
+        raise
     finally:
         connections.release(user)
         tally.log(session_id, user)

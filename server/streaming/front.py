@@ -388,7 +388,10 @@ async def _stream(
         await sink.write(response.head(time.time()))
         async with aclosing(body):
             async for chunk in body:
-                await sink.write(response.chunk(chunk))
+                try:
+                    await sink.write(response.chunk(chunk))
+                except trio.TooSlowError as slow:
+                    await body.athrow(slow)  # the stream learns why it ends (its log says so)
                 del chunk  # (not kept while the stream waits)
         await sink.write(response.end())
     except _GONE:

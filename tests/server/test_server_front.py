@@ -381,8 +381,9 @@ async def test_each_wait_for_a_kept_alive_publishers_next_request_has_the_keep_a
 
 
 async def test_a_client_that_stops_reading_is_cut_after_the_send_timeout(
-    autojump_clock: trio.abc.Clock,
+    autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level("INFO", logger="sluice.stream")
     async with front_on_a_socket_pair(send_timeout=20, max_queue_size=10_000) as (hub, client):
         request = (
             f"GET /sse/alice:chat HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token()}\r\n\r\n"
@@ -400,6 +401,57 @@ async def test_a_client_that_stops_reading_is_cut_after_the_send_timeout(
         assert hub.connections["alice"] == 0
         assert trio.current_time() - start < 22
         assert (await _read_to_the_end(client)).count(b"event: message") < 100
+    assert _disconnect(caplog)["outcome"] == "too_slow"
+
+
+async def test_a_client_that_stops_reading_its_catch_up_is_cut_after_the_send_timeout(
+    autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The history is yielded by the stream's generator (not written from the fan-out): the
+    # timeout is met at another place, with the same end and the same log.
+    caplog.set_level("INFO", logger="sluice.stream")
+    async with front_on_a_socket_pair(send_timeout=20, max_queue_size=10_000) as (hub, client):
+        for _ in range(100):  # far more than the socket pair's buffers hold
+            await hub.broadcaster.publish("alice:chat", message("x" * 60_000))
+        await client.send_all(_stream_request())
+        assert b"200 OK" in await client.receive_some()
+        await trio.sleep(19)
+        assert hub.connections["alice"] == 1
+        await trio.sleep(2)
+        assert hub.connections["alice"] == 0
+    assert _disconnect(caplog)["outcome"] == "too_slow"
+
+
+async def test_a_client_cut_off_for_overflow_gets_its_end_and_the_log_says_overflow(
+    autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="sluice.stream")
+    async with front_on_a_socket_pair(send_timeout=600, max_queue_size=5) as (hub, client):
+        await client.send_all(_stream_request())
+        received = bytearray()
+        await _read_until(client, received, b"event: connection")
+        await trio.testing.wait_all_tasks_blocked()
+        for n in range(60):  # the socket fills, then the queue of 5: cut off
+            await hub.broadcaster.publish("alice:chat", message(f"{n} " + "x" * 60_000))
+        received += await _read_to_the_end(client, within=60)
+        assert b"event: stream_overflow" in received
+        assert received.count(b"event: message") < 60
+    assert _disconnect(caplog)["outcome"] == "overflow"
+
+
+async def test_a_client_cut_off_for_overflow_then_too_slow_for_its_end_is_logged_overflow(
+    autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="sluice.stream")
+    async with front_on_a_socket_pair(send_timeout=20, max_queue_size=5) as (hub, client):
+        await client.send_all(_stream_request())
+        await _read_until(client, bytearray(), b"event: connection")
+        await trio.testing.wait_all_tasks_blocked()
+        for n in range(60):
+            await hub.broadcaster.publish("alice:chat", message(f"{n} " + "x" * 60_000))
+        await trio.sleep(21)  # never read: the end cannot be sent either
+        assert hub.connections["alice"] == 0
+    assert _disconnect(caplog)["outcome"] == "overflow"
 
 
 # Direct writes: the publishing task writes each waiting stream's frames to its socket; the
