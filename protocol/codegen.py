@@ -249,8 +249,9 @@ def generate_export(catalogue: Catalogue) -> str:
     )
     events = [_event_class(t, catalogue) for t in types]
     tail = [
-        "#: The cattrs converter of these models: camelCase keys on the wire, as Sluice's own.",
-        "converter = make_converter()",
+        "#: The cattrs converter of these models: camelCase keys on the wire, as Sluice's own;",
+        "#: keys it does not know (an optional field added to a schema since) are ignored.",
+        "converter = make_converter(forbid_extra_keys=False)",
     ]
     imports = ["from protocol import constraints", "from protocol.converter import make_converter"]
     return _models_module(header, events, types, imports, ("converter", tail))

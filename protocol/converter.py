@@ -30,14 +30,16 @@ def _number(value: Any, _: type[float]) -> float:
     return value if type(value) in (int, float) else float(value)
 
 
-def make_converter() -> OrjsonConverter:
+def make_converter(*, forbid_extra_keys: bool = True) -> OrjsonConverter:
     """A cattrs converter of generated models: wire keys from each field's
-    ``metadata["wire"]``, unknown keys refused, optional fields left at ``None`` omitted.
+    ``metadata["wire"]``, optional fields left at ``None`` omitted; unknown keys refused
+    (``cattrs.errors.ForbiddenExtraKeysError``), or ignored with ``forbid_extra_keys=False``.
 
     The hooks of :mod:`protocol.models` and of a module written by ``sluice schemas export
-    --python`` (which calls this for its own ``converter``).
+    --python``, which calls this for its own ``converter`` with unknown keys ignored: it reads
+    what publishers send, and an optional field added to a schema is a compatible change.
     """
-    made = make_orjson_converter(forbid_extra_keys=True)
+    made = make_orjson_converter(forbid_extra_keys=forbid_extra_keys)
 
     def structure_hook(cls: type[Any]) -> Callable[[Mapping[str, Any], Any], Any]:
         return make_dict_structure_fn(cls, made, **_renames(cls))
