@@ -139,7 +139,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     try:
         settings = load(vars(args), os.environ)
-        logs.configure(settings.log_level)
+        logs.configure(settings.log_level, pid=settings.workers > 1)
         app = create_app(settings)
     except InvalidSetting as error:
         print(error.report("serve"), file=sys.stderr)

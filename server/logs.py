@@ -21,7 +21,12 @@ RESPONSE_SENT = "sluice.response_sent"
 
 
 class JsonLines(logging.Formatter):
-    """Formats a record as one JSON line: time, level, logger, event, then the event's fields."""
+    """Formats a record as one JSON line: time, level, logger (with ``pid``: the id of the
+    process that wrote it), event, then the event's fields."""
+
+    def __init__(self, *, pid: bool = False) -> None:
+        super().__init__()
+        self.pid = pid
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as a single line of JSON (a traceback becomes an escaped string)."""
@@ -29,8 +34,10 @@ class JsonLines(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "event": getattr(record, "event", None) or record.getMessage(),
         }
+        if self.pid:
+            doc["pid"] = record.process
+        doc["event"] = getattr(record, "event", None) or record.getMessage()
         doc.update(getattr(record, "fields", {}))
         if record.exc_info:
             doc["exception"] = self.formatException(record.exc_info)
@@ -43,10 +50,11 @@ def event(logger: logging.Logger, name: str, level: int = logging.INFO, **fields
         logger.log(level, name, extra={"event": name, "fields": fields})
 
 
-def configure(level: str) -> None:
-    """Send every logger's records to stderr as JSON lines, at ``level`` and above."""
+def configure(level: str, *, pid: bool = False) -> None:
+    """Send every logger's records to stderr as JSON lines, at ``level`` and above; with
+    ``pid``, each line says which process wrote it (several workers share stderr)."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonLines())
+    handler.setFormatter(JsonLines(pid=pid))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

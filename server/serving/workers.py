@@ -15,8 +15,8 @@ Sessions must be shared between them, so more than one worker needs ``--backplan
   does (every stream gets its final frame) and the parent returns 0 when all have ended;
 - a worker that ends on its own (it could not start, or failed) makes the parent stop the others
   and return that worker's status (1 when it was killed by a signal);
-- workers log as one process does, each line from the worker that wrote it; the parent logs
-  ``workers`` (their pids), ``signal`` and ``worker_exit`` events.
+- workers log as one process does, each line from the worker that wrote it, with its ``pid``;
+  the parent logs ``workers`` (their pids), ``signal`` and ``worker_exit`` events.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def _worker(settings: Settings) -> None:
     """A worker process's entry point: the app of ``settings``, served until signalled."""
     from ..web.app import create_app
 
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, pid=True)
     sys.exit(serve_app(create_app(settings)))
 
 

@@ -133,3 +133,7 @@ async def test_two_workers_on_one_port_each_stream_gets_the_others_events(
     assert status == 0, log
     assert "Traceback" not in log
     assert log.count('"event":"shutdown"') == 2, log
+    lines = [orjson.loads(line) for line in log.splitlines()]
+    # Every line names the process that wrote it: each worker shut down once.
+    assert sorted(line["pid"] for line in lines if line["event"] == "shutdown") == sorted(pids)
+    assert {line["pid"] for line in lines} == {process.pid, *pids}
