@@ -54,14 +54,31 @@ class KeyReused(ValueError):
 def claim(scope: str, session_id: str, key: str, request: Any, ttl: float) -> Claim:
     """The claim of ``key`` sent by the caller ``scope`` (a token's subject; ``""`` without
     auth) to ``session_id``, for the JSON ``request`` (any JSON value): two requests equal as
-    JSON (object keys in any order) have the same fingerprint."""
+    JSON have the same fingerprint (object keys in any order; numbers by value, so ``60``,
+    ``60.0`` and ``6e1`` are one number, as JSON Schema's equality has them)."""
     scoped = "\x00".join((scope, session_id, key)).encode()
-    body = orjson.dumps(request, option=orjson.OPT_SORT_KEYS)
+    body = orjson.dumps(_by_value(request), option=orjson.OPT_SORT_KEYS)
     return Claim(
         key=hashlib.sha256(scoped).hexdigest(),
         fingerprint=hashlib.sha256(body).hexdigest(),
         ttl=ttl,
     )
+
+
+#: Integral floats below this are written as integers in a fingerprint (the doubles that hold
+#: every integer up to it exactly; larger ones stay floats, as JSON parsers read them).
+_EXACT = 2**53
+
+
+def _by_value(value: Any) -> Any:
+    """``value`` with every integral float as its integer (``60.0`` as ``60``)."""
+    if isinstance(value, dict):
+        return {key: _by_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_by_value(item) for item in value]
+    if isinstance(value, float) and value.is_integer() and abs(value) <= _EXACT:
+        return int(value)
+    return value
 
 
 def check(claim: Claim, recorded: Recorded) -> tuple[str, ...]:

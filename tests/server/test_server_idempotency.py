@@ -81,6 +81,22 @@ async def test_a_repeat_equal_as_json_gets_the_same_ids_and_publishes_nothing(
     assert "sluice_idempotency_keys 1.0" in metrics
 
 
+@pytest.mark.parametrize("ttl", ["60.0", "6e1", "6.0E+1", "60.000"])
+async def test_a_repeat_with_a_number_written_otherwise_is_the_same_request(
+    server: Server, ttl: str
+) -> None:
+    def raw(ttl: str) -> bytes:
+        return b'{"type":"message","data":{"content":"n"},"ttl":%s}' % ttl.encode()
+
+    headers = {**AUTH, "Idempotency-Key": "k-number", "Content-Type": "application/json"}
+    first = await server.client.post(EVENTS, content=raw("60"), headers=headers)
+    again = await server.client.post(EVENTS, content=raw(ttl), headers=headers)
+    assert check_body(again, "rest/publish-response.json", 201) == first.json()
+    assert len(await _history(server)) == 1
+    other = await server.client.post(EVENTS, content=raw("60.5"), headers=headers)
+    assert check_problem(other, 422)["type"].endswith("/idempotency-key-reused")
+
+
 async def test_repeats_sent_at_once_publish_once_and_get_one_answer(server: Server) -> None:
     answers: list[Any] = []
 

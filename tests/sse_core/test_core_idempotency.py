@@ -52,6 +52,19 @@ def test_a_claim_is_scoped_and_its_fingerprint_is_the_json_value() -> None:
     assert _claim("k", body).fingerprint != _claim("k", {**body, "ttl": 5}).fingerprint
 
 
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [(60, 60.0), ([1, {"a": -0.0}], [1.0, {"a": 0}]), (2**53, float(2**53)), (1e300, 1e300)],
+)
+def test_numbers_equal_by_value_have_one_fingerprint(one: object, other: object) -> None:
+    assert _claim("k", one).fingerprint == _claim("k", other).fingerprint
+
+
+@pytest.mark.parametrize(("one", "other"), [(60, 60.5), (1, "1"), (0, False), (1, True)])
+def test_values_that_differ_have_different_fingerprints(one: object, other: object) -> None:
+    assert _claim("k", one).fingerprint != _claim("k", other).fingerprint
+
+
 async def test_records_last_their_ttl_count_in_memory_and_go_at_cleanup(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
