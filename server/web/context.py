@@ -86,13 +86,15 @@ class SluiceApp(QuartTrio):
                 await send(message)
 
         hub: Hub | None = getattr(self, "hub", None)
+        # Answered here, before Quart: with the CORS headers Quart's answers get after it.
+        cors = () if hub is None else hub.cors.stream_headers(scope["headers"])
         problem = framing_problem(scope["headers"])
         if problem is not None:
-            await send_problem(send_final_shielded, problem, scope["path"])
+            await send_problem(send_final_shielded, problem, scope["path"], cors)
             return
         if scope["method"] not in (*STREAM_METHODS, "OPTIONS") and stream_path(scope) is not None:
-            problem = method_not_allowed(STREAM_METHODS)
-            await send_problem(send_final_shielded, problem, scope["path"])
+            problem = method_not_allowed((*STREAM_METHODS, "OPTIONS"))
+            await send_problem(send_final_shielded, problem, scope["path"], cors)
             return
         if scope["method"] == "OPTIONS" and hub is not None and stream_path(scope) is not None:
             await _send_options(hub, scope, send_final_shielded)

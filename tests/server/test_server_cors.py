@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+import trio
 from hub_client import Server, bearer, check_problem, message, running, settings, token
 
 APP = "https://app.example.com"
@@ -163,6 +164,41 @@ async def test_a_cross_origin_stream_carries_cors_headers(cors_server: Server) -
         assert "WWW-Authenticate" in refused.headers["access-control-expose-headers"]
         plain = await cors_server.streams.get(path)
         assert "access-control-allow-origin" not in plain.headers
+
+
+async def test_refusals_before_the_routes_carry_cors_headers_too(cors_server: Server) -> None:
+    """A 405 of a stream path and a refused framing are answered before any route, on every
+    path: with the origin's CORS headers as every other answer, so a page can read them."""
+    raw = "Content-Length: 0\r\nTransfer-Encoding: chunked\r\n"  # RFC 9112 §6.1
+    for path in (*STREAM_PATHS, "/sse?session=alice:a", "/api/sessions/alice:chat/events"):
+        if path.startswith("/api"):
+            not_allowed = await cors_server.client.put(path, headers={"Origin": APP})
+        else:
+            not_allowed = await cors_server.client.post(path, headers={"Origin": APP})
+        check_problem(not_allowed, 405)
+        assert "OPTIONS" in not_allowed.headers["allow"].split(", ")
+        conflicting = await _raw(cors_server, f"GET {path} HTTP/1.1\r\nOrigin: {APP}\r\n{raw}")
+        for answer in (not_allowed.headers, conflicting):
+            assert answer["vary"] == "Origin", (path, answer)
+            assert answer["access-control-allow-origin"] == APP, (path, answer)
+
+
+async def _raw(server: Server, head: str) -> dict[str, str]:
+    """The headers of the answer to the raw request ``head`` (its last line's CRLF included)."""
+    port = httpx.URL(server.url).port
+    assert port is not None
+    stream = await trio.open_tcp_stream("127.0.0.1", port)
+    async with stream:
+        await stream.send_all(f"{head}Host: 127.0.0.1\r\n\r\n".encode())
+        received = b""
+        with trio.fail_after(10):
+            while b"\r\n\r\n" not in received:
+                chunk = await stream.receive_some()
+                assert chunk, received
+                received += chunk
+    status, *lines = received.split(b"\r\n\r\n")[0].decode().split("\r\n")
+    assert status.startswith("HTTP/1.1 400"), status
+    return {k.lower(): v.strip() for k, v in (line.split(":", 1) for line in lines)}
 
 
 # Writes ------------------------------------------------------------------------------------

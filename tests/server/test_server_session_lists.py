@@ -213,7 +213,7 @@ async def test_other_methods_of_the_list_path_are_405_and_options_answers(
     for path in ("/sse", sessions_path("alice:a", "alice:b")):
         response = await server.client.post(path, headers=bearer(token()))
         check_problem(response, 405)
-        assert response.headers["allow"] == "GET, HEAD"
+        assert response.headers["allow"] == "GET, HEAD, OPTIONS"
         options = await server.client.options(path)
         assert options.status_code == 204
         assert "GET" in options.headers["allow"]

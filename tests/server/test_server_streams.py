@@ -168,7 +168,7 @@ async def test_stream_routes_bypass_quarts_request_handling(server: Server) -> N
     assert polled.status_code == 200
     not_allowed = await server.client.post("/sse/alice:chat", headers=auth)
     check_problem(not_allowed, 405)
-    assert not_allowed.headers["allow"] == "GET, HEAD"
+    assert not_allowed.headers["allow"] == "GET, HEAD, OPTIONS"
     assert handled == ["GET /api/sessions/alice:chat/events"]
 
 
