@@ -102,6 +102,19 @@ def internal_error() -> Problem:
     )
 
 
+def query_parameter(args: Mapping[str, str], name: str) -> str | None:
+    """The value of the query parameter ``name`` of ``args`` (werkzeug's multi-valued
+    mapping), ``None`` when absent; a 400 ``invalid-parameter`` problem when it is given more
+    than once (which of them was meant would be a guess)."""
+    getlist = getattr(args, "getlist", None)
+    values: list[str] = getlist(name) if getlist is not None else []
+    if len(values) > 1:
+        raise Problem(
+            400, "invalid-parameter", "Invalid parameter", f"{name}= may be given only once"
+        )
+    return values[0] if values else args.get(name)
+
+
 def method_not_allowed(allowed: Iterable[str]) -> Problem:
     """The 405 problem of a route that answers only the ``allowed`` methods (RFC 9110 §15.5.6:
     with an ``Allow`` header)."""

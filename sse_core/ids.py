@@ -36,8 +36,12 @@ class EventId:
 
 
 def parse_event_id(text: str) -> EventId | None:
-    """Split an id made by :func:`format_event_id`; None when ``text`` is not one."""
+    """Split an id made by :func:`format_event_id`; None when ``text`` is not one (its
+    sequence written with other digits than that, ``-00000000001`` say, included)."""
     match = _ID.fullmatch(text)
     if match is None:
         return None
-    return EventId(match[1], int(match[2]))
+    sequence = int(match[2])
+    if len(match[2]) != len(f"{sequence:0{SEQUENCE_WIDTH}d}"):
+        return None
+    return EventId(match[1], sequence)

@@ -23,6 +23,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.sansio.request import Request as WerkzeugRequest
 
 from ..hub import Hub
+from ..problems import query_parameter
 from ..security.access import Request, authenticate, check_backplane, check_open, forbid_unless
 from ..security.auth import Principal
 from ..security.limits import check_session_list, too_many_connections, too_many_streams
@@ -178,7 +179,9 @@ def resume_point(request: Request) -> str | None:
 
     The header wins: a browser sends it on every reconnect, while the URL keeps the first value.
     """
-    return request.headers.get("Last-Event-ID") or request.args.get("lastEventId") or None
+    return (
+        request.headers.get("Last-Event-ID") or query_parameter(request.args, "lastEventId") or None
+    )
 
 
 def admit_stream(

@@ -25,7 +25,7 @@ from quart import Blueprint, Response, current_app, request
 
 from ..agent import AgentRequest, run_agent
 from ..hub import Hub
-from ..problems import Problem
+from ..problems import Problem, query_parameter
 from ..security.access import check_start_work, forbid_unless
 from ..security.auth import Principal
 from ..streaming.admission import admit_stream
@@ -86,7 +86,7 @@ async def adk_run(app_name: str, user_id: str, session_id: str) -> Response:
     forbid_unless(
         principal.anonymous or user_id == principal.subject, "user_id must be the token's subject"
     )
-    query = request.args.get("query", "").strip()
+    query = (query_parameter(request.args, "query") or "").strip()
     if not query:
         raise Problem(400, "invalid-parameter", "Invalid parameter", "query= is required")
     message_id, task_id = str(uuid.uuid4()), str(uuid.uuid4())

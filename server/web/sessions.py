@@ -12,7 +12,7 @@ from sse_core import HistoryPage
 from sse_core.idempotency import KeyReused
 
 from ..hub import Hub
-from ..problems import Problem
+from ..problems import Problem, query_parameter
 from ..publishing import publish_events
 from ..security.access import forbid_unless
 from ..security.limits import check_session_list
@@ -70,9 +70,9 @@ async def poll(session_id: str) -> Response:
     ``lastEventId`` is the id to pass as ``after=`` next time.
     """
     hub, session_id = _session(session_id)
-    after = request.args.get("after") or None
+    after = query_parameter(request.args, "after") or None
     page = await hub.broadcaster.events_after(
-        session_id, after=after, limit=_limit(request.args.get("limit"))
+        session_id, after=after, limit=_limit(query_parameter(request.args, "limit"))
     )
     reset = page.reset_reason is not None
     last = page.events[-1].id if page.events else (None if reset else after)
@@ -104,8 +104,8 @@ async def poll_sessions() -> Response:
     principal = caller(hub)
     for session_id in session_ids:
         forbid_unless(principal.may_subscribe(session_id), f"no right to read {session_id}")
-    after = request.args.get("after") or None
-    limit = _limit(request.args.get("limit"))
+    after = query_parameter(request.args, "after") or None
+    limit = _limit(query_parameter(request.args, "limit"))
     pages = await hub.broadcaster.backplane.replay_sessions(session_ids, after, limit)
     events = _merged(pages, limit)
     resets = {s: page.reset_reason for s, page in pages.items() if page.reset_reason is not None}

@@ -151,6 +151,7 @@ async def test_session_create_stats_clear_and_global_stats(server: Server) -> No
         assert (stats["subscribers"], stats["historySize"], stats["published"]) == (1, 1, 1)
         cleared = await server.client.delete("/api/sessions/alice:chat", headers=auth)
         assert cleared.status_code == 204
+        assert "content-type" not in cleared.headers and cleared.content == b""
         assert server.app.hub.broadcaster.session_stats("alice:chat")["historySize"] == 0
         (later,) = await server.publish("alice:chat", message("after clear"), headers=auth)
         assert (await stream.next())["id"] == later  # still connected
@@ -240,3 +241,23 @@ async def test_an_unexpected_error_is_a_500_problem_without_details() -> None:
     assert response.content_type == "application/problem+json"
     validator("rest/problem.json").check(orjson.loads(body))
     assert "internal detail" not in body and "Traceback" not in body
+
+
+async def test_a_query_parameter_given_twice_is_a_400_naming_it(server: Server) -> None:
+    """Which of two values was meant would be a guess: every single-valued parameter."""
+    auth = bearer(token())
+    (first,) = await server.publish("alice:chat", message("1"), headers=auth)
+    cases = {
+        "/api/sessions/alice:chat/events?limit=1&limit=2": "limit",
+        f"/api/sessions/alice:chat/events?after={first}&after={first}": "after",
+        "/api/events?session=alice:chat&limit=5&limit=5": "limit",
+        f"/api/events?session=alice:chat&after={first}&after=x": "after",
+        f"/sse/alice:chat?lastEventId={first}&lastEventId=x": "lastEventId",
+        "/apps/demo/users/alice/sessions/alice:chat/run?query=a&query=b": "query",
+    }
+    for path, name in cases.items():
+        response = await server.streams.get(path, headers=auth)
+        problem = check_problem(response, 400)
+        assert problem["type"].endswith("/invalid-parameter"), path
+        assert problem["detail"] == f"{name}= may be given only once", path
+    assert len(await server.app.hub.broadcaster.get_event_history("alice:chat")) == 1

@@ -76,6 +76,9 @@ async def test_resume_at_every_position(open_hub: OpenHub) -> None:
     [
         ("garbage", "malformed_id"),
         ("x" * 2000, "malformed_id"),
+        ("{epoch}-00000000001", "malformed_id"),  # the sequence written otherwise than ids are
+        ("{epoch}-00000000000000000001", "malformed_id"),
+        ("{epoch}-0000000000001", "malformed_id"),
         ("0123456789ab-000000000001", "unknown_epoch"),
         ("{epoch}-999999999999", "history_exhausted"),  # from the future
         ("{first}", "history_exhausted"),  # trimmed away
