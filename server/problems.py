@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from http import HTTPStatus
 
 import orjson
 from quart import Quart, Response, current_app, request
@@ -89,6 +90,31 @@ def backplane_unavailable(
         "the event store cannot be reached; retry later (a publish may or may not have "
         "been stored)",
         headers={"Retry-After": "1"},
+    )
+
+
+#: The problem of each status h11 answers for a request it cannot take (RFC 9112 framing).
+_UNREADABLE = {
+    400: ("malformed-request", "the request is not valid HTTP/1.1 (RFC 9112)"),
+    431: ("request-header-fields-too-large", "the request's header section is too large"),
+    501: (
+        "not-implemented",
+        "the request uses a transfer coding this server does not implement (only chunked)",
+    ),
+}
+
+
+def unreadable_request(status: int) -> Problem:
+    """The problem answering a request that could not be read as HTTP/1.1 (``status``: h11's
+    hint, 400, 431 or 501); the connection is closed after it."""
+    slug, detail = _UNREADABLE.get(status, _UNREADABLE[400])
+    title = HTTPStatus(status).phrase if status in _UNREADABLE else "Bad Request"
+    return Problem(
+        status if status in _UNREADABLE else 400,
+        slug,
+        title,
+        detail,
+        headers={"Connection": "close"},
     )
 
 

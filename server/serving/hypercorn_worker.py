@@ -20,7 +20,11 @@ on, as of Hypercorn 0.18 (pinned to that release line in ``pyproject.toml``):
   subscription and descriptor for up to a keepalive interval. :class:`_ConnectionHandler` reads
   in a task of its own and, at the client's close, ends a handling that waits on such a request;
 - ``hypercorn.utils``: ``wrap_app`` (the ASGI app as Hypercorn calls it), ``parse_socket_addr``
-  and ``repr_socket_addr``.
+  and ``repr_socket_addr``;
+- ``hypercorn.protocol.h11.H11Protocol``'s ``_send_error_response(status_code)`` and
+  ``_send_h11_event(event)``: its answer to a request h11 cannot read (400, 431, 501) has an
+  empty body; :func:`_answer_unreadable_with_problems` makes it a problem document, as every
+  other error of the hub is.
 
 Everything else in Sluice uses Hypercorn's public modules (``hypercorn.config``,
 ``hypercorn.typing``). :func:`verify` checks that the installed Hypercorn still has each piece
@@ -39,11 +43,14 @@ import h11
 import trio
 from hypercorn.config import Config
 from hypercorn.events import Closed, RawData
+from hypercorn.protocol.h11 import H11Protocol
 from hypercorn.trio.lifespan import Lifespan
 from hypercorn.trio.tcp_server import TCPServer
 from hypercorn.trio.worker_context import WorkerContext
 from hypercorn.typing import AppWrapper, ConnectionState, LifespanState
 from hypercorn.utils import parse_socket_addr, repr_socket_addr, wrap_app
+
+from ..problems import MEDIA_TYPE, unreadable_request
 
 __all__ = ["Worker", "parse_socket_addr", "repr_socket_addr", "verify"]
 MAX_RECV = 2**16
@@ -56,8 +63,13 @@ _SHAPES: dict[str, tuple[Any, tuple[str, ...]]] = {
         ("app", "config", "context", "state", "stream"),
     ),
     "hypercorn.utils.wrap_app": (wrap_app, ("app", "wsgi_max_body_size", "mode")),
+    "hypercorn.protocol.h11.H11Protocol": (
+        H11Protocol,
+        ("app", "config", "context", "task_group", "connection_state", "ssl"),
+    ),
 }
 _METHODS = {
+    "hypercorn.protocol.h11.H11Protocol": ("_send_error_response", "_send_h11_event"),
     "hypercorn.trio.lifespan.Lifespan": (
         "handle_lifespan",
         "wait_for_startup",
@@ -120,6 +132,8 @@ class _ConnectionHandler(TCPServer):
     module's docstring)."""
 
     async def _read_data(self) -> None:
+        if isinstance(self.protocol.protocol, H11Protocol):
+            _answer_unreadable_with_problems(self.protocol.protocol)
         send, receive = trio.open_memory_channel[bytes](0)
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._handle_received, receive)
@@ -151,6 +165,27 @@ class _ConnectionHandler(TCPServer):
             and connection.their_state in (h11.DONE, h11.MUST_CLOSE)
             and bool(connection.trailing_data[0])
         )
+
+
+def _answer_unreadable_with_problems(protocol: H11Protocol) -> None:
+    """Answer the requests h11 cannot read on ``protocol``'s connection with a problem
+    document (:func:`~server.problems.unreadable_request`) instead of an empty body."""
+
+    async def send_error_response(status_code: int) -> None:
+        problem = unreadable_request(status_code)
+        body = problem.encode()
+        headers = [
+            *((name.lower().encode(), value.encode()) for name, value in problem.headers.items()),
+            (b"content-type", MEDIA_TYPE.encode()),
+            (b"content-length", str(len(body)).encode()),
+            *protocol.config.response_headers("h11"),
+        ]
+        send = protocol._send_h11_event
+        await send(h11.Response(status_code=problem.status, headers=headers))
+        await send(h11.Data(data=body))
+        await send(h11.EndOfMessage())
+
+    protocol._send_error_response = send_error_response  # type: ignore[method-assign]
 
 
 class Worker:

@@ -14,6 +14,7 @@ import struct
 from collections.abc import Iterator
 
 import hypothesis
+import orjson
 import pytest
 import trio
 from hub_client import Server, bearer, message, running, settles, token
@@ -263,3 +264,40 @@ async def test_odd_bytes_in_the_target_get_a_4xx(
         response = await _read_answer(stream)
     assert response.split(b" ", 2)[1].startswith(b"4"), response
     assert [r for r in caplog.records if r.exc_info] == []
+
+
+_UNREADABLE = {
+    "raw UTF-8 in the query": (b"GET /api/events?limit=\xef\xbc\x91 HTTP/1.1\r\nHost: x\r\n", 400),
+    "no Host": (b"GET /healthz HTTP/1.1\r\n", 400),
+    "a negative length": (b"POST /api/sessions/a/events HTTP/1.1\r\nHost: x\r\n"
+                          b"Content-Length: -1\r\n", 400),
+    "two lengths": (b"GET /sse/a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                    b"Content-Length: 6\r\n", 400),
+    "a NUL in a header": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n", 400),
+    "a coding not implemented": (b"POST /api/sessions/a/events HTTP/1.1\r\nHost: x\r\n"
+                                 b"Transfer-Encoding: gzip\r\n", 501),
+    "a header section too large": (b"GET /sse/a HTTP/1.1\r\nHost: x\r\nX-Big: "
+                                   + b"a" * 70_000 + b"\r\n", 431),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("front", [True, False], ids=["front", "hypercorn"])
+@pytest.mark.parametrize("head", list(_UNREADABLE), ids=list(_UNREADABLE))
+async def test_a_request_that_cannot_be_read_is_answered_with_a_problem(
+    front: bool, head: str
+) -> None:
+    """What h11 refuses gets a problem document, as every other error: not an empty body."""
+    sent, status = _UNREADABLE[head]
+    async with running(front=front) as server:
+        stream = await _connect(server)
+        async with stream:
+            await stream.send_all(sent + b"\r\n")
+            response = await _read_answer(stream)
+    found, body = response.split(b"\r\n\r\n", 1)
+    assert found.startswith(b"HTTP/1.1 %d " % status), response
+    headers = _head(response)
+    assert headers["content-type"] == "application/problem+json"
+    assert headers["connection"] == "close"
+    problem = orjson.loads(body)
+    assert problem["status"] == status and problem["type"].startswith("https://sluice-sse.dev/")
+    assert problem["detail"]
