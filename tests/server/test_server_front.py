@@ -427,12 +427,7 @@ async def test_a_client_cut_off_for_overflow_gets_its_end_and_the_log_says_overf
 ) -> None:
     caplog.set_level("INFO", logger="sluice.stream")
     async with front_on_a_socket_pair(send_timeout=600, max_queue_size=5) as (hub, client):
-        await client.send_all(_stream_request())
-        received = bytearray()
-        await _read_until(client, received, b"event: connection")
-        await trio.testing.wait_all_tasks_blocked()
-        for n in range(60):  # the socket fills, then the queue of 5: cut off
-            await hub.broadcaster.publish("alice:chat", message(f"{n} " + "x" * 60_000))
+        received = await _flooded(hub, client)
         received += await _read_to_the_end(client, within=60)
         assert b"event: stream_overflow" in received
         assert received.count(b"event: message") < 60
@@ -444,14 +439,22 @@ async def test_a_client_cut_off_for_overflow_then_too_slow_for_its_end_is_logged
 ) -> None:
     caplog.set_level("INFO", logger="sluice.stream")
     async with front_on_a_socket_pair(send_timeout=20, max_queue_size=5) as (hub, client):
-        await client.send_all(_stream_request())
-        await _read_until(client, bytearray(), b"event: connection")
-        await trio.testing.wait_all_tasks_blocked()
-        for n in range(60):
-            await hub.broadcaster.publish("alice:chat", message(f"{n} " + "x" * 60_000))
+        await _flooded(hub, client)
         await trio.sleep(21)  # never read: the end cannot be sent either
         assert hub.connections["alice"] == 0
     assert _disconnect(caplog)["outcome"] == "overflow"
+
+
+async def _flooded(hub: Hub, client: trio.SocketStream) -> bytearray:
+    """Open a stream on ``client``, then publish more than its socket and a small queue hold
+    while it does not read: what it read before (up to its ``connection`` event)."""
+    await client.send_all(_stream_request())
+    received = bytearray()
+    await _read_until(client, received, b"event: connection")
+    await trio.testing.wait_all_tasks_blocked()
+    for n in range(60):  # the socket fills, then the queue: cut off
+        await hub.broadcaster.publish("alice:chat", message(f"{n} " + "x" * 60_000))
+    return received
 
 
 # Direct writes: the publishing task writes each waiting stream's frames to its socket; the
