@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import attrs
 
+from .pointer import shown
+
 
 @attrs.frozen
 class SchemaError:
@@ -13,13 +15,14 @@ class SchemaError:
 
     ``pointer`` is the RFC 6901 JSON pointer of the failing value (``/data/progress``; ``""``
     for the document itself); ``message`` says what is wrong in words a publisher can act on.
+    Printed as ``"pointer": message``, the pointer a JSON string (:func:`protocol.pointer.shown`).
     """
 
     pointer: str
     message: str
 
     def __str__(self) -> str:
-        return f"{self.pointer or '/'}: {self.message}"
+        return f"{shown(self.pointer)}: {self.message}"
 
 
 class ProtocolError(Exception):

@@ -20,10 +20,7 @@ from referencing import Registry
 
 from . import constraints, registry
 from .errors import InvalidEvent, SchemaError
-
-
-def _pointer(path: Any) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+from .pointer import pointer_to
 
 
 def _format_checker() -> FormatChecker:
@@ -44,7 +41,7 @@ _FORMATS = _format_checker()
 
 
 def _describe(error: ValidationError) -> SchemaError:
-    return SchemaError(_pointer(error.absolute_path), error.message)
+    return SchemaError(pointer_to(error.absolute_path), error.message)
 
 
 def _leaves(error: ValidationError) -> list[ValidationError]:
@@ -92,7 +89,7 @@ class Validator:
         if not found:  # the engines read the schema differently: the fast one's own errors
             found = sorted(
                 {
-                    SchemaError(_pointer(error.instance_path), error.message)
+                    SchemaError(pointer_to(error.instance_path), error.message)
                     for error in self._fast.iter_errors(instance)
                 },
                 key=lambda e: (e.pointer, e.message),
@@ -126,17 +123,17 @@ def detailed_errors(detailed: Draft202012Validator, instance: Any) -> list[Schem
     return sorted(found, key=lambda e: (e.pointer, e.message))
 
 
-def hub_only_errors(event: Any, pointer: str = "") -> list[SchemaError]:
+def hub_only_errors(event: Any, under: str = "") -> list[SchemaError]:
     """The error of a publisher's ``event`` whose type only the hub may send
-    (:data:`~protocol.registry.HUB_EVENTS`; none otherwise); ``pointer`` prefixes the error's
-    pointer (``/2`` for the third event of a batch)."""
+    (:data:`~protocol.registry.HUB_EVENTS`; none otherwise); ``under`` is the event's own
+    pointer, which prefixes the error's (``/2`` for the third event of a batch)."""
     kind = event.get("type") if isinstance(event, dict) else None
     if kind not in registry.HUB_EVENTS:
         return []
     others = ", ".join(sorted(registry.HUB_EVENTS))
     return [
         SchemaError(
-            f"{pointer}/type",
+            pointer_to(["type"], under),
             f"{kind!r} is sent by the hub only: a publisher cannot send {others}",
         )
     ]
@@ -152,7 +149,7 @@ def unknown_type_errors(
     :data:`~protocol.registry.HUB_EVENTS`. Other errors are kept, in order.
     """
     unknown = {
-        f"/{i}/type" if batch else "/type": event["type"]
+        pointer_to([i, "type"] if batch else ["type"]): event["type"]
         for i, event in enumerate(events)
         if isinstance(event, dict)
         and "type" in event

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from protocol import InvalidEvent, SchemaError, hub_only_errors, unknown_type_errors
+from protocol import InvalidEvent, SchemaError, hub_only_errors, pointer_to, unknown_type_errors
 from sse_core.idempotency import Claim
 
 from . import logs
@@ -63,7 +63,7 @@ def _events(doc: Any) -> tuple[list[Any], bool]:
     reserved = [
         error
         for i, event in enumerate(events)
-        for error in hub_only_errors(event, f"/{i}" if batch else "")
+        for error in hub_only_errors(event, pointer_to([i] if batch else []))
     ]
     if reserved:
         raise _invalid(reserved, "control events cannot be published")

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from protocol import Catalogue, InvalidEvent, SchemaError, is_session_id, session_id_rule, to_wire
+from protocol import (
+    Catalogue,
+    InvalidEvent,
+    SchemaError,
+    is_session_id,
+    pointer_to,
+    session_id_rule,
+    to_wire,
+)
 from protocol.models import Event
 
 from .events import Draft
@@ -43,7 +51,9 @@ def drafts_of(
         try:
             drafts.append(draft_of(event, ttl, timestamp, catalogue))
         except InvalidEvent as invalid:
-            errors.extend(SchemaError(f"/{index}{e.pointer}", e.message) for e in invalid.errors)
+            errors.extend(
+                SchemaError(pointer_to([index]) + e.pointer, e.message) for e in invalid.errors
+            )
     if errors:
         raise InvalidEvent(errors)
     return drafts

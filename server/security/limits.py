@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from protocol import SchemaError, is_session_id, session_id_rule
+from protocol import SchemaError, is_session_id, pointer_to, session_id_rule
 
 from ..problems import Problem
 
@@ -63,7 +63,9 @@ def check_event_sizes(events: Sequence[Any], body_size: int, limit: int, *, batc
     if body_size <= limit:
         return
     errors = [
-        SchemaError(f"/{i}" if batch else "", f"the event is {size} bytes as JSON, at most {limit}")
+        SchemaError(
+            pointer_to([i] if batch else []), f"the event is {size} bytes as JSON, at most {limit}"
+        )
         for i, event in enumerate(events)
         if (size := len(orjson.dumps(event))) > limit
     ]
