@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 
@@ -23,6 +25,16 @@ class SchemaError:
 
     def __str__(self) -> str:
         return f"{shown(self.pointer)}: {self.message}"
+
+
+def json_text(value: Any) -> str:
+    """How an error message names a JSON value: as JSON text (RFC 8259), ``null``, ``true``,
+    ``"text"``, ``["a", 1]``; not as Python shows it (``None``, ``True``, ``'text'``). A value
+    JSON cannot hold (a non-finite number, a Python object) is shown as Python shows it."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return repr(value)
 
 
 class ProtocolError(Exception):

@@ -25,7 +25,7 @@ from jsonschema import Draft202012Validator
 
 from . import codegen
 from .catalogue import builtin
-from .errors import SchemaError
+from .errors import SchemaError, json_text
 from .pointer import pointer_to, shown
 from .registry import HUB_EVENTS
 from .validation import detailed_errors, detailed_validator
@@ -117,13 +117,13 @@ class StreamContract:
     def _data_errors(self, envelope: dict[str, Any]) -> list[SchemaError]:
         event_type = envelope.get("type")
         if not isinstance(event_type, str):
-            wrong = SchemaError("/type", f"{event_type!r} is not of type 'string'")
+            wrong = SchemaError("/type", f"{json_text(event_type)} is not of type 'string'")
             return [wrong] if "type" in envelope else []  # else the shape says it is missing
         if "data" not in envelope:
             return []  # the shape says it is missing
         validator = self._data.get(event_type)
         if validator is None:
-            return [SchemaError("/type", f"{event_type!r} is not a type of the catalogue")]
+            return [SchemaError("/type", f"{json_text(event_type)} is not a type of the catalogue")]
         return [
             SchemaError(pointer_to(["data"]) + error.pointer, error.message)
             for error in detailed_errors(validator, envelope["data"])

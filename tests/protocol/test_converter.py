@@ -61,7 +61,7 @@ def test_an_unknown_type_is_an_invalid_event_naming_the_known_types(wire: Any) -
         from_wire(wire)
     (error,) = caught.value.errors
     assert error.pointer == "/type"
-    assert all(repr(t) in error.message for t in EVENT_CLASSES)
+    assert all(f'"{t}"' in error.message for t in EVENT_CLASSES)
 
 
 @pytest.mark.parametrize("wire", [None, [], "message", {"data": {}}, {"type": "message"}])

@@ -199,7 +199,7 @@ async def test_every_bad_frame_is_listed_with_its_id_and_pointer_and_exits_1(
         'event e-000000000002 "/data/progress": 150 is greater than the maximum of 100',
         "event e-000000000003 \"/type\": the SSE event field is 'status_update', not the type",
         'event #5 (message, no id) "/id": an event kept in history has no id',
-        "event e-000000000004 \"/type\": 'order_shipped' is not a type of the catalogue",
+        'event e-000000000004 "/type": "order_shipped" is not a type of the catalogue',
         'event e-000000000004 "/id": does not increase (after e-000000000004)',
         "event #8 (keepalive, no id) \"/id\": no id, yet the SSE id field sets 'x'",
         'event #9 (message, no id) "": Additional properties are not allowed'
