@@ -83,8 +83,10 @@ class Broadcaster:
 
         ``event`` is a ``protocol.models`` event or a dict ``{"type", "data", "ttl"?}``;
         ``ttl`` (seconds in history) overrides the event's own. Returns the event's id.
-        Raises ``protocol.InvalidEvent`` listing every problem (nothing is stored or sent),
-        ``ValueError`` for a malformed session id, ``RuntimeError`` when not open.
+        Raises ``protocol.InvalidEvent`` listing every problem (nothing is stored or sent; a
+        JSON value that is not an object is one, at pointer ``""``), ``TypeError`` for a Python
+        object that is neither a model nor a mapping, ``ValueError`` for a malformed session
+        id, ``RuntimeError`` when not open.
 
         A checkpoint; never waits on a subscriber (a full one is cut off). With the memory
         backplane a publish cancelled at its checkpoint publishes nothing, and one past it

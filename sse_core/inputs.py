@@ -22,6 +22,10 @@ from .events import Draft
 #: ``{"type", "data", "ttl"?}`` (checked against the schema, so any mapping is let in).
 EventInput = Event | Mapping[str, Any]
 
+#: The JSON values other than an object, as parsed: a publisher may send one where an event
+#: belongs, and is told why it is no event (``42 is not of type 'object'``).
+_NOT_OBJECTS = (type(None), bool, int, float, str, list)
+
 
 def check_session_id(session_id: str) -> None:
     """Raises ``ValueError`` for a malformed session id (the schema's rule)."""
@@ -32,8 +36,20 @@ def check_session_id(session_id: str) -> None:
 def draft_of(event: EventInput, ttl: float | None, timestamp: str, catalogue: Catalogue) -> Draft:
     """``event`` validated against ``catalogue`` and made a draft accepted at ``timestamp``;
     ``ttl`` (seconds) overrides the event's own. Raises ``protocol.InvalidEvent`` listing
-    every problem."""
-    item = dict(event) if isinstance(event, Mapping) else to_wire(event)
+    every problem (a JSON value that is not an object, say ``42``, is an invalid event at
+    pointer ``""``), ``TypeError`` for a Python object that is neither an event model nor a
+    mapping."""
+    if isinstance(event, Mapping):
+        item = dict(event)
+    elif isinstance(event, _NOT_OBJECTS):
+        raise InvalidEvent(catalogue.validator("event-input.json").errors(event))
+    else:
+        try:
+            item = to_wire(event)
+        except TypeError:
+            kind = type(event).__name__
+            message = f"an event is a protocol.models event or a mapping, not {kind}"
+            raise TypeError(message) from None
     if ttl is not None:
         item["ttl"] = ttl
     catalogue.check_event_input(item)

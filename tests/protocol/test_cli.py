@@ -210,3 +210,20 @@ def test_a_publisher_cannot_send_a_hub_only_event(sluice: Run, kind: str) -> Non
     if kind == "connection":
         envelope = {"type": kind, "data": data, "id": "", "timestamp": TS}
         assert sluice("validate", "-", stdin=orjson.dumps(envelope))[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("document", "line"),
+    [
+        ("42", "\"\": 42 is not of type 'object'"),
+        ("null", "\"\": null is not of type 'object'"),
+        ("true", "\"\": true is not of type 'object'"),
+        ('"s"', '"": "s" is not of type \'object\''),
+    ],
+)
+def test_json_that_is_no_event_is_one_error_of_the_whole_document(
+    sluice: Run, document: str, line: str
+) -> None:
+    """As the publish route's 422 says it: the pointer "" (the whole document), the value as
+    JSON."""
+    assert sluice("validate", "-", stdin=document) == (1, f"{line}\n0 valid, 1 invalid\n", "")

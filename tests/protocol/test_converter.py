@@ -70,6 +70,12 @@ def test_malformed_input_is_an_invalid_event(wire: Any) -> None:
         from_wire(wire)
 
 
+@pytest.mark.parametrize("value", [42, None, {"type": "message", "data": {}}, object()])
+def test_to_wire_of_anything_but_a_model_is_a_type_error(value: Any) -> None:
+    with pytest.raises(TypeError, match="not an event model"):
+        to_wire(value)
+
+
 def _envelope() -> Envelope:
     event = RegenerationProgressEvent(message_id="m", progress=12.5, session_id="s")
     return Envelope(type=event.TYPE, data=event, id="e:1-7", timestamp=TS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 from hub_client import (
+    NOT_EVENTS,
     Server,
     bearer,
     check_body,
@@ -240,3 +241,19 @@ async def test_an_unexpected_error_is_a_500_problem_without_details() -> None:
     assert response.content_type == "application/problem+json"
     validator("rest/problem.json").check(orjson.loads(body))
     assert "internal detail" not in body and "Traceback" not in body
+
+
+async def test_json_that_is_no_event_is_a_422_with_a_pointer_on_every_path(server: Server) -> None:
+    """Never a 500 and nothing published, whichever path answers: the front (see
+    ``test_server_front``), Hypercorn and the app (the front off, or an ``Idempotency-Key``)."""
+    auth = {**bearer(token()), "Content-Type": "application/json"}
+    for keyed in (False, True):
+        for n, (body, errors) in enumerate(NOT_EVENTS):
+            headers = {**auth, "Idempotency-Key": f"k-{n}"} if keyed else auth
+            response = await server.client.post(
+                "/api/sessions/alice:x/events", content=body, headers=headers
+            )
+            problem = check_problem(response, 422)
+            assert problem["type"].endswith("/invalid-event"), problem
+            assert [(e["pointer"], e["message"]) for e in problem["errors"]] == errors
+    assert server.app.hub.broadcaster.session_stats("alice:x")["historySize"] == 0
