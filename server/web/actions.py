@@ -12,13 +12,12 @@ from functools import partial
 
 from quart import Blueprint, Response
 
-from protocol import validator
 from sse_core.idempotency import KeyReused, check
 
 from ..agent import AgentRequest, run_agent
 from ..problems import Problem
 from ..security.access import forbid_unless
-from .context import caller, current_hub, json_body, json_response
+from .context import caller, check_request, current_hub, json_body, json_response
 from .idempotency import request_claim, reused
 
 blueprint = Blueprint("chat_actions", __name__, url_prefix="/api/chat_actions")
@@ -28,21 +27,15 @@ blueprint = Blueprint("chat_actions", __name__, url_prefix="/api/chat_actions")
 async def regenerate() -> Response:
     """Start regenerating a message; the result arrives over SSE.
 
+    The body is checked by :func:`~server.web.context.check_request`: a malformed
+    ``sessionId`` is a 400 ``invalid-session-id``, any other error a 422 ``invalid-request``.
+
     With an ``Idempotency-Key`` (see :mod:`server.web.idempotency`) a repeat gets the first
     answer's ``messageId`` and starts no second run.
     """
     hub = current_hub()
     principal = caller(hub, write=True)
-    doc = await json_body()
-    errors = validator("rest/regenerate-request.json").errors(doc)
-    if errors:
-        raise Problem(
-            422,
-            "invalid-request",
-            "Invalid request",
-            "the body does not match rest/regenerate-request.json; see errors",
-            errors=errors,
-        )
+    doc = check_request(await json_body(), "rest/regenerate-request.json")
     session_id = doc["sessionId"]
     forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
     hub = current_hub()  # still open after reading the body?

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from urllib.parse import quote
 
 from hub_client import Server, bearer, check_body, check_problem, running, token
 
@@ -60,3 +61,28 @@ async def test_regenerate_checks_the_request_and_the_right(server: Server) -> No
     other = {"sessionId": "bob:chat", "query": "q"}
     check_problem(await server.client.post(url, json=other, headers=auth), 403)
     check_problem(await server.client.post(url, json=other), 401)
+
+
+async def test_a_malformed_session_id_in_the_body_is_the_400_every_route_gives(
+    server: Server,
+) -> None:
+    """The detail names the id as a path route's does, not the schema's regex; the id is
+    checked before the rest of the body, and a sessionId that is no string is a 422."""
+    url = "/api/chat_actions/regenerate"
+    auth = bearer(token(subscribe=["*"], publish=["*"]))
+    for session_id in ("bad id!", "x" * 129, "a:..", "", "é"):
+        for body in ({"sessionId": session_id, "query": "q"}, {"sessionId": session_id}):
+            problem = check_problem(await server.client.post(url, json=body, headers=auth), 400)
+            stats = f"/api/sessions/{quote(session_id, safe='')}/stats"
+            if session_id:  # a path cannot carry an empty id
+                by_path = check_problem(await server.client.get(stats, headers=auth), 400)
+                assert (problem["type"], problem["detail"]) == (by_path["type"], by_path["detail"])
+            assert problem["type"].endswith("/invalid-session-id")
+            assert problem["detail"].startswith(f"session id {session_id[:128]!r}")
+            assert "errors" not in problem
+    for session_id in (5, None, ["alice:chat"]):
+        body = {"sessionId": session_id, "query": "q"}
+        problem = check_problem(await server.client.post(url, json=body, headers=auth), 422)
+        assert problem["type"].endswith("/invalid-request")
+        assert [e["pointer"] for e in problem["errors"]] == ["/sessionId"]
+    assert server.app.hub.broadcaster.sessions() == []  # no run started
