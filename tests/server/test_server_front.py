@@ -226,6 +226,19 @@ async def test_json_that_is_no_event_is_answered_422_by_the_front(server: Server
     assert server.app.hub.broadcaster.session_stats("alice:x")["historySize"] == 0
 
 
+async def test_an_event_too_large_is_answered_413_by_the_front() -> None:
+    async with running(settings(max_event_bytes=200)) as server:
+        batch = orjson.dumps([message("fits"), message("x" * 300)])
+        ((head, body),) = _answers(await _exchange(server, _post("alice:x", batch, close=True)))
+        assert head.startswith("http/1.1 413") and "server:" not in head, head
+        problem = orjson.loads(body)
+        assert problem["type"].endswith("/event-too-large")
+        assert problem["errors"] == [
+            {"pointer": "/1", "message": "the message event is 340 bytes as JSON, at most 200"}
+        ]
+        assert server.app.hub.broadcaster.session_stats("alice:x")["historySize"] == 0
+
+
 @pytest.mark.parametrize("newline", [b"\r\n", b"\n"], ids=["crlf", "bare-lf"])
 async def test_a_publish_body_starts_where_its_head_ends_whatever_ends_its_lines(
     server: Server, newline: bytes
