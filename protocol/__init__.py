@@ -16,6 +16,7 @@ from .errors import (
     SchemaError,
 )
 from .models import *  # noqa: F403  (generated: the event classes, Event, EVENT_CLASSES, Envelope)
+from .pointer import pointer_to
 from .session_id import is_session_id, session_id_rule
 from .sse_event import SSEEvent
 from .validation import Validator, hub_only_errors, unknown_type_errors
@@ -55,6 +56,7 @@ __all__ = [
     "from_wire",
     "hub_only_errors",
     "is_session_id",
+    "pointer_to",
     "session_id_rule",
     "to_wire",
     "unknown_type_errors",

@@ -56,6 +56,8 @@ from typing import Any
 import attrs
 import orjson
 
+from .pointer import pointer_to
+
 Schema = Any
 """A JSON Schema: a dict, or ``True``/``False``."""
 
@@ -168,10 +170,6 @@ def _renames(
 # -- comparing two schemas of one value --------------------------------------------------------
 
 
-def _escape(name: str) -> str:
-    return name.replace("~", "~0").replace("/", "~1")
-
-
 def _compare(event_type: str, pointer: str, old: Schema, new: Schema) -> Iterator[Change]:
     """The changes from ``old`` to ``new``, the schemas of the value at ``pointer``."""
 
@@ -185,17 +183,19 @@ def _compare(event_type: str, pointer: str, old: Schema, new: Schema) -> Iterato
         return
     typed = _type_change(old, new)
     if typed is not None:
-        yield change("/type", *typed)
+        yield change(pointer_to(["type"]), *typed)
         if typed[1] == Side.BOTH:
             return  # a different kind of value: what it holds no longer compares
     yield from _value_changes(old, new, change)
     if {"properties", "required", "additionalProperties"} & (old.keys() | new.keys()):
         yield from _object_changes(event_type, pointer, old, new)
     if old.get("items", True) != new.get("items", True):
-        yield from _compare(event_type, pointer + "/items", old.get("items"), new.get("items"))
+        yield from _compare(
+            event_type, pointer_to(["items"], pointer), old.get("items"), new.get("items")
+        )
     for key in sorted((old.keys() | new.keys()) - _KNOWN - _ANNOTATIONS):
         if _bare(old.get(key)) != _bare(new.get(key)):
-            yield change(f"/{_escape(key)}", f"{key} changed (not classified)", Side.BOTH)
+            yield change(pointer_to([key]), f"{key} changed (not classified)", Side.BOTH)
 
 
 def _as_object(schema: Schema) -> dict[str, Any] | None:
@@ -259,11 +259,13 @@ def _value_changes(
     """The changes of what a value may be: ``enum``/``const``, ranges, pattern, format."""
     enum_change = _enum_change(old, new)
     if enum_change is not None:
-        yield change("/enum" if "enum" in old or "enum" in new else "/const", *enum_change)
+        yield change(
+            pointer_to(["enum" if "enum" in old or "enum" in new else "const"]), *enum_change
+        )
     for keys in _RANGES:
         range_change = _range_change(old, new, keys)
         if range_change is not None:
-            yield change(f"/{range_change[0]}", *range_change[1:])
+            yield change(pointer_to([range_change[0]]), *range_change[1:])
     for key in ("pattern", "format", "uniqueItems"):
         before, after = old.get(key, False), new.get(key, False)
         if before == after:
@@ -273,7 +275,7 @@ def _value_changes(
             what = f"{key} {'added' if after else 'removed'} ({_show(after or before)})"
         else:
             what = f"{key} changed ({_show(before)} -> {_show(after)})"
-        yield change(f"/{key}", what, breaks)
+        yield change(pointer_to([key]), what, breaks)
 
 
 def _show(value: Any) -> str:
@@ -378,7 +380,7 @@ def _object_changes(
     closed1 = new.get("additionalProperties", True) is False
 
     def field(name: str) -> str:
-        return f"{pointer}/properties/{_escape(name)}"
+        return pointer_to(["properties", name], pointer)
 
     removed = [name for name in props0 if name not in props1]
     added = [name for name in props1 if name not in props0]
@@ -411,14 +413,19 @@ def _object_changes(
             yield from _compare(event_type, field(name), props0[name], props1[name])
     if closed1 and not closed0:
         yield Change(
-            event_type, pointer + "/additionalProperties", "object closes", Side.PUBLISHERS
+            event_type,
+            pointer_to(["additionalProperties"], pointer),
+            "object closes",
+            Side.PUBLISHERS,
         )
     elif closed0 and not closed1:
-        yield Change(event_type, pointer + "/additionalProperties", "object opens", Side.NONE)
+        yield Change(
+            event_type, pointer_to(["additionalProperties"], pointer), "object opens", Side.NONE
+        )
     elif not closed0 and old.get("additionalProperties") != new.get("additionalProperties"):
         yield from _compare(
             event_type,
-            pointer + "/additionalProperties",
+            pointer_to(["additionalProperties"], pointer),
             old.get("additionalProperties"),
             new.get("additionalProperties"),
         )

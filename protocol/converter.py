@@ -73,8 +73,16 @@ converter.register_structure_hook(Envelope, _structure_envelope)
 
 
 def to_wire(event: Event) -> dict[str, Any]:
-    """The wire form ``{"type", "data"}`` of an event, ``data`` with camelCase keys."""
-    return {"type": event.TYPE, "data": converter.unstructure(event)}
+    """The wire form ``{"type", "data"}`` of an event, ``data`` with camelCase keys.
+
+    ``event`` is a generated model (of :mod:`protocol.models`, or of a module written by
+    ``sluice schemas export --python``): an attrs class with a ``TYPE``. Raises ``TypeError``
+    for anything else.
+    """
+    kind = getattr(type(event), "TYPE", None)
+    if not attrs.has(type(event)) or not isinstance(kind, str):
+        raise TypeError(f"not an event model (an attrs class with a TYPE): {type(event).__name__}")
+    return {"type": kind, "data": converter.unstructure(event)}
 
 
 def from_wire(wire: Any) -> Event:

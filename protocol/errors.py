@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
+
+from .pointer import shown
 
 
 @attrs.frozen
@@ -13,13 +17,24 @@ class SchemaError:
 
     ``pointer`` is the RFC 6901 JSON pointer of the failing value (``/data/progress``; ``""``
     for the document itself); ``message`` says what is wrong in words a publisher can act on.
+    Printed as ``"pointer": message``, the pointer a JSON string (:func:`protocol.pointer.shown`).
     """
 
     pointer: str
     message: str
 
     def __str__(self) -> str:
-        return f"{self.pointer or '/'}: {self.message}"
+        return f"{shown(self.pointer)}: {self.message}"
+
+
+def json_text(value: Any) -> str:
+    """How an error message names a JSON value: as JSON text (RFC 8259), ``null``, ``true``,
+    ``"text"``, ``["a", 1]``; not as Python shows it (``None``, ``True``, ``'text'``). A value
+    JSON cannot hold (a non-finite number, a Python object) is shown as Python shows it."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return repr(value)
 
 
 class ProtocolError(Exception):

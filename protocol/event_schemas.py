@@ -32,6 +32,7 @@ from . import bundle, codegen, constraints, registry, validation
 from .catalogue import CUSTOM_DEFS, DIALECT, TYPE_NAME, Catalogue, assemble, builtin, event_file
 from .errors import ProtocolError
 from .model_fields import CodegenError
+from .pointer import pointer_to
 
 #: The rules of the accepted subset, each refusal names one (the README's table lists them).
 #: A lenient :func:`load` keeps the first six (the layout) and, of ``pattern``, that every
@@ -89,10 +90,6 @@ class CatalogueError(ProtocolError, ValueError):
         super().__init__(f"{place}: {message} (rule: {rule})")
 
 
-def _pointer(path: Sequence[Any]) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
-
-
 def _read(path: Path) -> dict[str, Any]:
     """One file's JSON object; :class:`CatalogueError` for bad JSON (with line and column)."""
     try:
@@ -121,7 +118,7 @@ def _check_schema(path: Path, body: dict[str, Any]) -> None:
     error = best_match(_META.iter_errors(body))
     if error is not None:
         message = f"not a valid 2020-12 schema: {error.message}"
-        raise CatalogueError(str(path), _pointer(error.absolute_path), message, "schema")
+        raise CatalogueError(str(path), pointer_to(error.absolute_path), message, "schema")
 
 
 def _refs(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[str, str]]:
@@ -129,7 +126,7 @@ def _refs(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[str, str]]:
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str):
-                yield _pointer((*path, key)), value
+                yield pointer_to((*path, key)), value
             else:
                 yield from _refs(value, (*path, key))
     elif isinstance(node, list):
@@ -141,7 +138,7 @@ def _check_refs(
     path: Path, name: str, body: dict[str, Any], definitions: dict[str, dict[str, Any]]
 ) -> None:
     """Each ``$ref`` names a definition of the built-in or the team's ``defs.json``."""
-    for pointer, ref in _refs(body):
+    for where, ref in _refs(body):
         document, fragment = urldefrag(urljoin(registry.uri(name), ref))
         match = re.fullmatch(r"/\$defs/([^/]+)", fragment)
         if document not in _REF_TARGETS or match is None:
@@ -149,10 +146,10 @@ def _check_refs(
                 f"$ref {ref!r} leaves the catalogue: refer to defs.json#/$defs/<name> (yours) "
                 "or ../defs.json#/$defs/<name> (Sluice's)"
             )
-            raise CatalogueError(str(path), pointer, message, "refs")
+            raise CatalogueError(str(path), where, message, "refs")
         if match[1] not in definitions[document]:
             message = f"$ref {ref!r} leaves the catalogue: no definition {match[1]!r} there"
-            raise CatalogueError(str(path), pointer, message, "refs")
+            raise CatalogueError(str(path), where, message, "refs")
 
 
 #: Keywords whose values are data, not schemas: a ``pattern`` key in them is no regex.
@@ -168,10 +165,10 @@ def _patterns(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[str, str,
             if key in _DATA_KEYWORDS:
                 continue
             if key == "pattern" and isinstance(value, str):
-                yield _pointer((*path, key)), value, True
+                yield pointer_to((*path, key)), value, True
             elif key == "patternProperties" and isinstance(value, dict):
                 for regex, schema in value.items():
-                    yield _pointer((*path, key, regex)), regex, False
+                    yield pointer_to((*path, key, regex)), regex, False
                     yield from _patterns(schema, (*path, key, regex))
             else:
                 yield from _patterns(value, (*path, key))
@@ -184,13 +181,13 @@ def _check_patterns(path: Path, body: dict[str, Any], lenient: bool) -> None:
     """Each regex compiles in every engine that will run it: both validators (see
     :func:`protocol.validation.check_pattern`) and, unless ``lenient``, the generated models
     (Python's ``re`` after :func:`protocol.constraints.python_pattern`)."""
-    for pointer, regex, modelled in _patterns(body):
+    for where, regex, modelled in _patterns(body):
         try:
             validation.check_pattern(regex)
             if modelled and not lenient:
                 constraints.python_pattern(regex)
         except ValueError as error:
-            raise CatalogueError(str(path), pointer, str(error), "pattern") from None
+            raise CatalogueError(str(path), where, str(error), "pattern") from None
 
 
 class _Reader:
@@ -238,17 +235,17 @@ class _Reader:
         unknown = sorted(set(body) - _DEFS_KEYWORDS)
         if unknown:
             message = f"defs.json holds $defs (and annotations), not {', '.join(unknown)}"
-            raise CatalogueError(str(path), "/" + unknown[0], message, "refs")
+            raise CatalogueError(str(path), pointer_to([unknown[0]]), message, "refs")
         builtin_defs = self.builtin.schema("defs.json")["$defs"]
         taken = {bundle.definition_component(n) for n in builtin_defs}
         for key, definition in body.get("$defs", {}).items():
-            pointer = _pointer(("$defs", key))
+            where = pointer_to(("$defs", key))
             if bundle.definition_component(key) in taken and not self.lenient:
                 message = f"{key!r} is (or is named like) a built-in definition"
-                raise CatalogueError(str(path), pointer, message, "no-redefinition")
+                raise CatalogueError(str(path), where, message, "no-redefinition")
             if key in self.definitions:
                 message = f"{key!r} is defined twice (also in {self.definitions[key][0]})"
-                raise CatalogueError(str(path), pointer, message, "no-redefinition")
+                raise CatalogueError(str(path), where, message, "no-redefinition")
             self.definitions[key] = (path, definition)
         self.defs_files.append((path, body))
 
@@ -313,7 +310,7 @@ def _located(file: str, name: str, error: CodegenError) -> CatalogueError:
     """The generator's complaint about ``name`` (``events/<type>.json/properties/x: ...``)
     as a :class:`CatalogueError` of ``file`` with its pointer."""
     text = str(error).removesuffix(f" (rule: {error.rule})")
-    pointer, _, message = text.removeprefix(name).partition(": ")
+    where, _, message = text.removeprefix(name).partition(": ")
     if not text.startswith(name):
-        pointer, message = "", text
-    return CatalogueError(file, pointer, message, error.rule or "schema")
+        where, message = "", text
+    return CatalogueError(file, where, message, error.rule or "schema")

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from . import constraints
+from .pointer import pointer_to
 from .source_text import INDENT, WIDTH, Call, Expr, Seq, lines, literal
 
 #: Keywords that only annotate a schema.
@@ -132,10 +133,10 @@ def value_checks(schema: Any, where: str) -> tuple[str, list[Expr]]:
         checks = [member] if kind == "string" else [type_check, member]
     for key, func in _BOUNDS.items():
         if key in schema:
-            checks.append(Call(func, (_bound(schema[key], annotation, f"{where}/{key}"),)))
+            checks.append(Call(func, (_bound(schema[key], annotation, pointer_to([key], where)),)))
     for key, func in _LENGTHS.items():
         if key in schema:
-            checks.append(Call(func, (_count(schema[key], f"{where}/{key}"),)))
+            checks.append(Call(func, (_count(schema[key], pointer_to([key], where)),)))
     if "pattern" in schema:
         try:
             constraints.python_pattern(schema["pattern"])
@@ -156,10 +157,10 @@ def value_checks(schema: Any, where: str) -> tuple[str, list[Expr]]:
 def _array(schema: dict[str, Any], checks: list[Expr], where: str) -> tuple[str, list[Expr]]:
     if "items" not in schema:
         raise CodegenError(f"{where}: an array needs items", rule="array")
-    item_annotation, item_checks = value_checks(schema["items"], f"{where}/items")
+    item_annotation, item_checks = value_checks(schema["items"], pointer_to(["items"], where))
     for key, func in _COUNTS.items():
         if key in schema:
-            checks.append(Call(func, (_count(schema[key], f"{where}/{key}"),)))
+            checks.append(Call(func, (_count(schema[key], pointer_to([key], where)),)))
     unique = schema.get("uniqueItems", False)
     if unique not in (True, False) or (unique and item_annotation.startswith("list")):
         raise CodegenError(
@@ -234,7 +235,7 @@ def fields(schema: dict[str, Any], where: str, special: Sequence[str] = ()) -> I
     for wire, sub in properties.items():
         if wire in special:
             continue
-        here = f"{where}/properties/{wire}"
+        here = pointer_to(["properties", wire], where)
         name = _snake(wire, here)
         if name in names:
             raise CodegenError(

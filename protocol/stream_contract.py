@@ -25,7 +25,8 @@ from jsonschema import Draft202012Validator
 
 from . import codegen
 from .catalogue import builtin
-from .errors import SchemaError
+from .errors import SchemaError, json_text
+from .pointer import pointer_to, shown
 from .registry import HUB_EVENTS
 from .validation import detailed_errors, detailed_validator
 from .wire import ServerSentEvent
@@ -44,7 +45,8 @@ class Violation:
         The envelope's type, or the SSE ``event`` field when the data is not an envelope;
         ``""`` for a violation of the stream as a whole (it broke off, ended early).
     ``pointer``
-        RFC 6901 JSON pointer into the envelope (``/data/progress``; ``""``: the whole).
+        RFC 6901 JSON pointer into the envelope (``/data/progress``; ``""``: the whole),
+        printed as a JSON string (:func:`protocol.pointer.shown`).
     ``message``
         What is wrong.
     """
@@ -62,7 +64,7 @@ class Violation:
         which = f"event {self.event_id}" if self.event_id else f"event #{self.position}"
         if not self.event_id:
             which += f" ({self.event_type}, no id)"
-        return f"{which} {self.pointer or '/'}: {self.message}"
+        return f"{which} {shown(self.pointer)}: {self.message}"
 
 
 def _envelope_shape() -> Draft202012Validator:
@@ -115,15 +117,15 @@ class StreamContract:
     def _data_errors(self, envelope: dict[str, Any]) -> list[SchemaError]:
         event_type = envelope.get("type")
         if not isinstance(event_type, str):
-            wrong = SchemaError("/type", f"{event_type!r} is not of type 'string'")
+            wrong = SchemaError("/type", f"{json_text(event_type)} is not of type 'string'")
             return [wrong] if "type" in envelope else []  # else the shape says it is missing
         if "data" not in envelope:
             return []  # the shape says it is missing
         validator = self._data.get(event_type)
         if validator is None:
-            return [SchemaError("/type", f"{event_type!r} is not a type of the catalogue")]
+            return [SchemaError("/type", f"{json_text(event_type)} is not a type of the catalogue")]
         return [
-            SchemaError("/data" + error.pointer, error.message)
+            SchemaError(pointer_to(["data"]) + error.pointer, error.message)
             for error in detailed_errors(validator, envelope["data"])
         ]
 

@@ -6,6 +6,10 @@ same schemas through the same offline registry, and judge ``date-time`` alike (t
 through :func:`protocol.constraints.is_date_time`). The fast path decides: where the engines
 still read a schema differently (Python's ``$`` also matches before a final newline, ECMA-262's
 does not), the error list is the fast engine's own.
+
+A message names the values it quotes as JSON (``null is not of type 'object'``): the fast
+engine writes them so; the detailed one's messages, which show them as Python does (``None``,
+``True``, ``'text'``), are rewritten in :func:`_message`, the one place errors are worded.
 """
 
 from __future__ import annotations
@@ -19,11 +23,8 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry
 
 from . import constraints, registry
-from .errors import InvalidEvent, SchemaError
-
-
-def _pointer(path: Any) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+from .errors import InvalidEvent, SchemaError, json_text
+from .pointer import pointer_to
 
 
 def _format_checker() -> FormatChecker:
@@ -43,8 +44,46 @@ def _is_date_time(instance: object) -> bool:
 _FORMATS = _format_checker()
 
 
+#: The keywords whose ``jsonschema`` message starts with the failing value as Python shows it
+#: (``None is not of type 'object'``).
+_VALUE_FIRST = frozenset(
+    {
+        "anyOf", "contains", "enum", "exclusiveMaximum", "exclusiveMinimum", "format",
+        "maxItems", "maxLength", "maxProperties", "maximum", "minItems", "minLength",
+        "minProperties", "minimum", "multipleOf", "not", "oneOf", "pattern", "type",
+        "uniqueItems",
+    }
+)  # fmt: skip
+#: The keywords whose message ends with the keyword's own value (``... the maximum of 100``).
+_BOUND_LAST = frozenset(
+    {"enum", "exclusiveMaximum", "exclusiveMinimum", "maximum", "minimum", "multipleOf", "not"}
+)
+
+
+def _message(error: ValidationError) -> str:
+    """``jsonschema``'s message of ``error`` with the JSON values it names written as JSON
+    (:func:`~protocol.errors.json_text`): ``null is not of type 'object'``, ``"q" is not one
+    of ["a", "b"]``, ``true was expected``. Names stay as ``jsonschema`` quotes them (types,
+    properties, formats, patterns). The values are replaced only where the message has the
+    form the keyword is known to give; any other message is kept as it is."""
+    message, value, keyword = error.message, error.instance, error.validator
+    shown = repr(value)
+    if keyword in _VALUE_FIRST and message.startswith(shown + " "):
+        message = json_text(value) + message[len(shown) :]
+    elif keyword is None and message == f"False schema does not allow {shown}":
+        message = f"False schema does not allow {json_text(value)}"
+    own = error.validator_value
+    if keyword == "const" and message == f"{own!r} was expected":
+        message = f"{json_text(own)} was expected"
+    elif keyword in _BOUND_LAST:
+        written = str(own) if keyword == "multipleOf" else repr(own)
+        if message.endswith(" " + written):
+            message = message[: -len(written)] + json_text(own)
+    return message
+
+
 def _describe(error: ValidationError) -> SchemaError:
-    return SchemaError(_pointer(error.absolute_path), error.message)
+    return SchemaError(pointer_to(error.absolute_path), _message(error))
 
 
 def _leaves(error: ValidationError) -> list[ValidationError]:
@@ -92,7 +131,7 @@ class Validator:
         if not found:  # the engines read the schema differently: the fast one's own errors
             found = sorted(
                 {
-                    SchemaError(_pointer(error.instance_path), error.message)
+                    SchemaError(pointer_to(error.instance_path), error.message)
                     for error in self._fast.iter_errors(instance)
                 },
                 key=lambda e: (e.pointer, e.message),
@@ -126,18 +165,18 @@ def detailed_errors(detailed: Draft202012Validator, instance: Any) -> list[Schem
     return sorted(found, key=lambda e: (e.pointer, e.message))
 
 
-def hub_only_errors(event: Any, pointer: str = "") -> list[SchemaError]:
+def hub_only_errors(event: Any, under: str = "") -> list[SchemaError]:
     """The error of a publisher's ``event`` whose type only the hub may send
-    (:data:`~protocol.registry.HUB_EVENTS`; none otherwise); ``pointer`` prefixes the error's
-    pointer (``/2`` for the third event of a batch)."""
+    (:data:`~protocol.registry.HUB_EVENTS`; none otherwise); ``under`` is the event's own
+    pointer, which prefixes the error's (``/2`` for the third event of a batch)."""
     kind = event.get("type") if isinstance(event, dict) else None
     if kind not in registry.HUB_EVENTS:
         return []
     others = ", ".join(sorted(registry.HUB_EVENTS))
     return [
         SchemaError(
-            f"{pointer}/type",
-            f"{kind!r} is sent by the hub only: a publisher cannot send {others}",
+            pointer_to(["type"], under),
+            f"{json_text(kind)} is sent by the hub only: a publisher cannot send {others}",
         )
     ]
 
@@ -152,7 +191,7 @@ def unknown_type_errors(
     :data:`~protocol.registry.HUB_EVENTS`. Other errors are kept, in order.
     """
     unknown = {
-        f"/{i}/type" if batch else "/type": event["type"]
+        pointer_to([i, "type"] if batch else ["type"]): event["type"]
         for i, event in enumerate(events)
         if isinstance(event, dict)
         and "type" in event
@@ -160,7 +199,7 @@ def unknown_type_errors(
     }
     if not unknown:
         return list(errors)
-    allowed = ", ".join(repr(t) for t in event_types if t not in registry.HUB_EVENTS)
+    allowed = ", ".join(json_text(t) for t in event_types if t not in registry.HUB_EVENTS)
     found: list[SchemaError] = []
     replaced: set[str] = set()
     for error in errors:
@@ -168,6 +207,7 @@ def unknown_type_errors(
             found.append(error)
         elif error.pointer not in replaced:  # once per event
             replaced.add(error.pointer)
-            message = f"{unknown[error.pointer]!r} is not a type a publisher may send: {allowed}"
+            shown = json_text(unknown[error.pointer])
+            message = f"{shown} is not a type a publisher may send: {allowed}"
             found.append(SchemaError(error.pointer, message))
     return found

@@ -19,7 +19,14 @@ from typing import Any
 import attrs
 import trio
 
-from sse_core import Broadcaster, ProgressTracker, SSEEventBuilder, ThoughtProcessTracker
+from protocol.models import Event
+from sse_core import (
+    Broadcaster,
+    EventTooLarge,
+    ProgressTracker,
+    SSEEventBuilder,
+    ThoughtProcessTracker,
+)
 
 from . import logs
 from .settings import InvalidSetting
@@ -115,6 +122,39 @@ class AgentFailed(Exception):
     """The agent ended without an answer."""
 
 
+#: How much of a failure's description a ``regeneration_error`` carries (characters).
+MAX_ERROR_TEXT = 1000
+
+
+def _regenerating(request: AgentRequest, regenerating: str, ids: dict[str, str]) -> Event:
+    """The ``message_regenerating`` event a regeneration opens with."""
+    return SSEEventBuilder.message_regenerating(
+        original_message_id=regenerating or None, user_query=request.query, **ids
+    )
+
+
+def check_query(
+    broadcaster: Broadcaster,
+    request: AgentRequest,
+    *,
+    message_id: str,
+    task_id: str,
+    regenerating: str | None = None,
+) -> None:
+    """Raise :class:`~sse_core.EventTooLarge` when the run :func:`run_agent` would start with
+    these arguments cannot publish the events that carry ``request.query`` whole (over the
+    broadcaster's ``max_event_bytes``): ``message_regenerating`` (with ``regenerating``) and
+    ``thought_process_start``. Call it before starting the run, to refuse the request; what
+    the agent itself makes of the query is the agent's (a too large event ends its run).
+    """
+    ids = {"message_id": message_id, "session_id": request.session_id, "task_id": task_id}
+    if regenerating is not None:
+        broadcaster.check_event(_regenerating(request, regenerating, ids))
+    broadcaster.check_event(
+        SSEEventBuilder.thought_process_start(thinking_about=request.query, **ids)
+    )
+
+
 async def run_agent(
     agent: Agent,
     broadcaster: Broadcaster,
@@ -127,18 +167,20 @@ async def run_agent(
     """Run ``agent`` and publish its updates to ``request.session_id`` (the guide's trackers).
 
     With ``regenerating`` (the message being replaced, or ``""`` for none) a
-    ``message_regenerating`` event comes first. Any failure of the agent is reported as
-    ``regeneration_error`` and logged, never raised. When cancelled (shutdown), a
-    ``regeneration_error`` saying so is published under a shield, then ``Cancelled`` propagates.
+    ``message_regenerating`` event comes first. Any failure is reported as
+    ``regeneration_error`` (its description cut to fit, see :func:`_fail`) and logged, never
+    raised: the agent's, or an event of the run that cannot be published, such as one over
+    the broadcaster's ``max_event_bytes`` (``EventTooLarge``: it is not stored).
+    :func:`check_query` tells beforehand whether the events carrying the query fit. When
+    cancelled (shutdown), a ``regeneration_error`` saying so is published under a shield,
+    then ``Cancelled`` propagates.
     """
     ids = {"message_id": message_id, "session_id": request.session_id, "task_id": task_id}
     thinking = ThoughtProcessTracker(broadcaster=broadcaster, **ids)
     progress = ProgressTracker(broadcaster=broadcaster, **ids)
     try:
         if regenerating is not None:
-            started = SSEEventBuilder.message_regenerating(
-                original_message_id=regenerating or None, user_query=request.query, **ids
-            )
+            started = _regenerating(request, regenerating, ids)
             await broadcaster.publish(request.session_id, started)
         await thinking.start_thinking(request.query)
         answer = await _follow(agent(request), thinking, progress)
@@ -150,7 +192,23 @@ async def run_agent(
         raise
     except Exception as error:
         logs.event(log, "agent_error", logging.WARNING, error=repr(error), **ids)
-        await progress.error(str(error) or type(error).__name__)
+        await _fail(progress, str(error) or type(error).__name__)
+
+
+async def _fail(progress: ProgressTracker, reason: str) -> None:
+    """Publish ``regeneration_error`` with ``reason``: its first :data:`MAX_ERROR_TEXT`
+    characters, cut further (halved, each cut marked ``…``) until the event fits in the
+    broadcaster's ``max_event_bytes``. Raises ``EventTooLarge`` when not even ``…`` fits."""
+    if len(reason) > MAX_ERROR_TEXT:
+        reason = reason[: MAX_ERROR_TEXT - 1] + "\u2026"
+    while True:
+        try:
+            await progress.error(reason)
+            return
+        except EventTooLarge:
+            if len(reason) <= 1:
+                raise
+            reason = reason[: len(reason) // 2 - 1] + "\u2026"
 
 
 async def _follow(

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from protocol import InvalidEvent, SchemaError, hub_only_errors, unknown_type_errors
+from protocol import InvalidEvent, SchemaError, hub_only_errors, pointer_to, unknown_type_errors
+from sse_core import EventTooLarge
 from sse_core.idempotency import Claim
 
 from . import logs
@@ -19,7 +20,7 @@ from .hub import Hub
 from .problems import Problem
 from .security.access import Request, authenticate, check_open, forbid_unless
 from .security.auth import Principal
-from .security.limits import check_event_sizes, check_session_id
+from .security.limits import check_session_id, event_too_large
 
 log = logging.getLogger("sluice.publish")
 
@@ -63,7 +64,7 @@ def _events(doc: Any) -> tuple[list[Any], bool]:
     reserved = [
         error
         for i, event in enumerate(events)
-        for error in hub_only_errors(event, f"/{i}" if batch else "")
+        for error in hub_only_errors(event, pointer_to([i] if batch else []))
     ]
     if reserved:
         raise _invalid(reserved, "control events cannot be published")
@@ -71,25 +72,26 @@ def _events(doc: Any) -> tuple[list[Any], bool]:
 
 
 async def publish_events(
-    hub: Hub, session_id: str, doc: Any, body_size: int, *, claim: Claim | None = None
+    hub: Hub, session_id: str, doc: Any, *, claim: Claim | None = None
 ) -> dict[str, Any]:
-    """Publish the event (or array of events) ``doc``, parsed from a body of ``body_size``
-    bytes, to the checked ``session_id``, all or nothing: the answer's document
-    ``{"sessionId", "ids"}`` (201). ``claim`` is the request's ``Idempotency-Key`` claim.
+    """Publish the event (or array of events) ``doc``, a parsed body, to the checked
+    ``session_id``, all or nothing: the answer's document ``{"sessionId", "ids"}`` (201).
+    ``claim`` is the request's ``Idempotency-Key`` claim.
 
-    Raises a :class:`~server.problems.Problem`: 413 (an event too large), 422 (an empty or too
-    long batch, a control event, every schema error), 503 (shutting down);
-    ``sse_core.idempotency.KeyReused`` for a key sent again with another body;
-    ``BackplaneUnavailable`` when the backplane cannot be reached.
+    Raises a :class:`~server.problems.Problem`: 413 (an event over ``--max-event-bytes``,
+    which the broadcaster holds), 422 (an empty or too long batch, a control event, every
+    schema error), 503 (shutting down); ``sse_core.idempotency.KeyReused`` for a key sent
+    again with another body; ``BackplaneUnavailable`` when the backplane cannot be reached.
     """
     events, batch = _events(doc)
-    check_event_sizes(events, body_size, hub.settings.max_event_bytes, batch=batch)
     broadcaster = check_open(hub).broadcaster
     try:
         if batch:
             ids = await broadcaster.publish_many(session_id, events, claim=claim)
         else:
             ids = [await broadcaster.publish(session_id, events[0], claim=claim)]
+    except EventTooLarge as error:
+        raise event_too_large(error) from None
     except InvalidEvent as error:
         types = broadcaster.catalogue.event_types
         errors = unknown_type_errors(error.errors, events, types, batch=batch)

@@ -280,8 +280,8 @@ class Settings:
         1_048_576, "largest request body accepted (413 above)", _int, validator=_positive
     )
     max_event_bytes: int = _setting(
-        65_536,
-        "largest single event, as JSON, accepted for publishing (413 above)",
+        _broadcaster_default("max_event_bytes"),
+        "largest single event, as JSON, whoever publishes it (a publish: 413 above)",
         _int,
         validator=_positive,
     )

@@ -21,6 +21,7 @@ from .config import BroadcasterConfig, ConfigError
 from .current import get_sse_broadcaster, open_broadcaster
 from .events import Draft, HistoryPage, ResetReason, StoredEvent
 from .history import HistoryFigures
+from .inputs import EventTooLarge
 from .subscription import FrameSink, Subscription
 from .trackers import ProgressTracker, ThoughtProcessTracker
 
@@ -32,6 +33,7 @@ __all__ = [
     "ConfigError",
     "Draft",
     "EnhancedSSEBroadcaster",
+    "EventTooLarge",
     "FrameSink",
     "HistoryFigures",
     "HistoryPage",

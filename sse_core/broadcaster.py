@@ -83,8 +83,12 @@ class Broadcaster:
 
         ``event`` is a ``protocol.models`` event or a dict ``{"type", "data", "ttl"?}``;
         ``ttl`` (seconds in history) overrides the event's own. Returns the event's id.
-        Raises ``protocol.InvalidEvent`` listing every problem (nothing is stored or sent),
-        ``ValueError`` for a malformed session id, ``RuntimeError`` when not open.
+        Raises, and then nothing is stored or sent: :class:`~sse_core.EventTooLarge` for an
+        event over ``max_event_bytes`` as JSON; ``protocol.InvalidEvent`` listing every
+        problem (a JSON value that is not an object is one, at pointer ``""``);
+        ``TypeError`` for a Python object that is neither a model nor a mapping, or a value
+        JSON cannot hold; ``ValueError`` for a malformed session id; ``RuntimeError`` when
+        not open.
 
         A checkpoint; never waits on a subscriber (a full one is cut off). With the memory
         backplane a publish cancelled at its checkpoint publishes nothing, and one past it
@@ -96,7 +100,7 @@ class Broadcaster:
         """
         self._require_open()
         check_session_id(session_id)
-        draft = draft_of(event, ttl, utc_now(), self.catalogue)
+        draft = draft_of(event, ttl, utc_now(), self.catalogue, self.config.max_event_bytes)
         (event_id,) = await self._append(session_id, [draft], claim)
         return event_id
 
@@ -110,14 +114,20 @@ class Broadcaster:
     ) -> list[str]:
         """Publish ``events`` in order, all or nothing; returns their ids.
 
-        Every event is validated first; ``InvalidEvent`` lists the problems of all of them,
-        each pointer prefixed with the event's index (``/2/data/progress``). Otherwise as
-        :meth:`publish` (``claim`` too).
+        Every event is measured and validated first; ``EventTooLarge`` lists each event too
+        large, else ``InvalidEvent`` the problems of all of them, each pointer prefixed with
+        the event's index (``/2/data/progress``). Otherwise as :meth:`publish` (``claim`` too).
         """
         self._require_open()
         check_session_id(session_id)
-        drafts = drafts_of(events, ttl, utc_now(), self.catalogue)
+        drafts = drafts_of(events, ttl, utc_now(), self.catalogue, self.config.max_event_bytes)
         return await self._append(session_id, drafts, claim)
+
+    def check_event(self, event: EventInput, ttl: float | None = None) -> None:
+        """Raise what :meth:`publish` would raise for ``event`` (``EventTooLarge``,
+        ``InvalidEvent``, ``TypeError``), and publish nothing: to refuse work whose events
+        could not be published before starting it. Not a checkpoint."""
+        draft_of(event, ttl, utc_now(), self.catalogue, self.config.max_event_bytes)
 
     async def _append(self, session_id: str, drafts: list[Draft], claim: Claim | None) -> list[str]:
         """Append ``drafts``; with a ``claim`` already recorded, its ids instead."""
@@ -137,8 +147,9 @@ class Broadcaster:
     def encode_ephemeral(self, event: EventInput) -> bytes:
         """The frame of an event kept out of history (``connection``, ``keepalive``).
 
-        Validated like a published event; its envelope has id ``""`` (so no ``id:`` line and
-        the client's last event id stays) and a fresh timestamp; ``ttl`` is dropped.
+        Validated like a published event (not held to ``max_event_bytes``: the hub's own
+        frames); its envelope has id ``""`` (so no ``id:`` line and the client's last event id
+        stays) and a fresh timestamp; ``ttl`` is dropped.
         """
         draft = draft_of(event, None, utc_now(), self.catalogue)
         return encode_envelope(

@@ -59,6 +59,10 @@ class BroadcasterConfig:
     ``memory_warning_threshold_mb``, ``memory_critical_threshold_mb``
         History memory (encoded frames, MiB) past which a warning is logged, and past which
         the oldest events are shed until usage is back at the warning threshold.
+    ``max_event_bytes``
+        The largest event published, in bytes: its ``{"type", "data", "ttl"?}`` as compact
+        JSON (UTF-8). A larger one is refused, whoever publishes it, and nothing of its
+        publish is stored or sent (:class:`~sse_core.EventTooLarge`).
 
     Raises :class:`ConfigError` naming the field for a zero, negative or non-finite value,
     a wrong type, or a warning threshold above the critical one.
@@ -73,6 +77,7 @@ class BroadcasterConfig:
     max_subscriber_idle_time: float = attrs.field(default=600.0, validator=_positive_number)
     memory_warning_threshold_mb: float = attrs.field(default=100.0, validator=_positive_number)
     memory_critical_threshold_mb: float = attrs.field(default=200.0, validator=_positive_number)
+    max_event_bytes: int = attrs.field(default=65_536, validator=_positive_int)
 
     def __attrs_post_init__(self) -> None:
         if self.memory_warning_threshold_mb > self.memory_critical_threshold_mb:

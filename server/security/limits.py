@@ -1,18 +1,18 @@
 """The server's limits, each with a clear problem: session ids, event sizes, streams per user
 and in all.
 
-The request body limit itself is Quart's ``MAX_CONTENT_LENGTH`` (413, see ``problems``).
+The request body limit itself is Quart's ``MAX_CONTENT_LENGTH`` (413, see ``problems``); the
+event size limit is the broadcaster's ``max_event_bytes``, held for every publisher by
+``sse_core``, which raises :class:`~sse_core.EventTooLarge`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
-
-import orjson
 
 from protocol import SchemaError, is_session_id, session_id_rule
+from sse_core import EventTooLarge
 
 from ..problems import Problem
 
@@ -55,26 +55,28 @@ def _invalid_list(detail: str) -> Problem:
     return Problem(400, "invalid-parameter", "Invalid parameter", detail)
 
 
-def check_event_sizes(events: Sequence[Any], body_size: int, limit: int, *, batch: bool) -> None:
-    """Raise a 413 problem listing every event larger than ``limit`` bytes as JSON.
+def event_too_large(error: EventTooLarge) -> Problem:
+    """The 413 problem of a publish with events over ``--max-event-bytes``, listing each
+    (its pointer, its size)."""
+    return Problem(
+        413,
+        "event-too-large",
+        "Event too large",
+        f"an event may be at most {error.limit} bytes as JSON",
+        errors=error.errors,
+    )
 
-    A body no larger than the limit cannot hold a larger event, so it is not measured again.
-    """
-    if body_size <= limit:
-        return
-    errors = [
-        SchemaError(f"/{i}" if batch else "", f"the event is {size} bytes as JSON, at most {limit}")
-        for i, event in enumerate(events)
-        if (size := len(orjson.dumps(event))) > limit
-    ]
-    if errors:
-        raise Problem(
-            413,
-            "event-too-large",
-            "Event too large",
-            f"an event may be at most {limit} bytes as JSON",
-            errors=errors,
-        )
+
+def query_too_large(error: EventTooLarge, pointer: str | None) -> Problem:
+    """The 413 problem of a run (regenerate, the run endpoint) refused before it starts: its
+    query does not fit in the events that carry it (``error``, from
+    :func:`~server.agent.check_query`). ``pointer`` is the query's in the request body (None:
+    the query is a parameter)."""
+    detail = (
+        f"the query does not fit in an event: {error} (--max-event-bytes); send a shorter query"
+    )
+    errors = () if pointer is None else (SchemaError(pointer, str(error)),)
+    return Problem(413, "event-too-large", "Event too large", detail, errors=errors)
 
 
 class ConnectionCounter:

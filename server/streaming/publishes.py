@@ -79,7 +79,7 @@ async def answer_publish(hub: Hub, scope: HTTPScope, body: bytes, *, close: bool
     try:
         session = publish_session("POST", path) or ""
         session_id, _ = check_publisher(hub, session, ScopeRequest(scope))
-        document = orjson.dumps(await publish_events(hub, session_id, doc, len(body)))
+        document = orjson.dumps(await publish_events(hub, session_id, doc))
     except Problem as problem:
         return _problem(problem, path, headers, close)
     except BackplaneUnavailable as error:

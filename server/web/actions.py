@@ -12,13 +12,14 @@ from functools import partial
 
 from quart import Blueprint, Response
 
-from protocol import validator
+from sse_core import EventTooLarge
 from sse_core.idempotency import KeyReused, check
 
-from ..agent import AgentRequest, run_agent
+from ..agent import AgentRequest, check_query, run_agent
 from ..problems import Problem
 from ..security.access import forbid_unless
-from .context import caller, current_hub, json_body, json_response
+from ..security.limits import query_too_large
+from .context import caller, check_request, current_hub, json_body, json_response
 from .idempotency import request_claim, reused
 
 blueprint = Blueprint("chat_actions", __name__, url_prefix="/api/chat_actions")
@@ -28,25 +29,35 @@ blueprint = Blueprint("chat_actions", __name__, url_prefix="/api/chat_actions")
 async def regenerate() -> Response:
     """Start regenerating a message; the result arrives over SSE.
 
+    The body is checked by :func:`~server.web.context.check_request`: a malformed
+    ``sessionId`` is a 400 ``invalid-session-id``, any other error a 422 ``invalid-request``;
+    a query that does not fit in the events that carry it is a 413 ``event-too-large``
+    (:func:`~server.agent.check_query`), and starts nothing.
+
     With an ``Idempotency-Key`` (see :mod:`server.web.idempotency`) a repeat gets the first
     answer's ``messageId`` and starts no second run.
     """
     hub = current_hub()
     principal = caller(hub, write=True)
-    doc = await json_body()
-    errors = validator("rest/regenerate-request.json").errors(doc)
-    if errors:
-        raise Problem(
-            422,
-            "invalid-request",
-            "Invalid request",
-            "the body does not match rest/regenerate-request.json; see errors",
-            errors=errors,
-        )
+    doc = check_request(await json_body(), "rest/regenerate-request.json")
     session_id = doc["sessionId"]
     forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
     hub = current_hub()  # still open after reading the body?
     message_id, task_id = str(uuid.uuid4()), str(uuid.uuid4())
+    agent_request = AgentRequest(
+        query=doc["query"], session_id=session_id, user_id=principal.subject
+    )
+    regenerating = doc.get("messageId", "")
+    try:
+        check_query(
+            hub.broadcaster,
+            agent_request,
+            message_id=message_id,
+            task_id=task_id,
+            regenerating=regenerating,
+        )
+    except EventTooLarge as error:
+        raise query_too_large(error, "/query") from None
     claim = request_claim(hub, principal, session_id, doc)
     if claim is not None:
         recorded = await hub.broadcaster.backplane.record(claim, (message_id,))
@@ -61,14 +72,9 @@ async def regenerate() -> Response:
         except Problem:
             await hub.broadcaster.backplane.discard(claim.key)  # the work never started
             raise
-    agent_request = AgentRequest(
-        query=doc["query"], session_id=session_id, user_id=principal.subject
-    )
     hub.start_soon(
         "regenerate",
-        partial(
-            run_agent, message_id=message_id, task_id=task_id, regenerating=doc.get("messageId", "")
-        ),
+        partial(run_agent, message_id=message_id, task_id=task_id, regenerating=regenerating),
         hub.agent,
         hub.broadcaster,
         agent_request,

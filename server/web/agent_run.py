@@ -23,11 +23,14 @@ from typing import Any, cast
 import orjson
 from quart import Blueprint, Response, current_app, request
 
-from ..agent import AgentRequest, run_agent
+from sse_core import EventTooLarge
+
+from ..agent import AgentRequest, check_query, run_agent
 from ..hub import Hub
 from ..problems import Problem, query_parameter
 from ..security.access import check_start_work, forbid_unless
 from ..security.auth import Principal
+from ..security.limits import query_too_large
 from ..streaming.admission import admit_stream
 from ..streaming.writer import STREAM_HEADERS
 from .context import SluiceApp, resume_point
@@ -78,8 +81,10 @@ def run_finished(message_id: str) -> Callable[[bytes], bool]:
 async def adk_run(app_name: str, user_id: str, session_id: str) -> Response:
     """Run the agent on ``?query=`` and stream the session until the run's answer (or error).
 
-    ``user_id`` must be the token's subject. Without a resume point the stream starts after
-    the session's newest event, so the caller sees this run (and whatever else is published).
+    ``user_id`` must be the token's subject. A query that does not fit in the events that
+    carry it is a 413 ``event-too-large`` (:func:`~server.agent.check_query`), for ``HEAD``
+    too. Without a resume point the stream starts after the session's newest event, so the
+    caller sees this run (and whatever else is published).
     """
     hub, session_id, principal = _open(session_id, publish=True)
     check_start_work(hub, request)
@@ -93,6 +98,10 @@ async def adk_run(app_name: str, user_id: str, session_id: str) -> Response:
     agent_request = AgentRequest(
         query=query, session_id=session_id, user_id=principal.subject or user_id, app_name=app_name
     )
+    try:
+        check_query(hub.broadcaster, agent_request, message_id=message_id, task_id=task_id)
+    except EventTooLarge as error:
+        raise query_too_large(error, None) from None
     start = partial(
         hub.start_soon,
         "adk_run",

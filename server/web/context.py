@@ -22,7 +22,7 @@ from quart.ctx import AppContext
 from quart_trio import QuartTrio
 from werkzeug.datastructures import Headers
 
-from protocol import Catalogue
+from protocol import Catalogue, validator
 
 from ..hub import Hub
 from ..logs import RESPONSE_SENT
@@ -224,6 +224,29 @@ async def json_body() -> Any:
         return orjson.loads(body)
     except orjson.JSONDecodeError as error:
         raise Problem(400, "invalid-json", "Invalid JSON", _not_json(body, error)) from None
+
+
+def check_request(doc: Any, schema: str) -> dict[str, Any]:
+    """``doc``, a request body, when it matches the REST ``schema`` (``rest/<name>.json``).
+
+    Its ``sessionId``, when a string, is checked first as every route checks a session id:
+    a malformed one is the 400 ``invalid-session-id`` naming it
+    (:func:`~server.security.limits.check_session_id`); any other error is a 422
+    ``invalid-request`` listing every one.
+    """
+    if isinstance(doc, dict) and isinstance(doc.get("sessionId"), str):
+        check_session_id(doc["sessionId"])
+    errors = validator(schema).errors(doc)
+    if errors:
+        raise Problem(
+            422,
+            "invalid-request",
+            "Invalid request",
+            f"the body does not match {schema}; see errors",
+            errors=errors,
+        )
+    checked: dict[str, Any] = doc
+    return checked
 
 
 def _not_json(body: bytes, error: orjson.JSONDecodeError) -> str:

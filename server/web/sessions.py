@@ -41,9 +41,8 @@ async def publish(session_id: str) -> Response:
     hub, session_id, principal = session_access(session_id, publish=True)
     doc = await json_body()
     claim = request_claim(hub, principal, session_id, doc)
-    size = len(await request.get_data(cache=True, as_text=False, parse_form_data=False))
     try:
-        answer = await publish_events(hub, session_id, doc, size, claim=claim)
+        answer = await publish_events(hub, session_id, doc, claim=claim)
     except KeyReused as error:
         raise reused(error) from None
     return json_response(answer, 201)

@@ -25,8 +25,8 @@ def test_one_invalid_event_prints_every_error_and_exits_1(sluice: Run) -> None:
     status, out, err = sluice("validate", "-", stdin=BAD + "\n")
     assert status == 1
     assert out.splitlines() == [
-        "/data: 'messageId' is a required property",
-        "/data/progress: 150 is greater than the maximum of 100",
+        "\"/data\": 'messageId' is a required property",
+        '"/data/progress": 150 is greater than the maximum of 100',
         "0 valid, 1 invalid",
     ]
     assert err == ""
@@ -47,9 +47,9 @@ def test_json_lines_errors_carry_their_line_number(sluice: Run, tmp_path: Path) 
     status, out, _ = sluice("validate", str(events))
     assert status == 1
     assert out.splitlines() == [
-        "line 2: /data: 'messageId' is a required property",
-        "line 2: /data/progress: 150 is greater than the maximum of 100",
-        "line 5: /timestamp: 'noon' is not a 'date-time'",
+        "line 2: \"/data\": 'messageId' is a required property",
+        'line 2: "/data/progress": 150 is greater than the maximum of 100',
+        'line 5: "/timestamp": "noon" is not a \'date-time\'',
         "2 valid, 2 invalid",
     ]
 
@@ -58,7 +58,7 @@ def test_an_unknown_type_is_told_what_a_publisher_may_send(sluice: Run) -> None:
     status, out, _ = sluice("validate", stdin='{"type": "nope", "data": {}}')
     assert status == 1
     (line, summary) = out.splitlines()
-    assert line.startswith("/type: 'nope' is not a type a publisher may send: 'error', 'message'")
+    assert line.startswith('"/type": "nope" is not a type a publisher may send: "error", "message"')
     assert "stream_reset" not in line and "connection" not in line
     assert summary == "0 valid, 1 invalid"
 
@@ -67,7 +67,7 @@ def test_an_envelope_is_validated_as_an_envelope(sluice: Run) -> None:
     partial = {"type": "message", "data": {"content": "hi"}, "timestamp": TS}  # no id
     status, out, _ = sluice("validate", stdin=orjson.dumps(partial).decode())
     assert status == 1
-    assert out.splitlines()[0] == "/: 'id' is a required property"
+    assert out.splitlines()[0] == "\"\": 'id' is a required property"
 
 
 @pytest.mark.parametrize(
@@ -204,9 +204,26 @@ def test_a_publisher_cannot_send_a_hub_only_event(sluice: Run, kind: str) -> Non
     status, out, _ = sluice("validate", "-", stdin=orjson.dumps({"type": kind, "data": data}))
     assert status == 1
     assert out.splitlines()[0] == (
-        f"/type: {kind!r} is sent by the hub only: a publisher cannot send "
+        f'"/type": "{kind}" is sent by the hub only: a publisher cannot send '
         "connection, keepalive, stream_overflow, stream_reset"
     )
     if kind == "connection":
         envelope = {"type": kind, "data": data, "id": "", "timestamp": TS}
         assert sluice("validate", "-", stdin=orjson.dumps(envelope))[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("document", "line"),
+    [
+        ("42", "\"\": 42 is not of type 'object'"),
+        ("null", "\"\": null is not of type 'object'"),
+        ("true", "\"\": true is not of type 'object'"),
+        ('"s"', '"": "s" is not of type \'object\''),
+    ],
+)
+def test_json_that_is_no_event_is_one_error_of_the_whole_document(
+    sluice: Run, document: str, line: str
+) -> None:
+    """As the publish route's 422 says it: the pointer "" (the whole document), the value as
+    JSON."""
+    assert sluice("validate", "-", stdin=document) == (1, f"{line}\n0 valid, 1 invalid\n", "")

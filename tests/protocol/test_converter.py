@@ -61,13 +61,19 @@ def test_an_unknown_type_is_an_invalid_event_naming_the_known_types(wire: Any) -
         from_wire(wire)
     (error,) = caught.value.errors
     assert error.pointer == "/type"
-    assert all(repr(t) in error.message for t in EVENT_CLASSES)
+    assert all(f'"{t}"' in error.message for t in EVENT_CLASSES)
 
 
 @pytest.mark.parametrize("wire", [None, [], "message", {"data": {}}, {"type": "message"}])
 def test_malformed_input_is_an_invalid_event(wire: Any) -> None:
     with pytest.raises(InvalidEvent):
         from_wire(wire)
+
+
+@pytest.mark.parametrize("value", [42, None, {"type": "message", "data": {}}, object()])
+def test_to_wire_of_anything_but_a_model_is_a_type_error(value: Any) -> None:
+    with pytest.raises(TypeError, match="not an event model"):
+        to_wire(value)
 
 
 def _envelope() -> Envelope:

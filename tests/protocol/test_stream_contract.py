@@ -52,13 +52,13 @@ def test_a_stream_that_keeps_the_contract_has_no_violation() -> None:
 def test_data_against_the_types_schema_with_its_json_pointer() -> None:
     bad = envelope("regeneration_progress", "e-1", messageId="m", progress=150)
     assert violations(encode_envelope(bad)) == [
-        "event e-1 /data/progress: 150 is greater than the maximum of 100"
+        'event e-1 "/data/progress": 150 is greater than the maximum of 100'
     ]
 
 
 def test_a_type_outside_the_catalogue() -> None:
     assert violations(encode_envelope(envelope("order_shipped", "e-1", orderId="o"))) == [
-        "event e-1 /type: 'order_shipped' is not a type of the catalogue"
+        'event e-1 "/type": "order_shipped" is not a type of the catalogue'
     ]
 
 
@@ -73,10 +73,10 @@ def test_the_catalogue_given_is_the_one_checked() -> None:
     [
         (
             {"extra": 1},
-            "event e-1 /: Additional properties are not allowed ('extra' was unexpected)",
+            "event e-1 \"\": Additional properties are not allowed ('extra' was unexpected)",
         ),
-        ({"timestamp": "noon"}, "event e-1 /timestamp: 'noon' is not a 'date-time'"),
-        ({"type": 5}, "event e-1 /type: 5 is not of type 'string'"),
+        ({"timestamp": "noon"}, 'event e-1 "/timestamp": "noon" is not a \'date-time\''),
+        ({"type": 5}, "event e-1 \"/type\": 5 is not of type 'string'"),
     ],
     ids=["extra-field", "timestamp", "type-not-string"],
 )
@@ -88,24 +88,24 @@ def test_the_envelopes_shape(change: dict[str, Any], expected: str) -> None:
 
 def test_data_that_is_not_json_or_not_an_object() -> None:
     not_json, not_object = violations(b"event: message\ndata: {oops\n\n", b"data: [1]\n\n")
-    assert not_json.startswith("event #1 (message, no id) /: data is not JSON: ")
-    assert not_object == "event #2 (message, no id) /: data is not a JSON object (an envelope)"
+    assert not_json.startswith('event #1 (message, no id) "": data is not JSON: ')
+    assert not_object == 'event #2 (message, no id) "": data is not a JSON object (an envelope)'
 
 
 def test_the_event_field_equals_the_envelopes_type() -> None:
     frame = encode_envelope(envelope(event_id="e-1")).replace(b"event: message", b"event: note")
-    assert violations(frame) == ["event e-1 /type: the SSE event field is 'note', not the type"]
+    assert violations(frame) == ["event e-1 \"/type\": the SSE event field is 'note', not the type"]
 
 
 def test_every_event_kept_in_history_has_an_id() -> None:
     assert violations(connection(), encode_envelope(envelope())) == [
-        "event #2 (message, no id) /id: an event kept in history has no id"
+        'event #2 (message, no id) "/id": an event kept in history has no id'
     ]
 
 
 def test_the_sse_id_field_equals_the_envelopes_id() -> None:
     frame = encode_envelope(envelope(event_id="e-1")).replace(b"id: e-1\n", b"")
-    assert violations(frame) == ["event e-1 /id: the SSE id field is '', not the id"]
+    assert violations(frame) == ["event e-1 \"/id\": the SSE id field is '', not the id"]
 
 
 def test_ids_increase() -> None:
@@ -113,15 +113,15 @@ def test_ids_increase() -> None:
     again = encode_envelope(envelope(event_id="e-000000000002"))
     older = encode_envelope(envelope(event_id="e-000000000001"))
     assert violations(first, again, older) == [
-        "event e-000000000002 /id: does not increase (after e-000000000002)",
-        "event e-000000000001 /id: does not increase (after e-000000000002)",
+        'event e-000000000002 "/id": does not increase (after e-000000000002)',
+        'event e-000000000001 "/id": does not increase (after e-000000000002)',
     ]
 
 
 def test_an_event_without_an_id_leaves_the_last_event_id_alone() -> None:
     frame = b"id: x\n" + encode_envelope(envelope("keepalive"))
     assert violations(frame) == [
-        "event #1 (keepalive, no id) /id: no id, yet the SSE id field sets 'x'"
+        "event #1 (keepalive, no id) \"/id\": no id, yet the SSE id field sets 'x'"
     ]
 
 

@@ -17,6 +17,7 @@ from protocol import (
 )
 from protocol.catalogue import event_types
 from protocol.registry import HUB_EVENTS
+from protocol.validation import detailed_errors, detailed_validator
 
 TS = "2026-01-31T12:00:00Z"
 
@@ -64,24 +65,24 @@ def test_a_publisher_is_told_the_types_it_may_send() -> None:
     errors.insert(3, SchemaError("/2/type", "7 is not of type 'string'"))  # two of one event
     told = unknown_type_errors(errors, events, event_types(), batch=True)
     publishable = [t for t in event_types() if t not in HUB_EVENTS]
-    allowed = ", ".join(map(repr, publishable))
+    allowed = ", ".join(f'"{t}"' for t in publishable)
     assert told == [
         *[e for e in errors if e.pointer.startswith("/0/")],
-        SchemaError("/1/type", f"'regenerated' is not a type a publisher may send: {allowed}"),
+        SchemaError("/1/type", f'"regenerated" is not a type a publisher may send: {allowed}'),
         SchemaError("/2/type", f"7 is not a type a publisher may send: {allowed}"),
         *[e for e in errors if e.pointer.startswith("/3/")],  # hub_only_errors says why
     ]
     assert unknown_type_errors(errors[:1], events[:1], event_types(), batch=True) == errors[:1]
     (single,) = unknown_type_errors(_errors(events[1]), [events[1]], event_types(), batch=False)
     assert single.pointer == "/type"
-    assert not any(repr(t) in single.message for t in HUB_EVENTS)
+    assert not any(f'"{t}"' in single.message for t in HUB_EVENTS)
 
 
 def test_unknown_type_names_every_known_type() -> None:
     (error,) = _errors({"type": "regenerated", "data": {}})
     assert error.pointer == "/type"
     for known in event_types():
-        assert repr(known) in error.message
+        assert f'"{known}"' in error.message
 
 
 @pytest.mark.parametrize(
@@ -238,3 +239,36 @@ def test_the_corpus_holds_valid_and_invalid_instances_of_every_type() -> None:
 )
 def test_session_ids_follow_the_schema_to_the_last_character(value: object, ok: bool) -> None:
     assert is_session_id(value) is ok
+
+
+@pytest.mark.parametrize(
+    ("schema", "instance", "message"),
+    [
+        ({"type": "object"}, None, "null is not of type 'object'"),
+        ({"type": "object"}, True, "true is not of type 'object'"),
+        ({"type": ["string", "null"]}, False, "false is not of type 'string', 'null'"),
+        ({"type": "object"}, ["a", None], "[\"a\", null] is not of type 'object'"),
+        ({"enum": ["a", None, 1]}, "it's", '"it\'s" is not one of ["a", null, 1]'),
+        ({"const": True}, False, "true was expected"),
+        ({"const": None}, 1, "null was expected"),
+        ({"maximum": 100}, 150, "150 is greater than the maximum of 100"),
+        ({"exclusiveMinimum": 0.5}, 0.5, "0.5 is less than or equal to the minimum of 0.5"),
+        ({"multipleOf": 0.5}, 0.7, "0.7 is not a multiple of 0.5"),
+        ({"minLength": 2}, "é", '"é" is too short'),
+        ({"maxItems": 0}, [None], "[null] is expected to be empty"),
+        ({"uniqueItems": True}, [True, True], "[true, true] has non-unique elements"),
+        ({"pattern": "^a"}, "b\n", "\"b\\n\" does not match '^a'"),
+        ({"format": "date-time"}, "noon", "\"noon\" is not a 'date-time'"),
+        ({"not": {"const": None}}, None, 'null should not be valid under {"const": null}'),
+        ({"minProperties": 1}, {}, "{} should be non-empty"),
+        ({"required": ["type"]}, {}, "'type' is a required property"),  # a name, as 'object'
+        ({"properties": {"a": False}}, {"a": None}, "False schema does not allow null"),
+    ],
+)
+def test_a_message_names_a_json_value_as_json(
+    schema: dict[str, Any], instance: Any, message: str
+) -> None:
+    """Not as Python shows it (None, True, 'text'): the forms of ``jsonschema``'s messages
+    that are rewritten are pinned here, so that a release that changes one fails this test."""
+    (error,) = detailed_errors(detailed_validator(schema), instance)
+    assert error.message == message

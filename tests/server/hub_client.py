@@ -290,3 +290,16 @@ async def settles(condition: Callable[[], bool], within: float = 1.0) -> None:
 def message(content: str) -> dict[str, Any]:
     """A ``message`` event to publish."""
     return {"type": "message", "data": {"content": content}}
+
+
+#: Publish bodies that are JSON but no event (nor a batch of events), each with the errors
+#: (pointer, message) of its 422.
+NOT_EVENTS: list[tuple[bytes, list[tuple[str, str]]]] = [
+    (b"42", [("", "42 is not of type 'object'")]),
+    (b"null", [("", "null is not of type 'object'")]),
+    (b"true", [("", "true is not of type 'object'")]),
+    (b'"s"', [("", "\"s\" is not of type 'object'")]),
+    (b"[1]", [("/0", "1 is not of type 'object'")]),
+    (b"[null]", [("/0", "null is not of type 'object'")]),
+    (b'[{"type":"message","data":{"content":"a"}},3]', [("/1", "3 is not of type 'object'")]),
+]

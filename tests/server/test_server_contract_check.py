@@ -196,15 +196,15 @@ async def test_every_bad_frame_is_listed_with_its_id_and_pointer_and_exits_1(
         status, out, err = await sluice_check(capsys, *argv)
     assert (status, err) == (1, "")
     assert out == [
-        "event e-000000000002 /data/progress: 150 is greater than the maximum of 100",
-        "event e-000000000003 /type: the SSE event field is 'status_update', not the type",
-        "event #5 (message, no id) /id: an event kept in history has no id",
-        "event e-000000000004 /type: 'order_shipped' is not a type of the catalogue",
-        "event e-000000000004 /id: does not increase (after e-000000000004)",
-        "event #8 (keepalive, no id) /id: no id, yet the SSE id field sets 'x'",
-        "event #9 (message, no id) /: Additional properties are not allowed"
+        'event e-000000000002 "/data/progress": 150 is greater than the maximum of 100',
+        "event e-000000000003 \"/type\": the SSE event field is 'status_update', not the type",
+        'event #5 (message, no id) "/id": an event kept in history has no id',
+        'event e-000000000004 "/type": "order_shipped" is not a type of the catalogue',
+        'event e-000000000004 "/id": does not increase (after e-000000000004)',
+        "event #8 (keepalive, no id) \"/id\": no id, yet the SSE id field sets 'x'",
+        'event #9 (message, no id) "": Additional properties are not allowed'
         " ('extra' was unexpected)",
-        "event #9 (message, no id) /id: an event kept in history has no id",
+        'event #9 (message, no id) "/id": an event kept in history has no id',
         "stream after event #9: 5 of 10 events with an id before it ended",
         "9 events, 5 with an id: 9 violations",
     ]
@@ -269,7 +269,7 @@ async def test_a_teams_own_type_is_checked_against_its_directory(
         assert await sluice_check(capsys, *argv) == (
             1,
             [
-                "event e-000000000002 /data/orderId: 2 is not of type 'string'",
+                "event e-000000000002 \"/data/orderId\": 2 is not of type 'string'",
                 "3 events, 2 with an id: 1 violation",
             ],
             "",

@@ -84,9 +84,9 @@ async def test_an_unknown_type_is_told_the_custom_types_too(hub: Server) -> None
     )
     (error,) = check_problem(response, 422)["errors"]
     assert error["pointer"] == "/type"
-    assert error["message"].startswith("'invoice_payd' is not a type a publisher may send: ")
-    assert error["message"].endswith(", 'invoice_paid'")  # the catalogue's order: yours last
-    assert "'connection'" not in error["message"] and "'keepalive'" not in error["message"]
+    assert error["message"].startswith('"invoice_payd" is not a type a publisher may send: ')
+    assert error["message"].endswith(', "invoice_paid"')  # the catalogue's order: yours last
+    assert '"connection"' not in error["message"] and '"keepalive"' not in error["message"]
 
 
 async def test_schemas_and_asyncapi_carry_the_custom_type(hub: Server) -> None:

@@ -17,7 +17,17 @@ import orjson
 import pytest
 import trio
 import trio.testing
-from hub_client import Server, bearer, check_problem, message, running, settings, settles, token
+from hub_client import (
+    NOT_EVENTS,
+    Server,
+    bearer,
+    check_problem,
+    message,
+    running,
+    settings,
+    settles,
+    token,
+)
 
 from server.agent import DemoAgent
 from server.hub import Hub
@@ -198,6 +208,35 @@ async def test_publishes_on_a_kept_alive_connection_are_answered_by_the_front(
     history = await server.client.get("/api/sessions/alice:chat/events", headers=bearer(token()))
     assert [e["id"] for e in history.json()["events"]] == ids
     assert orjson.loads(bad_body)["type"].endswith("/invalid-event")
+
+
+async def test_json_that_is_no_event_is_answered_422_by_the_front(server: Server) -> None:
+    """Each body pipelined on one connection: every answer is the front's (it had a 500 for
+    each, from an ``AttributeError`` on the value), and nothing is published."""
+    requests = [_post("alice:x", body) for body, _ in NOT_EVENTS[:-1]]
+    requests.append(_post("alice:x", NOT_EVENTS[-1][0], close=True))
+    answers = _answers(await _exchange(server, b"".join(requests)))
+    assert len(answers) == len(NOT_EVENTS)
+    for (head, body), (_, errors) in zip(answers, NOT_EVENTS, strict=True):
+        assert head.startswith("http/1.1 422") and "server:" not in head, head
+        assert "content-type: application/problem+json" in head
+        problem = orjson.loads(body)
+        assert problem["type"].endswith("/invalid-event")
+        assert [(e["pointer"], e["message"]) for e in problem["errors"]] == errors
+    assert server.app.hub.broadcaster.session_stats("alice:x")["historySize"] == 0
+
+
+async def test_an_event_too_large_is_answered_413_by_the_front() -> None:
+    async with running(settings(max_event_bytes=200)) as server:
+        batch = orjson.dumps([message("fits"), message("x" * 300)])
+        ((head, body),) = _answers(await _exchange(server, _post("alice:x", batch, close=True)))
+        assert head.startswith("http/1.1 413") and "server:" not in head, head
+        problem = orjson.loads(body)
+        assert problem["type"].endswith("/event-too-large")
+        assert problem["errors"] == [
+            {"pointer": "/1", "message": "the message event is 340 bytes as JSON, at most 200"}
+        ]
+        assert server.app.hub.broadcaster.session_stats("alice:x")["historySize"] == 0
 
 
 @pytest.mark.parametrize("newline", [b"\r\n", b"\n"], ids=["crlf", "bare-lf"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 from hub_client import (
+    NOT_EVENTS,
     Server,
     bearer,
     check_body,
@@ -59,9 +60,9 @@ async def test_an_unknown_type_is_told_the_publishable_types_only(server: Server
     errors = check_problem(response, 422)["errors"]
     assert [e["pointer"] for e in errors] == ["/0/data/progress", "/1/type"]
     told = errors[1]["message"]
-    assert told.startswith("'no_such_type' is not a type a publisher may send: 'error', ")
-    assert "'message'" in told and "'thought_process_step'" in told
-    assert not [kind for kind in HUB_EVENTS if repr(kind) in told]
+    assert told.startswith('"no_such_type" is not a type a publisher may send: "error", ')
+    assert '"message"' in told and '"thought_process_step"' in told
+    assert not [kind for kind in HUB_EVENTS if f'"{kind}"' in told]
 
 
 async def test_a_single_invalid_event_has_unprefixed_pointers(server: Server) -> None:
@@ -261,3 +262,19 @@ async def test_a_query_parameter_given_twice_is_a_400_naming_it(server: Server) 
         assert problem["type"].endswith("/invalid-parameter"), path
         assert problem["detail"] == f"{name}= may be given only once", path
     assert len(await server.app.hub.broadcaster.get_event_history("alice:chat")) == 1
+
+
+async def test_json_that_is_no_event_is_a_422_with_a_pointer_on_every_path(server: Server) -> None:
+    """Never a 500 and nothing published, whichever path answers: the front (see
+    ``test_server_front``), Hypercorn and the app (the front off, or an ``Idempotency-Key``)."""
+    auth = {**bearer(token()), "Content-Type": "application/json"}
+    for keyed in (False, True):
+        for n, (body, errors) in enumerate(NOT_EVENTS):
+            headers = {**auth, "Idempotency-Key": f"k-{n}"} if keyed else auth
+            response = await server.client.post(
+                "/api/sessions/alice:x/events", content=body, headers=headers
+            )
+            problem = check_problem(response, 422)
+            assert problem["type"].endswith("/invalid-event"), problem
+            assert [(e["pointer"], e["message"]) for e in problem["errors"]] == errors
+    assert server.app.hub.broadcaster.session_stats("alice:x")["historySize"] == 0

@@ -7,7 +7,7 @@ import trio
 import trio.testing
 from sse_frames import envelopes, message, pending, pending_envelopes
 
-from protocol import InvalidEvent, check_envelope
+from protocol import InvalidEvent, SchemaError, check_envelope
 from sse_core import Broadcaster, get_sse_broadcaster, open_broadcaster
 
 RFC3339_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
@@ -153,3 +153,42 @@ async def test_receive_batch_coalesces_everything_pending(
     await bc.publish("s1", message(5))
     assert [e["data"]["content"] for e in await pending_envelopes(sub)] == ["m5"]
     assert await pending(sub) == b""
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        (42, "42 is not of type 'object'"),
+        (None, "null is not of type 'object'"),
+        (True, "true is not of type 'object'"),
+        ("message", "\"message\" is not of type 'object'"),
+        (
+            [message(1)],
+            '[{"type": "message", "data": {"content": "m1"}}] is not of type \'object\'',
+        ),
+    ],
+)
+async def test_a_json_value_that_is_no_object_is_an_invalid_event(
+    bc: Broadcaster, event: object, message: str
+) -> None:
+    with pytest.raises(InvalidEvent) as caught:
+        await bc.publish("s1", event)  # type: ignore[arg-type]
+    assert caught.value.errors == (SchemaError("", message),)
+    with pytest.raises(InvalidEvent) as caught:
+        await bc.publish_many("s1", [{"type": "message", "data": {"content": "ok"}}, event])  # type: ignore[list-item]
+    assert caught.value.errors == (SchemaError("/1", message),)
+    with pytest.raises(InvalidEvent):
+        bc.encode_ephemeral(event)  # type: ignore[arg-type]
+    assert await bc.get_event_history("s1") == []
+
+
+@pytest.mark.parametrize("event", [object(), {1, 2}, b"{}", (1, 2)])
+async def test_an_object_that_is_neither_a_model_nor_a_mapping_is_a_type_error(
+    bc: Broadcaster, event: object
+) -> None:
+    not_an_event = r"an event is a protocol\.models event or a mapping, not"
+    with pytest.raises(TypeError, match=not_an_event):
+        await bc.publish("s1", event)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=not_an_event):
+        await bc.publish_many("s1", [event])  # type: ignore[list-item]
+    assert await bc.get_event_history("s1") == []

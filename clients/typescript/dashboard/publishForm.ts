@@ -111,7 +111,7 @@ export class PublishForm {
       const name = error.pointer.startsWith("/data/") ? error.pointer.split("/")[2] : error.pointer === "/data" && required ? required[1] : undefined;
       const slot = name === undefined ? null : this.fields.querySelector<HTMLElement>(`[data-field="${CSS.escape(name)}"] .field-error`);
       if (slot === null) {
-        general.push(`${error.pointer || "/"}: ${error.message}`);
+        general.push(`${JSON.stringify(error.pointer)}: ${error.message}`); // "" is the whole event (RFC 6901)
         continue;
       }
       slot.hidden = false;

@@ -516,7 +516,7 @@ var PublishForm = class {
       const name = error.pointer.startsWith("/data/") ? error.pointer.split("/")[2] : error.pointer === "/data" && required ? required[1] : void 0;
       const slot = name === void 0 ? null : this.fields.querySelector(`[data-field="${CSS.escape(name)}"] .field-error`);
       if (slot === null) {
-        general.push(`${error.pointer || "/"}: ${error.message}`);
+        general.push(`${JSON.stringify(error.pointer)}: ${error.message}`);
         continue;
       }
       slot.hidden = false;
