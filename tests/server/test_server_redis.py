@@ -11,16 +11,30 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import coredis
+import httpx
 import pytest
 import trio
 from hub_client import Server, bearer, check_body, check_problem, message, running, settings, token
 from redis_process import failed_connections_collected, redis_server_process
 
+from server.problems import UNREACHABLE_OUTCOMES
 from sse_core import BackplaneUnavailable
+
+EVENTS = "/api/sessions/alice:chat/events"
+RUN = "/apps/demo/users/alice/sessions/alice:chat/run"
+REGENERATE = "/api/chat_actions/regenerate"
 
 
 def _redis_settings(url: str, prefix: str) -> dict[str, str]:
     return {"backplane": "redis", "redis_url": url, "redis_prefix": prefix}
+
+
+def _unavailable(response: httpx.Response, kind: str) -> None:
+    """A 503 ``backplane-unavailable`` problem whose detail is that of ``kind`` of request."""
+    problem = check_problem(response, 503)
+    assert problem["type"].endswith("/backplane-unavailable")
+    assert problem["detail"] == UNREACHABLE_OUTCOMES[kind]
+    assert response.headers["retry-after"] == "1"
 
 
 @asynccontextmanager
@@ -95,6 +109,8 @@ def _no_traceback(caplog: pytest.LogCaptureFixture) -> None:
 async def test_with_redis_down_streams_end_and_new_streams_and_publishes_are_503(
     front: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Every route that needs Redis answers 503, its detail fitting the request: a stream was
+    not opened, a publish may or may not have been stored, a read read nothing..."""
     caplog.set_level(logging.INFO)
     with failed_connections_collected(), redis_server_process() as (url, process):
         options = _redis_settings(f"{url}/0", "down:")
@@ -108,15 +124,22 @@ async def test_with_redis_down_streams_end_and_new_streams_and_publishes_are_503
                 assert final["data"]["status"] == "disconnected"
                 with pytest.raises(StopAsyncIteration):
                     await stream.next()
-            for response in (
-                await server.streams.get("/sse/alice:chat", headers=auth),
-                await server.client.post(
-                    "/api/sessions/alice:chat/events", json=message("lost?"), headers=auth
+            keyed = {**auth, "Idempotency-Key": "k1"}
+            regenerate = {"sessionId": "alice:chat", "query": "again"}
+            for response, kind in (
+                (await server.streams.get("/sse/alice:chat", headers=auth), "stream"),
+                (await server.streams.get("/sse?session=alice:chat", headers=auth), "stream"),
+                (await server.client.get(f"{RUN}?query=q", headers=auth), "stream"),
+                (await server.client.post(EVENTS, json=message("lost?"), headers=auth), "publish"),
+                (await server.client.get(EVENTS, headers=auth), "read"),
+                (await server.client.get("/api/events?session=alice:chat", headers=auth), "read"),
+                (await server.client.delete("/api/sessions/alice:chat", headers=auth), "clear"),
+                (
+                    await server.client.post(REGENERATE, json=regenerate, headers=keyed),
+                    "regenerate",
                 ),
             ):
-                problem = check_problem(response, 503)
-                assert problem["type"].endswith("/backplane-unavailable")
-                assert response.headers["retry-after"] == "1"
+                _unavailable(response, kind)
             port = int(url.rsplit(":", 1)[1])
             with redis_server_process(port):
                 backplane = server.app.hub.broadcaster.backplane
