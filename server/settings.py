@@ -368,6 +368,13 @@ class Settings:
     redis_prefix: str = _setting(
         "sluice:", "prefix of every Redis key of --backplane redis", str, validator=_non_empty
     )
+    redis_timeout: float = _setting(
+        5.0,
+        "seconds a Redis call of --backplane redis may go unanswered before Redis counts as out "
+        "of reach (503 backplane-unavailable); the live reader's read may take 5 s more",
+        _float,
+        validator=_positive,
+    )
     workers: int = _setting(
         1,
         "processes serving the one port (SO_REUSEPORT); more than 1 needs --backplane redis",
