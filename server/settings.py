@@ -293,7 +293,8 @@ class Settings:
     )
     max_connections_per_user: int = _setting(
         16,
-        "open streams one user (token subject) may hold (429 above)",
+        "open streams one user (token subject) may hold in this process (429 above; with "
+        "--workers N each worker counts its own: up to N times this in all)",
         _int,
         validator=_positive,
     )
@@ -305,7 +306,8 @@ class Settings:
     )
     max_streams: int = _setting(
         0,
-        "open streams this server holds in all, anonymous ones included (503 above; 0: no limit)",
+        "open streams this process holds in all, anonymous ones included (503 above; 0: no "
+        "limit; with --workers N, per worker)",
         _int,
         validator=_between(0),
     )

@@ -140,14 +140,14 @@ async def test_two_workers_on_one_port_each_stream_gets_the_others_events(
     assert {line["pid"] for line in lines} == {process.pid, *pids}
 
 
-async def test_two_workers_answer_503_while_redis_stalls() -> None:
+async def test_two_workers_answer_503_while_redis_stalls_and_log_limits_per_worker() -> None:
     """Each worker bounds its Redis calls by --redis-timeout: with Redis stopped (SIGSTOP), a
     publish to either answers 503 in time and its /readyz is not ready; continued, both answer
-    201 again."""
+    201 again. The parent says at start that the stream limits hold per worker."""
     with failed_connections_collected(), redis_server_process() as (redis_url, redis):
         command = [sys.executable, "-m", "server.cli", "serve", "--no-auth", "--port", "0"]
         command += ["--workers", "2", "--backplane", "redis", "--redis-url", f"{redis_url}/0"]
-        command += ["--redis-timeout", "0.5"]
+        command += ["--redis-timeout", "0.5", "--max-connections-per-user", "3"]
         command += ["--graceful-timeout", "3"]
         process = await trio.lowlevel.open_process(command, stderr=subprocess.PIPE)
         assert process.stderr is not None
@@ -188,3 +188,9 @@ async def test_two_workers_answer_503_while_redis_stalls() -> None:
         line["pid"] for line in lines if "is out of reach (no answer within 0.5 s)" in line["event"]
     ]
     assert sorted(gone) == sorted(pids), log
+    (limits,) = [line for line in lines if line["event"] == "limits_per_worker"]
+    assert limits["pid"] == process.pid
+    assert (
+        limits["detail"]
+        == "each worker counts its own streams: a user may hold up to 2 x 3 streams"
+    )
