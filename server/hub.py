@@ -96,13 +96,24 @@ def backplane(settings: Settings) -> Backplane:
     """The backplane the settings name: in memory, or shared through Redis Streams.
 
     With Redis, coredis's own log goes down to warnings: it logs every dropped connection
-    (with an empty traceback), while the backplane says once that Redis went and once that it
-    is back.
+    (with an empty traceback), and each connection attempt cut off (with a traceback; while
+    Redis stalls, one per retry), while the backplane says once that Redis went and once that
+    it is back.
     """
     if settings.backplane == "redis":
-        logging.getLogger("coredis").setLevel(logging.WARNING)
-        return RedisBackplane(settings.redis_url, prefix=settings.redis_prefix)
+        coredis_log = logging.getLogger("coredis")
+        coredis_log.setLevel(logging.WARNING)
+        coredis_log.addFilter(_not_a_cut_off_attempt)  # (added once)
+        return RedisBackplane(
+            settings.redis_url, prefix=settings.redis_prefix, timeout=settings.redis_timeout
+        )
     return MemoryBackplane()
+
+
+def _not_a_cut_off_attempt(record: logging.LogRecord) -> bool:
+    """False for coredis's line about a connection attempt that failed (or was cut off by a
+    deadline) after connecting: the backplane reports Redis out of reach itself."""
+    return record.msg != "Connection attempt failed unexpectedly!"
 
 
 async def run_hub(

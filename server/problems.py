@@ -74,21 +74,56 @@ def response(problem: Problem, instance: str | None = None) -> Response:
     )
 
 
+#: What became of a request that found the backplane out of reach, by what it asked for: the
+#: detail of its 503 problem. A write whose Redis call ran out of time may still be carried out
+#: when Redis answers again.
+UNREACHABLE_OUTCOMES = {
+    "stream": "the event store cannot be reached, so the stream was not opened (nothing was "
+    "started); reconnect later",
+    "read": "the event store cannot be reached, so nothing could be read; retry later",
+    "publish": "the event store cannot be reached; retry later (a publish may or may not have "
+    "been stored: retry it with the same Idempotency-Key to have it stored once)",
+    "clear": "the event store cannot be reached; retry later (the session's history may or may "
+    "not have been cleared)",
+    "regenerate": "the event store cannot be reached, so no run was started; retry later (with "
+    "an Idempotency-Key, a new one: the first may have been recorded)",
+    "write": "the event store cannot be reached; retry later (the change may or may not have "
+    "been made)",
+}
+
+#: The kind (a key of :data:`UNREACHABLE_OUTCOMES`) of the Quart routes whose kind their
+#: method does not say.
+_ROUTE_KINDS = {
+    "sessions.publish": "publish",
+    "sessions.clear": "clear",
+    "chat_actions.regenerate": "regenerate",
+    "streams.adk_run": "stream",
+}
+
+
 def backplane_unavailable(
-    error: BackplaneUnavailable | None = None, method: str = "", path: str = ""
+    error: BackplaneUnavailable | None = None,
+    method: str = "",
+    path: str = "",
+    *,
+    kind: str | None = None,
 ) -> Problem:
-    """The 503 problem of a request to ``path`` that found the backplane out of reach (or
-    that came while it is known to be), with ``Retry-After: 1``. The backplane logs an outage
-    once (a warning when it goes, an info line when it is back): a request's is a debug line.
+    """The 503 problem of a ``method`` request to ``path`` that found the backplane out of reach
+    (or that came while it is known to be), with ``Retry-After: 1``. Its detail says what
+    became of the request: that of ``kind`` in :data:`UNREACHABLE_OUTCOMES`; without one, a
+    publish's (by its route), a read's (``GET``, ``HEAD``) or a write's. The backplane logs an
+    outage once (a warning when it goes, an info line when it is back): a request's is a debug
+    line.
     """
     if error is not None:
         log.debug("backplane unavailable on %s %s: %s", method, path, str(error))
+    if kind is None:
+        kind = _kind(method, path)
     return Problem(
         503,
         "backplane-unavailable",
         "Backplane unavailable",
-        "the event store cannot be reached; retry later (a publish may or may not have "
-        "been stored)",
+        UNREACHABLE_OUTCOMES[kind],
         headers={"Retry-After": "1"},
     )
 
@@ -116,6 +151,14 @@ def unreadable_request(status: int) -> Problem:
         detail,
         headers={"Connection": "close"},
     )
+
+
+def _kind(method: str, path: str) -> str:
+    from .publishing import publish_session  # (it imports this module)
+
+    if publish_session(method, path) is not None:
+        return "publish"
+    return "read" if method in ("GET", "HEAD") else "write"
 
 
 def internal_error() -> Problem:
@@ -170,7 +213,9 @@ def install(app: Quart) -> None:
 
     @app.errorhandler(BackplaneUnavailable)
     async def _unavailable(error: BackplaneUnavailable) -> Response:
-        return response(backplane_unavailable(error, request.method, request.path), request.path)
+        kind = _ROUTE_KINDS.get(request.endpoint or "")
+        problem = backplane_unavailable(error, request.method, request.path, kind=kind)
+        return response(problem, request.path)
 
     @app.errorhandler(HTTPException)
     async def _http(error: HTTPException) -> Response:

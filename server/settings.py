@@ -293,7 +293,8 @@ class Settings:
     )
     max_connections_per_user: int = _setting(
         16,
-        "open streams one user (token subject) may hold (429 above)",
+        "open streams one user (token subject) may hold in this process (429 above; with "
+        "--workers N each worker counts its own: up to N times this in all)",
         _int,
         validator=_positive,
     )
@@ -305,7 +306,8 @@ class Settings:
     )
     max_streams: int = _setting(
         0,
-        "open streams this server holds in all, anonymous ones included (503 above; 0: no limit)",
+        "open streams this process holds in all, anonymous ones included (503 above; 0: no "
+        "limit; with --workers N, per worker)",
         _int,
         validator=_between(0),
     )
@@ -367,6 +369,13 @@ class Settings:
     )
     redis_prefix: str = _setting(
         "sluice:", "prefix of every Redis key of --backplane redis", str, validator=_non_empty
+    )
+    redis_timeout: float = _setting(
+        5.0,
+        "seconds a Redis call of --backplane redis may go unanswered before Redis counts as out "
+        "of reach (503 backplane-unavailable); the live reader's read may take 5 s more",
+        _float,
+        validator=_positive,
     )
     workers: int = _setting(
         1,

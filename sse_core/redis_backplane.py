@@ -30,11 +30,21 @@ Each process mirrors what its reader delivered (:class:`~sse_core.history.Histor
 memory thresholds): its figures and stats come from there, while replays read Redis, the
 source of truth. A session's local expiry forgets only the mirror; Redis drops its history
 ``session_ttl`` after its last publish.
+
+Every Redis call has a deadline (``timeout``; the live reader's blocking read its block time
+more): a Redis that stalls (stopped, or behind a network that drops everything) is out of
+reach as one that refuses connections is. After a call ran out of time the client's
+connections are dropped and the next call opens a fresh one (a connection whose commands went
+unanswered is not trusted again; coredis itself matches a late reply to the request that timed
+out, so no call reads another's reply). A command that ran out of time may still run when
+Redis answers again: a publish then may or may not have been stored. coredis's own retries are
+off, as a second try of an append could store it twice.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -44,6 +54,7 @@ from urllib.parse import urlsplit, urlunsplit
 import coredis
 import trio
 from coredis.exceptions import ResponseError
+from coredis.retry import NoRetryPolicy
 
 from . import redis_keys
 from . import redis_scripts as scripts
@@ -67,8 +78,10 @@ class RedisBackplane(Backplane):
 
     ``live_cap`` bounds the live stream (a reader further behind than that loses events, and
     logs it); ``block`` is how long (s) one read of it waits, ``retry_delay`` how long the
-    reader waits after a failed read; ``clock`` gives wall-clock seconds (every process must
-    agree on them to within the ttls). Needs Redis 6.2 or newer.
+    reader waits after a failed read; ``timeout`` is how long (s) any other Redis call (or the
+    few calls of one step, such as taking a new epoch) may take, the reader's read ``block``
+    more, before Redis counts as out of reach; ``clock`` gives wall-clock seconds (every
+    process must agree on them to within the ttls). Needs Redis 6.2 or newer.
     """
 
     def __init__(
@@ -79,13 +92,17 @@ class RedisBackplane(Backplane):
         live_cap: int = 100_000,
         block: float = 5.0,
         retry_delay: float = 1.0,
+        timeout: float = 5.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        if not timeout > 0:
+            raise ValueError(f"timeout must be greater than 0 seconds, got {timeout!r}")
         self.url = url
         self.prefix = prefix
         self.live_cap = live_cap
         self.block = block
         self.retry_delay = retry_delay
+        self.timeout = timeout
         self.clock = clock
         self._epoch = ""
         self._client: coredis.Redis[bytes] | None = None
@@ -116,8 +133,10 @@ class RedisBackplane(Backplane):
     ) -> None:
         if self._client is not None:
             raise RuntimeError("this backplane already serves a broadcaster")
-        client: coredis.Redis[bytes] = coredis.Redis.from_url(self.url, decode_responses=False)
-        with self._reaching():
+        client: coredis.Redis[bytes] = coredis.Redis.from_url(
+            self.url, decode_responses=False, retry_policy=NoRetryPolicy()
+        )
+        with self._reaching(None):  # (what opening and closing the client raise)
             async with client:
                 self._scripts = {
                     name: client.register_script(source)
@@ -129,8 +148,9 @@ class RedisBackplane(Backplane):
                         ("clear", scripts.CLEAR),
                     )
                 }
-                await self._join(client)
-                entries = await client.xrevrange(self._key("live"), "+", "-", count=1)
+                with self._reaching():
+                    await self._join(client)
+                    entries = await client.xrevrange(self._key("live"), "+", "-", count=1)
                 since = _text(entries[0].identifier) if entries else "0-0"
                 self._client, self._config, self._interrupt = client, config, interrupt
                 try:
@@ -211,7 +231,7 @@ class RedisBackplane(Backplane):
         expected: int | None = None
         while True:
             try:
-                with self._reaching():
+                with self._reaching(self.block):
                     found = await client.xread(
                         {live: since}, count=1000, block=int(self.block * 1000)
                     )
@@ -430,20 +450,47 @@ class RedisBackplane(Backplane):
         return self._mirror.totals()
 
     @contextmanager
-    def _reaching(self) -> Iterator[None]:
-        """Translate Redis being out of reach into :class:`BackplaneUnavailable`, and keep
-        :attr:`available` (while running) up to date."""
+    def _reaching(self, block: float | None = 0.0) -> Iterator[None]:
+        """Run the block's Redis calls within :attr:`timeout` seconds, ``block`` more (a
+        blocking read's wait; ``None``: no deadline, for the reader's whole run); translate
+        Redis out of reach (refusing, failing, or not answering in time) into
+        :class:`BackplaneUnavailable`, and keep :attr:`available` (while running) up to date.
+
+        A block cancelled from outside is not Redis out of reach: it raises ``Cancelled`` (or,
+        when coredis turned the cancellation of a connection attempt into a
+        ``ConnectionError``, :class:`BackplaneUnavailable` without a change of state).
+        """
+        limit = None if block is None else block + self.timeout
+        deadline = trio.CancelScope(
+            deadline=math.inf if limit is None else trio.current_time() + limit
+        )
         try:
-            yield
+            with deadline:
+                yield
         except Exception as error:
             cause = find_error(error, (coredis.exceptions.ConnectionError, OSError))
             if cause is None:
                 raise
-            if self._client is not None:
-                self._went_away(cause)
-            raise BackplaneUnavailable(f"cannot reach Redis at {self.where}: {cause}") from cause
+            if deadline.cancel_called:  # coredis reports a connection cut off as a failure
+                cause = TimeoutError(f"no answer within {limit:g} s")
+            elif trio.current_effective_deadline() == -math.inf:
+                raise BackplaneUnavailable(f"call to Redis at {self.where} cancelled") from cause
+            raise self._out_of_reach(cause) from cause
+        if deadline.cancelled_caught:
+            timed_out = TimeoutError(f"no answer within {limit:g} s")
+            raise self._out_of_reach(timed_out) from timed_out
         if self._client is not None:
             self._came_back()
+
+    def _out_of_reach(self, cause: BaseException) -> BackplaneUnavailable:
+        """The error of a call that did not reach Redis. While running: a call that ran out of
+        time drops the client's connections (their state is unknown: the next call opens a
+        fresh one), and the outage is noted (:meth:`_went_away`)."""
+        if self._client is not None:
+            if isinstance(cause, TimeoutError):
+                self._client.connection_pool.disconnect()
+            self._went_away(cause)
+        return BackplaneUnavailable(f"cannot reach Redis at {self.where}: {cause}")
 
     def _key(self, *parts: str) -> str:
         return self.prefix + "".join(parts)

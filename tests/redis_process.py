@@ -6,6 +6,7 @@ import gc
 import itertools
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -74,3 +75,15 @@ def failed_connections_collected() -> Iterator[None]:
         warnings.simplefilter("ignore", ResourceWarning)
         yield
         gc.collect()
+
+
+@contextmanager
+def stalled(process: subprocess.Popen[bytes]) -> Iterator[None]:
+    """``process`` (a ``redis-server``) stopped with SIGSTOP for the block: the kernel still
+    accepts connections for it, and nothing answers, as with a Redis behind a network that
+    drops packets. It is continued (SIGCONT) however the block ends."""
+    process.send_signal(signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGCONT)

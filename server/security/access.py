@@ -54,7 +54,7 @@ def check_backplane(hub: Hub) -> None:
     """A 503 ``backplane-unavailable`` problem while the backplane is known to be out of
     reach: a stream admitted then could not be served (its history and live events are there)."""
     if not hub.broadcaster.backplane.available:
-        raise backplane_unavailable()
+        raise backplane_unavailable(kind="stream")
 
 
 def _token(request: Request) -> Token | None:

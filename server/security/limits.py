@@ -80,8 +80,11 @@ def query_too_large(error: EventTooLarge, pointer: str | None) -> Problem:
 
 
 class ConnectionCounter:
-    """Open streams: per user, bounded by ``limit`` (anonymous callers, without auth, are not
-    counted per user), and in all, bounded by ``total_limit`` (0: no bound)."""
+    """Open streams of this process: per user, bounded by ``limit`` (anonymous callers, without
+    auth, are not counted per user), and in all, bounded by ``total_limit`` (0: no bound).
+
+    Counted in this process only: with several processes on one Redis (``--workers N``) a user
+    may hold up to N times ``limit`` streams in all."""
 
     __slots__ = ("_open", "limit", "total", "total_limit")
 
@@ -127,7 +130,7 @@ def too_many_connections(limit: int) -> Problem:
         429,
         "too-many-connections",
         "Too many connections",
-        f"a user may hold at most {limit} open streams; close one first",
+        f"a user may hold at most {limit} open streams on this server process; close one first",
         headers={"Retry-After": "5"},
     )
 

@@ -16,7 +16,10 @@ Sessions must be shared between them, so more than one worker needs ``--backplan
 - a worker that ends on its own (it could not start, or failed) makes the parent stop the others
   and return that worker's status (1 when it was killed by a signal);
 - workers log as one process does, each line from the worker that wrote it, with its ``pid``;
-  the parent logs ``workers`` (their pids), ``signal`` and ``worker_exit`` events.
+  the parent logs ``workers`` (their pids), ``limits_per_worker``, ``signal`` and
+  ``worker_exit`` events;
+- each worker counts its own streams: ``--max-connections-per-user`` and ``--max-streams``
+  hold per worker, so a user may hold N times the first (``limits_per_worker`` says so).
 """
 
 from __future__ import annotations
@@ -95,6 +98,7 @@ def supervise(settings: Settings) -> int:
             for worker in workers:
                 worker.start()
             logs.event(log, "workers", count=len(workers), pids=[w.pid for w in workers])
+            _log_limits(settings)
             return _watch(workers, wake_read, settings.graceful_timeout + KILL_MARGIN)
         finally:
             signal.set_wakeup_fd(previous_fd)
@@ -103,6 +107,22 @@ def supervise(settings: Settings) -> int:
 
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _log_limits(settings: Settings) -> None:
+    """Say that the stream limits hold per worker, and what that allows in all."""
+    n, per_user, total = settings.workers, settings.max_connections_per_user, settings.max_streams
+    detail = f"each worker counts its own streams: a user may hold up to {n} x {per_user} streams"
+    if total:
+        detail += f", and all callers together up to {n} x {total}"
+    logs.event(
+        log,
+        "limits_per_worker",
+        workers=n,
+        max_connections_per_user=per_user,
+        max_streams=total,
+        detail=detail,
+    )
 
 
 def _watch(workers: Sequence[BaseProcess], wake: socket.socket, grace: float) -> int:

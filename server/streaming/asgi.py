@@ -30,6 +30,7 @@ from hypercorn.typing import (
 from ..hub import Hub
 from ..problems import Problem, internal_error
 from .admission import admit
+from .body import first_chunk
 from .writer import StreamResponse, problem_parts
 
 
@@ -65,7 +66,8 @@ async def serve_stream(
     send: ASGISendCallable,
 ) -> None:
     """Answer a stream request: a problem, the head alone (``HEAD``: nothing is subscribed),
-    or the stream of ``session_ids`` until either side ends it.
+    or the stream of ``session_ids`` until either side ends it (its head sent once it is
+    subscribed: a backplane out of reach is a 503 problem).
 
     An unexpected exception before the stream starts is logged to ``logger`` (the app's) and
     answered with a 500 problem, as Quart answers it.
@@ -93,8 +95,17 @@ async def serve_stream(
     body = hub.stream(admitted.session_ids, admitted.principal, admitted.last_event_id)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_cancel_on_disconnect, receive, nursery.cancel_scope)
-        await send(start)
         async with aclosing(body):
+            try:
+                first = await first_chunk(body)  # before the head: a 503 if not subscribed
+            except Problem as problem:
+                with trio.CancelScope(shield=True):  # (as the end below)
+                    await send_problem(send, problem, scope["path"], cors)
+                nursery.cancel_scope.cancel()
+                return
+            await send(start)
+            await send({"type": "http.response.body", "body": first, "more_body": True})
+            del first
             async for chunk in body:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         # Hypercorn recycles the connection inside this send and reports a disconnect, which

@@ -28,6 +28,7 @@ from sse_core import BackplaneUnavailable, Broadcaster, SSEEventBuilder, Subscri
 from sse_core.subscription import FrameSink, with_session_id
 
 from .. import logs
+from ..problems import backplane_unavailable
 from ..security.auth import Principal
 from ..security.limits import ConnectionCounter
 
@@ -124,6 +125,19 @@ def _ending(
 _TOO_MANY = "too many open streams for this user or server"
 
 
+async def first_chunk(body: AsyncGenerator[bytes]) -> bytes:
+    """The first chunk of a stream's ``body`` (:func:`event_stream`): once subscribed, the
+    ``retry:`` hint and the ``connection`` event. Taken before the response's head is
+    written, so that a backplane that cannot be reached to subscribe is answered with the
+    503 problem (:func:`~server.problems.backplane_unavailable`) instead of a ``200`` that
+    never streams; ``body`` is done then. A checkpoint: it waits while history is read.
+    """
+    try:
+        return await anext(body)
+    except BackplaneUnavailable as error:
+        raise backplane_unavailable(error, kind="stream") from None
+
+
 async def event_stream(
     broadcaster: Broadcaster,
     connections: ConnectionCounter,
@@ -145,8 +159,10 @@ async def event_stream(
     ends after the first chunk for which ``until`` is true. The token's expiry (if any) ends
     the stream with an ``error`` event (code ``token_expired``). A user already holding the
     connection limit, or a server at its stream limit (a race the route's check cannot see), gets
-    an ``error`` event and the end; so does a stream whose backplane went out of reach since
-    its admission (code ``backplane_unavailable``).
+    an ``error`` event and the end. When the backplane cannot be reached to subscribe (gone
+    since the admission, or not answering in time), the first step raises
+    :class:`~sse_core.BackplaneUnavailable` having yielded nothing: the caller takes the first
+    chunk before it writes the head (:func:`first_chunk`), and answers 503.
 
     With a ``sink`` (the front's socket; not with ``until``), live frames that find the
     stream waiting are written through it by the publishing task
@@ -191,11 +207,10 @@ async def event_stream(
                     elif trio.current_time() >= max(sent, sub.last_active) + keepalive:
                         yield broadcaster.encode_ephemeral(SSEEventBuilder.keepalive())
                         sent = trio.current_time()
-        except BackplaneUnavailable as error:  # out of reach since admission: no traceback
+        except BackplaneUnavailable as error:  # (only subscribing reads the backplane)
             log.debug("stream of %s not opened: %s", session_id, str(error))
             tally.outcome = "backplane_unavailable"
-            yield _error(broadcaster, "backplane_unavailable", "the event store cannot be reached")
-            return
+            raise
         yield _ending(broadcaster, tally.outcome, session_ids, user)
     except trio.TooSlowError:  # a write did not complete in time (here, or thrown in at a yield)
         # (one cut off first could not be sent its end in time either: the first cause is kept)

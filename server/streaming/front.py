@@ -41,6 +41,7 @@ from ..problems import Problem, internal_error
 from ..security.framing import framing_problem
 from ..serving.hypercorn_worker import parse_socket_addr
 from .admission import Admitted, admit, keep_encoded_slashes, stream_target
+from .body import first_chunk
 from .direct import MAX_RECV, Hangups, SocketWriter, StreamSink, cancel_when_gone
 from .head import Head, strict_head
 from .publishes import answer_publish, publish_length, wants_close
@@ -362,31 +363,54 @@ class Front:
             del admitted
             body = self.hub.stream(ids, principal, last, sink=sink)
             fileno = sink.fileno
+            status = 200
             if Hangups.available:
                 # The watcher runs beside the connections' tasks, in their nursery.
                 nursery = trio.lowlevel.current_task().parent_nursery
                 assert nursery is not None
                 self.hangups.watch(fileno, gone, nursery)
                 try:
-                    await _stream(sink, path, response, body)
+                    status = await _stream(sink, path, response, body)
                 finally:
                     self.hangups.forget(fileno)
             else:
                 async with trio.open_nursery() as nursery:
                     nursery.start_soon(cancel_when_gone, stream, gone)
-                    await _stream(sink, path, response, body)
+                    status = await _stream(sink, path, response, body)
                     nursery.cancel_scope.cancel()
-        return 200
+        return status
 
 
 async def _stream(
     sink: StreamSink, path: str, response: StreamResponse, body: AsyncGenerator[bytes]
-) -> None:
-    """Write the stream: its head, each chunk ``body`` yields (the frames it does not yield
-    were written by ``sink`` from the fan-out), its end; a client gone or too slow ends it."""
+) -> int:
+    """Write the stream: its head with its first chunk once subscribed (the 503 problem
+    instead when the backplane cannot be reached: :func:`~server.streaming.body.first_chunk`),
+    each chunk ``body`` yields (the frames it does not yield were written by ``sink`` from the
+    fan-out), its end; a client gone or too slow ends it. Returns the status answered."""
+    status = 200
     try:
-        await sink.write(response.head(time.time()))
         async with aclosing(body):
+            try:
+                first = await first_chunk(body)
+            except Problem as problem:
+                status = problem.status
+                await sink.write(
+                    problem_response(
+                        problem,
+                        path,
+                        time.time(),
+                        http_version=response.http_version,
+                        keep_alive=False,
+                        headers=response.headers,
+                    )
+                )
+                return status
+            try:
+                await sink.write(response.head(time.time()) + response.chunk(first))
+            except trio.TooSlowError as slow:
+                await body.athrow(slow)
+            del first
             async for chunk in body:
                 try:
                     await sink.write(response.chunk(chunk))
@@ -398,3 +422,4 @@ async def _stream(
         pass
     except Exception:
         log.exception("Exception on request GET %s", path)
+    return status

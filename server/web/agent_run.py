@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from functools import partial
 from typing import Any, cast
 
@@ -32,6 +33,7 @@ from ..security.access import check_start_work, forbid_unless
 from ..security.auth import Principal
 from ..security.limits import query_too_large
 from ..streaming.admission import admit_stream
+from ..streaming.body import first_chunk
 from ..streaming.writer import STREAM_HEADERS
 from .context import SluiceApp, resume_point
 
@@ -45,14 +47,26 @@ async def _no_body() -> AsyncGenerator[bytes]:
     yield
 
 
-def _streaming(
+async def _after(first: bytes, body: AsyncGenerator[bytes]) -> AsyncGenerator[bytes]:
+    """``first``, then the rest of ``body`` (closed with this generator)."""
+    async with aclosing(body):
+        yield first
+        async for chunk in body:
+            yield chunk
+
+
+async def _streaming(
     hub: Hub, session_id: str, principal: Principal, last_event_id: str | None, **options: Any
 ) -> Response:
-    """The stream's response; for ``HEAD`` its head alone: no subscription, nothing started."""
+    """The stream's response, once subscribed (a backplane out of reach: the 503 problem);
+    for ``HEAD`` its head alone: no subscription, nothing started."""
     if request.method == "HEAD":
         return current_app.response_class(_no_body(), status=200, headers=dict(STREAM_HEADERS))
     body = hub.stream((session_id,), principal, last_event_id, **options)
-    response = current_app.response_class(body, status=200, headers=dict(STREAM_HEADERS))
+    first = await first_chunk(body)
+    response = current_app.response_class(
+        _after(first, body), status=200, headers=dict(STREAM_HEADERS)
+    )
     response.timeout = None  # RESPONSE_TIMEOUT would cut the stream
     return response
 
@@ -111,6 +125,6 @@ async def adk_run(app_name: str, user_id: str, session_id: str) -> Response:
         agent_request,
     )
     last_event_id = resume_point() or hub.broadcaster.session_stats(session_id).get("lastEventId")
-    return _streaming(
+    return await _streaming(
         hub, session_id, principal, last_event_id, on_open=start, until=run_finished(message_id)
     )

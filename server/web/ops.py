@@ -41,10 +41,13 @@ async def healthz() -> Response:
 
 @blueprint.get("/readyz")
 async def readyz() -> Response:
-    """Ready for traffic: the hub is open and not shutting down (503 otherwise)."""
+    """Ready for traffic: the hub is open, not shutting down, and its backplane within reach
+    (503 otherwise)."""
     hub = getattr(_app(), "hub", None)
     if hub is None or hub.closing:
         raise Problem(503, "not-ready", "Not ready", "the hub is starting or shutting down")
+    if not hub.broadcaster.backplane.available:
+        raise Problem(503, "not-ready", "Not ready", "the event store cannot be reached")
     return json_response({"status": "ready", "epoch": hub.broadcaster.epoch})
 
 

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 
 import httpx
@@ -18,6 +18,7 @@ import orjson
 import pytest
 import trio
 from hub_client import Stream, message
+from redis_process import failed_connections_collected, redis_server_process, stalled
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/net/tcp").exists(), reason="finds each connection's worker through /proc"
@@ -137,3 +138,59 @@ async def test_two_workers_on_one_port_each_stream_gets_the_others_events(
     # Every line names the process that wrote it: each worker shut down once.
     assert sorted(line["pid"] for line in lines if line["event"] == "shutdown") == sorted(pids)
     assert {line["pid"] for line in lines} == {process.pid, *pids}
+
+
+async def test_two_workers_answer_503_while_redis_stalls_and_log_limits_per_worker() -> None:
+    """Each worker bounds its Redis calls by --redis-timeout: with Redis stopped (SIGSTOP), a
+    publish to either answers 503 in time and its /readyz is not ready; continued, both answer
+    201 again. The parent says at start that the stream limits hold per worker."""
+    with failed_connections_collected(), redis_server_process() as (redis_url, redis):
+        command = [sys.executable, "-m", "server.cli", "serve", "--no-auth", "--port", "0"]
+        command += ["--workers", "2", "--backplane", "redis", "--redis-url", f"{redis_url}/0"]
+        command += ["--redis-timeout", "0.5", "--max-connections-per-user", "3"]
+        command += ["--graceful-timeout", "3"]
+        process = await trio.lowlevel.open_process(command, stderr=subprocess.PIPE)
+        assert process.stderr is not None
+        seen = bytearray()
+        try:
+            with trio.fail_after(120):  # two cold interpreters on a busy machine
+                pids, port = await _started(process.stderr, seen)
+            url = f"http://127.0.0.1:{port}"
+            for expected in (503, 201):
+                for pid in pids:
+                    client = httpx.AsyncClient(base_url=url, timeout=10, limits=_ONE)
+                    async with _on_worker(client, pids, port, pid) as on_worker:
+                        with stalled(redis) if expected == 503 else nullcontext():
+                            with trio.fail_after(0.5 + 1.5):  # the timeout, and a margin
+                                answer = await on_worker.post(
+                                    "/api/sessions/demo/events", json=message(f"to {pid}")
+                                )
+                            ready = await on_worker.get("/readyz")
+                        await on_worker.aclose()
+                    assert answer.status_code == expected, answer.text
+                    if expected == 503:
+                        assert answer.headers["retry-after"] == "1"
+                        assert ready.status_code == 503, ready.text
+            process.send_signal(signal.SIGTERM)
+            with trio.fail_after(15):  # the graceful timeout, twice
+                status = await process.wait()
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        while chunk := await process.stderr.receive_some():
+            seen += chunk
+    log = seen.decode()
+    assert status == 0, log
+    assert "Traceback" not in log
+    lines = [orjson.loads(line) for line in log.splitlines()]
+    gone = [
+        line["pid"] for line in lines if "is out of reach (no answer within 0.5 s)" in line["event"]
+    ]
+    assert sorted(gone) == sorted(pids), log
+    (limits,) = [line for line in lines if line["event"] == "limits_per_worker"]
+    assert limits["pid"] == process.pid
+    assert (
+        limits["detail"]
+        == "each worker counts its own streams: a user may hold up to 2 x 3 streams"
+    )

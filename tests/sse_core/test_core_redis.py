@@ -14,7 +14,13 @@ import coredis
 import orjson
 import pytest
 import trio
-from redis_process import failed_connections_collected, redis_server_process, unique_prefix
+from coredis.retry import NoRetryPolicy
+from redis_process import (
+    failed_connections_collected,
+    redis_server_process,
+    stalled,
+    unique_prefix,
+)
 from sse_frames import envelopes, ids, message, receive
 from wall_clock import WallClock
 
@@ -173,6 +179,137 @@ async def test_an_outage_ends_open_streams_and_the_reader_goes_on_after_redis_re
     assert [level for level, text in lines if "reachable again" in text] == [logging.INFO]
     (lost,) = [text for level, text in lines if "lost its data" in text]
     assert parse_event_id(before).epoch in lost and parse_event_id(after).epoch in lost  # type: ignore[union-attr]
+
+
+#: The timeout of the stalled-Redis tests (s), and the margin a busy machine may add to it.
+STALL_TIMEOUT, MARGIN = 0.5, 1.0
+
+
+def _core_lines(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
+    return [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "sluice.core"]
+
+
+async def test_a_stalled_redis_is_out_of_reach_within_the_timeout_and_back_once_it_answers(
+    prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A Redis that stops answering (SIGSTOP: connections are accepted, nothing is answered):
+    a publish, a subscribe and a poll each raise ``BackplaneUnavailable`` once the timeout has
+    passed, open streams end, one warning says why. Once it answers: one info line, each call
+    gets its own answer (none the late reply of a call that ran out of time), and every
+    acknowledged event is there, in order."""
+    caplog.set_level(logging.INFO, "sluice.core")
+    with failed_connections_collected(), redis_server_process() as (url, process):
+        backplane = RedisBackplane(
+            f"{url}/0", prefix=prefix, block=0.2, retry_delay=0.05, timeout=STALL_TIMEOUT
+        )
+        async with open_broadcaster(backplane=backplane) as bc:
+            before = await bc.publish("s1", message("before"))
+            async with bc.subscribe("s1") as sub:
+                assert ids(await receive(sub, 1)) == [before]
+                with stalled(process):
+                    started = trio.current_time()
+                    with (
+                        trio.fail_after(STALL_TIMEOUT + MARGIN),
+                        pytest.raises(BackplaneUnavailable, match=r"no answer within 0\.5 s"),
+                    ):
+                        await bc.publish("s1", message("unanswered"))
+                    assert trio.current_time() - started >= STALL_TIMEOUT * 0.9
+                    assert not backplane.available
+                    with trio.fail_after(1), pytest.raises(trio.EndOfChannel):
+                        while True:
+                            await sub.receive_batch()
+                    with trio.fail_after(STALL_TIMEOUT + MARGIN):
+                        with pytest.raises(BackplaneUnavailable):
+                            async with bc.subscribe("s1"):
+                                pass
+                        with pytest.raises(BackplaneUnavailable):
+                            await bc.events_after("s1")
+                    assert bc.session_stats("s1")["subscribers"] == 0
+            # (the broadcaster is still open: Redis answers again)
+            with trio.fail_after(5):
+                while not backplane.available:  # noqa: ASYNC110 (the reader retries every 0.05 s)
+                    await trio.sleep(0.02)
+            async with bc.subscribe("s1", last_event_id=before) as resumed:
+                after = await bc.publish("s1", message("after"))
+                found = await receive(resumed, 1)
+                while ids(found)[-1] != after:  # "unanswered" may have been stored after all
+                    found += await receive(resumed, 1)
+            assert [e["data"]["content"] for e in found] in (["mafter"], ["munanswered", "mafter"])
+            page = await bc.events_after("s1")
+            stored = [e.id for e in page.events]
+            assert stored[0] == before and stored[-1] == after and len(stored) in (2, 3)
+    lines = _core_lines(caplog)
+    gone = [text for level, text in lines if "out of reach" in text]
+    assert [level for level, text in lines if "out of reach" in text] == [logging.WARNING]
+    assert "(no answer within 0.5 s)" in gone[0] and "1 open streams ended" in gone[0]
+    assert [level for level, text in lines if "reachable again" in text] == [logging.INFO]
+
+
+async def test_the_reader_alone_notices_a_stalled_redis_within_its_block_and_the_timeout(
+    prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With nothing published, the live reader's read (``block`` and the timeout) notices."""
+    caplog.set_level(logging.INFO, "sluice.core")
+    with failed_connections_collected(), redis_server_process() as (url, process):
+        backplane = RedisBackplane(
+            f"{url}/0", prefix=prefix, block=0.2, retry_delay=0.05, timeout=STALL_TIMEOUT
+        )
+        async with open_broadcaster(backplane=backplane) as bc:
+            async with bc.subscribe("s1") as sub:
+                with stalled(process):
+                    with trio.fail_after(0.2 + STALL_TIMEOUT + MARGIN):
+                        with pytest.raises(trio.EndOfChannel):
+                            while True:
+                                await sub.receive_batch()
+                    assert not backplane.available
+            with trio.fail_after(5):
+                while not backplane.available:  # noqa: ASYNC110 (the reader retries every 0.05 s)
+                    await trio.sleep(0.02)
+            async with bc.subscribe("s1") as sub:
+                published = await bc.publish("s1", message("back"))
+                assert ids(await receive(sub, 1)) == [published]
+    assert [text for level, text in _core_lines(caplog) if level == logging.WARNING] == [
+        f"Redis at {url}/0 is out of reach (no answer within 0.7 s): 1 open streams ended; "
+        "new streams and publishes answer 503 until it is back"
+    ]
+
+
+async def test_coredis_reports_a_connection_attempt_cut_off_as_a_connection_error() -> None:
+    """Why the backplane asks who cancelled: a connection attempt (here to a Redis that does
+    not answer its handshake) cut off by a cancel scope raises ``ConnectionError``, not
+    ``Cancelled`` (without retries, as the backplane's client makes calls)."""
+    with failed_connections_collected(), redis_server_process() as (url, process):
+        client: coredis.Redis[bytes] = coredis.Redis.from_url(
+            f"{url}/0", retry_policy=NoRetryPolicy()
+        )
+        async with client:
+            with (
+                stalled(process),
+                trio.move_on_after(0.2) as scope,
+                pytest.raises(coredis.exceptions.ConnectionError),
+            ):
+                await client.get("k")
+            assert scope.cancel_called and not scope.cancelled_caught
+
+
+async def test_a_call_cancelled_by_its_caller_is_not_redis_out_of_reach(
+    url: str, prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A caller that gives up (a client gone while its stream's history was read, say) while
+    coredis connects gets ``BackplaneUnavailable`` from the ``ConnectionError`` coredis makes
+    of it, and the backplane does not take Redis for out of reach: no warning, no stream
+    ended."""
+    caplog.set_level(logging.INFO, "sluice.core")
+    backplane = RedisBackplane(url, prefix=prefix, block=0.2)
+    async with open_broadcaster(backplane=backplane) as bc, bc.subscribe("s1") as sub:
+        with trio.CancelScope() as caller:  # noqa: ASYNC100 (cancelled from the start)
+            caller.cancel()
+            with pytest.raises(BackplaneUnavailable, match="cancelled"), backplane._reaching():
+                raise coredis.exceptions.ConnectionError("Unable to establish a connection")
+        assert backplane.available
+        published = await bc.publish("s1", message("still there"))
+        assert ids(await receive(sub, 1)) == [published]
+    assert [text for _, text in _core_lines(caplog) if "out of reach" in text] == []
 
 
 async def test_a_redis_that_lost_its_data_starts_a_new_epoch(url: str, prefix: str) -> None:
