@@ -128,6 +128,14 @@ def backplane_unavailable(
     )
 
 
+def _kind(method: str, path: str) -> str:
+    from .publishing import publish_session  # (it imports this module)
+
+    if publish_session(method, path) is not None:
+        return "publish"
+    return "read" if method in ("GET", "HEAD") else "write"
+
+
 #: The problem of each status h11 answers for a request it cannot take (RFC 9112 framing).
 _UNREADABLE = {
     400: ("malformed-request", "the request is not valid HTTP/1.1 (RFC 9112)"),
@@ -151,14 +159,6 @@ def unreadable_request(status: int) -> Problem:
         detail,
         headers={"Connection": "close"},
     )
-
-
-def _kind(method: str, path: str) -> str:
-    from .publishing import publish_session  # (it imports this module)
-
-    if publish_session(method, path) is not None:
-        return "publish"
-    return "read" if method in ("GET", "HEAD") else "write"
 
 
 def internal_error() -> Problem:
