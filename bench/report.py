@@ -158,7 +158,8 @@ def run_ratios(entry: dict[str, Any], subject: str, base: str, key: str) -> list
 
 def targets(results: list[dict[str, Any]]) -> list[str]:
     """One line per target of the issue that this run measured: met or missed, with the
-    figure; for the storm and the workers, the losses and the throughput ratio beside it."""
+    figure (missed whenever Sluice lost, doubled or cut anything there); for the storm and the
+    workers, the losses and the throughput ratio beside it."""
     lines = []
     for wanted, server, key, base, sign, bound, wording in TARGETS:
         for entry in results:
@@ -177,15 +178,15 @@ def targets(results: list[dict[str, Any]]) -> list[str]:
             met = value >= bound if sign == ">=" else value <= bound
             shown = f"{value:,.2f}x" if base else f"{value:,.2f}"
             extra = ""
-            if entry["scenario"]["kind"] in ("storm", "idle"):
-                clean = not any(summary["losses"].values())
-                met = met and clean
+            clean = not any(summary["losses"].values())  # a figure bought with a loss is no figure
+            met = met and clean
+            if entry["scenario"]["kind"] in ("storm", "idle") or not clean:
                 extra = f"; lost/doubled/cut {summary['lost']}"
             if wanted == "workers":
                 assert base is not None
                 spread = run_ratios(entry, server, base, key)
                 if len(spread) > 1:
-                    extra = f" (runs {min(spread):.2f}x-{max(spread):.2f}x)"
+                    extra = f" (runs {min(spread):.2f}x-{max(spread):.2f}x){extra}"
                 throughput = entry["ratios"].get(f"{server}/{base}", {}).get("events_per_s")
                 if throughput is not None:
                     extra += f"; events/s {throughput:.2f}x"

@@ -257,6 +257,23 @@ class Redis:
             [*command, "--appendonly", "no"], stdout=subprocess.DEVNULL, start_new_session=True
         )
 
+    def flush(self) -> None:
+        """Drop every key, so that a run does not find the history of the one before (waits
+        up to 10 s for a Redis just started to listen)."""
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                sock = socket.create_connection((HOST, self.port), timeout=5)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        with sock:
+            sock.sendall(b"*1\r\n$8\r\nFLUSHALL\r\n")
+            if not sock.recv(64).startswith(b"+OK"):
+                raise RuntimeError("the bench's Redis did not flush")
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -364,6 +381,8 @@ def measure(
                 print(f"bench: {label}", flush=True)
                 cpus = (None, None) if scenario.scaling else args.cpus
                 log = args.logs / f"{server.name}-{scenario.name}.log"
+                if redis is not None and server.scaling:
+                    redis.flush()  # each run starts from no history, as on the memory backplane
                 running = Running(server, cpus[0], log, redis.url if redis else "")
                 try:
                     running.wait_ready(30)
