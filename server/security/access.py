@@ -50,11 +50,14 @@ def check_open(hub: Hub) -> Hub:
     return hub
 
 
-def check_backplane(hub: Hub) -> None:
-    """A 503 ``backplane-unavailable`` problem while the backplane is known to be out of
-    reach: a stream admitted then could not be served (its history and live events are there)."""
+def check_backplane(hub: Hub, kind: str = "stream") -> None:
+    """A 503 ``backplane-unavailable`` problem (its detail that of ``kind``, a key of
+    :data:`~server.problems.UNREACHABLE_OUTCOMES`) while the backplane is known to be out of
+    reach: a stream admitted then could not be served (its history and live events are
+    there), a run started then could store none of its events, a session made then would not
+    be there for the other processes."""
     if not hub.broadcaster.backplane.available:
-        raise backplane_unavailable(kind="stream")
+        raise backplane_unavailable(kind=kind)
 
 
 def _token(request: Request) -> Token | None:

@@ -14,7 +14,7 @@ from sse_core.idempotency import KeyReused
 from ..hub import Hub
 from ..problems import Problem, query_parameter
 from ..publishing import publish_events
-from ..security.access import forbid_unless
+from ..security.access import check_backplane, forbid_unless
 from ..security.limits import check_session_list
 from .context import caller, current_hub, json_body, json_response, session_access
 from .idempotency import request_claim, reused
@@ -126,6 +126,7 @@ def _merged(pages: Mapping[str, HistoryPage], limit: int) -> list[dict[str, Any]
 async def create(session_id: str) -> Response:
     """Create the session explicitly (publishing creates it too); answers its stats."""
     hub, session_id = _session(session_id, publish=True)
+    check_backplane(hub, "write")
     await hub.broadcaster.create_session(session_id)
     return json_response(hub.broadcaster.session_stats(session_id))
 

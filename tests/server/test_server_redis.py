@@ -150,6 +150,9 @@ async def test_with_redis_down_streams_end_and_new_streams_and_publishes_are_503
                     await server.client.post(REGENERATE, json=regenerate, headers=keyed),
                     "regenerate",
                 ),
+                # without a key nothing reaches Redis before the run: refused all the same
+                (await server.client.post(REGENERATE, json=regenerate, headers=auth), "regenerate"),
+                (await server.client.put("/api/sessions/alice:new", headers=auth), "write"),
             ):
                 _unavailable(response, kind)
             port = int(url.rsplit(":", 1)[1])
