@@ -128,6 +128,18 @@ def backplane_unavailable(
     )
 
 
+def http_version_not_supported(version: str) -> Problem:
+    """The 505 problem of a request in a version of HTTP other than 1.x and 2 (RFC 9110
+    §15.6.6); the connection is closed after it."""
+    return Problem(
+        505,
+        "http-version-not-supported",
+        "HTTP Version Not Supported",
+        f"HTTP/{version} is not served here: send HTTP/1.1",
+        headers={"Connection": "close"},
+    )
+
+
 def _kind(method: str, path: str) -> str:
     from .publishing import publish_session  # (it imports this module)
 

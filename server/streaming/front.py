@@ -161,7 +161,12 @@ async def _h11_head(
         bodyless = connection.next_event() == h11.EndOfMessage()
     except h11.RemoteProtocolError:
         bodyless = False
-    head = Head(event.method, event.target, event.http_version, list(event.headers))
+    major, _, _ = event.http_version.partition(b".")
+    if major != b"1":  # (h11 takes any digits): Hypercorn and the app refuse it (505)
+        return bytes(data), None, 0, False
+    # A later HTTP/1.x is read and answered as HTTP/1.1 (RFC 9112 §2.3).
+    version = event.http_version if event.http_version in (b"1.0", b"1.1") else b"1.1"
+    head = Head(event.method, event.target, version, list(event.headers))
     return bytes(data), head, end, bodyless
 
 

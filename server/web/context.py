@@ -27,7 +27,7 @@ from protocol import Catalogue, validator
 from ..hub import Hub
 from ..logs import RESPONSE_SENT
 from ..metrics import HubCollector
-from ..problems import Problem, method_not_allowed
+from ..problems import Problem, http_version_not_supported, method_not_allowed
 from ..publishing import check_publisher
 from ..security.access import authenticate, check_open, forbid_unless
 from ..security.auth import Principal
@@ -89,6 +89,9 @@ class SluiceApp(QuartTrio):
         # Answered here, before Quart: with the CORS headers Quart's answers get after it.
         cors = () if hub is None else hub.cors.stream_headers(scope["headers"])
         problem = framing_problem(scope["headers"])
+        version = scope["http_version"]
+        if not (version.startswith("1.") or version == "2"):  # (h11 takes HTTP/3.0, HTTP/2.0)
+            problem = http_version_not_supported(version)
         if problem is not None:
             await send_problem(send_final_shielded, problem, scope["path"], cors)
             return

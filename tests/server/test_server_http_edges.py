@@ -7,6 +7,7 @@ Raw requests go over a plain TCP socket so that each byte sent is the test's own
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import socket
@@ -301,3 +302,26 @@ async def test_a_request_that_cannot_be_read_is_answered_with_a_problem(
     problem = orjson.loads(body)
     assert problem["status"] == status and problem["type"].startswith("https://sluice-sse.dev/")
     assert problem["detail"]
+
+
+@pytest.mark.parametrize("front", [True, False], ids=["front", "hypercorn"])
+async def test_http_versions_other_than_1_x_are_a_505_and_a_later_1_x_is_answered_as_1_1(
+    front: bool,
+) -> None:
+    """RFC 9110 §15.6.6 and RFC 9112 §2.3 (h11 itself takes any digits)."""
+    async with running(front=front) as server:
+        for version, path in itertools.product(("0.9", "2.0", "3.0"), ("/sse/alice:a", "/healthz")):
+            stream = await _connect(server)
+            async with stream:
+                await stream.send_all(_request("GET", path, version=version))
+                response = await _read_answer(stream)
+            assert response.startswith(b"HTTP/1.1 505 "), (version, path, response)
+            assert _head(response)["content-type"] == "application/problem+json"
+        stream = await _connect(server)
+        async with stream:
+            await stream.send_all(_request("GET", "/sse/alice:a", version="1.2"))
+            received = b""
+            with trio.fail_after(10):
+                while b"event: connection" not in received:
+                    received += await stream.receive_some()
+        assert received.startswith(b"HTTP/1.1 200 "), received  # (Hypercorn: no reason phrase)
