@@ -180,7 +180,7 @@ class Broadcaster:
         }
         for subscription in stale:
             self._unregister(subscription)
-            subscription._end()
+            subscription._end("backplane_unavailable" if epoch is None else None)
         return len(stale)
 
     def _cut_off(self, session: Session, subscription: Subscription, last_id: str | None) -> None:

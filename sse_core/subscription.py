@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import orjson
 import trio
@@ -59,6 +59,10 @@ class FrameSink(Protocol):
         ...
 
 
+#: Why the hub ended a stream, when it was for its reader's or the backplane's sake.
+EndedBy = Literal["overflow", "backplane_unavailable"]
+
+
 class Subscription:
     """The frames of one session for one reader, in order: SSE frames as ``bytes``.
 
@@ -84,7 +88,9 @@ class Subscription:
     ``epoch`` is the epoch its catch-up was read in (None until then); ``last_active`` is the
     ``trio.current_time()`` of the last frame taken (or of subscribing), which the idle close
     looks at; ``taken`` counts the frames taken (read, or written through the sink);
-    ``cut_off`` is true once the subscriber was cut off for a full queue.
+    ``ended_by`` says why the hub ended the stream, when it did for a reason of the reader's
+    or the backplane's: ``"overflow"`` (cut off for a full queue), ``"backplane_unavailable"``
+    (the backplane went out of reach); ``None`` otherwise.
     """
 
     __slots__ = (
@@ -100,7 +106,7 @@ class Subscription:
         "_live",
         "_sink",
         "_waiter",
-        "cut_off",
+        "ended_by",
         "epoch",
         "last_active",
         "last_offered_id",
@@ -132,7 +138,7 @@ class Subscription:
         self._sink: FrameSink | None = None
         self._direct: FrameSink | None = None  # the sink while the reader waits, idle
         self.taken = 0
-        self.cut_off = False
+        self.ended_by: EndedBy | None = None
 
     @property
     def offer(self) -> Callable[[Queued], None]:
@@ -351,16 +357,17 @@ class Subscription:
             self._floor = floors or None
         self._backlog = deque(frames) or None
 
-    def _end(self) -> None:
-        """End the stream after what is queued."""
+    def _end(self, ended_by: EndedBy | None = None) -> None:
+        """End the stream after what is queued (``ended_by``: why, see :attr:`ended_by`)."""
         self._ended = True
+        if self.ended_by is None:
+            self.ended_by = ended_by
         self._wake()
 
     def _cut_off(self, overflow_frame: bytes) -> None:
         """End the stream after what is queued and a final ``overflow_frame``."""
         self._end_frame = overflow_frame
-        self.cut_off = True
-        self._end()
+        self._end("overflow")
 
     def _discard(self) -> None:
         """Drop everything queued and end the stream: the reader is gone."""

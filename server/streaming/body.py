@@ -58,7 +58,7 @@ def _error(broadcaster: Broadcaster, code: str, message: str) -> bytes:
 #: How a stream can end, as its ``disconnect`` log line says: ``client_gone`` (the client closed
 #: the connection), ``too_slow`` (it did not take a write within the send timeout),
 #: ``overflow`` (it fell ``max_queue_size`` events behind: ``stream_overflow``),
-#: ``closed_by_hub`` (shutdown, the session closed or cleared, its backplane lost), ``complete``
+#: ``closed_by_hub`` (shutdown, the session closed or cleared, Redis lost its data), ``complete``
 #: (a stream asked to end after a given event), ``token_expired``, ``backplane_unavailable``.
 Outcome = Literal[
     "client_gone",
@@ -195,7 +195,7 @@ async def event_stream(
                     try:
                         chunk = await sub.receive_batch(min(quiet, expires))
                     except trio.EndOfChannel:
-                        tally.outcome = "overflow" if sub.cut_off else "closed_by_hub"
+                        tally.outcome = sub.ended_by or "closed_by_hub"
                         break
                     if chunk:
                         yield chunk
@@ -213,9 +213,12 @@ async def event_stream(
             raise
         yield _ending(broadcaster, tally.outcome, session_ids, user)
     except trio.TooSlowError:  # a write did not complete in time (here, or thrown in at a yield)
-        # (one cut off first could not be sent its end in time either: the first cause is kept)
-        tally.outcome = "overflow" if tally.sub is not None and tally.sub.cut_off else "too_slow"
+        tally.outcome = "too_slow"
         raise
     finally:
+        if tally.sub is not None and tally.sub.ended_by is not None:
+            # (the hub ended it first: its end not taken in time, or the client gone before
+            # it, are not why it ended)
+            tally.outcome = tally.sub.ended_by
         connections.release(user)
         tally.log(session_id, user)

@@ -468,6 +468,18 @@ async def test_a_client_cut_off_for_overflow_then_too_slow_for_its_end_is_logged
     assert _disconnect(caplog)["outcome"] == "overflow"
 
 
+async def test_a_client_cut_off_for_overflow_that_then_leaves_is_logged_overflow(
+    autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="sluice.stream")
+    async with front_on_a_socket_pair(send_timeout=600, max_queue_size=5) as (hub, client):
+        await _flooded(hub, client)
+        await client.aclose()  # gone before its end could be sent: the cut came first
+        await trio.testing.wait_all_tasks_blocked()
+        assert hub.connections["alice"] == 0
+    assert _disconnect(caplog)["outcome"] == "overflow"
+
+
 async def _flooded(hub: Hub, client: trio.SocketStream) -> bytearray:
     """Open a stream on ``client``, then publish more than its socket and a small queue hold
     while it does not read: what it read before (up to its ``connection`` event)."""

@@ -171,6 +171,8 @@ async def test_with_redis_down_streams_end_and_new_streams_and_publishes_are_503
                 ]
     assert [level for level, text in lines if "out of reach" in text] == [logging.WARNING]
     assert [level for level, text in lines if "reachable again" in text] == [logging.INFO]
+    ends = [r for r in caplog.records if r.getMessage() == "disconnect"]
+    assert ends[0].fields["outcome"] == "backplane_unavailable"  # type: ignore[attr-defined]
     _no_traceback(caplog)
 
 
