@@ -231,6 +231,9 @@ class RedisBackplane(Backplane):
         expected: int | None = None
         while True:
             try:
+                if not self._available:  # back? a quick answer says so, not a blocking read's end
+                    with self._reaching():
+                        await client.ping()
                 with self._reaching(self.block):
                     found = await client.xread(
                         {live: since}, count=1000, block=int(self.block * 1000)

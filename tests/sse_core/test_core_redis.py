@@ -504,3 +504,23 @@ async def test_a_reader_that_fell_behind_the_live_stream_ends_open_streams(
                 await sub.receive_batch()
     (logged,) = [r for r in caplog.records if "no longer holds events" in r.getMessage()]
     assert "1 open streams ended" in logged.getMessage()
+
+
+async def test_back_is_noticed_by_a_quick_call_not_at_the_end_of_a_blocking_read(
+    prefix: str,
+) -> None:
+    """Redis back (restarted empty) with nothing published: the reader says so within its
+    retry delay and one answer, not after a whole blocking read (here 30 s)."""
+    with failed_connections_collected(), redis_server_process() as (url, process):
+        backplane = RedisBackplane(f"{url}/0", prefix=prefix, block=30, retry_delay=0.05)
+        async with open_broadcaster(backplane=backplane):
+            process.terminate()
+            process.wait(timeout=10)
+            with trio.fail_after(35):
+                while backplane.available:  # noqa: ASYNC110 (the reader notices it)
+                    await trio.sleep(0.05)
+            port = int(url.rsplit(":", 1)[1])
+            with redis_server_process(port):
+                with trio.fail_after(10):  # a third of the block: not its end
+                    while not backplane.available:  # noqa: ASYNC110 (the reader notices it)
+                        await trio.sleep(0.05)
