@@ -12,7 +12,9 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
+from typing import Any
 
+import attrs
 import httpx
 import orjson
 import pytest
@@ -77,19 +79,55 @@ async def _on_worker(
 _ONE = httpx.Limits(max_connections=1, max_keepalive_connections=1)
 
 
-async def test_two_workers_on_one_port_each_stream_gets_the_others_events(
-    redis_server: str,
-) -> None:
-    prefix = f"workers{random.getrandbits(32):x}:"
+@attrs.define
+class _Workers:
+    """A ``sluice serve --workers 2`` process: its workers' pids, its port, what it logged."""
+
+    process: trio.Process
+    pids: list[int]
+    port: int
+    seen: bytearray
+
+    async def stop(self) -> list[dict[str, Any]]:
+        """SIGTERM, then its log lines once it has ended (status 0, no traceback)."""
+        self.process.send_signal(signal.SIGTERM)
+        with trio.fail_after(15):  # the graceful timeout, twice
+            status = await self.process.wait()
+        assert self.process.stderr is not None
+        while chunk := await self.process.stderr.receive_some():
+            self.seen += chunk
+        log = self.seen.decode()
+        assert status == 0, log
+        assert "Traceback" not in log
+        return [orjson.loads(line) for line in log.splitlines()]
+
+
+@asynccontextmanager
+async def _workers(redis_url: str, *options: str) -> AsyncIterator[_Workers]:
+    """Two workers on a free port sharing the Redis at ``redis_url``, with ``options``; killed
+    if the block leaves them running."""
     command = [sys.executable, "-m", "server.cli", "serve", "--no-auth", "--port", "0"]
-    command += ["--workers", "2", "--backplane", "redis", "--redis-url", f"{redis_server}/4"]
-    command += ["--redis-prefix", prefix, "--graceful-timeout", "3"]
+    command += ["--workers", "2", "--backplane", "redis", "--redis-url", redis_url]
+    command += ["--graceful-timeout", "3", *options]
     process = await trio.lowlevel.open_process(command, stderr=subprocess.PIPE)
     assert process.stderr is not None
     seen = bytearray()
     try:
         with trio.fail_after(120):  # two cold interpreters on a busy machine
             pids, port = await _started(process.stderr, seen)
+        yield _Workers(process, pids, port, seen)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def test_two_workers_on_one_port_each_stream_gets_the_others_events(
+    redis_server: str,
+) -> None:
+    prefix = f"workers{random.getrandbits(32):x}:"
+    async with _workers(f"{redis_server}/4", "--redis-prefix", prefix) as workers:
+        pids, port = workers.pids, workers.port
         url = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=url, timeout=10) as client:
             streams: dict[int, Stream] = {}
@@ -118,26 +156,13 @@ async def test_two_workers_on_one_port_each_stream_gets_the_others_events(
                 for stream in streams.values():
                     event = await stream.next()
                     assert (event["id"], event["data"]["content"]) == (event_id, f"from {pid}")
-            process.send_signal(signal.SIGTERM)
+            lines = await workers.stop()
             for stream in streams.values():
                 endings = await stream.rest()
                 assert [e["data"]["status"] for e in endings] == ["disconnected"]
-        with trio.fail_after(15):  # the graceful timeout, twice
-            status = await process.wait()
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    while chunk := await process.stderr.receive_some():
-        seen += chunk
-    log = seen.decode()
-    assert status == 0, log
-    assert "Traceback" not in log
-    assert log.count('"event":"shutdown"') == 2, log
-    lines = [orjson.loads(line) for line in log.splitlines()]
     # Every line names the process that wrote it: each worker shut down once.
     assert sorted(line["pid"] for line in lines if line["event"] == "shutdown") == sorted(pids)
-    assert {line["pid"] for line in lines} == {process.pid, *pids}
+    assert {line["pid"] for line in lines} == {workers.process.pid, *pids}
 
 
 async def test_two_workers_answer_503_while_redis_stalls_and_log_limits_per_worker() -> None:
@@ -145,16 +170,9 @@ async def test_two_workers_answer_503_while_redis_stalls_and_log_limits_per_work
     publish to either answers 503 in time and its /readyz is not ready; continued, both answer
     201 again. The parent says at start that the stream limits hold per worker."""
     with failed_connections_collected(), redis_server_process() as (redis_url, redis):
-        command = [sys.executable, "-m", "server.cli", "serve", "--no-auth", "--port", "0"]
-        command += ["--workers", "2", "--backplane", "redis", "--redis-url", f"{redis_url}/0"]
-        command += ["--redis-timeout", "0.5", "--max-connections-per-user", "3"]
-        command += ["--graceful-timeout", "3"]
-        process = await trio.lowlevel.open_process(command, stderr=subprocess.PIPE)
-        assert process.stderr is not None
-        seen = bytearray()
-        try:
-            with trio.fail_after(120):  # two cold interpreters on a busy machine
-                pids, port = await _started(process.stderr, seen)
+        options = ("--redis-timeout", "0.5", "--max-connections-per-user", "3")
+        async with _workers(f"{redis_url}/0", *options) as workers:
+            pids, port = workers.pids, workers.port
             url = f"http://127.0.0.1:{port}"
             for expected in (503, 201):
                 for pid in pids:
@@ -171,25 +189,13 @@ async def test_two_workers_answer_503_while_redis_stalls_and_log_limits_per_work
                     if expected == 503:
                         assert answer.headers["retry-after"] == "1"
                         assert ready.status_code == 503, ready.text
-            process.send_signal(signal.SIGTERM)
-            with trio.fail_after(15):  # the graceful timeout, twice
-                status = await process.wait()
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-        while chunk := await process.stderr.receive_some():
-            seen += chunk
-    log = seen.decode()
-    assert status == 0, log
-    assert "Traceback" not in log
-    lines = [orjson.loads(line) for line in log.splitlines()]
+            lines = await workers.stop()
     gone = [
         line["pid"] for line in lines if "is out of reach (no answer within 0.5 s)" in line["event"]
     ]
-    assert sorted(gone) == sorted(pids), log
+    assert sorted(gone) == sorted(pids), lines
     (limits,) = [line for line in lines if line["event"] == "limits_per_worker"]
-    assert limits["pid"] == process.pid
+    assert limits["pid"] == workers.process.pid
     assert (
         limits["detail"]
         == "each worker counts its own streams: a user may hold up to 2 x 3 streams"
