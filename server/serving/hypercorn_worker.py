@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -131,9 +131,12 @@ class _ConnectionHandler(TCPServer):
     """Hypercorn's connection handler, reading the connection in a task of its own (see the
     module's docstring)."""
 
+    #: Headers added to the answer to a request h11 cannot read (set by :class:`Worker`).
+    error_headers: Sequence[tuple[str, str]] = ()
+
     async def _read_data(self) -> None:
         if isinstance(self.protocol.protocol, H11Protocol):
-            _answer_unreadable_with_problems(self.protocol.protocol)
+            _answer_unreadable_with_problems(self.protocol.protocol, self.error_headers)
         send, receive = trio.open_memory_channel[bytes](0)
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._handle_received, receive)
@@ -167,15 +170,21 @@ class _ConnectionHandler(TCPServer):
         )
 
 
-def _answer_unreadable_with_problems(protocol: H11Protocol) -> None:
+def _answer_unreadable_with_problems(
+    protocol: H11Protocol, extra: Sequence[tuple[str, str]]
+) -> None:
     """Answer the requests h11 cannot read on ``protocol``'s connection with a problem
-    document (:func:`~server.problems.unreadable_request`) instead of an empty body."""
+    document (:func:`~server.problems.unreadable_request`) instead of an empty body, with
+    the ``extra`` headers."""
 
     async def send_error_response(status_code: int) -> None:
         problem = unreadable_request(status_code)
         body = problem.encode()
         headers = [
-            *((name.lower().encode(), value.encode()) for name, value in problem.headers.items()),
+            *(
+                (name.lower().encode(), value.encode())
+                for name, value in [*problem.headers.items(), *extra]
+            ),
             (b"content-type", MEDIA_TYPE.encode()),
             (b"content-length", str(len(body)).encode()),
             *protocol.config.response_headers("h11"),
@@ -191,11 +200,16 @@ def _answer_unreadable_with_problems(protocol: H11Protocol) -> None:
 class Worker:
     """Hypercorn's trio worker for ``app``: its lifespan, its context, its connection handler.
 
-    ``app`` is the ASGI app; ``config`` Hypercorn's configuration.
+    ``app`` is the ASGI app; ``config`` Hypercorn's configuration; ``error_headers`` go on the
+    answer to a request that cannot be read (its origin unknown: ``Vary: Origin`` when the
+    hub's answers depend on it).
     """
 
-    def __init__(self, app: Any, config: Config) -> None:
+    def __init__(
+        self, app: Any, config: Config, error_headers: Sequence[tuple[str, str]] = ()
+    ) -> None:
         self.config = config
+        self.error_headers = tuple(error_headers)
         self.app: AppWrapper = wrap_app(app, config.wsgi_max_body_size, "asgi")
         self.state: LifespanState = {}
         self._lifespan = Lifespan(self.app, config, self.state)
@@ -219,9 +233,11 @@ class Worker:
         """Serve the connection on ``stream`` to its end, as if ``already_read`` (the bytes
         read from it so far) had not been read."""
         replay: Any = _Replay(stream, already_read)
-        await _ConnectionHandler(
+        handler = _ConnectionHandler(
             self.app, self.config, self._context, self.connection_state(), replay
         )
+        handler.error_headers = self.error_headers
+        await handler
 
     async def terminate(self) -> None:
         """Tell every connection Hypercorn serves that the worker is shutting down."""

@@ -121,7 +121,8 @@ async def serve(
     """
     config = hypercorn_config(app.settings)
     sockets = bind_listeners(app.settings)  # first: an address in use is all that is printed
-    worker = Worker(app, config)
+    vary = [("Vary", "Origin")] if app.settings.cors_origins else []  # (see CorsPolicy)
+    worker = Worker(app, config, vary)
     with contextlib.ExitStack() as closing:
         for sock in sockets:
             closing.callback(sock.close)

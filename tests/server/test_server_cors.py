@@ -181,6 +181,10 @@ async def test_refusals_before_the_routes_carry_cors_headers_too(cors_server: Se
         for answer in (not_allowed.headers, conflicting):
             assert answer["vary"] == "Origin", (path, answer)
             assert answer["access-control-allow-origin"] == APP, (path, answer)
+    # A request that cannot be read has no origin to answer: it varies by it all the same.
+    unreadable = await _raw(cors_server, f"GET /healthz HTTP/1.1\r\nOrigin: {APP}\r\nX: a\x00b\r\n")
+    assert unreadable["vary"] == "Origin"
+    assert unreadable["content-type"] == "application/problem+json"
 
 
 async def _raw(server: Server, head: str) -> dict[str, str]:
