@@ -411,7 +411,9 @@ class Broadcaster:
             try:
                 await self.cleanup()
             except BackplaneUnavailable as error:  # the next pass tries again
-                logger.error("cleanup pass skipped: %s", str(error))
+                # (the backplane says once that it is out of reach: a line per pass would
+                # repeat it every cleanup_interval for as long as the outage lasts)
+                logger.debug("cleanup pass skipped: %s", str(error))
 
     async def _serve(
         self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED

@@ -8,7 +8,7 @@ import trio.testing
 from sse_frames import envelopes, ids, message, pending_envelopes
 
 from protocol import validator
-from sse_core import BroadcasterConfig, open_broadcaster
+from sse_core import BackplaneUnavailable, BroadcasterConfig, MemoryBackplane, open_broadcaster
 
 
 async def test_events_expire_after_their_own_ttl_or_the_hubs(
@@ -211,3 +211,20 @@ async def test_stats_have_the_schemas_shape(autojump_clock: trio.testing.MockClo
         assert stats["memoryUsageMb"] == stats["bytesHeld"] / 2**20
         assert bc.session_stats("s1")["lastEventId"] == (await bc.get_event_history("s1"))[-1].id
         assert [e["type"] for e in envelopes(await sub.receive_batch())][-1] == "stream_overflow"
+
+
+class _Unreachable(MemoryBackplane):
+    async def expire(self) -> None:
+        raise BackplaneUnavailable("the store is out of reach")
+
+
+async def test_cleanup_passes_during_an_outage_add_no_warning_or_error(
+    autojump_clock: trio.testing.MockClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The backplane reports an outage once; each skipped pass is a debug line only."""
+    caplog.set_level("DEBUG", logger="sluice.core")
+    config = BroadcasterConfig(cleanup_interval=5)
+    async with open_broadcaster(config, backplane=_Unreachable()):
+        await trio.sleep(21)
+    skipped = [r for r in caplog.records if r.getMessage().startswith("cleanup pass skipped")]
+    assert len(skipped) == 4 and {r.levelname for r in skipped} == {"DEBUG"}
