@@ -411,16 +411,10 @@ async def _stream(
                     )
                 )
                 return status
-            try:
-                await sink.write(response.head(time.time()) + response.chunk(first))
-            except trio.TooSlowError as slow:
-                await body.athrow(slow)
+            await _write(sink, body, response.head(time.time()) + response.chunk(first))
             del first
             async for chunk in body:
-                try:
-                    await sink.write(response.chunk(chunk))
-                except trio.TooSlowError as slow:
-                    await body.athrow(slow)  # the stream learns why it ends (its log says so)
+                await _write(sink, body, response.chunk(chunk))
                 del chunk  # (not kept while the stream waits)
         await sink.write(response.end())
     except _GONE:
@@ -428,3 +422,12 @@ async def _stream(
     except Exception:
         log.exception("Exception on request GET %s", path)
     return status
+
+
+async def _write(sink: StreamSink, body: AsyncGenerator[bytes], data: bytes) -> None:
+    """Write ``data`` of ``body``'s stream; a write not taken in time is thrown into ``body``,
+    so that the stream learns why it ends (its log says so), and raised from there."""
+    try:
+        await sink.write(data)
+    except trio.TooSlowError as slow:
+        await body.athrow(slow)
