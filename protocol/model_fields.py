@@ -8,6 +8,7 @@ says more than its model checks.
 
 from __future__ import annotations
 
+import json
 import keyword
 import re
 from collections.abc import Iterator, Sequence
@@ -103,13 +104,12 @@ _FORMATS = {"date-time": "constraints.date_time"}
 def value_checks(schema: Any, where: str) -> tuple[str, list[Expr]]:
     """The annotation of a JSON value and the attrs validators that mirror its schema."""
     if not isinstance(schema, dict):
-        raise CodegenError(f"{where}: expected a schema object, got {schema!r}", rule="field-types")
+        raise CodegenError(
+            f"{where}: expected a schema object, got {json.dumps(schema)}", rule="field-types"
+        )
     kind = schema.get("type")
     if not isinstance(kind, str) or kind not in _TYPES:
-        raise CodegenError(
-            f"{where}: type {kind!r} is not supported (one of {', '.join(_TYPES)})",
-            rule="field-types",
-        )
+        raise CodegenError(f"{where}: {_type_refusal(schema)}", rule="field-types")
     annotation, type_check, allowed = _TYPES[kind]
     unknown = sorted(set(schema) - allowed - ANNOTATIONS - {"type"})
     if unknown:
@@ -146,12 +146,34 @@ def value_checks(schema: Any, where: str) -> tuple[str, list[Expr]]:
     if "format" in schema:
         if schema["format"] not in _FORMATS:
             raise CodegenError(
-                f"{where}: format {schema['format']!r} is not supported", rule="format"
+                f"{where}: format {json.dumps(schema['format'])} is not supported"
+                f" (only {', '.join(_FORMATS)}; a pattern can check the value's shape)",
+                rule="format",
             )
         checks.append(_FORMATS[schema["format"]])
     if kind == "array":
         return _array(schema, checks, where)
     return annotation, checks
+
+
+#: Keywords that give a value a schema without one ``type``; the generators carry none.
+_UNTYPED = ("oneOf", "anyOf", "allOf", "not", "if", "const")
+
+
+def _type_refusal(schema: dict[str, Any]) -> str:
+    """Why a field's ``type`` is outside the subset, naming what to write instead."""
+    kinds = f"one of {', '.join(_TYPES)}"
+    if "type" not in schema:
+        standing_in = [key for key in _UNTYPED if key in schema]
+        instead = f"; keyword(s) not supported: {', '.join(standing_in)}" if standing_in else ""
+        return f'a field needs one "type" ({kinds}){instead}'
+    kind = schema["type"]
+    said = f"type {json.dumps(kind)} is not supported ({kinds})"
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return f'{said}: a field that may be missing is left out of "required", not null'
+    if kind == "object" or (isinstance(kind, list) and "object" in kind):
+        return f"{said}: only the event's data itself is an object"
+    return said
 
 
 def _array(schema: dict[str, Any], checks: list[Expr], where: str) -> tuple[str, list[Expr]]:
@@ -182,14 +204,17 @@ def all_of(checks: Sequence[Expr]) -> Expr:
 def _bound(value: Any, annotation: str, where: str) -> str:
     """A bound as a literal of the field's type (``0.0`` for a number), so mypy sees one type."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise CodegenError(f"{where}: expected a number, got {value!r}", rule="bounds")
+        raise CodegenError(f"{where}: expected a number, got {json.dumps(value)}", rule="bounds")
     if annotation == "float":
         if float(value) != value:
-            raise CodegenError(f"{where}: {value!r} is not exact as a float", rule="bounds")
+            raise CodegenError(
+                f"{where}: {json.dumps(value)} is not exact as a float", rule="bounds"
+            )
         value = float(value)
     elif not isinstance(value, int):
         raise CodegenError(
-            f"{where}: an integer's bound must be an integer, got {value!r}", rule="bounds"
+            f"{where}: an integer's bound must be an integer, got {json.dumps(value)}",
+            rule="bounds",
         )
     return literal(value)
 
@@ -197,7 +222,7 @@ def _bound(value: Any, annotation: str, where: str) -> str:
 def _count(value: Any, where: str) -> str:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise CodegenError(
-            f"{where}: expected a non-negative integer, got {value!r}", rule="bounds"
+            f"{where}: expected a non-negative integer, got {json.dumps(value)}", rule="bounds"
         )
     return literal(value)
 

@@ -250,6 +250,50 @@ def test_a_bad_catalogue_is_refused_naming_file_pointer_and_rule(
     assert str(error).endswith(f"(rule: {rule})")
 
 
+@pytest.mark.parametrize(
+    ("field", "pointer", "rule", "says"),
+    [
+        (
+            {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+            "/properties/x",
+            "field-types",
+            'a field needs one "type" (one of string, integer, number, boolean, array);'
+            " keyword(s) not supported: oneOf",
+        ),
+        (
+            {"type": ["string", "null"]},
+            "/properties/x",
+            "field-types",
+            'type ["string", "null"] is not supported (one of string, integer, number, boolean,'
+            ' array): a field that may be missing is left out of "required", not null',
+        ),
+        (
+            {"type": "array", "items": {"type": "object", "properties": {}}},
+            "/properties/x/items",
+            "field-types",
+            'type "object" is not supported (one of string, integer, number, boolean, array):'
+            " only the event's data itself is an object",
+        ),
+        (
+            {"type": "string", "format": "email"},
+            "/properties/x",
+            "format",
+            'format "email" is not supported (only date-time; a pattern can check the'
+            " value's shape)",
+        ),
+    ],
+)
+def test_valid_json_schema_outside_the_subset_is_refused_saying_what_to_write(
+    tmp_path: Path, field: dict[str, Any], pointer: str, rule: str, says: str
+) -> None:
+    """A valid 2020-12 field the generators cannot carry: the refusal names the construct in
+    JSON (not Python's repr, not ``type None``) and what the subset takes instead."""
+    schema = {**ALONE, "properties": {"x": {"description": "d", **field}}, "required": []}
+    error = _refusal(tmp_path / "events", {"a.json": schema})
+    assert (error.pointer, error.rule) == (pointer, rule)
+    assert str(error).endswith(f": {says} (rule: {rule})")
+
+
 def test_the_lenient_mode_skips_the_generators_rules_only(tmp_path: Path) -> None:
     opened = {"type": "object", "properties": {"x": {"type": "integer", "multipleOf": 3}}}
     folder = _write(tmp_path / "events", {"a.json": opened, "defs.json": {"$defs": {}}})

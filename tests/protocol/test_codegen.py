@@ -152,15 +152,15 @@ def _with_property(wire: str, schema: Any) -> Any:
     [
         ({"type": "integer", "multipleOf": 2, "description": "d"}, "multipleOf"),
         ({"type": "string", "const": "x", "description": "d"}, "const"),
-        ({"type": "object", "description": "d"}, "type 'object'"),
-        ({"type": ["string", "null"], "description": "d"}, "type ['string', 'null']"),
-        ({"type": "string", "format": "uri", "description": "d"}, "format 'uri'"),
+        ({"type": "object", "description": "d"}, 'type "object"'),
+        ({"type": ["string", "null"], "description": "d"}, 'type ["string", "null"]'),
+        ({"type": "string", "format": "uri", "description": "d"}, 'format "uri"'),
         ({"type": "string", "pattern": "^\\d+$", "description": "d"}, "\\d"),
         ({"type": "string", "pattern": "^a.b$", "description": "d"}, ". differs"),
         ({"type": "number", "enum": [1.5], "description": "d"}, "keyword(s) not supported"),
         ({"type": "array", "description": "d"}, "needs items"),
         ({"type": "string"}, "description is required"),
-        ({"anyOf": [{"type": "string"}], "description": "d"}, "type None"),
+        ({"anyOf": [{"type": "string"}], "description": "d"}, "not supported: anyOf"),
     ],
 )
 def test_unsupported_schema_fails_loudly(
@@ -199,7 +199,7 @@ def test_main_reports_a_schema_it_cannot_model_and_writes_nothing(
     monkeypatch.setattr(codegen, "self_contained", _with_property("x", {"type": "null"}))
     assert codegen.main() == 1
     assert (
-        "events/message.json/properties/x: type 'null' is not supported" in capsys.readouterr().err
+        'events/message.json/properties/x: type "null" is not supported' in capsys.readouterr().err
     )
     assert not target.exists()
 
