@@ -41,15 +41,18 @@ any other keyword changed (not classified)        consumers, publishers
 ================================================  =======================
 
 A range is ``minimum``/``exclusiveMinimum`` with ``maximum``/``exclusiveMaximum``,
-``minLength`` with ``maxLength``, or ``minItems`` with ``maxItems``. Annotations (``title``,
-``description``, ``$comment``, ``examples``, ``default``) never break anything and are not
-listed. A removed type or field whose schema (annotations aside) equals that of an added one is
-reported as renamed.
+``minLength`` with ``maxLength``, or ``minItems`` with ``maxItems``, compared by the values it
+lets through rather than by its spelling: a length or a count starts at 0 (``minLength: 0`` says
+nothing), and an integer's bounds are whole (``exclusiveMinimum: 0`` is ``minimum: 1``).
+Annotations (``title``, ``description``, ``$comment``, ``examples``, ``default``) never break
+anything and are not listed. A removed type or field whose schema (annotations aside) equals
+that of an added one is reported as renamed.
 """
 
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -333,14 +336,37 @@ def _bounds(schema: dict[str, Any], keys: tuple[str | None, ...]) -> tuple[Bound
     """The tightest bounds of one range: ``(low, excluded)`` and ``(high, included)``.
 
     Ordered as tuples, a greater ``low`` and a smaller ``high`` let fewer values through
-    (at an equal value, an excluded bound is tighter than an included one).
+    (at an equal value, an excluded bound is tighter than an included one). Two spellings of
+    the same values give the same bounds: a length or a count (JSON Schema 2020-12 validation,
+    sections 6.3 and 6.4) is a whole number from 0, and so is every bound of an ``integer``
+    value, made inclusive (``exclusiveMinimum: 0`` is ``[1``, ``maximum: 9.5`` is ``9]``).
     """
     lower, exclusive_lower, upper, exclusive_upper = keys
-    lows: list[Bound] = [(-_INF, False)]
+    counted = lower != "minimum"
+    lows: list[Bound] = [(0 if counted else -_INF, False)]
     highs: list[Bound] = [(_INF, True)]
     lows += [(schema[k], k == exclusive_lower) for k in (lower, exclusive_lower) if k in schema]
     highs += [(schema[k], k == upper) for k in (upper, exclusive_upper) if k in schema]
-    return max(lows), min(highs)
+    low, high = max(lows), min(highs)
+    if counted or schema.get("type") == "integer":
+        return _whole_low(low), _whole_high(high)
+    return low, high
+
+
+def _whole_low(low: Bound) -> Bound:
+    """The least whole number above (``excluded``) or at ``low``, as an included bound."""
+    value, excluded = low
+    if not math.isfinite(value):
+        return low
+    return (math.floor(value) + 1 if excluded else math.ceil(value), False)
+
+
+def _whole_high(high: Bound) -> Bound:
+    """The greatest whole number at (``included``) or below ``high``, as an included bound."""
+    value, included = high
+    if not math.isfinite(value):
+        return high
+    return (math.floor(value) if included else math.ceil(value) - 1, True)
 
 
 def _range_change(

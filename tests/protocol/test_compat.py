@@ -228,8 +228,29 @@ def test_a_range_that_shifts_breaks_both() -> None:
 
 def test_lengths_and_item_counts_are_ranges_too() -> None:
     assert changes(order(orderId={"minLength": None}, tags={"maxItems": 5})) == [
-        ("/properties/orderId/minLength", "range widens ([1, inf) -> (-inf, inf))", CONSUMERS),
-        ("/properties/tags/maxItems", "range narrows ((-inf, inf) -> (-inf, 5])", PUBLISHERS),
+        ("/properties/orderId/minLength", "range widens ([1, inf) -> [0, inf))", CONSUMERS),
+        ("/properties/tags/maxItems", "range narrows ([0, inf) -> [0, 5])", PUBLISHERS),
+    ]
+
+
+def test_a_length_or_a_count_starts_at_zero_so_a_zero_minimum_changes_nothing() -> None:
+    """``minLength: 0`` and ``minItems: 0`` allow what their absence allows: adding or dropping
+    one is no change, not a narrowing that breaks publishers."""
+    spelt_out = order(note={"minLength": 0}, tags={"minItems": 0})
+    assert changes(spelt_out) == []
+    assert changes(ORDER, old=spelt_out) == []
+
+
+def test_an_integers_bounds_compare_as_the_whole_numbers_they_allow() -> None:
+    """For an ``integer``, ``(0, 10)`` and ``[1, 9]`` are the same values; a number's are not."""
+    exclusive = order(parcels={"exclusiveMinimum": 0, "exclusiveMaximum": 10})
+    inclusive = order(parcels={"minimum": 1, "maximum": 9.5})
+    assert changes(inclusive, old=exclusive) == []
+    assert changes(order(parcels={"minimum": 2}), old=exclusive) == [
+        ("/properties/parcels/minimum", "range changes ([1, 9] -> [2, inf))", BOTH)
+    ]
+    assert changes(order(weight={"minimum": None, "exclusiveMinimum": 0})) == [
+        ("/properties/weight/minimum", "range narrows ([0, 100] -> (0, 100])", PUBLISHERS)
     ]
 
 
