@@ -13,9 +13,11 @@ from hub_client import Server, bearer, check_problem, running, settings, token
 from sluice_client import (
     AsyncClient,
     BadRequest,
+    Client,
     ConnectionFailed,
     Forbidden,
     MethodNotAllowed,
+    NotAStream,
     NotFound,
     PayloadTooLarge,
     ProblemError,
@@ -161,3 +163,46 @@ def test_a_key_is_checked_before_sending() -> None:
             idempotency_key(bad)
     assert idempotency_key("!~") == "!~"
     assert idempotency_key(None) != idempotency_key(None)
+
+
+async def test_a_dot_session_id_is_judged_by_the_hub_not_sent_elsewhere(server: Server) -> None:
+    # "/api/sessions/../stats" is "/api/stats" once a URL's dot segments are removed: the
+    # hub's totals came back as the stats of a session named "..".
+    async with AsyncClient(server.url, token=token(), retry=QUICK) as client:
+        for dots in [".", ".."]:
+            for call in [
+                client.session_stats(dots),
+                client.clear(dots),
+                client.create_session(dots),
+                client.publish(dots, MessageEvent(content="x")),
+                anext(client.stream(dots)),
+            ]:
+                with pytest.raises(BadRequest) as bad:
+                    await call
+                assert bad.value.type.endswith("/invalid-session-id")
+                assert repr(dots) in bad.value.detail
+        with pytest.raises(ValueError, match="empty"):
+            await client.session_stats("")
+
+
+async def test_a_stream_answered_by_a_page_is_not_a_stream() -> None:
+    # A wrong base URL (another app, a proxy's login page) answering 200 with HTML: the
+    # reader took its lines for a stream, and reconnected to it at once, without end.
+    requests: list[httpx.Request] = []
+
+    def page(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(200, headers={"Content-Type": "text/html"}, text="<p>hi</p>\n")
+
+    transport = httpx.MockTransport(page)
+    async with AsyncClient("http://app", retry=QUICK, transport=transport) as client:
+        with trio.fail_after(5), pytest.raises(NotAStream) as wrong:
+            await anext(client.stream("alice:chat"))
+    assert len(requests) == 1
+    assert wrong.value.content_type == "text/html"
+    assert wrong.value.url == "http://app/sse/alice%3Achat"
+    with (
+        Client("http://app", retry=QUICK, transport=httpx.MockTransport(page)) as blocking,
+        pytest.raises(NotAStream),
+    ):
+        next(blocking.stream("alice:chat"))

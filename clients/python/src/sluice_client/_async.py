@@ -6,7 +6,6 @@ import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import quote
 
 import anyio
 import httpx
@@ -143,7 +142,7 @@ class AsyncClient:
         other methods once ``retry.attempts`` connections in a row have failed.
         """
         resumer = Resumer(self.catalogue, self.retry, last_event_id)
-        path = f"/sse/{quote(session_id, safe='')}"
+        path = calls.session_path(session_id, prefix="/sse")
         timeout = httpx.Timeout(self._http.timeout.connect, read=read_timeout)
         while True:
             try:
@@ -154,7 +153,7 @@ class AsyncClient:
                         await response.aread()
                         delay = resumer.failed(response)
                     else:
-                        resumer.connected()
+                        resumer.connected(response)
                         lines = response.aiter_lines()
                         try:
                             async for line in lines:

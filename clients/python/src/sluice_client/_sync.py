@@ -6,7 +6,6 @@ import time
 from collections.abc import Generator, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import quote
 
 import httpx
 
@@ -142,7 +141,7 @@ class Client:
         other methods once ``retry.attempts`` connections in a row have failed.
         """
         resumer = Resumer(self.catalogue, self.retry, last_event_id)
-        path = f"/sse/{quote(session_id, safe='')}"
+        path = calls.session_path(session_id, prefix="/sse")
         timeout = httpx.Timeout(self._http.timeout.connect, read=read_timeout)
         while True:
             try:
@@ -153,7 +152,7 @@ class Client:
                         response.read()
                         delay = resumer.failed(response)
                     else:
-                        resumer.connected()
+                        resumer.connected(response)
                         for line in response.iter_lines():
                             event = resumer.feed(line)
                             if event is not None:

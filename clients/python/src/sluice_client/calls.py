@@ -74,8 +74,21 @@ def _json(doc: Any) -> bytes:
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _session_path(session_id: str, tail: str = "") -> str:
-    return f"/api/sessions/{quote(session_id, safe='')}{tail}"
+def session_path(session_id: str, tail: str = "", *, prefix: str = "/api/sessions") -> str:
+    """The path ``{prefix}/{session_id}{tail}``, the id percent-encoded as one segment (RFC 3986
+    section 3.3), so that the hub judges the id it was given.
+
+    An id ``.`` or ``..`` goes as ``%2E`` or ``%2E%2E``: left as it is, the URL's dot segments
+    would be removed (RFC 3986 section 5.2.4) and ``/api/sessions/../stats`` would ask for
+    ``/api/stats``; the hub answers such an id with its ``400 invalid-session-id``. Raises
+    ``ValueError`` for an empty id, which no path segment can carry.
+    """
+    if not session_id:
+        raise ValueError("a session id is 1 to 128 characters, got an empty one")
+    segment = quote(session_id, safe="")
+    if segment in (".", ".."):
+        segment = segment.replace(".", "%2E")
+    return f"{prefix}/{segment}{tail}"
 
 
 def publish(
@@ -98,7 +111,7 @@ def publish(
 
     return Call(
         "POST",
-        _session_path(session_id, "/events"),
+        session_path(session_id, "/events"),
         parse,
         _json(doc),
         {"Content-Type": "application/json", "Idempotency-Key": key_header(key)},
@@ -134,18 +147,18 @@ def _document(response: httpx.Response) -> dict[str, Any]:
 
 def create_session(session_id: str) -> Call[dict[str, Any]]:
     """``PUT /api/sessions/{id}``: the session's stats (``schemas/rest/session-stats.json``)."""
-    return Call("PUT", _session_path(session_id), _document)
+    return Call("PUT", session_path(session_id), _document)
 
 
 def session_stats(session_id: str) -> Call[dict[str, Any]]:
     """``GET /api/sessions/{id}/stats``: ``sessionId``, ``subscribers``, ``historySize``,
     ``active`` and the session's counters."""
-    return Call("GET", _session_path(session_id, "/stats"), _document)
+    return Call("GET", session_path(session_id, "/stats"), _document)
 
 
 def clear(session_id: str) -> Call[None]:
     """``DELETE /api/sessions/{id}``: drop the session's history."""
-    return Call("DELETE", _session_path(session_id), lambda response: None)
+    return Call("DELETE", session_path(session_id), lambda response: None)
 
 
 def stats() -> Call[dict[str, Any]]:
