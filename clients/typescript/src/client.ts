@@ -202,6 +202,8 @@ export class SluiceStream<M extends EventMapLike<M> = SluiceEventMap> {
   /** The types the current EventSource has been asked for. */
   private readonly heard = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The poll in flight: aborted when the client closes, so that its answer is not read. */
+  private polling: AbortController | undefined;
   private wanted = false;
   private readonly listeners = new Map<string, Set<Listener<never>>>();
   private readonly anyListeners = new Set<Listener<EventOf<M>>>();
@@ -414,13 +416,20 @@ export class SluiceStream<M extends EventMapLike<M> = SluiceEventMap> {
     const base = typeof pollUrl === "function" ? pollUrl() : pollUrl;
     const after = this.status.lastEventId;
     const target = after === undefined ? base : withParameter(base, "after", after);
-    fetch(target, { headers: this.options.pollHeaders ?? {}, credentials: "include" })
+    // A poll of a closed connection (disconnect, reconnect, a new URL) is aborted and its answer
+    // ignored: read, it would deliver its events again beside the new poll and start a second
+    // polling loop.
+    const polling = new AbortController();
+    this.polling = polling;
+    const signal = polling.signal;
+    fetch(target, { headers: this.options.pollHeaders ?? {}, credentials: "include", signal })
       .then(async (response) => {
         if (!response.ok) throw new Error(`polling answered ${response.status}`);
         return (await response.json()) as HistoryResponse | SessionsHistoryResponse;
       })
       .then((page) => {
-        if (!this.wanted) return;
+        if (signal.aborted) return;
+        this.polling = undefined;
         this.update({ state: "connected", reconnectAttempt: 0, error: undefined });
         for (const [sessionId, reason] of resetsOf(page)) this.dispatch(this.resetEvent(sessionId, reason, page));
         for (const event of page.events) this.dispatch(event);
@@ -431,7 +440,9 @@ export class SluiceStream<M extends EventMapLike<M> = SluiceEventMap> {
         }, this.options.pollInterval);
       })
       .catch((error: unknown) => {
-        if (this.wanted) this.retry(String(error));
+        if (signal.aborted) return;
+        this.polling = undefined;
+        this.retry(String(error));
       });
   }
 
@@ -460,6 +471,8 @@ export class SluiceStream<M extends EventMapLike<M> = SluiceEventMap> {
   private close(): void {
     this.source?.close();
     this.source = undefined;
+    this.polling?.abort();
+    this.polling = undefined;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }
