@@ -1,5 +1,6 @@
 """sluice_client's errors: each status of the hub is its exception carrying the problem
-document; what is retried (connection errors, timeouts, 429, 503) is retried with the same
+document; what is retried (connection errors, timeouts, 429, 503, a proxy's 502 and 504) is
+retried with the same
 Idempotency-Key, after Retry-After when the hub sends one."""
 
 from __future__ import annotations
@@ -206,3 +207,39 @@ async def test_a_stream_answered_by_a_page_is_not_a_stream() -> None:
         pytest.raises(NotAStream),
     ):
         next(blocking.stream("alice:chat"))
+
+
+async def test_a_proxys_bad_gateway_and_timeout_are_retried_with_the_same_key() -> None:
+    # nginx in front answers 502 while the hub restarts, and 504 when it did not answer in
+    # time (the publish may have been stored): both were raised at once as ServerError.
+    seen: list[httpx.Request] = []
+    answers = [
+        httpx.Response(502, text="<html>502 Bad Gateway</html>"),
+        httpx.Response(504, text="<html>504 Gateway Time-out</html>"),
+        httpx.Response(201, json={"sessionId": "s", "ids": ["e-1"]}),
+    ]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return answers.pop(0)
+
+    retry = Retry(attempts=3, backoff=0.001)
+    async with AsyncClient("http://hub", retry=retry, transport=httpx.MockTransport(answer)) as c:
+        published = await c.publish("s", StatusUpdateEvent(status="ok"))
+    assert published.ids == ["e-1"] and len(seen) == 3
+    assert {r.headers["idempotency-key"] for r in seen} == {f'"{published.idempotency_key}"'}
+    down = httpx.MockTransport(lambda request: httpx.Response(502, text="down"))
+    async with AsyncClient("http://hub", retry=retry, transport=down) as c:
+        with pytest.raises(ServerError) as failed:
+            await c.stats()
+    assert failed.value.status == 502
+    calls: list[httpx.Request] = []
+
+    def internal(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(500, json={"status": 500})
+
+    async with AsyncClient("http://hub", retry=retry, transport=httpx.MockTransport(internal)) as c:
+        with pytest.raises(ServerError):
+            await c.stats()
+    assert len(calls) == 1  # a fault of the hub itself is not retried

@@ -141,7 +141,8 @@ class TooManyRequests(ProblemError):
 
 
 class ServerError(ProblemError):
-    """500 (or another 5xx but 503): a fault of the hub."""
+    """500 (or another 5xx but 503): a fault of the hub, or a proxy's ``502`` or ``504`` (those
+    two retried first, as a timeout is)."""
 
     STATUS = 500
 
