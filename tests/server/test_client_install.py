@@ -3,10 +3,12 @@ without trio, Quart or Hypercorn, and the README's example publishes and reads a
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ from hub_client import Server
 
 ROOT = Path(__file__).parents[2]
 README = ROOT / "README.md"
-#: What the client may bring: its own dependencies (httpx, attrs, cattrs) and theirs.
+#: What the client may bring: its own dependencies (httpx, anyio, attrs, cattrs) and theirs.
 ALLOWED = {
     "anyio",
     "attrs",
@@ -136,3 +138,21 @@ def test_a_teams_models_exported_for_the_client_need_only_the_client(
         "True",
         "refused",
     ]
+
+
+def test_every_module_the_client_imports_is_a_dependency_it_declares() -> None:
+    # `_async.py` imports anyio, which only came as httpx's own dependency.
+    source = ROOT / "clients" / "python" / "src" / "sluice_client"
+    project = tomllib.loads((ROOT / "clients" / "python" / "pyproject.toml").read_text())
+    declared = {
+        re.split(r"[<>=\[ ;]", d, maxsplit=1)[0] for d in project["project"]["dependencies"]
+    }
+    imported: set[str] = set()
+    for path in source.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"__future__", "sluice_client"}
+    assert third_party <= declared, third_party - declared
