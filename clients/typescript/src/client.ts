@@ -178,6 +178,15 @@ export function sessionsUrl(sessionIds: readonly string[], path = "/sse"): strin
   return `${path}${path.includes("?") ? "&" : "?"}${query.toString()}`;
 }
 
+/**
+ * What went wrong, from an EventSource's `error` event: a browser's says nothing, Node's
+ * `eventsource` package says why in `message` (`Non-200 status code (401)`, `fetch failed`).
+ */
+function interruption(event: Event): string {
+  const { message } = event as { message?: unknown };
+  return typeof message === "string" && message !== "" ? `the stream was interrupted: ${message}` : "the stream was interrupted";
+}
+
 /** Each session that a polled page says must refetch its state, with why. */
 type ResetReason = StreamResetData["reason"];
 
@@ -354,10 +363,10 @@ export class SluiceStream<M extends EventMapLike<M> = SluiceEventMap> {
     source.onopen = () => {
       if (this.source === source) this.update({ state: "connected", reconnectAttempt: 0, error: undefined });
     };
-    source.onerror = () => {
+    source.onerror = (event) => {
       if (this.source !== source) return;
       this.close();
-      this.retry("the stream was interrupted");
+      this.retry(interruption(event));
     };
     this.heard.clear();
     for (const type of [...EVENT_TYPES, ...(this.options.eventTypes ?? []), ...this.listeners.keys()]) {

@@ -3,6 +3,8 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it, mock } from "node:test";
 
+import { FakeEventSource } from "./fakes.mjs";
+
 const { SluiceStream } = await import(new URL("client.js", `${process.env.SLUICE_CLIENT_DIST}/`).href);
 
 /** A fetch whose answers the test gives, one per request, in any order; aborts are kept. */
@@ -62,4 +64,18 @@ describe("SluiceStream polling", () => {
       assert.equal(stream.state, "disconnected");
     });
   }
+});
+
+describe("SluiceStream errors", () => {
+  it("says why the stream failed when the EventSource says it (Node's eventsource package)", () => {
+    FakeEventSource.reset();
+    const stream = new SluiceStream("http://hub/sse/s", { eventSource: FakeEventSource, maxReconnectAttempts: 1 });
+    stream.connect();
+    FakeEventSource.last.onerror(Object.assign(new Event("error"), { code: 401, message: "Non-200 status code (401)" }));
+    assert.equal(stream.error, "the stream was interrupted: Non-200 status code (401)");
+    mock.timers.tick(1000);
+    FakeEventSource.last.failed(); // a browser's error event says nothing
+    assert.equal(stream.state, "error");
+    assert.equal(stream.error, "the stream was interrupted");
+  });
 });

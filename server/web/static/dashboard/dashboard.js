@@ -45,6 +45,10 @@ function sessionsUrl(sessionIds, path = "/sse") {
   const query = new URLSearchParams(sessionIds.map((id) => ["session", id]));
   return `${path}${path.includes("?") ? "&" : "?"}${query.toString()}`;
 }
+function interruption(event) {
+  const { message } = event;
+  return typeof message === "string" && message !== "" ? `the stream was interrupted: ${message}` : "the stream was interrupted";
+}
 function resetsOf(page) {
   if ("resets" in page) return Object.entries(page.resets);
   return page.reset && page.resetReason !== null ? [[page.sessionId, page.resetReason]] : [];
@@ -191,10 +195,10 @@ var SluiceStream = class {
     source.onopen = () => {
       if (this.source === source) this.update({ state: "connected", reconnectAttempt: 0, error: void 0 });
     };
-    source.onerror = () => {
+    source.onerror = (event) => {
       if (this.source !== source) return;
       this.close();
-      this.retry("the stream was interrupted");
+      this.retry(interruption(event));
     };
     this.heard.clear();
     for (const type of [...EVENT_TYPES, ...this.options.eventTypes ?? [], ...this.listeners.keys()]) {
