@@ -9,7 +9,7 @@ the guide's trackers in :mod:`sluice_client.trackers`.
 
 from ._async import AsyncClient
 from ._sync import Client
-from .calls import Published, Regeneration
+from .calls import HistoryPage, Published, Regeneration
 from .errors import (
     BadRequest,
     ConnectionFailed,
@@ -36,6 +36,7 @@ __all__ = [
     "Client",
     "ConnectionFailed",
     "Forbidden",
+    "HistoryPage",
     "MethodNotAllowed",
     "NotAStream",
     "NotFound",

@@ -11,7 +11,7 @@ import anyio
 import httpx
 
 from . import calls
-from .calls import Call, Published, Regeneration
+from .calls import Call, HistoryPage, Published, Regeneration
 from .events import Catalogue, EventInput, StreamEvent
 from .retry import Retry, next_delay
 from .stream import Resumer
@@ -110,6 +110,16 @@ class AsyncClient:
         the work is reported on the session's stream under the answer's ``message_id``.
         ``idempotency_key`` as for :meth:`publish`: a retry starts no second run."""
         call = calls.regenerate(session_id, query, message_id=message_id, key=idempotency_key)
+        return await self._send(call)
+
+    async def history(
+        self, session_id: str, *, after: str | None = None, limit: int = 100
+    ) -> HistoryPage:
+        """One page of the session's history, the polling fallback of :meth:`stream`: the
+        events after ``after`` (all held events when None), oldest first, at most ``limit``
+        (1 to 1000). Pass the page's ``last_event_id`` as ``after`` for the next; a page with
+        ``reset`` says history could not cover the gap (refetch your state)."""
+        call = calls.history(session_id, after=after, limit=limit, catalogue=self.catalogue)
         return await self._send(call)
 
     async def create_session(self, session_id: str) -> dict[str, Any]:

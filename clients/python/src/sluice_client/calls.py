@@ -10,12 +10,12 @@ import re
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import attrs
 import httpx
 
-from .events import EventInput, to_wire
+from .events import Catalogue, EventInput, StreamEvent, to_wire
 
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
@@ -56,6 +56,25 @@ class Regeneration:
     message_id: str
     message: str
     idempotency_key: str
+
+
+@attrs.frozen
+class HistoryPage:
+    """A page of a session's history (``schemas/rest/history-response.json``).
+
+    ``events``: the :class:`~sluice_client.StreamEvent` s after the ``after`` asked for, oldest
+    first. ``last_event_id``: what to pass as ``after`` for the next page (the ``after`` given
+    when the page is empty; None when nothing was ever read). ``reset`` (bool) and
+    ``reset_reason`` (``history_exhausted``, ``unknown_epoch``, ``malformed_id``,
+    ``foreign_id`` or None): history could not cover the events after ``after`` exactly, as a
+    stream's ``stream_reset`` says: refetch your state.
+    """
+
+    session_id: str
+    events: list[StreamEvent]
+    last_event_id: str | None
+    reset: bool
+    reset_reason: str | None
 
 
 @attrs.frozen
@@ -143,6 +162,27 @@ def regenerate(
 def _document(response: httpx.Response) -> dict[str, Any]:
     doc: dict[str, Any] = response.json()
     return doc
+
+
+def history(
+    session_id: str, *, after: str | None, limit: int, catalogue: Catalogue
+) -> Call[HistoryPage]:
+    """``GET /api/sessions/{id}/events?after=&limit=``: the polling fallback, one page of the
+    session's history (``limit`` events, 1 to 1000), its events structured by ``catalogue``."""
+    query = {"limit": str(limit)} | ({} if after is None else {"after": after})
+
+    def parse(response: httpx.Response) -> HistoryPage:
+        answer = response.json()
+        return HistoryPage(
+            answer["sessionId"],
+            [catalogue.event(envelope) for envelope in answer["events"]],
+            answer["lastEventId"] if answer["lastEventId"] is not None else after,
+            bool(answer["reset"]),
+            answer["resetReason"],
+        )
+
+    path = session_path(session_id, "/events") + "?" + urlencode(query)
+    return Call("GET", path, parse)
 
 
 def create_session(session_id: str) -> Call[dict[str, Any]]:
