@@ -78,6 +78,11 @@ def _schemas_commands(commands: Any) -> None:
         action="store_true",
         help=f"write the attrs models of your own event types instead ({EXPORT_MODULE})",
     )
+    kind.add_argument(
+        "--python-client",
+        action="store_true",
+        help=f"the same models for a backend with only sluice-client installed ({EXPORT_MODULE})",
+    )
     _catalogue_argument(export)
     export.set_defaults(run=_export)
     schemas_diff = schemas_commands.add_parser(
@@ -231,8 +236,9 @@ def _export(args: argparse.Namespace) -> int:
         if args.typescript:
             print(f"wrote {write_declarations(directory, catalogue)}")
             return 0
-        if args.python:
-            source = codegen.generate_export(catalogue)
+        if args.python or args.python_client:
+            package = "sluice_client" if args.python_client else "protocol"
+            source = codegen.generate_export(catalogue, package)
             directory.mkdir(parents=True, exist_ok=True)
             (directory / EXPORT_MODULE).write_text(source, encoding="utf-8")
             print(f"wrote {directory / EXPORT_MODULE}")

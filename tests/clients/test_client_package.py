@@ -122,6 +122,9 @@ def test_the_tarball_is_a_package_of_esm_and_declarations(tarball: Path) -> None
     }
     assert manifest["peerDependenciesMeta"]["react"] == {"optional": True}
     assert "dependencies" not in manifest
+    # Node runs it with an EventSource given (the eventsource package): its polling needs the
+    # global fetch, and closing a poll AbortController, both from Node 18.
+    assert manifest["engines"] == {"node": ">=18"}
 
 
 def _consumer(tmp_path: Path, tarball: Path) -> Path:

@@ -1,5 +1,6 @@
-"""sluice_client against a real hub: publish (one, several, ttl, keys), sessions, regenerate,
-the trackers, typed models in and out, under trio and asyncio, and the blocking Client."""
+"""sluice_client against a real hub: publish (one, several, ttl, keys), history pages,
+sessions, regenerate, the trackers, typed models in and out, under trio and asyncio, and the
+blocking Client."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import attrs
 import pytest
 import trio
 from hub_client import Server, bearer, check_body, token
-from sluice_client import AsyncClient, Client, Published
+from sluice_client import AsyncClient, Client, HistoryPage, Published
 from sluice_client.models import MessageEvent, StatusUpdateEvent
 from sluice_client.trackers import ProgressTracker, ThoughtProcessTracker
 
@@ -54,6 +55,38 @@ async def test_publish_one_several_with_ttl_and_key(open_server: Server, under: 
         {"content": "as a dict"},
     ]
     assert [e.get("ttl") for e in history] == [None, 60, 60]
+
+
+async def test_history_is_read_page_by_page(open_server: Server, under: Under) -> None:
+    # The polling fallback had no method: a backend without a stream could not read history.
+    async def read() -> list[HistoryPage]:
+        async with AsyncClient(open_server.url) as client:
+            published = await client.publish(
+                "pages", [MessageEvent(content=str(n)) for n in range(5)]
+            )
+            pages = [await client.history("pages", limit=2)]
+            while pages[-1].events:
+                pages.append(await client.history("pages", after=pages[-1].last_event_id))
+            assert [e.id for page in pages for e in page.events] == published.ids
+            pages.append(await client.history("pages", after="0123456789ab-000000000001"))
+            return pages
+
+    *pages, foreign = await under(read)
+    assert [[e.data.content for e in page.events] for page in pages] == [
+        ["0", "1"],
+        ["2", "3", "4"],
+        [],
+    ]
+    assert pages[-1].last_event_id == pages[-2].last_event_id  # an empty page keeps the point
+    assert not any(page.reset for page in pages)
+    assert foreign.reset and foreign.reset_reason == "unknown_epoch"
+    assert len(foreign.events) == 5  # what history holds, after the reset
+
+    def first() -> HistoryPage:
+        with Client(open_server.url) as blocking:
+            return blocking.history("pages", limit=1)
+
+    assert (await trio.to_thread.run_sync(first)).events[0].data == MessageEvent(content="0")
 
 
 async def test_sessions_stats_clear_and_hub_stats(server: Server, under: Under) -> None:

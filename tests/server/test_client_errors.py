@@ -1,5 +1,6 @@
 """sluice_client's errors: each status of the hub is its exception carrying the problem
-document; what is retried (connection errors, timeouts, 429, 503) is retried with the same
+document; what is retried (connection errors, timeouts, 429, 503, a proxy's 502 and 504) is
+retried with the same
 Idempotency-Key, after Retry-After when the hub sends one."""
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from hub_client import Server, bearer, check_problem, running, settings, token
 from sluice_client import (
     AsyncClient,
     BadRequest,
+    Client,
     ConnectionFailed,
     Forbidden,
     MethodNotAllowed,
+    NotAStream,
     NotFound,
     PayloadTooLarge,
     ProblemError,
@@ -161,3 +164,82 @@ def test_a_key_is_checked_before_sending() -> None:
             idempotency_key(bad)
     assert idempotency_key("!~") == "!~"
     assert idempotency_key(None) != idempotency_key(None)
+
+
+async def test_a_dot_session_id_is_judged_by_the_hub_not_sent_elsewhere(server: Server) -> None:
+    # "/api/sessions/../stats" is "/api/stats" once a URL's dot segments are removed: the
+    # hub's totals came back as the stats of a session named "..".
+    async with AsyncClient(server.url, token=token(), retry=QUICK) as client:
+        for dots in [".", ".."]:
+            for call in [
+                client.session_stats(dots),
+                client.clear(dots),
+                client.create_session(dots),
+                client.publish(dots, MessageEvent(content="x")),
+                anext(client.stream(dots)),
+            ]:
+                with pytest.raises(BadRequest) as bad:
+                    await call
+                assert bad.value.type.endswith("/invalid-session-id")
+                assert repr(dots) in bad.value.detail
+        with pytest.raises(ValueError, match="empty"):
+            await client.session_stats("")
+
+
+async def test_a_stream_answered_by_a_page_is_not_a_stream() -> None:
+    # A wrong base URL (another app, a proxy's login page) answering 200 with HTML: the
+    # reader took its lines for a stream, and reconnected to it at once, without end.
+    requests: list[httpx.Request] = []
+
+    def page(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(200, headers={"Content-Type": "text/html"}, text="<p>hi</p>\n")
+
+    transport = httpx.MockTransport(page)
+    async with AsyncClient("http://app", retry=QUICK, transport=transport) as client:
+        with trio.fail_after(5), pytest.raises(NotAStream) as wrong:
+            await anext(client.stream("alice:chat"))
+    assert len(requests) == 1
+    assert wrong.value.content_type == "text/html"
+    assert wrong.value.url == "http://app/sse/alice%3Achat"
+    with (
+        Client("http://app", retry=QUICK, transport=httpx.MockTransport(page)) as blocking,
+        pytest.raises(NotAStream),
+    ):
+        next(blocking.stream("alice:chat"))
+
+
+async def test_a_proxys_bad_gateway_and_timeout_are_retried_with_the_same_key() -> None:
+    # nginx in front answers 502 while the hub restarts, and 504 when it did not answer in
+    # time (the publish may have been stored): both were raised at once as ServerError.
+    seen: list[httpx.Request] = []
+    answers = [
+        httpx.Response(502, text="<html>502 Bad Gateway</html>"),
+        httpx.Response(504, text="<html>504 Gateway Time-out</html>"),
+        httpx.Response(201, json={"sessionId": "s", "ids": ["e-1"]}),
+    ]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return answers.pop(0)
+
+    retry = Retry(attempts=3, backoff=0.001)
+    async with AsyncClient("http://hub", retry=retry, transport=httpx.MockTransport(answer)) as c:
+        published = await c.publish("s", StatusUpdateEvent(status="ok"))
+    assert published.ids == ["e-1"] and len(seen) == 3
+    assert {r.headers["idempotency-key"] for r in seen} == {f'"{published.idempotency_key}"'}
+    down = httpx.MockTransport(lambda request: httpx.Response(502, text="down"))
+    async with AsyncClient("http://hub", retry=retry, transport=down) as c:
+        with pytest.raises(ServerError) as failed:
+            await c.stats()
+    assert failed.value.status == 502
+    calls: list[httpx.Request] = []
+
+    def internal(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(500, json={"status": 500})
+
+    async with AsyncClient("http://hub", retry=retry, transport=httpx.MockTransport(internal)) as c:
+        with pytest.raises(ServerError):
+            await c.stats()
+    assert len(calls) == 1  # a fault of the hub itself is not retried

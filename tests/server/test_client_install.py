@@ -3,10 +3,12 @@ without trio, Quart or Hypercorn, and the README's example publishes and reads a
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ from hub_client import Server
 
 ROOT = Path(__file__).parents[2]
 README = ROOT / "README.md"
-#: What the client may bring: its own dependencies (httpx, attrs, cattrs) and theirs.
+#: What the client may bring: its own dependencies (httpx, anyio, attrs, cattrs) and theirs.
 ALLOWED = {
     "anyio",
     "attrs",
@@ -83,3 +85,74 @@ async def test_the_readme_example_publishes_and_reads(
         )
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.decode() == expected
+
+
+def test_a_teams_models_exported_for_the_client_need_only_the_client(
+    fresh_python: Path, tmp_path: Path
+) -> None:
+    # `--python` writes a module that imports the hub's `protocol`: a backend with only
+    # sluice-client installed could not import its own models.
+    events = tmp_path / "events"
+    events.mkdir()
+    schema = {
+        "description": "An invoice was paid in full.",
+        "type": "object",
+        "properties": {
+            "invoiceId": {"description": "The invoice.", "type": "string", "minLength": 1},
+            "amount": {"description": "Amount in cents.", "type": "integer", "minimum": 0},
+        },
+        "required": ["invoiceId", "amount"],
+        "additionalProperties": False,
+    }
+    (events / "invoice_paid.json").write_text(json.dumps(schema))
+    out = tmp_path / "backend"
+    sluice = Path(sys.executable).with_name("sluice")
+    exported = subprocess.run(
+        [sluice, "schemas", "export", out, "--python-client", "--event-schemas", events],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert exported.returncode == 0, exported.stderr
+    script = (
+        "import importlib.util, sluice_events\n"
+        "from sluice_client.events import Catalogue, to_wire\n"
+        "assert importlib.util.find_spec('protocol') is None\n"
+        "event = sluice_events.InvoicePaidEvent(invoice_id='i-1', amount=1250)\n"
+        "print(to_wire(event))\n"
+        "envelope = {'type': 'invoice_paid', 'data': {'invoiceId': 'i-1', 'amount': 1250},\n"
+        "            'id': 'e-1', 'timestamp': '2026-01-01T00:00:00Z'}\n"
+        "print(Catalogue([sluice_events.InvoicePaidEvent]).event(envelope).data == event)\n"
+        "try:\n"
+        "    sluice_events.InvoicePaidEvent(invoice_id='i-1', amount=-1)\n"
+        "except ValueError:\n"
+        "    print('refused')\n"
+    )
+    result = subprocess.run(
+        [fresh_python, "-c", script], cwd=out, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "{'type': 'invoice_paid', 'data': {'invoiceId': 'i-1', 'amount': 1250}}",
+        "True",
+        "refused",
+    ]
+
+
+def test_every_module_the_client_imports_is_a_dependency_it_declares() -> None:
+    # `_async.py` imports anyio, which only came as httpx's own dependency.
+    source = ROOT / "clients" / "python" / "src" / "sluice_client"
+    project = tomllib.loads((ROOT / "clients" / "python" / "pyproject.toml").read_text())
+    declared = {
+        re.split(r"[<>=\[ ;]", d, maxsplit=1)[0] for d in project["project"]["dependencies"]
+    }
+    imported: set[str] = set()
+    for path in source.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"__future__", "sluice_client"}
+    assert third_party <= declared, third_party - declared

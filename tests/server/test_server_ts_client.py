@@ -85,7 +85,7 @@ async def test_the_client_gives_up_after_its_attempts(client_module: str) -> Non
         async with driven(client_module, url=url, transport="eventsource", **options) as c:
             failed = await c.state("error")
     assert failed["attempt"] == 3
-    assert failed["error"] == "the stream was interrupted"
+    assert failed["error"] == "the stream was interrupted: Non-200 status code (401)"
     assert [line["state"] for line in c.lines[:3]] == ["connecting", "reconnecting", "error"]
 
 

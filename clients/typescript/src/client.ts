@@ -178,6 +178,15 @@ export function sessionsUrl(sessionIds: readonly string[], path = "/sse"): strin
   return `${path}${path.includes("?") ? "&" : "?"}${query.toString()}`;
 }
 
+/**
+ * What went wrong, from an EventSource's `error` event: a browser's says nothing, Node's
+ * `eventsource` package says why in `message` (`Non-200 status code (401)`, `fetch failed`).
+ */
+function interruption(event: Event): string {
+  const { message } = event as { message?: unknown };
+  return typeof message === "string" && message !== "" ? `the stream was interrupted: ${message}` : "the stream was interrupted";
+}
+
 /** Each session that a polled page says must refetch its state, with why. */
 type ResetReason = StreamResetData["reason"];
 
@@ -202,6 +211,8 @@ export class SluiceStream<M extends EventMapLike<M> = SluiceEventMap> {
   /** The types the current EventSource has been asked for. */
   private readonly heard = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The poll in flight: aborted when the client closes, so that its answer is not read. */
+  private polling: AbortController | undefined;
   private wanted = false;
   private readonly listeners = new Map<string, Set<Listener<never>>>();
   private readonly anyListeners = new Set<Listener<EventOf<M>>>();
@@ -352,10 +363,10 @@ export class SluiceStream<M extends EventMapLike<M> = SluiceEventMap> {
     source.onopen = () => {
       if (this.source === source) this.update({ state: "connected", reconnectAttempt: 0, error: undefined });
     };
-    source.onerror = () => {
+    source.onerror = (event) => {
       if (this.source !== source) return;
       this.close();
-      this.retry("the stream was interrupted");
+      this.retry(interruption(event));
     };
     this.heard.clear();
     for (const type of [...EVENT_TYPES, ...(this.options.eventTypes ?? []), ...this.listeners.keys()]) {
@@ -414,13 +425,20 @@ export class SluiceStream<M extends EventMapLike<M> = SluiceEventMap> {
     const base = typeof pollUrl === "function" ? pollUrl() : pollUrl;
     const after = this.status.lastEventId;
     const target = after === undefined ? base : withParameter(base, "after", after);
-    fetch(target, { headers: this.options.pollHeaders ?? {}, credentials: "include" })
+    // A poll of a closed connection (disconnect, reconnect, a new URL) is aborted and its answer
+    // ignored: read, it would deliver its events again beside the new poll and start a second
+    // polling loop.
+    const polling = new AbortController();
+    this.polling = polling;
+    const signal = polling.signal;
+    fetch(target, { headers: this.options.pollHeaders ?? {}, credentials: "include", signal })
       .then(async (response) => {
         if (!response.ok) throw new Error(`polling answered ${response.status}`);
         return (await response.json()) as HistoryResponse | SessionsHistoryResponse;
       })
       .then((page) => {
-        if (!this.wanted) return;
+        if (signal.aborted) return;
+        this.polling = undefined;
         this.update({ state: "connected", reconnectAttempt: 0, error: undefined });
         for (const [sessionId, reason] of resetsOf(page)) this.dispatch(this.resetEvent(sessionId, reason, page));
         for (const event of page.events) this.dispatch(event);
@@ -431,7 +449,9 @@ export class SluiceStream<M extends EventMapLike<M> = SluiceEventMap> {
         }, this.options.pollInterval);
       })
       .catch((error: unknown) => {
-        if (this.wanted) this.retry(String(error));
+        if (signal.aborted) return;
+        this.polling = undefined;
+        this.retry(String(error));
       });
   }
 
@@ -460,6 +480,8 @@ export class SluiceStream<M extends EventMapLike<M> = SluiceEventMap> {
   private close(): void {
     this.source?.close();
     this.source = undefined;
+    this.polling?.abort();
+    this.polling = undefined;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }

@@ -45,6 +45,10 @@ function sessionsUrl(sessionIds, path = "/sse") {
   const query = new URLSearchParams(sessionIds.map((id) => ["session", id]));
   return `${path}${path.includes("?") ? "&" : "?"}${query.toString()}`;
 }
+function interruption(event) {
+  const { message } = event;
+  return typeof message === "string" && message !== "" ? `the stream was interrupted: ${message}` : "the stream was interrupted";
+}
 function resetsOf(page) {
   if ("resets" in page) return Object.entries(page.resets);
   return page.reset && page.resetReason !== null ? [[page.sessionId, page.resetReason]] : [];
@@ -58,6 +62,8 @@ var SluiceStream = class {
     /** The types the current EventSource has been asked for. */
     __publicField(this, "heard", /* @__PURE__ */ new Set());
     __publicField(this, "timer");
+    /** The poll in flight: aborted when the client closes, so that its answer is not read. */
+    __publicField(this, "polling");
     __publicField(this, "wanted", false);
     __publicField(this, "listeners", /* @__PURE__ */ new Map());
     __publicField(this, "anyListeners", /* @__PURE__ */ new Set());
@@ -189,10 +195,10 @@ var SluiceStream = class {
     source.onopen = () => {
       if (this.source === source) this.update({ state: "connected", reconnectAttempt: 0, error: void 0 });
     };
-    source.onerror = () => {
+    source.onerror = (event) => {
       if (this.source !== source) return;
       this.close();
-      this.retry("the stream was interrupted");
+      this.retry(interruption(event));
     };
     this.heard.clear();
     for (const type of [...EVENT_TYPES, ...this.options.eventTypes ?? [], ...this.listeners.keys()]) {
@@ -247,11 +253,15 @@ var SluiceStream = class {
     const base = typeof pollUrl === "function" ? pollUrl() : pollUrl;
     const after = this.status.lastEventId;
     const target = after === void 0 ? base : withParameter(base, "after", after);
-    fetch(target, { headers: this.options.pollHeaders ?? {}, credentials: "include" }).then(async (response) => {
+    const polling = new AbortController();
+    this.polling = polling;
+    const signal = polling.signal;
+    fetch(target, { headers: this.options.pollHeaders ?? {}, credentials: "include", signal }).then(async (response) => {
       if (!response.ok) throw new Error(`polling answered ${response.status}`);
       return await response.json();
     }).then((page) => {
-      if (!this.wanted) return;
+      if (signal.aborted) return;
+      this.polling = void 0;
       this.update({ state: "connected", reconnectAttempt: 0, error: void 0 });
       for (const [sessionId, reason] of resetsOf(page)) this.dispatch(this.resetEvent(sessionId, reason, page));
       for (const event of page.events) this.dispatch(event);
@@ -261,7 +271,9 @@ var SluiceStream = class {
         if (this.wanted) this.poll();
       }, this.options.pollInterval);
     }).catch((error) => {
-      if (this.wanted) this.retry(String(error));
+      if (signal.aborted) return;
+      this.polling = void 0;
+      this.retry(String(error));
     });
   }
   /** The `stream_reset` a stream would have sent, for a history page that says `reset`. */
@@ -285,6 +297,8 @@ var SluiceStream = class {
   close() {
     this.source?.close();
     this.source = void 0;
+    this.polling?.abort();
+    this.polling = void 0;
     if (this.timer !== void 0) clearTimeout(this.timer);
     this.timer = void 0;
   }

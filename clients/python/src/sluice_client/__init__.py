@@ -9,12 +9,13 @@ the guide's trackers in :mod:`sluice_client.trackers`.
 
 from ._async import AsyncClient
 from ._sync import Client
-from .calls import Published, Regeneration
+from .calls import HistoryPage, Published, Regeneration
 from .errors import (
     BadRequest,
     ConnectionFailed,
     Forbidden,
     MethodNotAllowed,
+    NotAStream,
     NotFound,
     PayloadTooLarge,
     ProblemError,
@@ -35,7 +36,9 @@ __all__ = [
     "Client",
     "ConnectionFailed",
     "Forbidden",
+    "HistoryPage",
     "MethodNotAllowed",
+    "NotAStream",
     "NotFound",
     "PayloadTooLarge",
     "ProblemError",

@@ -6,13 +6,12 @@ import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import quote
 
 import anyio
 import httpx
 
 from . import calls
-from .calls import Call, Published, Regeneration
+from .calls import Call, HistoryPage, Published, Regeneration
 from .events import Catalogue, EventInput, StreamEvent
 from .retry import Retry, next_delay
 from .stream import Resumer
@@ -113,6 +112,16 @@ class AsyncClient:
         call = calls.regenerate(session_id, query, message_id=message_id, key=idempotency_key)
         return await self._send(call)
 
+    async def history(
+        self, session_id: str, *, after: str | None = None, limit: int = 100
+    ) -> HistoryPage:
+        """One page of the session's history, the polling fallback of :meth:`stream`: the
+        events after ``after`` (all held events when None), oldest first, at most ``limit``
+        (1 to 1000). Pass the page's ``last_event_id`` as ``after`` for the next; a page with
+        ``reset`` says history could not cover the gap (refetch your state)."""
+        call = calls.history(session_id, after=after, limit=limit, catalogue=self.catalogue)
+        return await self._send(call)
+
     async def create_session(self, session_id: str) -> dict[str, Any]:
         """Create the session (publishing creates it too); returns its stats."""
         return await self._send(calls.create_session(session_id))
@@ -143,7 +152,7 @@ class AsyncClient:
         other methods once ``retry.attempts`` connections in a row have failed.
         """
         resumer = Resumer(self.catalogue, self.retry, last_event_id)
-        path = f"/sse/{quote(session_id, safe='')}"
+        path = calls.session_path(session_id, prefix="/sse")
         timeout = httpx.Timeout(self._http.timeout.connect, read=read_timeout)
         while True:
             try:
@@ -154,7 +163,7 @@ class AsyncClient:
                         await response.aread()
                         delay = resumer.failed(response)
                     else:
-                        resumer.connected()
+                        resumer.connected(response)
                         lines = response.aiter_lines()
                         try:
                             async for line in lines:

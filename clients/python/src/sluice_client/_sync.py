@@ -6,12 +6,11 @@ import time
 from collections.abc import Generator, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import quote
 
 import httpx
 
 from . import calls
-from .calls import Call, Published, Regeneration
+from .calls import Call, HistoryPage, Published, Regeneration
 from .events import Catalogue, EventInput, StreamEvent
 from .retry import Retry, next_delay
 from .stream import Resumer
@@ -112,6 +111,16 @@ class Client:
         call = calls.regenerate(session_id, query, message_id=message_id, key=idempotency_key)
         return self._send(call)
 
+    def history(
+        self, session_id: str, *, after: str | None = None, limit: int = 100
+    ) -> HistoryPage:
+        """One page of the session's history, the polling fallback of :meth:`stream`: the
+        events after ``after`` (all held events when None), oldest first, at most ``limit``
+        (1 to 1000). Pass the page's ``last_event_id`` as ``after`` for the next; a page with
+        ``reset`` says history could not cover the gap (refetch your state)."""
+        call = calls.history(session_id, after=after, limit=limit, catalogue=self.catalogue)
+        return self._send(call)
+
     def create_session(self, session_id: str) -> dict[str, Any]:
         """Create the session (publishing creates it too); returns its stats."""
         return self._send(calls.create_session(session_id))
@@ -142,7 +151,7 @@ class Client:
         other methods once ``retry.attempts`` connections in a row have failed.
         """
         resumer = Resumer(self.catalogue, self.retry, last_event_id)
-        path = f"/sse/{quote(session_id, safe='')}"
+        path = calls.session_path(session_id, prefix="/sse")
         timeout = httpx.Timeout(self._http.timeout.connect, read=read_timeout)
         while True:
             try:
@@ -153,7 +162,7 @@ class Client:
                         response.read()
                         delay = resumer.failed(response)
                     else:
-                        resumer.connected()
+                        resumer.connected(response)
                         for line in response.iter_lines():
                             event = resumer.feed(line)
                             if event is not None:

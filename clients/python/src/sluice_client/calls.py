@@ -10,12 +10,12 @@ import re
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import attrs
 import httpx
 
-from .events import EventInput, to_wire
+from .events import Catalogue, EventInput, StreamEvent, to_wire
 
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
@@ -59,6 +59,25 @@ class Regeneration:
 
 
 @attrs.frozen
+class HistoryPage:
+    """A page of a session's history (``schemas/rest/history-response.json``).
+
+    ``events``: the :class:`~sluice_client.StreamEvent` s after the ``after`` asked for, oldest
+    first. ``last_event_id``: what to pass as ``after`` for the next page (the ``after`` given
+    when the page is empty; None when nothing was ever read). ``reset`` (bool) and
+    ``reset_reason`` (``history_exhausted``, ``unknown_epoch``, ``malformed_id``,
+    ``foreign_id`` or None): history could not cover the events after ``after`` exactly, as a
+    stream's ``stream_reset`` says: refetch your state.
+    """
+
+    session_id: str
+    events: list[StreamEvent]
+    last_event_id: str | None
+    reset: bool
+    reset_reason: str | None
+
+
+@attrs.frozen
 class Call[T]:
     """One request: ``method``, ``path`` (under the base URL), ``body`` (JSON bytes or None),
     extra ``headers``, and ``parse``, which reads a successful answer into a ``T``."""
@@ -74,8 +93,21 @@ def _json(doc: Any) -> bytes:
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _session_path(session_id: str, tail: str = "") -> str:
-    return f"/api/sessions/{quote(session_id, safe='')}{tail}"
+def session_path(session_id: str, tail: str = "", *, prefix: str = "/api/sessions") -> str:
+    """The path ``{prefix}/{session_id}{tail}``, the id percent-encoded as one segment (RFC 3986
+    section 3.3), so that the hub judges the id it was given.
+
+    An id ``.`` or ``..`` goes as ``%2E`` or ``%2E%2E``: left as it is, the URL's dot segments
+    would be removed (RFC 3986 section 5.2.4) and ``/api/sessions/../stats`` would ask for
+    ``/api/stats``; the hub answers such an id with its ``400 invalid-session-id``. Raises
+    ``ValueError`` for an empty id, which no path segment can carry.
+    """
+    if not session_id:
+        raise ValueError("a session id is 1 to 128 characters, got an empty one")
+    segment = quote(session_id, safe="")
+    if segment in (".", ".."):
+        segment = segment.replace(".", "%2E")
+    return f"{prefix}/{segment}{tail}"
 
 
 def publish(
@@ -98,7 +130,7 @@ def publish(
 
     return Call(
         "POST",
-        _session_path(session_id, "/events"),
+        session_path(session_id, "/events"),
         parse,
         _json(doc),
         {"Content-Type": "application/json", "Idempotency-Key": key_header(key)},
@@ -132,20 +164,41 @@ def _document(response: httpx.Response) -> dict[str, Any]:
     return doc
 
 
+def history(
+    session_id: str, *, after: str | None, limit: int, catalogue: Catalogue
+) -> Call[HistoryPage]:
+    """``GET /api/sessions/{id}/events?after=&limit=``: the polling fallback, one page of the
+    session's history (``limit`` events, 1 to 1000), its events structured by ``catalogue``."""
+    query = {"limit": str(limit)} | ({} if after is None else {"after": after})
+
+    def parse(response: httpx.Response) -> HistoryPage:
+        answer = response.json()
+        return HistoryPage(
+            answer["sessionId"],
+            [catalogue.event(envelope) for envelope in answer["events"]],
+            answer["lastEventId"] if answer["lastEventId"] is not None else after,
+            bool(answer["reset"]),
+            answer["resetReason"],
+        )
+
+    path = session_path(session_id, "/events") + "?" + urlencode(query)
+    return Call("GET", path, parse)
+
+
 def create_session(session_id: str) -> Call[dict[str, Any]]:
     """``PUT /api/sessions/{id}``: the session's stats (``schemas/rest/session-stats.json``)."""
-    return Call("PUT", _session_path(session_id), _document)
+    return Call("PUT", session_path(session_id), _document)
 
 
 def session_stats(session_id: str) -> Call[dict[str, Any]]:
     """``GET /api/sessions/{id}/stats``: ``sessionId``, ``subscribers``, ``historySize``,
     ``active`` and the session's counters."""
-    return Call("GET", _session_path(session_id, "/stats"), _document)
+    return Call("GET", session_path(session_id, "/stats"), _document)
 
 
 def clear(session_id: str) -> Call[None]:
     """``DELETE /api/sessions/{id}``: drop the session's history."""
-    return Call("DELETE", _session_path(session_id), lambda response: None)
+    return Call("DELETE", session_path(session_id), lambda response: None)
 
 
 def stats() -> Call[dict[str, Any]]:

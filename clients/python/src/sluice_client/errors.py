@@ -28,6 +28,22 @@ class ConnectionFailed(SluiceError):
     """
 
 
+class NotAStream(SluiceError):
+    """A stream's URL answered ``200`` with another ``Content-Type`` than
+    ``text/event-stream`` (a page of a proxy or of another app, a wrong base URL): not
+    retried, as the WHATWG HTML "Server-sent events" processing model fails such a
+    connection rather than reconnecting. ``content_type`` is the answer's (str, "" without
+    one), ``url`` the URL asked (str)."""
+
+    def __init__(self, url: str, content_type: str) -> None:
+        self.url = url
+        self.content_type = content_type
+        super().__init__(
+            f"{url} answered 200 with Content-Type {content_type or '(none)'!r}, "
+            "not text/event-stream: is the base URL the hub's?"
+        )
+
+
 @attrs.frozen
 class SchemaError:
     """One error of an invalid event or request: where (``pointer``, an RFC 6901 JSON pointer
@@ -125,7 +141,8 @@ class TooManyRequests(ProblemError):
 
 
 class ServerError(ProblemError):
-    """500 (or another 5xx but 503): a fault of the hub."""
+    """500 (or another 5xx but 503): a fault of the hub, or a proxy's ``502`` or ``504`` (those
+    two retried first, as a timeout is)."""
 
     STATUS = 500
 

@@ -19,21 +19,9 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from .models import EVENT_CLASSES, Event
 
-#: The converter of models to and from their wire dicts (extra keys from a newer hub are
-#: ignored when reading).
-converter = Converter()
-
 
 def _renames(cls: type[Any]) -> dict[str, Any]:
     return {a.name: override(rename=a.metadata.get("wire", a.name)) for a in attrs.fields(cls)}
-
-
-def _structure_hook(cls: type[Any]) -> Callable[[Mapping[str, Any], Any], Any]:
-    return make_dict_structure_fn(cls, converter, **_renames(cls))
-
-
-def _unstructure_hook(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
-    return make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True, **_renames(cls))
 
 
 def _number(value: Any, _: type[float]) -> float:
@@ -41,9 +29,29 @@ def _number(value: Any, _: type[float]) -> float:
     return value if type(value) in (int, float) else float(value)
 
 
-converter.register_structure_hook_factory(attrs.has, _structure_hook)
-converter.register_unstructure_hook_factory(attrs.has, _unstructure_hook)
-converter.register_structure_hook(float, _number)
+def make_converter(*, forbid_extra_keys: bool = False) -> Converter:
+    """A cattrs converter of models: wire keys from each field's ``metadata["wire"]``, optional
+    fields left at None omitted; keys it does not know (from a newer hub) are ignored, or
+    refused (``cattrs.errors.ForbiddenExtraKeysError``) with ``forbid_extra_keys``. What
+    :mod:`protocol.converter` makes on the hub's side, for a module that ``sluice schemas
+    export --python-client`` writes."""
+    made = Converter(forbid_extra_keys=forbid_extra_keys)
+
+    def structure_hook(cls: type[Any]) -> Callable[[Mapping[str, Any], Any], Any]:
+        return make_dict_structure_fn(cls, made, **_renames(cls))
+
+    def unstructure_hook(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
+        return make_dict_unstructure_fn(cls, made, _cattrs_omit_if_default=True, **_renames(cls))
+
+    made.register_structure_hook_factory(attrs.has, structure_hook)
+    made.register_unstructure_hook_factory(attrs.has, unstructure_hook)
+    made.register_structure_hook(float, _number)
+    return made
+
+
+#: The converter of models to and from their wire dicts (extra keys from a newer hub are
+#: ignored when reading).
+converter = make_converter()
 
 #: What ``publish`` accepts: a model (built-in or a team's own) or a wire dict.
 EventInput = Event | Mapping[str, Any] | attrs.AttrsInstance

@@ -1,7 +1,10 @@
 """When to try a request again, and how long to wait first.
 
-Retried: connection errors and timeouts (``httpx.TransportError``), ``429 Too Many Requests``
-and ``503 Service Unavailable``. The wait is the answer's ``Retry-After`` (RFC 9110 section
+Retried: connection errors and timeouts (``httpx.TransportError``), ``429 Too Many Requests``,
+``503 Service Unavailable``, and a proxy's ``502 Bad Gateway`` and ``504 Gateway Timeout``
+(RFC 9110 sections 15.6.3 and 15.6.5: the hub behind it could not be reached, restarting say,
+or did not answer in time, so a publish may or may not have been stored, as after a timeout of
+the client's own). The wait is the answer's ``Retry-After`` (RFC 9110 section
 10.2.3: seconds or an HTTP date) when it has one, else exponential backoff with full jitter:
 uniform between 0 and ``min(max_backoff, backoff * 2**n)`` before retry ``n + 1``. A publish
 or regenerate is retried with the same ``Idempotency-Key``, so the hub stores it once.
@@ -18,8 +21,9 @@ import httpx
 
 from .errors import ConnectionFailed, ProblemError, problem_error
 
-#: Answers worth waiting for: the hub asks the client to come back later.
-RETRY_STATUSES = frozenset({429, 503})
+#: Answers worth waiting for: the hub asks the client to come back later, or a proxy in front
+#: of it could not reach it or timed out.
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 
 @attrs.frozen(kw_only=True)

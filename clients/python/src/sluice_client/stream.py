@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from .errors import NotAStream
 from .events import Catalogue, StreamEvent
 from .retry import Retry, next_delay
 
@@ -45,8 +46,13 @@ class Resumer:
             headers["Last-Event-ID"] = self.last_event_id
         return headers
 
-    def connected(self) -> None:
-        """A connection answered 200: its stream starts."""
+    def connected(self, response: httpx.Response) -> None:
+        """A connection answered 200: its stream starts. Raises
+        :class:`~sluice_client.errors.NotAStream` when its ``Content-Type`` is not
+        ``text/event-stream`` (the media type of RFC 8895 and the WHATWG HTML standard)."""
+        content_type = response.headers.get("content-type", "")
+        if content_type.partition(";")[0].strip().lower() != "text/event-stream":
+            raise NotAStream(str(response.url), content_type)
         self._failures = 0
         self._data = []
         self._event_id = self.last_event_id
