@@ -1,5 +1,6 @@
 """sluice_client's stream reader against a real hub: it resumes after a drop and after the hub
-ends the stream, with no event missed or repeated, and reports a reset; under trio and asyncio."""
+ends the stream, with no event missed or repeated, and reports a reset; under trio and asyncio;
+and how long it waits before resuming."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import trio
 from hub_client import Server, running, settings, settles, token
 from proxy import proxy
 from sluice_client import AsyncClient, Client, Retry, StreamEvent
+from sluice_client.events import Catalogue
 from sluice_client.models import MessageEvent, StreamResetEvent
+from sluice_client.stream import Resumer
 
 QUICK = Retry(attempts=5, backoff=0.01)
 
@@ -94,3 +97,21 @@ async def test_the_blocking_reader_resumes_from_a_given_id(hub: Server) -> None:
             return event.id
 
     assert await trio.to_thread.run_sync(read) == two
+
+
+@pytest.mark.parametrize(
+    ("lines", "wait"),
+    [
+        ([], 3.0),  # no hint yet: the default, never a busy loop
+        (["retry: 0", ""], 0.0),  # the server asked for no wait
+        (["retry: 250", ""], 0.25),
+        (["retry: soon", ""], 3.0),  # not a number: ignored, as the WHATWG rules say
+    ],
+)
+def test_a_stream_that_ended_is_resumed_after_the_hint_or_a_few_seconds(
+    lines: list[str], wait: float
+) -> None:
+    resumer = Resumer(Catalogue(), QUICK, None)
+    for line in lines:
+        resumer.feed(line)
+    assert resumer.ended() == wait

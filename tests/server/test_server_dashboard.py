@@ -15,6 +15,8 @@ async def test_the_dashboard_and_the_client_module_are_served() -> None:
         assert page.headers["content-type"].startswith("text/html")
         assert page.headers["cache-control"] == "no-cache"
         assert 'src="static/dashboard/dashboard.js"' in page.text
+        # an icon of its own: a browser asks for no /favicon.ico (a 404, a console error)
+        assert '<link rel="icon" href="data:,">' in page.text
         for asset, media_type in [
             ("/static/dashboard/dashboard.js", "text/javascript"),
             ("/static/dashboard/dashboard.css", "text/css"),

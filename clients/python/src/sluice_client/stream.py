@@ -20,6 +20,11 @@ from .retry import Retry, next_delay
 #: Events the hub sends about the connection itself, not about the session: not yielded.
 CONNECTION_EVENTS = frozenset({"connection", "keepalive"})
 
+#: Seconds to wait before resuming a stream that ended before any ``retry:`` field said how
+#: long: the WHATWG HTML standard leaves this default to the client ("a few seconds"); 3 s is
+#: also the hint the hub sends by default (``--retry 3000``).
+DEFAULT_RECONNECTION_TIME = 3.0
+
 
 class Resumer:
     """The state of one reading of a session across its connections.
@@ -87,9 +92,10 @@ class Resumer:
 
     def ended(self) -> float:
         """The hub ended the stream (shutdown, overflow, token expiry...): seconds to wait
-        before resuming, the hub's ``retry:`` hint (0 without one)."""
+        before resuming, the hub's ``retry:`` hint (:data:`DEFAULT_RECONNECTION_TIME` before
+        any: a server that ends every stream at once is not asked again in a busy loop)."""
         self._data = []
-        return self.retry or 0.0
+        return DEFAULT_RECONNECTION_TIME if self.retry is None else self.retry
 
     def failed(
         self, response: httpx.Response | None, failure: httpx.TransportError | None = None
