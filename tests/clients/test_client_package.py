@@ -110,6 +110,7 @@ def test_the_tarball_is_a_package_of_esm_and_declarations(tarball: Path) -> None
     assert 'from "./sluice-events.js"' in client
     assert 'export * from "./client.js"' in index
     assert "package/README.md" in names
+    assert "package/LICENSE" in names  # MIT asks for its text beside the code
     assert not [name for name in names if "/src/" in name or "/test/" in name]
     python = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     assert manifest["version"] == python

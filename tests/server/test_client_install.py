@@ -54,12 +54,14 @@ def test_it_installs_without_the_servers_dependencies(fresh_python: Path) -> Non
         "if importlib.util.find_spec(m)])\n"
         "print(json.dumps([d.metadata['Name'].lower().replace('_', '-') "
         "for d in importlib.metadata.distributions()]))\n"
+        "print([f.name for f in importlib.metadata.distribution('sluice-client').files])\n"
     )
     result = subprocess.run(
         [fresh_python, "-c", script], check=True, capture_output=True, text=True, timeout=60
     )
-    server_modules, distributions = result.stdout.splitlines()
+    server_modules, distributions, files = result.stdout.splitlines()
     assert server_modules == "[]"
+    assert "'LICENSE'" in files  # MIT asks for its text beside the code
     installed = set(json.loads(distributions))
     assert "sluice-client" in installed and installed <= ALLOWED, installed - ALLOWED
 
