@@ -38,7 +38,9 @@ connections are dropped and the next call opens a fresh one (a connection whose 
 unanswered is not trusted again; coredis itself matches a late reply to the request that timed
 out, so no call reads another's reply). A command that ran out of time may still run when
 Redis answers again: a publish then may or may not have been stored. coredis's own retries are
-off, as a second try of an append could store it twice.
+off, as a second try of an append could store it twice. A call Redis answers with an error
+(out of memory, read-only, forbidden) fails alone: Redis is not out of reach, and the reader
+goes on.
 """
 
 from __future__ import annotations
@@ -67,6 +69,15 @@ from .ids import SEQUENCE_WIDTH, format_event_id, new_epoch
 from .paging import Window, WindowReader
 
 logger = logging.getLogger("sluice.core")
+
+
+#: What a call that could not reach Redis raises: no connection (refused, cut, timed out), or
+#: a connection Redis would not take (its password or user refused).
+_OUT_OF_REACH = (
+    coredis.exceptions.ConnectionError,
+    coredis.exceptions.AuthenticationError,
+    OSError,
+)
 
 
 def _text(value: Any) -> str:
@@ -111,6 +122,7 @@ class RedisBackplane(Backplane):
         self._scripts: dict[str, Any] = {}
         self._interrupt: Interrupt | None = None
         self._available = True
+        self._refusal: str | None = None  # what Redis answered the last call it refused
         self._issued = 0  # the newest sequence of the epoch known to have been issued
         self._delivered = 0  # the newest sequence of the epoch delivered to the sink
 
@@ -217,6 +229,29 @@ class RedisBackplane(Backplane):
         if not self._available:
             self._available = True
             logger.info("Redis at %s is reachable again", self.where)
+
+    def _refused(self, error: ResponseError) -> BackplaneUnavailable:
+        """The error of a call Redis answered with an error (out of memory, a read-only
+        replica, a database index out of range, an ACL that forbids it): the call failed, Redis
+        is not out of reach (open streams go on). Said once, until a call succeeds or Redis
+        gives another reason."""
+        reason = str(error) or type(error).__name__
+        if self._client is not None and reason != self._refusal:
+            self._refusal = reason
+            logger.warning(
+                "Redis at %s refuses calls (%s): publishes and new streams answer 503 while it "
+                "does",
+                self.where,
+                reason,
+            )
+        return BackplaneUnavailable(f"Redis at {self.where} refused the call: {reason}")
+
+    def _accepted(self) -> None:
+        """A write succeeded: Redis takes calls again (reads may go on while writes are
+        refused, as they do when Redis is out of memory, so only a write says so)."""
+        if self._refusal is not None:
+            self._refusal = None
+            logger.info("Redis at %s accepts calls again", self.where)
 
     async def _read_live(
         self, client: coredis.Redis[bytes], config: BroadcasterConfig, sink: Sink, since: str
@@ -342,6 +377,7 @@ class RedisBackplane(Backplane):
                 await self._join(client)  # Redis lost its data: the ids start a new epoch
                 args[0] = self._epoch
                 first = await self._scripts[script](keys=keys, args=args)
+        self._accepted()
         if (found := redis_keys.recorded(first)) is not None:
             raise AlreadyRecorded(found)
         first = int(first)
@@ -351,7 +387,9 @@ class RedisBackplane(Backplane):
     async def record(self, claim: Claim, result: tuple[str, ...]) -> Recorded | None:
         client = self._require_client()
         with self._reaching():
-            return await redis_keys.record(client, self._key("k:", claim.key), claim, result)
+            found = await redis_keys.record(client, self._key("k:", claim.key), claim, result)
+        self._accepted()
+        return found
 
     async def discard(self, key: str) -> None:
         client = self._require_client()
@@ -431,6 +469,7 @@ class RedisBackplane(Backplane):
         keys = [self._key("s:", session_id), self._key("m:", session_id)]
         with self._reaching():
             await self._scripts["clear"](keys=keys, args=[])
+        self._accepted()
         self._mirror.clear(session_id, self._config)
 
     async def forget(self, session_id: str) -> None:
@@ -456,8 +495,11 @@ class RedisBackplane(Backplane):
     def _reaching(self, block: float | None = 0.0) -> Iterator[None]:
         """Run the block's Redis calls within :attr:`timeout` seconds, ``block`` more (a
         blocking read's wait; ``None``: no deadline, for the reader's whole run); translate
-        Redis out of reach (refusing, failing, or not answering in time) into
-        :class:`BackplaneUnavailable`, and keep :attr:`available` (while running) up to date.
+        Redis out of reach (refusing connections, failing, refusing this process's credentials,
+        or not answering in time) into :class:`BackplaneUnavailable`, and keep
+        :attr:`available` (while running) up to date. A call Redis answers with an error (a
+        ``ResponseError``: out of memory, read-only, forbidden) raises
+        :class:`BackplaneUnavailable` too, without an outage (:meth:`_refused`).
 
         A block cancelled from outside is not Redis out of reach: it raises ``Cancelled`` (or,
         when coredis turned the cancellation of a connection attempt into a
@@ -471,8 +513,10 @@ class RedisBackplane(Backplane):
             with deadline:
                 yield
         except Exception as error:
-            cause = find_error(error, (coredis.exceptions.ConnectionError, OSError))
+            cause = find_error(error, _OUT_OF_REACH)
             if cause is None:
+                if (refusal := find_error(error, ResponseError)) is not None:
+                    raise self._refused(refusal) from refusal
                 raise
             if deadline.cancel_called:  # coredis reports a connection cut off as a failure
                 cause = TimeoutError(f"no answer within {limit:g} s")

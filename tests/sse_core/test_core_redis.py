@@ -524,3 +524,96 @@ async def test_back_is_noticed_by_a_quick_call_not_at_the_end_of_a_blocking_read
                 with trio.fail_after(10):  # a third of the block: not its end
                     while not backplane.available:  # noqa: ASYNC110 (the reader notices it)
                         await trio.sleep(0.05)
+
+
+async def _configure(url: str, *settings: str, password: str | None = None) -> None:
+    """``CONFIG SET`` on the Redis at ``url`` (logged in with ``password``, when it asks)."""
+    client: coredis.Redis[bytes] = coredis.Redis.from_url(url, password=password)
+    async with client:
+        await client.config_set(dict(zip(settings[::2], settings[1::2], strict=True)))
+
+
+async def test_a_redis_that_refuses_writes_fails_them_without_an_outage(
+    prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A Redis out of memory answers writes with an error: each publish raises
+    ``BackplaneUnavailable`` saying so (not Redis's own error), one warning says so, open
+    streams go on and polling still reads; the first write taken again says so once."""
+    caplog.set_level(logging.INFO, "sluice.core")
+    with redis_server_process() as (url, _):
+        backplane = RedisBackplane(f"{url}/0", prefix=prefix, block=0.2, retry_delay=0.05)
+        async with open_broadcaster(backplane=backplane) as bc, bc.subscribe("s1") as sub:
+            before = await bc.publish("s1", message("before"))
+            await _configure(f"{url}/0", "maxmemory", "1", "maxmemory-policy", "noeviction")
+            for _ in range(3):
+                with pytest.raises(BackplaneUnavailable, match="refused the call: OOM"):
+                    await bc.publish("s1", message("refused"))
+                assert [e.id for e in (await bc.events_after("s1")).events] == [before]
+            assert backplane.available
+            await _configure(f"{url}/0", "maxmemory", "0")
+            after = await bc.publish("s1", message("after"))
+            assert ids(await receive(sub, 2)) == [before, after]
+    lines = _core_lines(caplog)
+    assert [level for level, text in lines if "refuses calls (OOM" in text] == [logging.WARNING]
+    assert [level for level, text in lines if "accepts calls again" in text] == [logging.INFO]
+    assert not [text for _, text in lines if "out of reach" in text]
+
+
+async def test_a_redis_that_starts_asking_for_a_password_is_out_of_reach_until_it_stops(
+    prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A Redis whose password changed under a running hub (its connections dropped): the
+    reader goes on asking, Redis is out of reach (one warning, open streams end, publishes
+    raise ``BackplaneUnavailable``) and reachable again once it takes the hub's connections."""
+    caplog.set_level(logging.INFO, "sluice.core")
+    with failed_connections_collected(), redis_server_process() as (url, _):
+        backplane = RedisBackplane(f"{url}/0", prefix=prefix, block=0.2, retry_delay=0.05)
+        async with open_broadcaster(backplane=backplane) as bc:
+            async with bc.subscribe("s1") as sub:
+                before = await bc.publish("s1", message("before"))
+                assert ids(await receive(sub, 1)) == [before]
+                admin: coredis.Redis[bytes] = coredis.Redis.from_url(f"{url}/0")
+                async with admin:
+                    await admin.config_set({"requirepass": "hush"})
+                    await admin.client_kill(type_=coredis.PureToken.NORMAL, skipme=True)
+                with trio.fail_after(5), pytest.raises(trio.EndOfChannel):
+                    while True:
+                        await sub.receive_batch()
+            assert not backplane.available
+            with pytest.raises(BackplaneUnavailable, match="cannot reach Redis"):
+                await bc.publish("s1", message("refused"))
+            await _configure(f"{url}/0", "requirepass", "", password="hush")
+            with trio.fail_after(5):
+                while not backplane.available:  # noqa: ASYNC110 (the reader retries every 0.05 s)
+                    await trio.sleep(0.02)
+            after = await bc.publish("s1", message("after"))
+            assert [e.id for e in (await bc.events_after("s1")).events] == [before, after]
+    lines = _core_lines(caplog)
+    assert [level for level, text in lines if "out of reach" in text] == [logging.WARNING]
+    assert [level for level, text in lines if "reachable again" in text] == [logging.INFO]
+
+
+@pytest.mark.parametrize(
+    ("path", "found"),
+    [
+        ("user:wrong@127.0.0.1", "cannot reach Redis at redis://user:***@127.0.0.1:"),
+        ("127.0.0.1", "refused the call: DB index is out of range"),
+    ],
+)
+async def test_a_backplane_that_redis_refuses_at_start_cannot_start(
+    redis_server: str, path: str, found: str
+) -> None:
+    """Credentials Redis refuses, or a database it does not have: one
+    ``BackplaneUnavailable`` saying so (not Redis's own error)."""
+    port = redis_server.rsplit(":", 1)[1]
+    database = "99" if "@" not in path else "0"
+    backplane = RedisBackplane(f"redis://{path}:{port}/{database}")
+    with failed_connections_collected():
+        with pytest.raises(BaseExceptionGroup) as caught:
+            async with open_broadcaster(backplane=backplane):
+                pass
+        errors = [(type(leaf), str(leaf)) for leaf in _leaves(caught.value)]
+        del caught
+    ((kind, text),) = errors
+    assert kind is BackplaneUnavailable
+    assert found in text
