@@ -17,7 +17,8 @@ Sessions must be shared between them, so more than one worker needs ``--backplan
   and return that worker's status (1 when it was killed by a signal);
 - workers log as one process does, each line from the worker that wrote it, with its ``pid``;
   the parent logs ``workers`` (their pids), ``limits_per_worker``, ``signal`` and
-  ``worker_exit`` events;
+  ``worker_exit`` events (``worker``: its pid, with its exit ``status`` or the ``signal``
+  that killed it);
 - each worker counts its own streams: ``--max-connections-per-user`` and ``--max-streams``
   hold per worker, so a user may hold N times the first (``limits_per_worker`` says so).
 """
@@ -149,11 +150,24 @@ def _watch(workers: Sequence[BaseProcess], wake: socket.socket, grace: float) ->
             running.remove(worker)
             code = worker.exitcode or 0
             if not stopping:
-                logs.event(log, "worker_exit", logging.ERROR, pid=worker.pid, status=code)
+                _log_exit(worker.pid, code)
                 status = code if code > 0 else 1
                 stopping = True
                 _stop(running)
     return status or 0
+
+
+def _log_exit(pid: int | None, code: int) -> None:
+    """Say that the worker ``pid`` ended on its own: with its exit ``status``, or the
+    ``signal`` that killed it (``code`` is minus its number, as ``Process.exitcode`` gives)."""
+    if code < 0:
+        try:
+            ended: dict[str, object] = {"signal": signal.Signals(-code).name}
+        except ValueError:
+            ended = {"signal": -code}
+    else:
+        ended = {"status": code}
+    logs.event(log, "worker_exit", logging.ERROR, worker=pid, **ended)
 
 
 def _stop(workers: list[BaseProcess]) -> None:
