@@ -22,7 +22,9 @@ Keys, under a prefix (``sluice:`` by default):
 - ``k:{key}``: the record of an Idempotency-Key (scoped, hashed), see
   :mod:`~sse_core.redis_keys`.
 - ``live``: every event of every session in publish order, capped (approximately) at
-  ``live_cap`` entries; each process runs one reader on it that feeds its broadcaster.
+  ``live_cap`` entries; each process runs one reader on it that feeds its broadcaster. A
+  session cleared adds an entry naming it (``c``) without a sequence, in order with the
+  events: each reader then drops what it mirrored of the session.
 
 An append is one Lua script, so sequences are contiguous over all sessions and the live stream
 holds them in order: a reader that finds a hole fell behind the cap, and says so in the log.
@@ -283,6 +285,11 @@ class RedisBackplane(Backplane):
             runs: list[tuple[str, list[StoredEvent]]] = []
             for entry in entries:
                 fields = entry.field_values
+                if b"n" not in fields:  # not an event: a session cleared (or unknown, skipped)
+                    self._deliver(runs, config, sink)
+                    if b"c" in fields:
+                        self._mirror.clear(_text(fields[b"c"]), config)
+                    continue
                 sequence = int(fields[b"n"])
                 if expected is not None and sequence != expected:
                     self._deliver(runs, config, sink)
@@ -466,9 +473,9 @@ class RedisBackplane(Backplane):
 
     async def clear(self, session_id: str) -> None:
         self._require_client()
-        keys = [self._key("s:", session_id), self._key("m:", session_id)]
+        keys = [self._key("s:", session_id), self._key("m:", session_id), self._key("live")]
         with self._reaching():
-            await self._scripts["clear"](keys=keys, args=[])
+            await self._scripts["clear"](keys=keys, args=[session_id, self.live_cap])
         self._accepted()
         self._mirror.clear(session_id, self._config)
 

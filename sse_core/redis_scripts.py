@@ -135,13 +135,16 @@ if gone > 0 then redis.call('HSET', KEYS[2], 'floor', floor) end
 return gone
 """
 
-# KEYS: history, meta. Empties the history; sequences go on.
+# KEYS: history, meta, live. ARGV: session id, live cap. Empties the history (sequences go
+# on) and appends to the live stream an entry naming the session (``c``), after every event
+# published before the clear, so that each process's reader forgets what it mirrored of them.
 CLEAR = """
 local last = redis.call('HGET', KEYS[2], 'last')
 if last then
   redis.call('XTRIM', KEYS[1], 'MAXLEN', 0)
   redis.call('HSET', KEYS[2], 'floor', last)
 end
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], '*', 'c', ARGV[1])
 return 0
 """
 

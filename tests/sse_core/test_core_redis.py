@@ -617,3 +617,25 @@ async def test_a_backplane_that_redis_refuses_at_start_cannot_start(
     ((kind, text),) = errors
     assert kind is BackplaneUnavailable
     assert found in text
+
+
+async def test_a_session_cleared_on_one_process_is_cleared_in_every_process_figures(
+    url: str, prefix: str
+) -> None:
+    """Each process's figures (``historySize``, ``bytesHeld``, what the memory thresholds
+    count) come from what its reader mirrored: a clear on another process empties them too,
+    in order with the events (those published after the clear stay)."""
+    async with hub(url, prefix) as one, hub(url, prefix) as two:
+        async with one.subscribe("s1") as here, two.subscribe("s1") as there:
+            published = [await one.publish("s1", message(n)) for n in range(3)]
+            for sub in (here, there):
+                assert ids(await receive(sub, 3)) == published
+            assert two.session_stats("s1")["historySize"] == 3
+            await one.clear_session("s1")
+            after = await one.publish("s1", message("after"))
+            for sub in (here, there):  # each reader has passed the clear: it came before
+                assert ids(await receive(sub, 1)) == [after]
+        figures = [(bc.session_stats("s1"), await bc.get_stats()) for bc in (one, two)]
+        assert [s["historySize"] for s, _ in figures] == [1, 1]
+        assert figures[0][0]["bytesHeld"] == figures[1][0]["bytesHeld"] > 0
+        assert [s["bytesHeld"] for s, _ in figures] == [t["bytesHeld"] for _, t in figures]
