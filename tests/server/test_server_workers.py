@@ -156,7 +156,12 @@ async def test_two_workers_on_one_port_each_stream_gets_the_others_events(
                     answer = await on_worker.post(
                         "/api/sessions/demo/events", json=message(f"from {pid}")
                     )
+                    # each worker's figures are its own, and say whose they are
+                    stats = (await on_worker.get("/api/stats")).json()
+                    session = (await on_worker.get("/api/sessions/demo/stats")).json()
                     await on_worker.aclose()
+                assert stats["pid"] == session["pid"] == pid
+                assert stats["subscribers"] == session["subscribers"] == 1
                 assert answer.status_code == 201, answer.text
                 (event_id,) = answer.json()["ids"]
                 for stream in streams.values():
