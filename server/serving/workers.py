@@ -47,17 +47,17 @@ KILL_MARGIN = 10.0
 
 def serve_app(app: SluiceApp) -> int:
     """Serve ``app`` in this process until SIGINT or SIGTERM: 0, or 1 with one line on stderr
-    when the hub could not start (its backplane out of reach, say)."""
+    when the hub could not start (its backplane out of reach, say) or stopped on its own."""
     import trio
 
     from sse_core import find_error
 
-    from .run import StartupFailed, serve_until_signalled
+    from .run import HubFailed, StartupFailed, serve_until_signalled
 
     try:
         trio.run(serve_until_signalled, app)
     except BaseExceptionGroup as group:
-        failed = find_error(group, StartupFailed)
+        failed = find_error(group, (StartupFailed, HubFailed))
         if failed is None:
             raise
         print(f"sluice serve: {failed}", file=sys.stderr)
