@@ -125,6 +125,7 @@ class RedisBackplane(Backplane):
         self._interrupt: Interrupt | None = None
         self._available = True
         self._refusal: str | None = None  # what Redis answered the last call it refused
+        self._replaced = ""  # the last epoch this process found Redis gone back in
         self._issued = 0  # the newest sequence of the epoch known to have been issued
         self._delivered = 0  # the newest sequence of the epoch delivered to the sink
 
@@ -160,6 +161,7 @@ class RedisBackplane(Backplane):
                         ("read", scripts.READ),
                         ("expire", scripts.EXPIRE),
                         ("clear", scripts.CLEAR),
+                        ("replace_epoch", scripts.REPLACE_EPOCH),
                     )
                 }
                 with self._reaching():
@@ -190,6 +192,31 @@ class RedisBackplane(Backplane):
             old, self._epoch = self._epoch, epoch
             if old:
                 self._epoch_changed(old)
+
+    @property
+    def _known(self) -> int:
+        """The newest sequence of the epoch this process knows was issued (by a publish, a
+        read of Redis, or the live reader)."""
+        return max(self._issued, self._delivered)
+
+    async def _went_back(self, client: coredis.Redis[bytes], epoch: str) -> None:
+        """Redis went back to an older copy of its data (restarted from an older snapshot):
+        its counter is behind sequences of ``epoch`` already issued, so it would give their ids
+        again to other events (and a client resuming from one would miss what follows). The
+        epoch is replaced (by the first process to notice) and every process moves to the new
+        one, as when Redis loses its data: clients resume with ``stream_reset``. Call within
+        :meth:`_reaching`."""
+        if epoch != self._replaced:  # (said once per epoch)
+            self._replaced = epoch
+            logger.warning(
+                "Redis at %s went back to an older copy of its data (epoch %s had issued "
+                "sequences up to at least %d): a new epoch begins, so that no id is given twice",
+                self.where,
+                epoch,
+                self._known,
+            )
+        await self._scripts["replace_epoch"](keys=[self._key("epoch")], args=[epoch, new_epoch()])
+        await self._join(client)
 
     def _epoch_changed(self, old: str) -> None:
         """Redis lost its data: what this process knew is of the old epoch. Streams read in it
@@ -266,6 +293,7 @@ class RedisBackplane(Backplane):
         """
         live = self._key("live")
         expected: int | None = None
+        reading = ""  # the epoch of the entry before (``expected`` is of that epoch)
         while True:
             try:
                 if not self._available:  # back? a quick answer says so, not a blocking read's end
@@ -291,14 +319,22 @@ class RedisBackplane(Backplane):
                         self._mirror.clear(_text(fields[b"c"]), config)
                     continue
                 sequence = int(fields[b"n"])
-                if expected is not None and sequence != expected:
+                epoch = _text(fields[b"i"]).rpartition("-")[0]
+                if epoch == self._replaced:
+                    continue  # an id given again after Redis went back: not delivered
+                if expected is not None and (sequence, epoch) != (expected, reading):
                     self._deliver(runs, config, sink)
-                    if sequence < expected:  # Redis lost its data
+                    if epoch == reading and sequence < expected:  # an id given again
+                        with suppress(BackplaneUnavailable), self._reaching():
+                            await self._went_back(client, epoch)
+                        if epoch == self._replaced:
+                            continue
+                    elif epoch != reading:  # Redis lost its data (or went back): new epoch
                         with suppress(BackplaneUnavailable), self._reaching():
                             await self._join(client)  # or on the next call that reaches it
                     else:
                         self._fell_behind(expected, sequence)
-                expected = sequence + 1
+                expected, reading = sequence + 1, epoch
                 session_id = _text(fields[b"s"])
                 event = self._stored(sequence, fields)
                 if runs and runs[-1][0] == session_id:
@@ -314,7 +350,8 @@ class RedisBackplane(Backplane):
         for session_id, events in runs:
             self._mirror.append(session_id, events, config, events[0].position - 1)
             sink(session_id, events)
-            self._delivered = events[-1].position
+            if events[-1].id.startswith(self._epoch):  # (not one read before a new epoch)
+                self._delivered = max(self._delivered, events[-1].position)
         runs.clear()
 
     def _fell_behind(self, expected: int, sequence: int) -> None:
@@ -357,6 +394,7 @@ class RedisBackplane(Backplane):
             session_id,
             SEQUENCE_WIDTH,
             self._key("m:"),
+            self._known,
         ]
         for draft in drafts:
             ttl = config.event_ttl if draft.ttl is None else draft.ttl
@@ -379,10 +417,13 @@ class RedisBackplane(Backplane):
             try:
                 first = await self._scripts[script](keys=keys, args=args)
             except ResponseError as error:
-                if "SLUICE_EPOCH" not in str(error):
+                if "SLUICE_BEHIND" in str(error):  # Redis went back: a new epoch
+                    await self._went_back(client, self._epoch)
+                elif "SLUICE_EPOCH" in str(error):  # Redis lost its data: a new epoch
+                    await self._join(client)
+                else:
                     raise
-                await self._join(client)  # Redis lost its data: the ids start a new epoch
-                args[0] = self._epoch
+                args[0], args[7] = self._epoch, self._known
                 first = await self._scripts[script](keys=keys, args=args)
         self._accepted()
         if (found := redis_keys.recorded(first)) is not None:
@@ -406,7 +447,11 @@ class RedisBackplane(Backplane):
     def reader(self, session_id: str) -> WindowReader:
         async def read(after: int | None, limit: int | None) -> Window:
             self._require_client()
+            known = self._known
             window = await self._window(session_id, after, limit)
+            if window.epoch == self._epoch and window.issued < known:  # Redis went back
+                with self._reaching():
+                    await self._went_back(self._require_client(), window.epoch)
             if window.epoch != self._epoch:  # Redis lost its data: the ids start a new epoch
                 with self._reaching():
                     await self._join(self._require_client())

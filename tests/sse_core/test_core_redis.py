@@ -639,3 +639,57 @@ async def test_a_session_cleared_on_one_process_is_cleared_in_every_process_figu
         assert [s["historySize"] for s, _ in figures] == [1, 1]
         assert figures[0][0]["bytesHeld"] == figures[1][0]["bytesHeld"] > 0
         assert [s["bytesHeld"] for s, _ in figures] == [t["bytesHeld"] for _, t in figures]
+
+
+async def _go_back(url: str, prefix: str, session_id: str, to: int) -> None:
+    """Make Redis look as it would restarted from a copy taken when ``to`` was the newest
+    sequence: the later events gone from the session, the live stream and the counter."""
+    client: coredis.Redis[bytes] = coredis.Redis.from_url(url)
+    async with client:
+        newest = int(await client.get(f"{prefix}seq") or 0)
+        history = f"{prefix}s:{session_id}"
+        kept = await client.xrange(history, "-", f"0-{to}")
+        await client.delete([history])  # (a stream keeps its top id when entries are deleted)
+        for entry in kept:
+            await client.xadd(history, entry.field_values, identifier=entry.identifier)
+        live = await client.xrevrange(f"{prefix}live", "+", "-", count=newest - to)
+        await client.xdel(f"{prefix}live", [entry.identifier for entry in live])
+        await client.hset(f"{prefix}m:{session_id}", {"last": to})
+        await client.set(f"{prefix}seq", str(to))
+
+
+@pytest.mark.parametrize("publisher", ["knowing", "fresh"])
+async def test_a_redis_gone_back_to_an_older_copy_starts_a_new_epoch(
+    url: str, prefix: str, publisher: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis restarted from an older snapshot would give ids already given (to events a
+    client may have read) to other events, and a client resuming from one would miss what
+    follows, silently. A process that knows those ids were issued takes a new epoch instead
+    (before appending, or when its reader sees an id given again by a process that did not
+    know): the resume from an older id is a reset, and ids go on in the new epoch."""
+    caplog.set_level(logging.INFO, "sluice.core")
+    async with hub(url, prefix) as one, hub(url, prefix) as two:
+        async with two.subscribe("s1") as sub:
+            seen = [await one.publish("s1", message(n)) for n in range(4)]
+            assert ids(await receive(sub, 4)) == seen
+        await _go_back(url, prefix, "s1", 2)
+        if publisher == "knowing":  # its reader delivered all four
+            again = await two.publish("s1", message("after"))
+            assert parse_event_id(again).epoch != parse_event_id(seen[-1]).epoch  # type: ignore[union-attr]
+        else:  # a process started after the restart knows nothing: its reader is the one
+            async with hub(url, prefix) as fresh:
+                await fresh.publish("s1", message("after"))  # given an id again
+            with trio.fail_after(5):
+                while one.epoch == parse_event_id(seen[-1]).epoch:  # type: ignore[union-attr]  # noqa: ASYNC110
+                    await trio.sleep(0.02)
+        async with one.subscribe("s1", last_event_id=seen[-1]) as resumed:
+            assert resumed.reset_reason == "unknown_epoch"
+        more = await one.publish("s1", message("more"))
+        assert (
+            parse_event_id(more).epoch == one.epoch == two.epoch != parse_event_id(seen[-1]).epoch
+        )  # type: ignore[union-attr]
+        page = await two.events_after("s1", after=more)
+        assert (page.reset_reason, page.events) == (None, [])
+    went_back = [r for r in caplog.records if "went back to an older copy" in r.getMessage()]
+    assert went_back and {r.levelno for r in went_back} == {logging.WARNING}
+    assert len(went_back) <= 2  # once per process that noticed
