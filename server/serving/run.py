@@ -207,15 +207,36 @@ def tune_collector(threshold: int) -> None:
     gc.freeze()
 
 
-async def serve_until_signalled(app: SluiceApp) -> None:
+async def serve_until_signalled(app: SluiceApp, parent: int | None = None) -> None:
     """Serve ``app`` until SIGINT or SIGTERM (caught from the start, never a traceback), with
-    the collector tuned (:func:`tune_collector`) once it listens."""
+    the collector tuned (:func:`tune_collector`) once it listens.
+
+    ``parent`` is, in a worker of ``--workers N``, a file descriptor that becomes readable when
+    the supervising parent has ended (its ``multiprocessing`` sentinel): the worker then shuts
+    down as on SIGTERM, logging ``supervisor_gone``, rather than serve on as an orphan that
+    holds the port (a parent killed with SIGKILL cannot pass a signal on).
+    """
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
 
-        async def signalled() -> None:
+        async def on_signal() -> None:
             async for signum in signals:
                 logs.event(log, "signal", signal=signal.Signals(signum).name)
                 return
+
+        async def on_parent_gone() -> None:
+            if parent is None:
+                await trio.sleep_forever()
+                return
+            await trio.lowlevel.wait_readable(parent)
+            logs.event(
+                log,
+                "supervisor_gone",
+                logging.WARNING,
+                detail="the supervising process ended: shutting down",
+            )
+
+        async def signalled() -> None:
+            await _first(on_signal, on_parent_gone)
 
         async with trio.open_nursery() as nursery:
             await nursery.start(serve, app, signalled)

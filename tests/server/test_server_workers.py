@@ -243,3 +243,25 @@ def test_a_field_never_replaces_what_a_log_line_says_of_itself() -> None:
         "e",
     )
     assert line["time"] != "t"
+
+
+async def test_workers_whose_parent_is_killed_shut_down_instead_of_holding_the_port(
+    redis_server: str,
+) -> None:
+    """SIGKILL to the parent (the OOM killer, a supervisor's last resort) cannot be passed on:
+    each worker notices its parent gone, logs ``supervisor_gone`` and shuts down as on
+    SIGTERM, so that no orphan serves on with the port held."""
+    prefix = f"workers{random.getrandbits(32):x}:"
+    async with _workers(f"{redis_server}/4", "--redis-prefix", prefix) as workers:
+        workers.process.kill()
+        await workers.process.wait()
+        assert workers.process.stderr is not None
+        with trio.fail_after(20):  # the graceful timeout, and a margin
+            while chunk := await workers.process.stderr.receive_some():  # all have ended
+                workers.seen += chunk
+    lines = [orjson.loads(line) for line in workers.seen.decode().splitlines()]
+    gone = [line["pid"] for line in lines if line["event"] == "supervisor_gone"]
+    assert sorted(gone) == sorted(workers.pids), lines
+    assert sorted(line["pid"] for line in lines if line["event"] == "shutdown") == sorted(
+        workers.pids
+    )
