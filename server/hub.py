@@ -42,6 +42,9 @@ class Hub:
     _work: trio.Nursery
     _stop: trio.Event = attrs.field(factory=trio.Event)
     _closed: trio.Event = attrs.field(factory=trio.Event)
+    #: Set when the hub stopped on its own (its broadcaster failed); ``failure`` says why.
+    failed: trio.Event = attrs.field(factory=trio.Event)
+    failure: str | None = None
     cors: CorsPolicy = attrs.field(
         default=attrs.Factory(
             lambda hub: CorsPolicy(hub.settings.cors_origins, hub.settings.public_origin),
@@ -125,20 +128,41 @@ async def run_hub(
     task_status: trio.TaskStatus[Hub] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Open the broadcaster (validating against ``catalogue``, the built-in event types unless
-    given one), report the :class:`Hub` and run until it is closed."""
+    given one), report the :class:`Hub` and run until it is closed.
+
+    What keeps it from opening is raised to the starter. Once open, a failure of the
+    broadcaster (a task it runs raised) is not raised: it is logged once, with its traceback,
+    as ``hub_failed``, the hub counts as closing (``/readyz`` is not ready) and
+    :attr:`Hub.failed` is set, so that the server stops (a process without its hub would
+    refuse everything for good while looking alive).
+    """
     config = settings.broadcaster_config()
-    async with open_broadcaster(config, backplane(settings), catalogue) as broadcaster:
-        async with trio.open_nursery() as work:
-            hub = Hub(
-                settings,
-                broadcaster,
-                authenticator,
-                agent,
-                ConnectionCounter(settings.max_connections_per_user, settings.max_streams),
-                work,
-            )
-            task_status.started(hub)
-            await hub._stop.wait()
-            work.cancel_scope.cancel()
-        await broadcaster.shutdown()
-    hub._closed.set()
+    hub: Hub | None = None
+    try:
+        async with open_broadcaster(config, backplane(settings), catalogue) as broadcaster:
+            async with trio.open_nursery() as work:
+                hub = Hub(
+                    settings,
+                    broadcaster,
+                    authenticator,
+                    agent,
+                    ConnectionCounter(settings.max_connections_per_user, settings.max_streams),
+                    work,
+                )
+                task_status.started(hub)
+                await hub._stop.wait()
+                work.cancel_scope.cancel()
+            await broadcaster.shutdown()
+    except Exception as error:
+        if hub is None:
+            raise
+        cause: BaseException = error
+        while isinstance(cause, BaseExceptionGroup) and len(cause.exceptions) == 1:
+            cause = cause.exceptions[0]  # (the nurseries in between wrap it)
+        hub.failure = f"the hub stopped: {cause!r}"
+        log.error("hub_failed", exc_info=error, extra={"event": "hub_failed", "fields": {}})
+        hub._stop.set()
+        hub.failed.set()
+    finally:
+        if hub is not None:
+            hub._closed.set()

@@ -22,7 +22,9 @@ RESPONSE_SENT = "sluice.response_sent"
 
 class JsonLines(logging.Formatter):
     """Formats a record as one JSON line: time, level, logger (with ``pid``: the id of the
-    process that wrote it), event, then the event's fields."""
+    process that wrote it), event, then the event's fields. Those keys are the line's own: a
+    field of the same name does not replace them (a field naming another process is
+    ``worker``, say, never ``pid``)."""
 
     def __init__(self, *, pid: bool = False) -> None:
         super().__init__()
@@ -38,7 +40,8 @@ class JsonLines(logging.Formatter):
         if self.pid:
             doc["pid"] = record.process
         doc["event"] = getattr(record, "event", None) or record.getMessage()
-        doc.update(getattr(record, "fields", {}))
+        for name, value in getattr(record, "fields", {}).items():
+            doc.setdefault(name, value)
         if record.exc_info:
             doc["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(doc, default=str).decode()

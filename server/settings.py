@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -142,10 +143,37 @@ def _positive(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> No
 
 
 def _redis_url(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """``redis://[user:password@]host[:port][/db]`` (``rediss://`` for TLS) or
+    ``unix://[user:password@]/path``: a host (a path), a port from 1 to 65535 and a database
+    number, as the Redis client reads them (it would read a database it cannot parse as 0, and
+    fail only at start on a missing host or a port out of range). The messages never quote
+    the URL, which may hold a password."""
+    name = attribute.name
     _check(
         isinstance(value, str) and value.startswith(("redis://", "rediss://", "unix://")),
-        attribute.name,
+        name,
         "must be a redis://, rediss:// or unix:// URL",
+    )
+    parts = urlsplit(value)
+    if parts.scheme == "unix":
+        _check(bool(parts.path.strip("/")), name, "a unix:// URL needs the socket's path")
+        return
+    _check(bool(parts.hostname), name, "needs a host (redis://host:port/db)")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    port_text = parts.netloc.rpartition("@")[2].rpartition("]")[2].partition(":")[2]
+    _check(
+        port_text == "" or (port is not None and 1 <= port <= 65535),
+        name,
+        f"the port must be a number from 1 to 65535, got {port_text!r}",
+    )
+    database = parts.path.strip("/")
+    _check(
+        database == "" or (database.isascii() and database.isdigit()),
+        name,
+        f"the database (the path) must be a number such as /0, got {parts.path!r}",
     )
 
 
@@ -362,7 +390,8 @@ class Settings:
     )
     redis_url: str = _setting(
         "redis://127.0.0.1:6379/0",
-        "the Redis of --backplane redis (redis://[user:password@]host:port/db, or rediss://)",
+        "the Redis of --backplane redis (redis://[user:password@]host:port/db, rediss:// "
+        "for TLS, or unix:///path)",
         str,
         validator=_redis_url,
         secret=True,

@@ -22,7 +22,9 @@ Keys, under a prefix (``sluice:`` by default):
 - ``k:{key}``: the record of an Idempotency-Key (scoped, hashed), see
   :mod:`~sse_core.redis_keys`.
 - ``live``: every event of every session in publish order, capped (approximately) at
-  ``live_cap`` entries; each process runs one reader on it that feeds its broadcaster.
+  ``live_cap`` entries; each process runs one reader on it that feeds its broadcaster. A
+  session cleared adds an entry naming it (``c``) without a sequence, in order with the
+  events: each reader then drops what it mirrored of the session.
 
 An append is one Lua script, so sequences are contiguous over all sessions and the live stream
 holds them in order: a reader that finds a hole fell behind the cap, and says so in the log.
@@ -38,7 +40,9 @@ connections are dropped and the next call opens a fresh one (a connection whose 
 unanswered is not trusted again; coredis itself matches a late reply to the request that timed
 out, so no call reads another's reply). A command that ran out of time may still run when
 Redis answers again: a publish then may or may not have been stored. coredis's own retries are
-off, as a second try of an append could store it twice.
+off, as a second try of an append could store it twice. A call Redis answers with an error
+(out of memory, read-only, forbidden) fails alone: Redis is not out of reach, and the reader
+goes on.
 """
 
 from __future__ import annotations
@@ -67,6 +71,15 @@ from .ids import SEQUENCE_WIDTH, format_event_id, new_epoch
 from .paging import Window, WindowReader
 
 logger = logging.getLogger("sluice.core")
+
+
+#: What a call that could not reach Redis raises: no connection (refused, cut, timed out), or
+#: a connection Redis would not take (its password or user refused).
+_OUT_OF_REACH = (
+    coredis.exceptions.ConnectionError,
+    coredis.exceptions.AuthenticationError,
+    OSError,
+)
 
 
 def _text(value: Any) -> str:
@@ -111,6 +124,8 @@ class RedisBackplane(Backplane):
         self._scripts: dict[str, Any] = {}
         self._interrupt: Interrupt | None = None
         self._available = True
+        self._refusal: str | None = None  # what Redis answered the last call it refused
+        self._replaced = ""  # the last epoch this process found Redis gone back in
         self._issued = 0  # the newest sequence of the epoch known to have been issued
         self._delivered = 0  # the newest sequence of the epoch delivered to the sink
 
@@ -146,6 +161,7 @@ class RedisBackplane(Backplane):
                         ("read", scripts.READ),
                         ("expire", scripts.EXPIRE),
                         ("clear", scripts.CLEAR),
+                        ("replace_epoch", scripts.REPLACE_EPOCH),
                     )
                 }
                 with self._reaching():
@@ -176,6 +192,31 @@ class RedisBackplane(Backplane):
             old, self._epoch = self._epoch, epoch
             if old:
                 self._epoch_changed(old)
+
+    @property
+    def _known(self) -> int:
+        """The newest sequence of the epoch this process knows was issued (by a publish, a
+        read of Redis, or the live reader)."""
+        return max(self._issued, self._delivered)
+
+    async def _went_back(self, client: coredis.Redis[bytes], epoch: str) -> None:
+        """Redis went back to an older copy of its data (restarted from an older snapshot):
+        its counter is behind sequences of ``epoch`` already issued, so it would give their ids
+        again to other events (and a client resuming from one would miss what follows). The
+        epoch is replaced (by the first process to notice) and every process moves to the new
+        one, as when Redis loses its data: clients resume with ``stream_reset``. Call within
+        :meth:`_reaching`."""
+        if epoch != self._replaced:  # (said once per epoch)
+            self._replaced = epoch
+            logger.warning(
+                "Redis at %s went back to an older copy of its data (epoch %s had issued "
+                "sequences up to at least %d): a new epoch begins, so that no id is given twice",
+                self.where,
+                epoch,
+                self._known,
+            )
+        await self._scripts["replace_epoch"](keys=[self._key("epoch")], args=[epoch, new_epoch()])
+        await self._join(client)
 
     def _epoch_changed(self, old: str) -> None:
         """Redis lost its data: what this process knew is of the old epoch. Streams read in it
@@ -218,6 +259,29 @@ class RedisBackplane(Backplane):
             self._available = True
             logger.info("Redis at %s is reachable again", self.where)
 
+    def _refused(self, error: ResponseError) -> BackplaneUnavailable:
+        """The error of a call Redis answered with an error (out of memory, a read-only
+        replica, a database index out of range, an ACL that forbids it): the call failed, Redis
+        is not out of reach (open streams go on). Said once, until a call succeeds or Redis
+        gives another reason."""
+        reason = str(error) or type(error).__name__
+        if self._client is not None and reason != self._refusal:
+            self._refusal = reason
+            logger.warning(
+                "Redis at %s refuses calls (%s): publishes and new streams answer 503 while it "
+                "does",
+                self.where,
+                reason,
+            )
+        return BackplaneUnavailable(f"Redis at {self.where} refused the call: {reason}")
+
+    def _accepted(self) -> None:
+        """A write succeeded: Redis takes calls again (reads may go on while writes are
+        refused, as they do when Redis is out of memory, so only a write says so)."""
+        if self._refusal is not None:
+            self._refusal = None
+            logger.info("Redis at %s accepts calls again", self.where)
+
     async def _read_live(
         self, client: coredis.Redis[bytes], config: BroadcasterConfig, sink: Sink, since: str
     ) -> None:
@@ -229,6 +293,7 @@ class RedisBackplane(Backplane):
         """
         live = self._key("live")
         expected: int | None = None
+        reading = ""  # the epoch of the entry before (``expected`` is of that epoch)
         while True:
             try:
                 if not self._available:  # back? a quick answer says so, not a blocking read's end
@@ -248,15 +313,28 @@ class RedisBackplane(Backplane):
             runs: list[tuple[str, list[StoredEvent]]] = []
             for entry in entries:
                 fields = entry.field_values
-                sequence = int(fields[b"n"])
-                if expected is not None and sequence != expected:
+                if b"n" not in fields:  # not an event: a session cleared (or unknown, skipped)
                     self._deliver(runs, config, sink)
-                    if sequence < expected:  # Redis lost its data
+                    if b"c" in fields:
+                        self._mirror.clear(_text(fields[b"c"]), config)
+                    continue
+                sequence = int(fields[b"n"])
+                epoch = _text(fields[b"i"]).rpartition("-")[0]
+                if epoch == self._replaced:
+                    continue  # an id given again after Redis went back: not delivered
+                if expected is not None and (sequence, epoch) != (expected, reading):
+                    self._deliver(runs, config, sink)
+                    if epoch == reading and sequence < expected:  # an id given again
+                        with suppress(BackplaneUnavailable), self._reaching():
+                            await self._went_back(client, epoch)
+                        if epoch == self._replaced:
+                            continue
+                    elif epoch != reading:  # Redis lost its data (or went back): new epoch
                         with suppress(BackplaneUnavailable), self._reaching():
                             await self._join(client)  # or on the next call that reaches it
                     else:
                         self._fell_behind(expected, sequence)
-                expected = sequence + 1
+                expected, reading = sequence + 1, epoch
                 session_id = _text(fields[b"s"])
                 event = self._stored(sequence, fields)
                 if runs and runs[-1][0] == session_id:
@@ -272,7 +350,8 @@ class RedisBackplane(Backplane):
         for session_id, events in runs:
             self._mirror.append(session_id, events, config, events[0].position - 1)
             sink(session_id, events)
-            self._delivered = events[-1].position
+            if events[-1].id.startswith(self._epoch):  # (not one read before a new epoch)
+                self._delivered = max(self._delivered, events[-1].position)
         runs.clear()
 
     def _fell_behind(self, expected: int, sequence: int) -> None:
@@ -315,6 +394,7 @@ class RedisBackplane(Backplane):
             session_id,
             SEQUENCE_WIDTH,
             self._key("m:"),
+            self._known,
         ]
         for draft in drafts:
             ttl = config.event_ttl if draft.ttl is None else draft.ttl
@@ -337,11 +417,15 @@ class RedisBackplane(Backplane):
             try:
                 first = await self._scripts[script](keys=keys, args=args)
             except ResponseError as error:
-                if "SLUICE_EPOCH" not in str(error):
+                if "SLUICE_BEHIND" in str(error):  # Redis went back: a new epoch
+                    await self._went_back(client, self._epoch)
+                elif "SLUICE_EPOCH" in str(error):  # Redis lost its data: a new epoch
+                    await self._join(client)
+                else:
                     raise
-                await self._join(client)  # Redis lost its data: the ids start a new epoch
-                args[0] = self._epoch
+                args[0], args[7] = self._epoch, self._known
                 first = await self._scripts[script](keys=keys, args=args)
+        self._accepted()
         if (found := redis_keys.recorded(first)) is not None:
             raise AlreadyRecorded(found)
         first = int(first)
@@ -351,7 +435,9 @@ class RedisBackplane(Backplane):
     async def record(self, claim: Claim, result: tuple[str, ...]) -> Recorded | None:
         client = self._require_client()
         with self._reaching():
-            return await redis_keys.record(client, self._key("k:", claim.key), claim, result)
+            found = await redis_keys.record(client, self._key("k:", claim.key), claim, result)
+        self._accepted()
+        return found
 
     async def discard(self, key: str) -> None:
         client = self._require_client()
@@ -361,7 +447,11 @@ class RedisBackplane(Backplane):
     def reader(self, session_id: str) -> WindowReader:
         async def read(after: int | None, limit: int | None) -> Window:
             self._require_client()
+            known = self._known
             window = await self._window(session_id, after, limit)
+            if window.epoch == self._epoch and window.issued < known:  # Redis went back
+                with self._reaching():
+                    await self._went_back(self._require_client(), window.epoch)
             if window.epoch != self._epoch:  # Redis lost its data: the ids start a new epoch
                 with self._reaching():
                     await self._join(self._require_client())
@@ -428,9 +518,10 @@ class RedisBackplane(Backplane):
 
     async def clear(self, session_id: str) -> None:
         self._require_client()
-        keys = [self._key("s:", session_id), self._key("m:", session_id)]
+        keys = [self._key("s:", session_id), self._key("m:", session_id), self._key("live")]
         with self._reaching():
-            await self._scripts["clear"](keys=keys, args=[])
+            await self._scripts["clear"](keys=keys, args=[session_id, self.live_cap])
+        self._accepted()
         self._mirror.clear(session_id, self._config)
 
     async def forget(self, session_id: str) -> None:
@@ -456,8 +547,11 @@ class RedisBackplane(Backplane):
     def _reaching(self, block: float | None = 0.0) -> Iterator[None]:
         """Run the block's Redis calls within :attr:`timeout` seconds, ``block`` more (a
         blocking read's wait; ``None``: no deadline, for the reader's whole run); translate
-        Redis out of reach (refusing, failing, or not answering in time) into
-        :class:`BackplaneUnavailable`, and keep :attr:`available` (while running) up to date.
+        Redis out of reach (refusing connections, failing, refusing this process's credentials,
+        or not answering in time) into :class:`BackplaneUnavailable`, and keep
+        :attr:`available` (while running) up to date. A call Redis answers with an error (a
+        ``ResponseError``: out of memory, read-only, forbidden) raises
+        :class:`BackplaneUnavailable` too, without an outage (:meth:`_refused`).
 
         A block cancelled from outside is not Redis out of reach: it raises ``Cancelled`` (or,
         when coredis turned the cancellation of a connection attempt into a
@@ -471,8 +565,10 @@ class RedisBackplane(Backplane):
             with deadline:
                 yield
         except Exception as error:
-            cause = find_error(error, (coredis.exceptions.ConnectionError, OSError))
+            cause = find_error(error, _OUT_OF_REACH)
             if cause is None:
+                if (refusal := find_error(error, ResponseError)) is not None:
+                    raise self._refused(refusal) from refusal
                 raise
             if deadline.cancel_called:  # coredis reports a connection cut off as a failure
                 cause = TimeoutError(f"no answer within {limit:g} s")

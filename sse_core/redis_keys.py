@@ -17,19 +17,20 @@ from .idempotency import Claim, Recorded, decode, encode
 # Runs before the append script: KEYS ends with the record's key, ARGV with the fingerprint
 # and the ttl (ms). A recorded key returns its record and appends nothing; else the record
 # (the fingerprint and the ids about to be given, formatted as the append script formats
-# them) is written and the append runs (unless the epoch is not Redis's: then it writes
-# nothing). The count of events follows the append's ARGV (redis_scripts.APPEND).
+# them) is written and the append runs (unless the epoch is not Redis's, or its counter is
+# behind the caller's: then it writes nothing). The count of events follows the append's
+# ARGV (redis_scripts.APPEND).
 _CLAIM = """
 local ttl_ms = table.remove(ARGV)
 local fingerprint = table.remove(ARGV)
 local record_key = table.remove(KEYS)
 local done = redis.call('GET', record_key)
 if done then return done end
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
+local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
+if redis.call('GET', KEYS[1]) == ARGV[1] and seq >= tonumber(ARGV[8]) then
   local record = {fingerprint}
   local format = ARGV[1] .. '-%0' .. ARGV[6] .. 'd'
-  for i = 1, (#ARGV - 7) / 5 do record[i + 1] = string.format(format, seq + i) end
+  for i = 1, (#ARGV - 8) / 5 do record[i + 1] = string.format(format, seq + i) end
   redis.call('SET', record_key, table.concat(record, ' '), 'PX', ttl_ms)
 end
 """
@@ -37,7 +38,7 @@ end
 
 def append_once(append: str) -> str:
     """The append script ``append`` (:data:`~sse_core.redis_scripts.APPEND`: ARGV the epoch
-    first, the width of an id's sequence sixth, events in fives after seven) preceded by the
+    first, the width of an id's sequence sixth, events in fives after eight) preceded by the
     claim's check and record."""
     return _CLAIM + append
 

@@ -31,14 +31,19 @@ end
 """
 
 # KEYS: epoch, seq, history, meta, live, lives, gone. ARGV: epoch, max history, live cap,
-# session ttl (ms), session id, width of an id's sequence, meta key prefix, then per event:
-# its envelope encoded with an empty id, the byte offset of the id's place in it, type,
-# accepted (wall clock, s), ttl (s). The script writes each id into its envelope, so the
-# stored bytes are the envelope on the wire.
+# session ttl (ms), session id, width of an id's sequence, meta key prefix, the newest
+# sequence the caller knows was issued, then per event: its envelope encoded with an empty id,
+# the byte offset of the id's place in it, type, accepted (wall clock, s), ttl (s). The script
+# writes each id into its envelope, so the stored bytes are the envelope on the wire. A
+# counter below what the caller knows was issued (Redis went back to an older copy of its
+# data) appends nothing: the ids would be given again.
 APPEND = (
     """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('SLUICE_EPOCH') end
-local count = (#ARGV - 7) / 5
+if tonumber(redis.call('GET', KEYS[2]) or '0') < tonumber(ARGV[8]) then
+  return redis.error_reply('SLUICE_BEHIND')
+end
+local count = (#ARGV - 8) / 5
 local first = redis.call('INCRBY', KEYS[2], count) - count
 if redis.call('EXISTS', KEYS[4]) == 0 then
 """
@@ -48,7 +53,7 @@ if redis.call('EXISTS', KEYS[4]) == 0 then
 end
 local pattern = ARGV[1] .. '-%0' .. ARGV[6] .. 'd'
 for i = 1, count do
-  local n, k = first + i, 5 * i + 3
+  local n, k = first + i, 5 * i + 4
   local body, slot = ARGV[k], tonumber(ARGV[k + 1])
   local id = string.format(pattern, n)
   local envelope = string.sub(body, 1, slot) .. id .. string.sub(body, slot + 1)
@@ -135,14 +140,26 @@ if gone > 0 then redis.call('HSET', KEYS[2], 'floor', floor) end
 return gone
 """
 
-# KEYS: history, meta. Empties the history; sequences go on.
+# KEYS: history, meta, live. ARGV: session id, live cap. Empties the history (sequences go
+# on) and appends to the live stream an entry naming the session (``c``), after every event
+# published before the clear, so that each process's reader forgets what it mirrored of them.
 CLEAR = """
 local last = redis.call('HGET', KEYS[2], 'last')
 if last then
   redis.call('XTRIM', KEYS[1], 'MAXLEN', 0)
   redis.call('HSET', KEYS[2], 'floor', last)
 end
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], '*', 'c', ARGV[1])
 return 0
+"""
+
+
+# KEYS: epoch. ARGV: the epoch whose ids Redis would give again (it went back to an older
+# copy of its data), a new epoch. Replaces the one by the other unless another process did
+# first; returns the epoch Redis has then.
+REPLACE_EPOCH = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) end
+return redis.call('GET', KEYS[1])
 """
 
 

@@ -1,8 +1,10 @@
 """The broadcaster's figures, in the shapes of ``schemas/rest/stats.json`` and
-``schemas/rest/session-stats.json``."""
+``schemas/rest/session-stats.json``: this process's own, named by its ``pid`` (every process
+on one Redis counts its own subscribers and deliveries and mirrors history for itself)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +31,7 @@ def hub_stats(
         "idempotencyBytes": key_bytes,
         "memoryUsageMb": (totals.bytes_held + key_bytes) / 2**20,
         "epoch": backplane.epoch,
+        "pid": os.getpid(),
         "sessionStats": {
             session_id: _figures(session_id, session, backplane)
             for session_id, session in sessions.items()
@@ -43,6 +46,7 @@ def session_stats(session_id: str, session: Session | None, backplane: Backplane
         **_figures(session_id, session, backplane),
         "active": session is not None,
         "lastEventId": backplane.figures(session_id).last_id,
+        "pid": os.getpid(),
     }
 
 

@@ -38,6 +38,11 @@ class StartupFailed(Exception):
     """The hub could not open (its backplane out of reach, say): the message says why."""
 
 
+class HubFailed(Exception):
+    """The hub stopped on its own while serving (its broadcaster failed; logged as
+    ``hub_failed`` with the traceback): the server shut down, and the message says why."""
+
+
 def bind(settings: Settings, *, share: bool = False) -> socket.socket:
     """A TCP socket bound to the settings' host and port, not yet listening (as Hypercorn
     binds its own: ``TCP_NODELAY``, ``SO_REUSEADDR``, non-blocking); with ``SO_REUSEPORT``
@@ -117,7 +122,8 @@ async def serve(
     """Serve ``app`` until ``shutdown_trigger`` returns; reports the bound URLs when listening.
 
     When the trigger returns the hub is closed first (streams get their final frame and end),
-    then the remaining connections have the graceful timeout to finish.
+    then the remaining connections have the graceful timeout to finish. A hub that stops on
+    its own shuts the server down the same way, then raises :class:`HubFailed`.
     """
     config = hypercorn_config(app.settings)
     sockets = bind_listeners(app.settings)  # first: an address in use is all that is printed
@@ -162,7 +168,7 @@ async def _serve_on(
                 for url in urls:
                     await config.log.info(f"Running on {url} (CTRL + C to quit)")
                 task_status.started(urls)
-                await shutdown_trigger()
+                await _first(shutdown_trigger, app.hub.failed.wait)
                 accepting.cancel_scope.cancel()
             logs.event(
                 log,
@@ -172,6 +178,20 @@ async def _serve_on(
             await app.hub.close()
             await worker.terminate()
             connections.cancel_scope.deadline = trio.current_time() + config.graceful_timeout
+    if app.hub.failure is not None:
+        raise HubFailed(app.hub.failure)
+
+
+async def _first(*waits: Callable[[], Awaitable[None]]) -> None:
+    """Return once the first of ``waits`` has returned (the others are cancelled)."""
+    async with trio.open_nursery() as race:
+        for wait in waits:
+
+            async def until(wait: Callable[[], Awaitable[None]] = wait) -> None:
+                await wait()
+                race.cancel_scope.cancel()
+
+            race.start_soon(until)
 
 
 def tune_collector(threshold: int) -> None:
@@ -187,15 +207,36 @@ def tune_collector(threshold: int) -> None:
     gc.freeze()
 
 
-async def serve_until_signalled(app: SluiceApp) -> None:
+async def serve_until_signalled(app: SluiceApp, parent: int | None = None) -> None:
     """Serve ``app`` until SIGINT or SIGTERM (caught from the start, never a traceback), with
-    the collector tuned (:func:`tune_collector`) once it listens."""
+    the collector tuned (:func:`tune_collector`) once it listens.
+
+    ``parent`` is, in a worker of ``--workers N``, a file descriptor that becomes readable when
+    the supervising parent has ended (its ``multiprocessing`` sentinel): the worker then shuts
+    down as on SIGTERM, logging ``supervisor_gone``, rather than serve on as an orphan that
+    holds the port (a parent killed with SIGKILL cannot pass a signal on).
+    """
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
 
-        async def signalled() -> None:
+        async def on_signal() -> None:
             async for signum in signals:
                 logs.event(log, "signal", signal=signal.Signals(signum).name)
                 return
+
+        async def on_parent_gone() -> None:
+            if parent is None:
+                await trio.sleep_forever()
+                return
+            await trio.lowlevel.wait_readable(parent)
+            logs.event(
+                log,
+                "supervisor_gone",
+                logging.WARNING,
+                detail="the supervising process ended: shutting down",
+            )
+
+        async def signalled() -> None:
+            await _first(on_signal, on_parent_gone)
 
         async with trio.open_nursery() as nursery:
             await nursery.start(serve, app, signalled)

@@ -15,9 +15,12 @@ Sessions must be shared between them, so more than one worker needs ``--backplan
   does (every stream gets its final frame) and the parent returns 0 when all have ended;
 - a worker that ends on its own (it could not start, or failed) makes the parent stop the others
   and return that worker's status (1 when it was killed by a signal);
+- a parent that ends without stopping them (killed with SIGKILL) makes each worker shut down
+  as on SIGTERM (``supervisor_gone``), so that no orphan keeps the port;
 - workers log as one process does, each line from the worker that wrote it, with its ``pid``;
   the parent logs ``workers`` (their pids), ``limits_per_worker``, ``signal`` and
-  ``worker_exit`` events;
+  ``worker_exit`` events (``worker``: its pid, with its exit ``status`` or the ``signal``
+  that killed it);
 - each worker counts its own streams: ``--max-connections-per-user`` and ``--max-streams``
   hold per worker, so a user may hold N times the first (``limits_per_worker`` says so).
 """
@@ -44,19 +47,21 @@ log = logging.getLogger("sluice.server")
 KILL_MARGIN = 10.0
 
 
-def serve_app(app: SluiceApp) -> int:
+def serve_app(app: SluiceApp, *, parent: int | None = None) -> int:
     """Serve ``app`` in this process until SIGINT or SIGTERM: 0, or 1 with one line on stderr
-    when the hub could not start (its backplane out of reach, say)."""
+    when the hub could not start (its backplane out of reach, say) or stopped on its own. A
+    worker passes its ``parent``'s sentinel (see
+    :func:`~server.serving.run.serve_until_signalled`)."""
     import trio
 
     from sse_core import find_error
 
-    from .run import StartupFailed, serve_until_signalled
+    from .run import HubFailed, StartupFailed, serve_until_signalled
 
     try:
-        trio.run(serve_until_signalled, app)
+        trio.run(serve_until_signalled, app, parent)
     except BaseExceptionGroup as group:
-        failed = find_error(group, StartupFailed)
+        failed = find_error(group, (StartupFailed, HubFailed))
         if failed is None:
             raise
         print(f"sluice serve: {failed}", file=sys.stderr)
@@ -69,7 +74,9 @@ def _worker(settings: Settings) -> None:
     from ..web.app import create_app
 
     logs.configure(settings.log_level, pid=True)
-    sys.exit(serve_app(create_app(settings)))
+    parent = multiprocessing.parent_process()
+    sentinel = None if parent is None else parent.sentinel
+    sys.exit(serve_app(create_app(settings), parent=sentinel))
 
 
 def supervise(settings: Settings) -> int:
@@ -149,11 +156,24 @@ def _watch(workers: Sequence[BaseProcess], wake: socket.socket, grace: float) ->
             running.remove(worker)
             code = worker.exitcode or 0
             if not stopping:
-                logs.event(log, "worker_exit", logging.ERROR, pid=worker.pid, status=code)
+                _log_exit(worker.pid, code)
                 status = code if code > 0 else 1
                 stopping = True
                 _stop(running)
     return status or 0
+
+
+def _log_exit(pid: int | None, code: int) -> None:
+    """Say that the worker ``pid`` ended on its own: with its exit ``status``, or the
+    ``signal`` that killed it (``code`` is minus its number, as ``Process.exitcode`` gives)."""
+    if code < 0:
+        try:
+            ended: dict[str, object] = {"signal": signal.Signals(-code).name}
+        except ValueError:
+            ended = {"signal": -code}
+    else:
+        ended = {"status": code}
+    logs.event(log, "worker_exit", logging.ERROR, worker=pid, **ended)
 
 
 def _stop(workers: list[BaseProcess]) -> None:

@@ -92,6 +92,29 @@ async def test_sluice_serve_without_its_redis_exits_1_with_one_line() -> None:
     assert "Traceback" not in result.stderr.decode()
 
 
+@pytest.mark.parametrize(
+    ("where", "said"),
+    [
+        ("user:wrong@127.0.0.1:{port}/0", "cannot reach Redis at redis://user:***@127.0.0.1:"),
+        ("127.0.0.1:{port}/99", "refused the call: DB index is out of range"),
+    ],
+    ids=["password", "database"],
+)
+async def test_sluice_serve_that_its_redis_refuses_exits_1_with_one_line(
+    redis_server: str, where: str, said: str
+) -> None:
+    """Credentials Redis refuses, or a database it does not have: one line, no traceback."""
+    url = "redis://" + where.format(port=redis_server.rsplit(":", 1)[1])
+    command = [sys.executable, "-m", "server.cli", "serve", "--no-auth", "--port", "0"]
+    command += ["--backplane", "redis", "--redis-url", url]
+    with trio.fail_after(30):  # a cold interpreter on a busy machine
+        result = await trio.run_process(command, capture_stderr=True, check=False)
+    assert result.returncode == 1
+    lines = result.stderr.decode().strip().splitlines()
+    assert lines[-1].startswith("sluice serve: ") and said in lines[-1], lines
+    assert "Traceback" not in result.stderr.decode()
+
+
 async def test_sluice_serve_with_its_redis_stalled_exits_1_within_the_timeout() -> None:
     with failed_connections_collected(), redis_server_process() as (url, process):
         command = [sys.executable, "-m", "server.cli", "serve", "--no-auth", "--port", "0"]

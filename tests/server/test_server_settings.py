@@ -138,3 +138,39 @@ def test_serve_on_an_address_in_use_exits_1_with_one_line(
         f"sluice serve: cannot listen on 127.0.0.1:{port}: Address already in use"
     ]
     assert captured.out == ""
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("redis://", "needs a host"),
+        ("redis://:hush@/0", "needs a host"),
+        ("redis://127.0.0.1:99999/0", "the port must be a number from 1 to 65535, got '99999'"),
+        ("redis://127.0.0.1:0/0", "got '0'"),
+        ("redis://:hush@127.0.0.1:six/0", "got 'six'"),
+        ("redis://127.0.0.1:6379/one", "the database (the path) must be a number such as /0"),
+        ("rediss://127.0.0.1:6380/-1", "got '/-1'"),
+        ("unix://", "a unix:// URL needs the socket's path"),
+    ],
+)
+def test_a_redis_url_the_client_would_misread_is_refused(url: str, said: str) -> None:
+    """Refused at start (exit 2), not taken as database 0 or failing with a traceback once the
+    hub opens; the message never quotes the password."""
+    with pytest.raises(InvalidSetting) as raised:
+        Settings(backplane="redis", redis_url=url)
+    assert raised.value.name == "redis_url" and said in str(raised.value)
+    assert "hush" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://127.0.0.1",
+        "redis://user:pass@redis.internal:6379/2",
+        "rediss://[::1]:6380/0",
+        "redis://127.0.0.1:6379/0?db=3",
+        "unix:///run/redis/redis.sock",
+    ],
+)
+def test_a_redis_url_in_every_form_the_client_reads(url: str) -> None:
+    assert Settings(backplane="redis", redis_url=url).redis_url == url

@@ -3,6 +3,7 @@ and ``sluice serve`` exits 0 on SIGTERM without a traceback."""
 
 from __future__ import annotations
 
+import logging
 import re
 import signal
 import subprocess
@@ -10,10 +11,13 @@ import sys
 from typing import Any
 
 import httpx
+import pytest
 import trio
 from hub_client import Stream, bearer, check_body, running, settings, token
 
 from server.agent import DemoAgent
+from server.serving.run import HubFailed
+from sse_core import Broadcaster, find_error
 
 
 async def test_shutdown_with_100_open_streams_ends_each_cleanly() -> None:
@@ -101,3 +105,32 @@ async def test_sluice_serve_exits_0_on_sigterm_without_traceback() -> None:
     assert "Traceback" not in log
     assert [e["data"]["status"] for e in events] == ["disconnected"]
     assert '"event":"auth_disabled"' in log and '"level":"warning"' in log
+
+
+async def test_a_hub_that_fails_while_serving_shuts_the_server_down_and_says_why(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The broadcaster's own task fails (here its cleanup pass raises): the failure is logged
+    once with its traceback, open streams end with their final frame, and the server stops
+    raising :class:`HubFailed`, instead of serving on with a dead hub (every publish and
+    stream refused, ``/readyz`` not ready, ``/healthz`` ok) until someone notices."""
+
+    async def broken(self: Broadcaster) -> None:
+        raise RuntimeError("boom")
+
+    auth = bearer(token())
+    with pytest.raises(BaseExceptionGroup) as raised:
+        async with (
+            running(settings(cleanup_interval=0.2)) as server,
+            server.stream("/sse/alice:demo", headers=auth) as stream,
+        ):
+            await stream.until("connection")
+            monkeypatch.setattr(Broadcaster, "cleanup", broken)
+            with trio.fail_after(5):
+                endings = await stream.rest()
+                await server.stopped.wait()
+    assert [e["data"]["status"] for e in endings] == ["disconnected"]
+    failed = find_error(raised.value, HubFailed)
+    assert failed is not None and str(failed) == "the hub stopped: RuntimeError('boom')"
+    (logged,) = [r for r in caplog.records if r.getMessage() == "hub_failed"]
+    assert logged.levelno == logging.ERROR and logged.exc_info is not None

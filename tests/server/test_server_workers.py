@@ -3,10 +3,13 @@ through Redis, and SIGTERM to the parent shuts both down cleanly."""
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
 import os
 import random
 import re
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -21,6 +24,9 @@ import pytest
 import trio
 from hub_client import Stream, message
 from redis_process import failed_connections_collected, redis_server_process, stalled
+
+from server.logs import JsonLines
+from server.serving.workers import _watch
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/net/tcp").exists(), reason="finds each connection's worker through /proc"
@@ -150,7 +156,11 @@ async def test_two_workers_on_one_port_each_stream_gets_the_others_events(
                     answer = await on_worker.post(
                         "/api/sessions/demo/events", json=message(f"from {pid}")
                     )
+                    # each worker's figures are its own, and say whose they are
+                    stats = (await on_worker.get("/api/stats")).json()
+                    session = (await on_worker.get("/api/sessions/demo/stats")).json()
                     await on_worker.aclose()
+                assert stats["pid"] == session["pid"] == pid
                 assert answer.status_code == 201, answer.text
                 (event_id,) = answer.json()["ids"]
                 for stream in streams.values():
@@ -199,4 +209,59 @@ async def test_two_workers_answer_503_while_redis_stalls_and_log_limits_per_work
     assert (
         limits["detail"]
         == "each worker counts its own streams: a user may hold up to 2 x 3 streams"
+    )
+
+
+def test_a_worker_killed_is_logged_by_the_parent_naming_the_worker_and_its_signal(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The parent's ``worker_exit`` line is the parent's (its ``pid``), names the worker in
+    ``worker`` and says which signal ended it; the parent's status is 1."""
+    caplog.set_level(logging.INFO, "sluice.server")
+    # a worker killed as the kernel's OOM killer would kill it
+    spawn = multiprocessing.get_context("spawn")
+    worker = spawn.Process(target=signal.raise_signal, args=(signal.SIGKILL,))
+    wake_read, wake_write = socket.socketpair()
+    with wake_read, wake_write:
+        worker.start()
+        assert _watch([worker], wake_read, 5.0) == 1
+    (record,) = [r for r in caplog.records if getattr(r, "event", None) == "worker_exit"]
+    line = orjson.loads(JsonLines(pid=True).format(record))
+    assert (line["pid"], line["worker"], line["signal"]) == (os.getpid(), worker.pid, "SIGKILL")
+    assert "status" not in line
+
+
+def test_a_field_never_replaces_what_a_log_line_says_of_itself() -> None:
+    record = logging.LogRecord("sluice.server", logging.INFO, __file__, 1, "e", None, None)
+    record.event = "e"
+    record.fields = {"pid": 1, "level": "debug", "logger": "x", "time": "t", "event": "f"}
+    line = orjson.loads(JsonLines(pid=True).format(record))
+    assert (line["pid"], line["level"], line["logger"], line["event"]) == (
+        os.getpid(),
+        "info",
+        "sluice.server",
+        "e",
+    )
+    assert line["time"] != "t"
+
+
+async def test_workers_whose_parent_is_killed_shut_down_instead_of_holding_the_port(
+    redis_server: str,
+) -> None:
+    """SIGKILL to the parent (the OOM killer, a supervisor's last resort) cannot be passed on:
+    each worker notices its parent gone, logs ``supervisor_gone`` and shuts down as on
+    SIGTERM, so that no orphan serves on with the port held."""
+    prefix = f"workers{random.getrandbits(32):x}:"
+    async with _workers(f"{redis_server}/4", "--redis-prefix", prefix) as workers:
+        workers.process.kill()
+        await workers.process.wait()
+        assert workers.process.stderr is not None
+        with trio.fail_after(20):  # the graceful timeout, and a margin
+            while chunk := await workers.process.stderr.receive_some():  # all have ended
+                workers.seen += chunk
+    lines = [orjson.loads(line) for line in workers.seen.decode().splitlines()]
+    gone = [line["pid"] for line in lines if line["event"] == "supervisor_gone"]
+    assert sorted(gone) == sorted(workers.pids), lines
+    assert sorted(line["pid"] for line in lines if line["event"] == "shutdown") == sorted(
+        workers.pids
     )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
 import trio
@@ -74,6 +75,7 @@ async def test_sessions_expire_without_subscribers_and_activity(
             "shed": 0,
             "bytesHeld": 0,
             "lastEventId": None,
+            "pid": os.getpid(),
         }
         await trio.sleep(20)
         assert bc.sessions() == ["watched"]

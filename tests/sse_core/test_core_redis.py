@@ -524,3 +524,172 @@ async def test_back_is_noticed_by_a_quick_call_not_at_the_end_of_a_blocking_read
                 with trio.fail_after(10):  # a third of the block: not its end
                     while not backplane.available:  # noqa: ASYNC110 (the reader notices it)
                         await trio.sleep(0.05)
+
+
+async def _configure(url: str, *settings: str, password: str | None = None) -> None:
+    """``CONFIG SET`` on the Redis at ``url`` (logged in with ``password``, when it asks)."""
+    client: coredis.Redis[bytes] = coredis.Redis.from_url(url, password=password)
+    async with client:
+        await client.config_set(dict(zip(settings[::2], settings[1::2], strict=True)))
+
+
+async def test_a_redis_that_refuses_writes_fails_them_without_an_outage(
+    prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A Redis out of memory answers writes with an error: each publish raises
+    ``BackplaneUnavailable`` saying so (not Redis's own error), one warning says so, open
+    streams go on and polling still reads; the first write taken again says so once."""
+    caplog.set_level(logging.INFO, "sluice.core")
+    with redis_server_process() as (url, _):
+        backplane = RedisBackplane(f"{url}/0", prefix=prefix, block=0.2, retry_delay=0.05)
+        async with open_broadcaster(backplane=backplane) as bc, bc.subscribe("s1") as sub:
+            before = await bc.publish("s1", message("before"))
+            await _configure(f"{url}/0", "maxmemory", "1", "maxmemory-policy", "noeviction")
+            for _ in range(3):
+                with pytest.raises(BackplaneUnavailable, match="refused the call: OOM"):
+                    await bc.publish("s1", message("refused"))
+                assert [e.id for e in (await bc.events_after("s1")).events] == [before]
+            assert backplane.available
+            await _configure(f"{url}/0", "maxmemory", "0")
+            after = await bc.publish("s1", message("after"))
+            assert ids(await receive(sub, 2)) == [before, after]
+    lines = _core_lines(caplog)
+    assert [level for level, text in lines if "refuses calls (OOM" in text] == [logging.WARNING]
+    assert [level for level, text in lines if "accepts calls again" in text] == [logging.INFO]
+    assert not [text for _, text in lines if "out of reach" in text]
+
+
+async def test_a_redis_that_starts_asking_for_a_password_is_out_of_reach_until_it_stops(
+    prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A Redis whose password changed under a running hub (its connections dropped): the
+    reader goes on asking, Redis is out of reach (one warning, open streams end, publishes
+    raise ``BackplaneUnavailable``) and reachable again once it takes the hub's connections."""
+    caplog.set_level(logging.INFO, "sluice.core")
+    with failed_connections_collected(), redis_server_process() as (url, _):
+        backplane = RedisBackplane(f"{url}/0", prefix=prefix, block=0.2, retry_delay=0.05)
+        async with open_broadcaster(backplane=backplane) as bc:
+            async with bc.subscribe("s1") as sub:
+                before = await bc.publish("s1", message("before"))
+                assert ids(await receive(sub, 1)) == [before]
+                admin: coredis.Redis[bytes] = coredis.Redis.from_url(f"{url}/0")
+                async with admin:
+                    await admin.config_set({"requirepass": "hush"})
+                    await admin.client_kill(type_=coredis.PureToken.NORMAL, skipme=True)
+                with trio.fail_after(5), pytest.raises(trio.EndOfChannel):
+                    while True:
+                        await sub.receive_batch()
+            assert not backplane.available
+            with pytest.raises(BackplaneUnavailable, match="cannot reach Redis"):
+                await bc.publish("s1", message("refused"))
+            await _configure(f"{url}/0", "requirepass", "", password="hush")
+            with trio.fail_after(5):
+                while not backplane.available:  # noqa: ASYNC110 (the reader retries every 0.05 s)
+                    await trio.sleep(0.02)
+            after = await bc.publish("s1", message("after"))
+            assert [e.id for e in (await bc.events_after("s1")).events] == [before, after]
+    lines = _core_lines(caplog)
+    assert [level for level, text in lines if "out of reach" in text] == [logging.WARNING]
+    assert [level for level, text in lines if "reachable again" in text] == [logging.INFO]
+
+
+@pytest.mark.parametrize(
+    ("path", "found"),
+    [
+        ("user:wrong@127.0.0.1", "cannot reach Redis at redis://user:***@127.0.0.1:"),
+        ("127.0.0.1", "refused the call: DB index is out of range"),
+    ],
+)
+async def test_a_backplane_that_redis_refuses_at_start_cannot_start(
+    redis_server: str, path: str, found: str
+) -> None:
+    """Credentials Redis refuses, or a database it does not have: one
+    ``BackplaneUnavailable`` saying so (not Redis's own error)."""
+    port = redis_server.rsplit(":", 1)[1]
+    database = "99" if "@" not in path else "0"
+    backplane = RedisBackplane(f"redis://{path}:{port}/{database}")
+    with failed_connections_collected():
+        with pytest.raises(BaseExceptionGroup) as caught:
+            async with open_broadcaster(backplane=backplane):
+                pass
+        errors = [(type(leaf), str(leaf)) for leaf in _leaves(caught.value)]
+        del caught
+    ((kind, text),) = errors
+    assert kind is BackplaneUnavailable
+    assert found in text
+
+
+async def test_a_session_cleared_on_one_process_is_cleared_in_every_process_figures(
+    url: str, prefix: str
+) -> None:
+    """Each process's figures (``historySize``, ``bytesHeld``, what the memory thresholds
+    count) come from what its reader mirrored: a clear on another process empties them too,
+    in order with the events (those published after the clear stay)."""
+    async with hub(url, prefix) as one, hub(url, prefix) as two:
+        async with one.subscribe("s1") as here, two.subscribe("s1") as there:
+            published = [await one.publish("s1", message(n)) for n in range(3)]
+            for sub in (here, there):
+                assert ids(await receive(sub, 3)) == published
+            assert two.session_stats("s1")["historySize"] == 3
+            await one.clear_session("s1")
+            after = await one.publish("s1", message("after"))
+            for sub in (here, there):  # each reader has passed the clear: it came before
+                assert ids(await receive(sub, 1)) == [after]
+        figures = [(bc.session_stats("s1"), await bc.get_stats()) for bc in (one, two)]
+        assert [s["historySize"] for s, _ in figures] == [1, 1]
+        assert figures[0][0]["bytesHeld"] == figures[1][0]["bytesHeld"] > 0
+        assert [s["bytesHeld"] for s, _ in figures] == [t["bytesHeld"] for _, t in figures]
+
+
+async def _go_back(url: str, prefix: str, session_id: str, to: int) -> None:
+    """Make Redis look as it would restarted from a copy taken when ``to`` was the newest
+    sequence: the later events gone from the session, the live stream and the counter."""
+    client: coredis.Redis[bytes] = coredis.Redis.from_url(url)
+    async with client:
+        newest = int(await client.get(f"{prefix}seq") or 0)
+        history = f"{prefix}s:{session_id}"
+        kept = await client.xrange(history, "-", f"0-{to}")
+        await client.delete([history])  # (a stream keeps its top id when entries are deleted)
+        for entry in kept:
+            await client.xadd(history, entry.field_values, identifier=entry.identifier)
+        live = await client.xrevrange(f"{prefix}live", "+", "-", count=newest - to)
+        await client.xdel(f"{prefix}live", [entry.identifier for entry in live])
+        await client.hset(f"{prefix}m:{session_id}", {"last": to})
+        await client.set(f"{prefix}seq", str(to))
+
+
+@pytest.mark.parametrize("publisher", ["knowing", "fresh"])
+async def test_a_redis_gone_back_to_an_older_copy_starts_a_new_epoch(
+    url: str, prefix: str, publisher: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis restarted from an older snapshot would give ids already given (to events a
+    client may have read) to other events, and a client resuming from one would miss what
+    follows, silently. A process that knows those ids were issued takes a new epoch instead
+    (before appending, or when its reader sees an id given again by a process that did not
+    know): the resume from an older id is a reset, and ids go on in the new epoch."""
+    caplog.set_level(logging.INFO, "sluice.core")
+    async with hub(url, prefix) as one, hub(url, prefix) as two:
+        async with two.subscribe("s1") as sub:
+            seen = [await one.publish("s1", message(n)) for n in range(4)]
+            assert ids(await receive(sub, 4)) == seen
+        await _go_back(url, prefix, "s1", 2)
+        if publisher == "knowing":  # its reader delivered all four
+            again = await two.publish("s1", message("after"))
+            assert parse_event_id(again).epoch != parse_event_id(seen[-1]).epoch  # type: ignore[union-attr]
+        else:  # a process started after the restart knows nothing: its reader is the one
+            async with hub(url, prefix) as fresh:
+                await fresh.publish("s1", message("after"))  # given an id again
+            with trio.fail_after(5):
+                while one.epoch == parse_event_id(seen[-1]).epoch:  # type: ignore[union-attr]  # noqa: ASYNC110
+                    await trio.sleep(0.02)
+        async with one.subscribe("s1", last_event_id=seen[-1]) as resumed:
+            assert resumed.reset_reason == "unknown_epoch"
+        more = await one.publish("s1", message("more"))
+        assert (
+            parse_event_id(more).epoch == one.epoch == two.epoch != parse_event_id(seen[-1]).epoch
+        )  # type: ignore[union-attr]
+        page = await two.events_after("s1", after=more)
+        assert (page.reset_reason, page.events) == (None, [])
+    went_back = [r for r in caplog.records if "went back to an older copy" in r.getMessage()]
+    assert went_back and {r.levelno for r in went_back} == {logging.WARNING}
+    assert len(went_back) <= 2  # once per process that noticed

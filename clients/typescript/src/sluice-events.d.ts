@@ -1157,6 +1157,10 @@ export interface SessionStats {
    * Id of the newest event, if any.
    */
   lastEventId?: string | null;
+  /**
+   * The id of the process whose figures these are: each process (each worker of `--workers N`, each hub on one Redis) counts its own, and its log lines carry the same pid.
+   */
+  pid: number;
 }
 /**
  * GET /api/events?session=a&session=b: the polling fallback for several sessions at once, as one stream of them carries them.
@@ -1239,6 +1243,10 @@ export interface Stats {
    * Memory of history and Idempotency-Key records in MiB ((bytesHeld + idempotencyBytes) / 2**20).
    */
   memoryUsageMb: number;
+  /**
+   * The id of the process whose figures these are: each process (each worker of `--workers N`, each hub on one Redis) counts its own, and its log lines carry the same pid.
+   */
+  pid: number;
   /**
    * Identifier of this hub run; part of every event id.
    */
