@@ -11,7 +11,9 @@ import trio
 from hub_client import Server, running, settings, settles, token
 from proxy import proxy
 from sluice_client import AsyncClient, Client, Retry, StreamEvent
+from sluice_client.events import Catalogue
 from sluice_client.models import MessageEvent, StreamResetEvent
+from sluice_client.stream import Resumer
 
 QUICK = Retry(attempts=5, backoff=0.01)
 
@@ -94,3 +96,13 @@ async def test_the_blocking_reader_resumes_from_a_given_id(hub: Server) -> None:
             return event.id
 
     assert await trio.to_thread.run_sync(read) == two
+
+
+def test_a_retry_field_of_more_digits_than_int_reads_is_ignored() -> None:
+    """WHATWG HTML: a ``retry:`` of ASCII digits only sets the delay; one too long for
+    ``int()`` (over 4,300 digits) is ignored rather than ending the reading with an error."""
+    resumer = Resumer(Catalogue(), Retry(), None)
+    resumer.feed("retry: 2500")
+    resumer.feed("retry: " + "9" * 5000)
+    resumer.feed("retry: ²")
+    assert resumer.retry == 2.5

@@ -278,3 +278,23 @@ async def test_json_that_is_no_event_is_a_422_with_a_pointer_on_every_path(serve
             assert problem["type"].endswith("/invalid-event"), problem
             assert [(e["pointer"], e["message"]) for e in problem["errors"]] == errors
     assert server.app.hub.broadcaster.session_stats("alice:x")["historySize"] == 0
+
+
+async def test_a_limit_is_written_in_ascii_digits(server: Server) -> None:
+    """``str.isdigit`` takes ``²`` (which ``int`` refuses: a 500) and ``٣`` (read as 3), and
+    ``int`` refuses over 4,300 digits: each is a 400 on both polling routes."""
+    auth = bearer(token())
+    await server.publish("alice:chat", [message("1"), message("2"), message("3")], headers=auth)
+    for url, query in (
+        ("/api/sessions/alice:chat/events", {}),
+        ("/api/events", {"session": "alice:chat"}),
+    ):
+        for limit in ("²", "①", "٣", "\uff13", "1" * 5000, "0" * 5000, "10000", "-1"):
+            params = {**query, "limit": limit}
+            response = await server.client.get(url, params=params, headers=auth)
+            problem = check_problem(response, 400)
+            assert problem["detail"] == "limit= must be an integer from 1 to 1000", limit
+        for limit, count in (("2", 2), ("0002", 2), ("0" * 5000 + "1", 1), ("1000", 3)):
+            params = {**query, "limit": limit}
+            response = await server.client.get(url, params=params, headers=auth)
+            assert len(orjson.loads(response.content)["events"]) == count, limit
