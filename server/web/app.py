@@ -69,9 +69,11 @@ def create_app(settings: Settings, *, agent: Agent | None = None) -> SluiceApp:
     @app.after_request
     async def cross_origin(response: Response) -> Response:
         """The CORS headers of every answer but a preflight's (which has its own); no
-        ``Content-Type`` on a ``204``, which has no content (RFC 9110 §15.3.5)."""
+        ``Content-Type`` on a ``204``, which has no content (RFC 9110 §15.3.5), and no
+        ``Content-Length`` (a server must not send one with a 204: RFC 9110 §8.6)."""
         if response.status_code == 204:
             del response.headers["Content-Type"]
+            del response.headers["Content-Length"]
         if request.method != "OPTIONS":
             for name, value in app.hub.cors.response_headers(request.headers.get("Origin")):
                 if name == "Vary":

@@ -153,6 +153,7 @@ async def test_session_create_stats_clear_and_global_stats(server: Server) -> No
         cleared = await server.client.delete("/api/sessions/alice:chat", headers=auth)
         assert cleared.status_code == 204
         assert "content-type" not in cleared.headers and cleared.content == b""
+        assert "content-length" not in cleared.headers  # RFC 9110 §8.6: MUST NOT
         assert server.app.hub.broadcaster.session_stats("alice:chat")["historySize"] == 0
         (later,) = await server.publish("alice:chat", message("after clear"), headers=auth)
         assert (await stream.next())["id"] == later  # still connected
