@@ -5,10 +5,11 @@ tasks and send lock, Quart's request and response objects), so that 20 kept-aliv
 reached ~500 publishes a second. The front (:mod:`server.streaming.front`) answers a plain
 publish from a backend itself: :func:`publish_length` says whether it may (HTTP/1.1, a target
 without percent-encoding, ``Content-Type: application/json``, a ``Content-Length`` within
-``--max-body-bytes``, no ``Origin``, ``Idempotency-Key``, ``Transfer-Encoding``, ``Expect`` or
-upgrade), the front takes it only when the whole body came with the head, and
-:func:`answer_publish` makes the whole answer with the route's own checks and publish
-(:mod:`server.publishing`), so each status, problem body and header that matters is the same.
+``--max-body-bytes``, no ``Origin``, ``Idempotency-Key``, ``Transfer-Encoding``,
+``Content-Encoding``, ``Expect`` or upgrade), the front takes it only when the whole body came
+with the head, and :func:`answer_publish` makes the whole answer with the route's own checks and
+publish (:mod:`server.publishing`), so each status, problem body and header that matters is the
+same.
 A body that is not JSON, every other request, and each one that does not qualify, is
 Hypercorn's and the app's.
 """
@@ -33,7 +34,14 @@ from .writer import http_date, problem_response
 
 log = logging.getLogger("sluice.server")
 _DISQUALIFYING = frozenset(
-    {b"transfer-encoding", b"expect", b"upgrade", b"origin", b"idempotency-key"}
+    {
+        b"transfer-encoding",
+        b"content-encoding",
+        b"expect",
+        b"upgrade",
+        b"origin",
+        b"idempotency-key",
+    }
 )
 _JSON = frozenset({b"application/json", b"application/json; charset=utf-8"})
 

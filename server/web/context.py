@@ -217,11 +217,29 @@ def _check_json_media_type() -> None:
         )
 
 
+def _check_content_coding() -> None:
+    """A 415 problem, with ``Accept-Encoding: identity``, when the body declares a content
+    coding (``Content-Encoding`` other than ``identity``): the hub decodes none, and would read
+    compressed bytes as the JSON text (RFC 9110 sections 8.4 and 12.5.3: a server that refuses
+    a request for its content coding ought to say so with a 415 and ``Accept-Encoding``)."""
+    sent = ", ".join(request.headers.getlist("Content-Encoding"))
+    codings = [c.strip().lower() for c in sent.split(",") if c.strip()]
+    if any(coding != "identity" for coding in codings):
+        raise Problem(
+            415,
+            "unsupported-media-type",
+            "Unsupported Media Type",
+            f"the body must be sent without a content coding, got Content-Encoding: {sent!r}",
+            headers={"Accept-Encoding": "identity"},
+        )
+
+
 async def json_body() -> Any:
-    """The request body parsed as JSON: 415 unless sent as ``application/json``, 413 above the
-    body limit, 408 when it has not all arrived within ``--body-timeout``, 400 if not UTF-8
-    (naming the first bad byte's offset) or not JSON."""
+    """The request body parsed as JSON: 415 unless sent as ``application/json`` without a
+    content coding, 413 above the body limit, 408 when it has not all arrived within
+    ``--body-timeout``, 400 if not UTF-8 (naming the first bad byte's offset) or not JSON."""
     _check_json_media_type()
+    _check_content_coding()
     body = await request.get_data(cache=True, as_text=False, parse_form_data=False)
     try:
         return orjson.loads(body)
