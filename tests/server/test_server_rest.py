@@ -299,3 +299,24 @@ async def test_a_limit_is_written_in_ascii_digits(server: Server) -> None:
             params = {**query, "limit": limit}
             response = await server.client.get(url, params=params, headers=auth)
             assert len(orjson.loads(response.content)["events"]) == count, limit
+
+
+async def test_a_problems_instance_is_a_uri_reference(server: Server) -> None:
+    """RFC 9457 §3.1.5: ``instance`` is a URI reference, so a path is written percent-encoded
+    as it came, not decoded (a space, ``"`` or ``é`` is no URI character), on every path."""
+    auth = bearer(token())
+    cases = {
+        "/sse/%C3%A9": ("GET", 400),
+        "/sse/a%20b": ("GET", 400),
+        "/sse/a%22b": ("GET", 400),
+        "/sse/a%2Fb": ("GET", 400),
+        "/sse/a%25b": ("GET", 400),
+        "/api/sessions/a%20b/stats": ("GET", 400),
+        "/api/sessions/%C3%A9/events": ("POST", 400),
+        "/nope%20here": ("GET", 404),
+        "/api/sessions/alice:chat/events": ("PATCH", 405),
+    }
+    for path, (method, status) in cases.items():
+        response = await server.streams.request(method, path, headers=auth, json={})
+        problem = check_problem(response, status)
+        assert problem["instance"] == path, path
