@@ -25,6 +25,7 @@ from hypercorn.typing import HTTPScope
 
 from sse_core import BackplaneUnavailable
 
+from ..bodies import parse_json
 from ..hub import Hub
 from ..problems import Problem, backplane_unavailable, internal_error
 from ..publishing import check_publisher, publish_events, publish_session
@@ -77,10 +78,11 @@ async def answer_publish(hub: Hub, scope: HTTPScope, body: bytes, *, close: bool
     """The whole answer to the publish of ``scope`` with ``body``: ``201`` and
     ``{"sessionId", "ids"}``, or the problem the route answers (an unexpected error is logged
     and answered 500, as Quart does); ``None`` when ``body`` is not JSON (the app then answers,
-    with its own order of checks). ``close`` adds ``Connection: close``."""
+    with its own order of checks: JSON as :func:`~server.bodies.parse_json` takes it). ``close``
+    adds ``Connection: close``."""
     try:
-        doc = orjson.loads(body)
-    except orjson.JSONDecodeError:
+        doc = parse_json(body)
+    except Problem:
         return None
     path = scope["path"]
     headers = hub.cors.response_headers(None)

@@ -24,6 +24,7 @@ from werkzeug.datastructures import Headers
 
 from protocol import Catalogue, validator
 
+from ..bodies import parse_json
 from ..hub import Hub
 from ..logs import RESPONSE_SENT
 from ..metrics import HubCollector
@@ -237,14 +238,12 @@ def _check_content_coding() -> None:
 async def json_body() -> Any:
     """The request body parsed as JSON: 415 unless sent as ``application/json`` without a
     content coding, 413 above the body limit, 408 when it has not all arrived within
-    ``--body-timeout``, 400 if not UTF-8 (naming the first bad byte's offset) or not JSON."""
+    ``--body-timeout``, 400 if not UTF-8 (naming the first bad byte's offset), not JSON or
+    nested too deep (:func:`~server.bodies.parse_json`)."""
     _check_json_media_type()
     _check_content_coding()
     body = await request.get_data(cache=True, as_text=False, parse_form_data=False)
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as error:
-        raise Problem(400, "invalid-json", "Invalid JSON", _not_json(body, error)) from None
+    return parse_json(body)
 
 
 def check_request(doc: Any, schema: str) -> dict[str, Any]:
@@ -268,19 +267,6 @@ def check_request(doc: Any, schema: str) -> dict[str, Any]:
         )
     checked: dict[str, Any] = doc
     return checked
-
-
-def _not_json(body: bytes, error: orjson.JSONDecodeError) -> str:
-    """What is wrong with a body orjson refused: its first byte that is not UTF-8, or the
-    JSON error."""
-    try:
-        body.decode()
-    except UnicodeDecodeError as bad:
-        return (
-            f"the body is not UTF-8: byte 0x{body[bad.start]:02x} at offset {bad.start} "
-            f"({bad.reason})"
-        )
-    return f"the body is not JSON: {error}"
 
 
 def json_response(doc: Any, status: int = 200, content_type: str = "application/json") -> Response:

@@ -18,6 +18,7 @@ from hub_client import (
 
 from protocol import hub_only_errors, validator
 from protocol.registry import HUB_EVENTS
+from server.bodies import MAX_DEPTH
 from server.web.app import create_app
 
 
@@ -109,6 +110,41 @@ async def test_malformed_json_is_a_400(server: Server) -> None:
         headers={**bearer(token()), "Content-Type": "application/json"},
     )
     check_problem(response, 400)
+
+
+def _nested(levels: int) -> bytes:
+    """A message event whose content nests arrays so that the body is ``levels`` deep."""
+    inner = levels - 2  # the event's object and its data's
+    return b'{"type":"message","data":{"content":' + b"[" * inner + b"]" * inner + b"}}"
+
+
+async def test_a_body_nested_deeper_than_the_hub_writes_is_a_400(server: Server) -> None:
+    """orjson reads 1,024 levels but writes 254: a body between the two was a 500 once the hub
+    measured or fingerprinted it; past MAX_DEPTH it is the 400 of a body too deep to read, on
+    the front and through the app (an Idempotency-Key, a regenerate)."""
+    auth = {**bearer(token()), "Content-Type": "application/json"}
+    keyed = {**auth, "Idempotency-Key": "deep"}
+    deep = b'{"sessionId":"alice:chat","query":"q","messageId":' + b"[" * 300 + b"]" * 300 + b"}"
+    for path, body, headers in (
+        ("/api/sessions/alice:chat/events", _nested(300), auth),
+        ("/api/sessions/alice:chat/events", _nested(MAX_DEPTH + 1), auth),
+        ("/api/sessions/alice:chat/events", b"[" + _nested(300) + b"]", auth),
+        ("/api/sessions/alice:chat/events", _nested(300), keyed),
+        ("/api/chat_actions/regenerate", deep, auth),
+        ("/api/chat_actions/regenerate", deep, keyed),
+    ):
+        response = await server.client.post(path, content=body, headers=headers)
+        problem = check_problem(response, 400)
+        assert problem["type"].endswith("/invalid-json")
+        assert problem["detail"] == (
+            f"the body is not JSON this hub takes: its values nest more than {MAX_DEPTH} "
+            "levels deep"
+        )
+    for headers in (auth, keyed):  # as deep as taken: read, and refused by the schema
+        path = "/api/sessions/alice:chat/events"
+        response = await server.client.post(path, content=_nested(MAX_DEPTH), headers=headers)
+        assert check_problem(response, 422)["errors"][0]["pointer"] == "/data/content"
+    assert server.app.hub.broadcaster.session_stats("alice:chat")["published"] == 0
 
 
 async def test_polling_fallback(server: Server) -> None:
