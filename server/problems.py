@@ -214,6 +214,18 @@ def query_parameter(args: Mapping[str, str], name: str) -> str | None:
     return values[0] if values else args.get(name)
 
 
+def no_websocket() -> Problem:
+    """The 404 problem of a WebSocket handshake: the hub serves no WebSocket resource (RFC 6455
+    section 4.2.1: a server that has no such service answers 404 and aborts the handshake)."""
+    return Problem(
+        404,
+        "not-found",
+        "Not Found",
+        "this server has no WebSocket resource: read a stream as Server-Sent Events, with a "
+        "GET without Upgrade",
+    )
+
+
 def method_not_allowed(allowed: Iterable[str]) -> Problem:
     """The 405 problem of a route that answers only the ``allowed`` methods (RFC 9110 §15.5.6:
     with an ``Allow`` header)."""

@@ -43,7 +43,7 @@ from ..streaming.admission import (
     stream_path,
     stream_target,
 )
-from ..streaming.asgi import send_problem, serve_stream
+from ..streaming.asgi import refuse_websocket, send_problem, serve_stream
 
 
 class SluiceApp(QuartTrio):
@@ -64,7 +64,9 @@ class SluiceApp(QuartTrio):
         once serving, and conflicting framing headers are refused first
         (:func:`~server.security.framing.framing_problem`). ``OPTIONS`` of a stream route (a
         CORS preflight) is answered here too, and the path keeps each ``%2F`` encoded
-        (:func:`keep_encoded_slashes`).
+        (:func:`keep_encoded_slashes`). A WebSocket handshake, on any path, is the 404 problem
+        of a server without WebSocket (:func:`~server.streaming.asgi.refuse_websocket`;
+        Quart answered it with an empty 500 and logged an error).
 
         Inside that ``send`` Hypercorn recycles the keep-alive connection and sends the app
         ``http.disconnect``, on which quart-trio cancels the request. The cancel used to land in
@@ -72,8 +74,14 @@ class SluiceApp(QuartTrio):
         stayed open until the client closed it, and held every shutdown for the whole
         graceful timeout.
         """
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await super().asgi_app(scope, receive, send)
+            return
+        hub: Hub | None = getattr(self, "hub", None)
+        # Answered here, before Quart: with the CORS headers Quart's answers get after it.
+        cors = () if hub is None else hub.cors.stream_headers(scope["headers"])
+        if scope["type"] == "websocket":
+            await refuse_websocket(send, scope["path"], cors)
             return
         if ENCODED_SLASH.search(scope["raw_path"]):
             scope = {**scope, "path": keep_encoded_slashes(scope["raw_path"])}
@@ -86,9 +94,6 @@ class SluiceApp(QuartTrio):
             else:
                 await send(message)
 
-        hub: Hub | None = getattr(self, "hub", None)
-        # Answered here, before Quart: with the CORS headers Quart's answers get after it.
-        cors = () if hub is None else hub.cors.stream_headers(scope["headers"])
         problem = framing_problem(scope["headers"])
         version = scope["http_version"]
         if not (version.startswith("1.") or version == "2"):  # (h11 takes HTTP/3.0, HTTP/2.0)

@@ -325,3 +325,28 @@ async def test_http_versions_other_than_1_x_are_a_505_and_a_later_1_x_is_answere
                 while b"event: connection" not in received:
                     received += await stream.receive_some()
         assert received.startswith(b"HTTP/1.1 200 "), received  # (Hypercorn: no reason phrase)
+
+
+@pytest.mark.parametrize("front", [True, False], ids=["front", "hypercorn"])
+async def test_a_websocket_handshake_is_a_404_problem_on_every_path(front: bool) -> None:
+    """RFC 6455 §4.2.1: no WebSocket service here is a 404; Quart answered an empty 500 and
+    logged an error for each handshake, on a stream's path and every other."""
+    upgrade = (
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version: 13",
+    )
+    async with running(front=front) as server:
+        with capture_logs() as records:
+            for path in ("/sse/alice:a", "/sse?session=alice:a", "/api/stats", "/nope"):
+                stream = await _connect(server)
+                async with stream:
+                    await stream.send_all(_request("GET", path, *upgrade))
+                    response = await _read_answer(stream)
+                assert response.startswith(b"HTTP/1.1 404 "), (path, response)
+                assert _head(response)["content-type"] == "application/problem+json"
+                problem = orjson.loads(response.split(b"\r\n\r\n", 1)[1])
+                assert problem["type"].endswith("/not-found") and "WebSocket" in problem["detail"]
+                assert problem["instance"] == path.partition("?")[0]
+        assert not [r for r in records if r.levelno >= logging.WARNING]
