@@ -39,6 +39,19 @@ STREAM_METHODS = ("GET", "HEAD")
 
 
 ENCODED_SLASH = re.compile(rb"%2f", re.IGNORECASE)
+_SCHEME_AND_AUTHORITY = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*://[^/]*")
+
+
+def origin_form(raw_path: bytes) -> bytes:
+    """``raw_path`` (a request target without its query) in origin form: an absolute-form
+    target (``http://host/sse/a``, which a server must accept: RFC 9112 section 3.2.2) without
+    its scheme and authority (``/sse/a``; ``/`` when no path follows); any other as it is."""
+    if raw_path.startswith(b"/"):
+        return raw_path
+    absolute = _SCHEME_AND_AUTHORITY.match(raw_path)
+    if absolute is None:
+        return raw_path
+    return raw_path[absolute.end() :] or b"/"
 
 
 def keep_encoded_slashes(raw_path: bytes) -> str:

@@ -40,6 +40,7 @@ from ..streaming.admission import (
     ENCODED_SLASH,
     STREAM_METHODS,
     keep_encoded_slashes,
+    origin_form,
     stream_path,
     stream_target,
 )
@@ -64,9 +65,11 @@ class SluiceApp(QuartTrio):
         once serving, and conflicting framing headers are refused first
         (:func:`~server.security.framing.framing_problem`). ``OPTIONS`` of a stream route (a
         CORS preflight) is answered here too, and the path keeps each ``%2F`` encoded
-        (:func:`keep_encoded_slashes`). A WebSocket handshake, on any path, is the 404 problem
-        of a server without WebSocket (:func:`~server.streaming.asgi.refuse_websocket`;
-        Quart answered it with an empty 500 and logged an error).
+        (:func:`keep_encoded_slashes`) and is taken in origin form (:func:`origin_form`: a
+        stream's path in absolute form was a 404). A WebSocket handshake, on any path, is the
+        404 problem of a server without WebSocket
+        (:func:`~server.streaming.asgi.refuse_websocket`; Quart answered it with an empty 500
+        and logged an error).
 
         Inside that ``send`` Hypercorn recycles the keep-alive connection and sends the app
         ``http.disconnect``, on which quart-trio cancels the request. The cancel used to land in
@@ -83,8 +86,9 @@ class SluiceApp(QuartTrio):
         if scope["type"] == "websocket":
             await refuse_websocket(send, scope["path"], cors)
             return
-        if ENCODED_SLASH.search(scope["raw_path"]):
-            scope = {**scope, "path": keep_encoded_slashes(scope["raw_path"])}
+        raw_path = origin_form(scope["raw_path"])
+        if raw_path != scope["raw_path"] or ENCODED_SLASH.search(raw_path):
+            scope = {**scope, "raw_path": raw_path, "path": keep_encoded_slashes(raw_path)}
 
         async def send_final_shielded(message: ASGISendEvent) -> None:
             if message["type"] == "http.response.body" and not message.get("more_body", False):

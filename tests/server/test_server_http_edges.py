@@ -350,3 +350,31 @@ async def test_a_websocket_handshake_is_a_404_problem_on_every_path(front: bool)
                 assert problem["type"].endswith("/not-found") and "WebSocket" in problem["detail"]
                 assert problem["instance"] == path.partition("?")[0]
         assert not [r for r in records if r.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize("front", [True, False], ids=["front", "hypercorn"])
+async def test_a_target_in_absolute_form_is_served_as_its_path(front: bool) -> None:
+    """RFC 9112 §3.2.2: a server must accept ``http://host/path``; a stream's path in that
+    form was a 404 while the REST routes took it."""
+    async with running(front=front) as server:
+        host = server.url.removeprefix("http://")
+        for target, answer in (
+            (f"http://{host}/sse/alice:a", b"event: connection"),
+            (f"http://{host}/sse?session=alice:a&session=alice:b", b"event: connection"),
+            (f"HTTP://{host}/agent_network_sse/alice:a", b"event: connection"),
+            (f"http://{host}/api/sessions/alice:a/events", b'"sessionId":"alice:a"'),
+        ):
+            stream = await _connect(server)
+            async with stream:
+                await stream.send_all(_request("GET", target))
+                received = b""
+                with trio.fail_after(10):
+                    while answer not in received and b"\r\n\r\n{" not in received:
+                        received += await stream.receive_some()
+            assert received.startswith(b"HTTP/1.1 200 "), (target, received)
+        stream = await _connect(server)
+        async with stream:
+            await stream.send_all(_request("GET", f"http://{host}/sse/a%20b"))
+            response = await _read_answer(stream)
+        assert response.startswith(b"HTTP/1.1 400 "), response
+        assert orjson.loads(response.split(b"\r\n\r\n", 1)[1])["instance"] == "/sse/a%20b"
