@@ -270,6 +270,9 @@ def install(app: Quart) -> None:
                 "body-too-large",
                 "Content Too Large",
                 f"the request body exceeds {limit} bytes",
+                # The rest of the body is not read: the connection closes after the answer,
+                # which says so (RFC 9112 §9.6), as the 408's does.
+                headers={"Connection": "close"},
             )
         elif error.code == 408:
             problem = Problem(

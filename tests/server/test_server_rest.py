@@ -205,6 +205,8 @@ async def test_body_too_large_is_a_413() -> None:
             "/api/sessions/alice:x/events", json=big, headers=bearer(token())
         )
         assert "1000 bytes" in check_problem(response, 413)["detail"]
+        # The body is left unread and the connection closed: the answer says so.
+        assert response.headers["connection"] == "close"
 
 
 async def test_event_too_large_is_a_413_naming_the_event() -> None:
