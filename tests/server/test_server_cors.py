@@ -122,6 +122,31 @@ async def test_an_options_request_that_is_no_preflight_gets_allow(server: Server
     assert "content-type" not in response.headers and not response.content
 
 
+async def test_every_options_answer_but_a_preflight_carries_the_cors_headers(
+    cors_server: Server,
+) -> None:
+    """ "Every answer of a hub with listed origins carries Vary: Origin": an OPTIONS that is no
+    preflight (a stream's path, a route's, one of no path) had none, nor the origin's headers
+    a page needs to read it."""
+    client = cors_server.client
+    for path, status in (
+        ("/sse/alice:chat", 204),
+        ("/api/sessions/alice:chat/events", 204),
+        ("/api/stats", 204),
+        ("/nope", 404),
+    ):
+        plain = await client.options(path)
+        assert plain.status_code == status, path
+        assert plain.headers["vary"] == "Origin", path
+        listed = await client.options(path, headers={"Origin": APP})
+        assert listed.headers["vary"] == "Origin", path
+        assert listed.headers["access-control-allow-origin"] == APP, path
+        assert listed.headers["access-control-allow-credentials"] == "true", path
+        if status == 204:
+            assert "OPTIONS" in listed.headers["allow"].split(", ")
+            assert "access-control-allow-methods" not in listed.headers  # no preflight
+
+
 async def test_answers_carry_cors_headers_for_allowed_origins_errors_included(
     cors_server: Server,
 ) -> None:
