@@ -191,10 +191,14 @@ def resume_point(request: Request) -> str | None:
     """Where a stream resumes: the ``Last-Event-ID`` header, else the ``lastEventId`` parameter.
 
     The header wins: a browser sends it on every reconnect, while the URL keeps the first value.
+    Its bytes are read as UTF-8, as an ``EventSource`` sends them (WHATWG HTML, "Server-sent
+    events") and as the parameter is read: a header value comes decoded as ISO-8859-1, so an id
+    that is no Sluice id came back in ``stream_reset`` other than it was sent (``é`` as ``Ã©``).
     """
-    return (
-        request.headers.get("Last-Event-ID") or query_parameter(request.args, "lastEventId") or None
-    )
+    header = request.headers.get("Last-Event-ID")
+    if header:
+        return header.encode("latin-1", "replace").decode("utf-8", "replace")
+    return query_parameter(request.args, "lastEventId") or None
 
 
 def admit_stream(
