@@ -105,18 +105,40 @@ class SluiceApp(QuartTrio):
         if problem is not None:
             await send_problem(send_final_shielded, problem, scope["path"], cors)
             return
+        if scope["raw_path"] == b"*" and hub is not None:  # (RFC 9112 §3.2.4)
+            await self._send_server_options(hub, scope, send_final_shielded, cors)
+            return
         if scope["method"] not in (*STREAM_METHODS, "OPTIONS") and stream_path(scope) is not None:
             problem = method_not_allowed((*STREAM_METHODS, "OPTIONS"))
             await send_problem(send_final_shielded, problem, scope["path"], cors)
             return
         if scope["method"] == "OPTIONS" and hub is not None and stream_path(scope) is not None:
-            await _send_options(hub, scope, send_final_shielded)
+            await _send_options(hub, scope, send_final_shielded, STREAM_METHODS)
             return
         session_ids = stream_target(scope)
         if session_ids is not None and hub is not None:
             await serve_stream(hub, self.logger, session_ids, scope, receive, send_final_shielded)
             return
         await super().asgi_app(scope, receive, send_final_shielded)
+
+    async def _send_server_options(
+        self, hub: Hub, scope: HTTPScope, send: ASGISendCallable, cors: Iterable[tuple[str, str]]
+    ) -> None:
+        """Answer a request whose target is ``*``, the asterisk form, which only an ``OPTIONS``
+        of the server as a whole may have (RFC 9112 section 3.2.4, RFC 9110 section 9.3.7): as
+        an ``OPTIONS`` of a path is answered, with every method the server takes; any other
+        method is a 400 (it was a 404 of the path ``/*``)."""
+        if scope["method"] != "OPTIONS":
+            problem = Problem(
+                400,
+                "malformed-request",
+                "Bad Request",
+                "the target * is for OPTIONS only (RFC 9112 §3.2.4)",
+            )
+            await send_problem(send, problem, "*", cors)
+            return
+        methods = {method for rule in self.url_map.iter_rules() for method in rule.methods or ()}
+        await _send_options(hub, scope, send, sorted(methods | set(STREAM_METHODS)))
 
     async def make_default_options_response(self, ctx: AppContext) -> Response:
         """The answer to ``OPTIONS`` (:func:`options_answer`)."""
@@ -150,16 +172,19 @@ def options_answer(
     return answer.status, answer.headers
 
 
-async def _send_options(hub: Hub, scope: HTTPScope, send: ASGISendCallable) -> None:
-    """Answer ``OPTIONS`` of a stream route (which Quart has no route for) as Quart answers it
-    for every other route: see :func:`options_answer`."""
+async def _send_options(
+    hub: Hub, scope: HTTPScope, send: ASGISendCallable, methods: Iterable[str]
+) -> None:
+    """Answer ``OPTIONS`` of a stream route or of ``*`` (which Quart has no route for), whose
+    ``methods`` are those given, as Quart answers it for every other route: see
+    :func:`options_answer`."""
     request = admission.ScopeRequest(scope)
     try:
         status, headers = options_answer(
             hub,
             request.headers.get("Origin"),
             request.headers.get("Access-Control-Request-Method"),
-            STREAM_METHODS,
+            methods,
         )
     except Problem as refused:
         await send_problem(send, refused, scope["path"])

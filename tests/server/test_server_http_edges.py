@@ -378,3 +378,26 @@ async def test_a_target_in_absolute_form_is_served_as_its_path(front: bool) -> N
             response = await _read_answer(stream)
         assert response.startswith(b"HTTP/1.1 400 "), response
         assert orjson.loads(response.split(b"\r\n\r\n", 1)[1])["instance"] == "/sse/a%20b"
+
+
+@pytest.mark.parametrize("front", [True, False], ids=["front", "hypercorn"])
+async def test_options_of_the_server_lists_its_methods_and_other_methods_of_it_are_a_400(
+    front: bool,
+) -> None:
+    """RFC 9110 §9.3.7 and RFC 9112 §3.2.4: ``OPTIONS *`` asks about the server as a whole
+    (it was a 404 of ``/*``); the asterisk form is for OPTIONS only."""
+    async with running(front=front) as server:
+        stream = await _connect(server)
+        async with stream:
+            await stream.send_all(_request("OPTIONS", "*", "Connection: close"))
+            response = await _read_until_closed(stream)
+        assert response.startswith(b"HTTP/1.1 204 "), response
+        allowed = set(_head(response)["allow"].split(", "))
+        assert allowed == {"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
+        stream = await _connect(server)
+        async with stream:
+            await stream.send_all(_request("GET", "*"))
+            response = await _read_answer(stream)
+        assert response.startswith(b"HTTP/1.1 400 "), response
+        problem = orjson.loads(response.split(b"\r\n\r\n", 1)[1])
+        assert problem["type"].endswith("/malformed-request") and problem["instance"] == "*"
