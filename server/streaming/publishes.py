@@ -29,6 +29,7 @@ from ..bodies import parse_json
 from ..hub import Hub
 from ..problems import Problem, backplane_unavailable, internal_error
 from ..publishing import check_publisher, publish_events, publish_session
+from ..security.framing import framing_problem
 from .admission import ScopeRequest
 from .head import Head
 from .writer import http_date, problem_response
@@ -62,6 +63,8 @@ def publish_length(request: Head, scope: HTTPScope, max_body: int) -> int | None
         elif name == b"content-type":
             types.append(value.lower().replace(b";charset", b"; charset"))
     if len(lengths) != 1 or len(types) != 1 or types[0] not in _JSON:
+        return None
+    if framing_problem(request.headers) is not None:  # the app answers it
         return None
     length = int(lengths[0])  # h11 has checked that it is a decimal number
     return length if length <= max_body else None

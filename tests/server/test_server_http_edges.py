@@ -401,3 +401,36 @@ async def test_options_of_the_server_lists_its_methods_and_other_methods_of_it_a
         assert response.startswith(b"HTTP/1.1 400 "), response
         problem = orjson.loads(response.split(b"\r\n\r\n", 1)[1])
         assert problem["type"].endswith("/malformed-request") and problem["instance"] == "*"
+
+
+@pytest.mark.parametrize("front", [True, False], ids=["front", "hypercorn"])
+async def test_a_header_the_hub_reads_once_sent_twice_is_a_400_naming_it(front: bool) -> None:
+    """RFC 9110 §5.3: the hub took the first of two Authorization (or Content-Type, Origin,
+    Last-Event-ID) lines where another component may take the last; on a stream, a publish
+    (the front's and the app's) and a REST read, nothing published."""
+    body = orjson.dumps(message("twice"))
+    cases = {  # each a second line beside the request's own (_request sends Authorization)
+        "Authorization": [f"Authorization: Bearer {token('bob')}"],
+        "Content-Type": ["Content-Type: application/json", "Content-Type: text/plain"],
+        "Origin": ["Origin: http://x", "Origin: https://evil.example"],
+        "Last-Event-ID": ["Last-Event-ID: a", "Last-Event-ID: b"],
+    }
+    async with running(front=front) as server:
+        for name, extra in cases.items():
+            typed = [] if name == "Content-Type" else ["Content-Type: application/json"]
+            for method, path, head, content in (
+                ("GET", "/sse/alice:a", [], b""),
+                ("POST", "/api/sessions/alice:a/events", typed, body),
+                ("GET", "/api/stats", [], b""),
+            ):
+                length = [f"Content-Length: {len(content)}"] if content else []
+                stream = await _connect(server)
+                async with stream:
+                    sent = _request(method, path, *head, *length, *extra) + content
+                    await stream.send_all(sent)
+                    response = await _read_answer(stream)
+                assert response.startswith(b"HTTP/1.1 400 "), (name, path, response)
+                assert _head(response)["connection"] == "close"
+                problem = orjson.loads(response.split(b"\r\n\r\n", 1)[1])
+                assert problem["detail"].startswith(f"{name} may be sent only once"), problem
+        assert server.app.hub.broadcaster.session_stats("alice:a")["published"] == 0
