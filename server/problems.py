@@ -7,8 +7,10 @@ and any unexpected exception (a logged 500) into a problem body. No HTML page, n
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
+from urllib.parse import quote
 
 import orjson
 from quart import Quart, Response, current_app, request
@@ -21,6 +23,21 @@ log = logging.getLogger("sluice.server")
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://sluice-sse.dev/problems/"
+
+
+#: What an ``instance`` keeps as it is, besides letters, digits and ``-._~``: the rest of RFC
+#: 3986's ``pchar``, ``/``, and the ``%`` of an escape the path kept (``%2F``, see
+#: :func:`~server.streaming.admission.keep_encoded_slashes`).
+_REFERENCE_SAFE = "/:@!$&'()*+,;=%"
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def instance_reference(path: str) -> str:
+    """``path``, a request path as decoded, written as the URI reference a problem's
+    ``instance`` is (RFC 9457 section 3.1.5, RFC 3986 section 4.1): every other character
+    UTF-8 percent-encoded (``/sse/é`` is ``/sse/%C3%A9``, a space ``%20``, ``"`` ``%22``), and a
+    ``%`` that starts no escape written ``%25``."""
+    return quote(_LONE_PERCENT.sub("%25", path), safe=_REFERENCE_SAFE)
 
 
 class Problem(Exception):
@@ -45,7 +62,8 @@ class Problem(Exception):
         self.headers = dict(headers or {})
 
     def body(self, instance: str | None = None) -> dict[str, object]:
-        """The problem document (``instance`` is the request path)."""
+        """The problem document (``instance`` is the request path, as decoded: written as a
+        URI reference, see :func:`instance_reference`)."""
         doc: dict[str, object] = {
             "type": TYPE_BASE + self.slug,
             "title": self.title,
@@ -54,7 +72,7 @@ class Problem(Exception):
         if self.detail:
             doc["detail"] = self.detail
         if instance is not None:
-            doc["instance"] = instance
+            doc["instance"] = instance_reference(instance)
         if self.errors:
             doc["errors"] = [{"pointer": e.pointer, "message": e.message} for e in self.errors]
         return doc
@@ -196,6 +214,18 @@ def query_parameter(args: Mapping[str, str], name: str) -> str | None:
     return values[0] if values else args.get(name)
 
 
+def no_websocket() -> Problem:
+    """The 404 problem of a WebSocket handshake: the hub serves no WebSocket resource (RFC 6455
+    section 4.2.1: a server that has no such service answers 404 and aborts the handshake)."""
+    return Problem(
+        404,
+        "not-found",
+        "Not Found",
+        "this server has no WebSocket resource: read a stream as Server-Sent Events, with a "
+        "GET without Upgrade",
+    )
+
+
 def method_not_allowed(allowed: Iterable[str]) -> Problem:
     """The 405 problem of a route that answers only the ``allowed`` methods (RFC 9110 §15.5.6:
     with an ``Allow`` header)."""
@@ -240,6 +270,9 @@ def install(app: Quart) -> None:
                 "body-too-large",
                 "Content Too Large",
                 f"the request body exceeds {limit} bytes",
+                # The rest of the body is not read: the connection closes after the answer,
+                # which says so (RFC 9112 §9.6), as the 408's does.
+                headers={"Connection": "close"},
             )
         elif error.code == 408:
             problem = Problem(

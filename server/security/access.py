@@ -13,7 +13,15 @@ from typing import Protocol
 
 from ..hub import Hub
 from ..problems import Problem, backplane_unavailable
-from .auth import COOKIE_NAME, QUERY_PARAMETER, Principal, Token, Unauthorized, token_from
+from .auth import (
+    COOKIE_NAME,
+    QUERY_PARAMETER,
+    InvalidToken,
+    Principal,
+    Token,
+    Unauthorized,
+    token_from,
+)
 
 
 class Headers(Protocol):
@@ -68,12 +76,14 @@ def _token(request: Request) -> Token | None:
 
 
 def _unauthorized(error: Unauthorized) -> Problem:
+    """The 401 problem of ``error``, with the Bearer challenge (RFC 6750 section 3): its
+    ``error="invalid_token"`` when a token was sent and refused, which tells a client to get a
+    new one; none without a token (section 3.1: no error code then)."""
+    challenge = 'Bearer realm="sluice"'
+    if isinstance(error, InvalidToken):
+        challenge += ', error="invalid_token"'
     return Problem(
-        401,
-        "unauthorized",
-        "Unauthorized",
-        str(error),
-        headers={"WWW-Authenticate": 'Bearer realm="sluice"'},
+        401, "unauthorized", "Unauthorized", str(error), headers={"WWW-Authenticate": challenge}
     )
 
 

@@ -34,6 +34,12 @@ class Unauthorized(Exception):
     """No valid token (401): missing, malformed, badly signed, expired or not yet valid."""
 
 
+class InvalidToken(Unauthorized):
+    """A token was sent and is refused: malformed, badly signed, expired, not yet valid, or
+    with claims of the wrong shape (RFC 6750 section 3.1's ``invalid_token``: a client may get
+    a new one), where a missing token or another scheme is plain :class:`Unauthorized`."""
+
+
 @attrs.frozen
 class SessionPattern:
     """One compiled session pattern, bound to a subject."""
@@ -127,7 +133,7 @@ def token_from(
 def _string_list(claims: Mapping[str, Any], key: str) -> list[str]:
     value = claims.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise Unauthorized(f"claim {CLAIM}.{key} must be a list of strings")
+        raise InvalidToken(f"claim {CLAIM}.{key} must be a list of strings")
     return value
 
 
@@ -198,7 +204,8 @@ class Authenticator:
         return cls(key, tuple(algorithms), settings.jwt_audience, settings.jwt_issuer)
 
     def authenticate(self, token: str | None) -> Principal:
-        """The principal of ``token``; raises :class:`Unauthorized` (401)."""
+        """The principal of ``token``; raises :class:`Unauthorized` (401), an
+        :class:`InvalidToken` for a token that is refused."""
         if not self.enabled:
             return ANONYMOUS
         if self.refusal is not None:
@@ -215,17 +222,17 @@ class Authenticator:
                 options={"require": ["exp", "sub"], "enforce_minimum_key_length": True},
             )
         except jwt.ExpiredSignatureError:
-            raise Unauthorized("the token has expired") from None
+            raise InvalidToken("the token has expired") from None
         except jwt.ImmatureSignatureError:
-            raise Unauthorized("the token is not valid yet") from None
+            raise InvalidToken("the token is not valid yet") from None
         except jwt.InvalidTokenError as error:
-            raise Unauthorized(f"invalid token: {error}") from None
+            raise InvalidToken(f"invalid token: {error}") from None
         rights = claims.get(CLAIM, {})
         if not isinstance(rights, dict):
-            raise Unauthorized(f"claim {CLAIM} must be an object")
+            raise InvalidToken(f"claim {CLAIM} must be an object")
         subject = claims["sub"]
         if not 1 <= len(subject) <= 256:
-            raise Unauthorized("claim sub must be 1 to 256 characters")
+            raise InvalidToken("claim sub must be 1 to 256 characters")
         return Principal(
             subject=subject,
             subscribe=_patterns(_string_list(rights, "subscribe"), subject),

@@ -56,6 +56,13 @@ def is_origin(text: str) -> bool:
     )
 
 
+def is_preflight(origin: str | None, request_method: str | None) -> bool:
+    """Whether an ``OPTIONS`` request with these ``Origin`` and
+    ``Access-Control-Request-Method`` values (``None``: not sent) is a CORS preflight, which
+    has CORS headers of its own (Fetch standard, "CORS-preflight request")."""
+    return origin is not None and request_method is not None
+
+
 @attrs.frozen
 class Preflight:
     """The answer to an ``OPTIONS`` request: ``status`` (204, or 403 with ``refusal`` saying
@@ -141,11 +148,12 @@ class CorsPolicy:
         A preflight (``Origin`` and ``Access-Control-Request-Method`` sent) from an allowed
         origin for one of ``methods`` is a 204 with the methods and the headers the hub reads;
         from another origin, or for another method, a 403 with the reason. Any other
-        ``OPTIONS`` is a 204 with ``Allow`` (RFC 9110 section 9.3.7).
+        ``OPTIONS`` is a 204 with ``Allow`` (RFC 9110 section 9.3.7) and the CORS headers of
+        any answer (:meth:`response_headers`).
         """
         taken = sorted(set(methods) | {"OPTIONS"})
-        if origin is None or request_method is None:
-            return Preflight(204, [("Allow", ", ".join(taken))])
+        if origin is None or request_method is None:  # not a preflight (is_preflight)
+            return Preflight(204, [("Allow", ", ".join(taken)), *self.response_headers(origin)])
         taken.remove("OPTIONS")
         vary = [("Vary", "Origin")]
         if not self.allowed(origin):

@@ -39,6 +39,19 @@ STREAM_METHODS = ("GET", "HEAD")
 
 
 ENCODED_SLASH = re.compile(rb"%2f", re.IGNORECASE)
+_SCHEME_AND_AUTHORITY = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*://[^/]*")
+
+
+def origin_form(raw_path: bytes) -> bytes:
+    """``raw_path`` (a request target without its query) in origin form: an absolute-form
+    target (``http://host/sse/a``, which a server must accept: RFC 9112 section 3.2.2) without
+    its scheme and authority (``/sse/a``; ``/`` when no path follows); any other as it is."""
+    if raw_path.startswith(b"/"):
+        return raw_path
+    absolute = _SCHEME_AND_AUTHORITY.match(raw_path)
+    if absolute is None:
+        return raw_path
+    return raw_path[absolute.end() :] or b"/"
 
 
 def keep_encoded_slashes(raw_path: bytes) -> str:
@@ -178,10 +191,14 @@ def resume_point(request: Request) -> str | None:
     """Where a stream resumes: the ``Last-Event-ID`` header, else the ``lastEventId`` parameter.
 
     The header wins: a browser sends it on every reconnect, while the URL keeps the first value.
+    Its bytes are read as UTF-8, as an ``EventSource`` sends them (WHATWG HTML, "Server-sent
+    events") and as the parameter is read: a header value comes decoded as ISO-8859-1, so an id
+    that is no Sluice id came back in ``stream_reset`` other than it was sent (``é`` as ``Ã©``).
     """
-    return (
-        request.headers.get("Last-Event-ID") or query_parameter(request.args, "lastEventId") or None
-    )
+    header = request.headers.get("Last-Event-ID")
+    if header:
+        return header.encode("latin-1", "replace").decode("utf-8", "replace")
+    return query_parameter(request.args, "lastEventId") or None
 
 
 def admit_stream(

@@ -28,7 +28,7 @@ from hypercorn.typing import (
 )
 
 from ..hub import Hub
-from ..problems import Problem, internal_error
+from ..problems import Problem, internal_error, no_websocket
 from .admission import admit
 from .body import first_chunk
 from .writer import StreamResponse, problem_parts
@@ -48,6 +48,20 @@ async def send_problem(
     ]
     await send({"type": "http.response.start", "status": status, "headers": encoded})
     await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+async def refuse_websocket(
+    send: ASGISendCallable, instance: str, headers: Iterable[tuple[str, str]] = ()
+) -> None:
+    """Answer a WebSocket handshake (an ASGI ``websocket`` scope) with the 404 problem of
+    :func:`~server.problems.no_websocket`, as an HTTP response (the ASGI WebSocket denial
+    response, which Hypercorn implements), ``headers`` added (e.g. CORS)."""
+    status, problem_headers, body = problem_parts(no_websocket(), instance)
+    encoded = [
+        (name.lower().encode(), value.encode()) for name, value in [*problem_headers, *headers]
+    ]
+    await send({"type": "websocket.http.response.start", "status": status, "headers": encoded})
+    await send({"type": "websocket.http.response.body", "body": body, "more_body": False})
 
 
 async def _cancel_on_disconnect(receive: ASGIReceiveCallable, scope: trio.CancelScope) -> None:

@@ -40,7 +40,7 @@ from ..hub import Hub
 from ..problems import Problem, internal_error
 from ..security.framing import framing_problem
 from ..serving.hypercorn_worker import parse_socket_addr
-from .admission import Admitted, admit, keep_encoded_slashes, stream_target
+from .admission import Admitted, admit, keep_encoded_slashes, origin_form, stream_target
 from .body import first_chunk
 from .direct import MAX_RECV, Hangups, SocketWriter, StreamSink, cancel_when_gone
 from .head import Head, strict_head
@@ -68,6 +68,7 @@ class _Scopes:
     def scope(self, request: Head) -> HTTPScope:
         """The ASGI scope of ``request``."""
         path, _, query = request.target.partition(b"?")
+        path = origin_form(path)
         return {
             "type": "http",
             "asgi": {"spec_version": "2.1", "version": "3.0"},

@@ -5,10 +5,11 @@ tasks and send lock, Quart's request and response objects), so that 20 kept-aliv
 reached ~500 publishes a second. The front (:mod:`server.streaming.front`) answers a plain
 publish from a backend itself: :func:`publish_length` says whether it may (HTTP/1.1, a target
 without percent-encoding, ``Content-Type: application/json``, a ``Content-Length`` within
-``--max-body-bytes``, no ``Origin``, ``Idempotency-Key``, ``Transfer-Encoding``, ``Expect`` or
-upgrade), the front takes it only when the whole body came with the head, and
-:func:`answer_publish` makes the whole answer with the route's own checks and publish
-(:mod:`server.publishing`), so each status, problem body and header that matters is the same.
+``--max-body-bytes``, no ``Origin``, ``Idempotency-Key``, ``Transfer-Encoding``,
+``Content-Encoding``, ``Expect`` or upgrade), the front takes it only when the whole body came
+with the head, and :func:`answer_publish` makes the whole answer with the route's own checks and
+publish (:mod:`server.publishing`), so each status, problem body and header that matters is the
+same.
 A body that is not JSON, every other request, and each one that does not qualify, is
 Hypercorn's and the app's.
 """
@@ -24,16 +25,25 @@ from hypercorn.typing import HTTPScope
 
 from sse_core import BackplaneUnavailable
 
+from ..bodies import parse_json
 from ..hub import Hub
 from ..problems import Problem, backplane_unavailable, internal_error
 from ..publishing import check_publisher, publish_events, publish_session
+from ..security.framing import framing_problem
 from .admission import ScopeRequest
 from .head import Head
 from .writer import http_date, problem_response
 
 log = logging.getLogger("sluice.server")
 _DISQUALIFYING = frozenset(
-    {b"transfer-encoding", b"expect", b"upgrade", b"origin", b"idempotency-key"}
+    {
+        b"transfer-encoding",
+        b"content-encoding",
+        b"expect",
+        b"upgrade",
+        b"origin",
+        b"idempotency-key",
+    }
 )
 _JSON = frozenset({b"application/json", b"application/json; charset=utf-8"})
 
@@ -54,6 +64,8 @@ def publish_length(request: Head, scope: HTTPScope, max_body: int) -> int | None
             types.append(value.lower().replace(b";charset", b"; charset"))
     if len(lengths) != 1 or len(types) != 1 or types[0] not in _JSON:
         return None
+    if framing_problem(request.headers) is not None:  # the app answers it
+        return None
     length = int(lengths[0])  # h11 has checked that it is a decimal number
     return length if length <= max_body else None
 
@@ -69,10 +81,11 @@ async def answer_publish(hub: Hub, scope: HTTPScope, body: bytes, *, close: bool
     """The whole answer to the publish of ``scope`` with ``body``: ``201`` and
     ``{"sessionId", "ids"}``, or the problem the route answers (an unexpected error is logged
     and answered 500, as Quart does); ``None`` when ``body`` is not JSON (the app then answers,
-    with its own order of checks). ``close`` adds ``Connection: close``."""
+    with its own order of checks: JSON as :func:`~server.bodies.parse_json` takes it). ``close``
+    adds ``Connection: close``."""
     try:
-        doc = orjson.loads(body)
-    except orjson.JSONDecodeError:
+        doc = parse_json(body)
+    except Problem:
         return None
     path = scope["path"]
     headers = hub.cors.response_headers(None)

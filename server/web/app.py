@@ -17,6 +17,7 @@ from ..agent import Agent, load_agent
 from ..hub import run_hub
 from ..metrics import HubCollector
 from ..security.auth import UNCONFIGURED, Authenticator
+from ..security.cors import is_preflight
 from ..serving.run import tune_collector
 from ..settings import InvalidSetting, Settings, load
 from . import actions, agent_run, dashboard, ops, sessions
@@ -68,12 +69,19 @@ def create_app(settings: Settings, *, agent: Agent | None = None) -> SluiceApp:
 
     @app.after_request
     async def cross_origin(response: Response) -> Response:
-        """The CORS headers of every answer but a preflight's (which has its own); no
-        ``Content-Type`` on a ``204``, which has no content (RFC 9110 §15.3.5)."""
+        """The CORS headers of every answer but a preflight's (which has its own: any other
+        ``OPTIONS`` answer, a 404 say, gets them too); no
+        ``Content-Type`` on a ``204``, which has no content (RFC 9110 §15.3.5), and no
+        ``Content-Length`` (a server must not send one with a 204: RFC 9110 §8.6)."""
         if response.status_code == 204:
             del response.headers["Content-Type"]
-        if request.method != "OPTIONS":
-            for name, value in app.hub.cors.response_headers(request.headers.get("Origin")):
+            del response.headers["Content-Length"]
+        origin = request.headers.get("Origin")
+        preflight = request.method == "OPTIONS" and is_preflight(
+            origin, request.headers.get("Access-Control-Request-Method")
+        )
+        if not preflight:
+            for name, value in app.hub.cors.response_headers(origin):
                 if name == "Vary":
                     response.vary.add(value)
                 else:

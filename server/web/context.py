@@ -24,6 +24,7 @@ from werkzeug.datastructures import Headers
 
 from protocol import Catalogue, validator
 
+from ..bodies import parse_json
 from ..hub import Hub
 from ..logs import RESPONSE_SENT
 from ..metrics import HubCollector
@@ -39,10 +40,11 @@ from ..streaming.admission import (
     ENCODED_SLASH,
     STREAM_METHODS,
     keep_encoded_slashes,
+    origin_form,
     stream_path,
     stream_target,
 )
-from ..streaming.asgi import send_problem, serve_stream
+from ..streaming.asgi import refuse_websocket, send_problem, serve_stream
 
 
 class SluiceApp(QuartTrio):
@@ -63,7 +65,11 @@ class SluiceApp(QuartTrio):
         once serving, and conflicting framing headers are refused first
         (:func:`~server.security.framing.framing_problem`). ``OPTIONS`` of a stream route (a
         CORS preflight) is answered here too, and the path keeps each ``%2F`` encoded
-        (:func:`keep_encoded_slashes`).
+        (:func:`keep_encoded_slashes`) and is taken in origin form (:func:`origin_form`: a
+        stream's path in absolute form was a 404). A WebSocket handshake, on any path, is the
+        404 problem of a server without WebSocket
+        (:func:`~server.streaming.asgi.refuse_websocket`; Quart answered it with an empty 500
+        and logged an error).
 
         Inside that ``send`` Hypercorn recycles the keep-alive connection and sends the app
         ``http.disconnect``, on which quart-trio cancels the request. The cancel used to land in
@@ -71,11 +77,18 @@ class SluiceApp(QuartTrio):
         stayed open until the client closed it, and held every shutdown for the whole
         graceful timeout.
         """
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await super().asgi_app(scope, receive, send)
             return
-        if ENCODED_SLASH.search(scope["raw_path"]):
-            scope = {**scope, "path": keep_encoded_slashes(scope["raw_path"])}
+        hub: Hub | None = getattr(self, "hub", None)
+        # Answered here, before Quart: with the CORS headers Quart's answers get after it.
+        cors = () if hub is None else hub.cors.stream_headers(scope["headers"])
+        if scope["type"] == "websocket":
+            await refuse_websocket(send, scope["path"], cors)
+            return
+        raw_path = origin_form(scope["raw_path"])
+        if raw_path != scope["raw_path"] or ENCODED_SLASH.search(raw_path):
+            scope = {**scope, "raw_path": raw_path, "path": keep_encoded_slashes(raw_path)}
 
         async def send_final_shielded(message: ASGISendEvent) -> None:
             if message["type"] == "http.response.body" and not message.get("more_body", False):
@@ -85,9 +98,6 @@ class SluiceApp(QuartTrio):
             else:
                 await send(message)
 
-        hub: Hub | None = getattr(self, "hub", None)
-        # Answered here, before Quart: with the CORS headers Quart's answers get after it.
-        cors = () if hub is None else hub.cors.stream_headers(scope["headers"])
         problem = framing_problem(scope["headers"])
         version = scope["http_version"]
         if not (version.startswith("1.") or version == "2"):  # (h11 takes HTTP/3.0, HTTP/2.0)
@@ -95,18 +105,40 @@ class SluiceApp(QuartTrio):
         if problem is not None:
             await send_problem(send_final_shielded, problem, scope["path"], cors)
             return
+        if scope["raw_path"] == b"*" and hub is not None:  # (RFC 9112 §3.2.4)
+            await self._send_server_options(hub, scope, send_final_shielded, cors)
+            return
         if scope["method"] not in (*STREAM_METHODS, "OPTIONS") and stream_path(scope) is not None:
             problem = method_not_allowed((*STREAM_METHODS, "OPTIONS"))
             await send_problem(send_final_shielded, problem, scope["path"], cors)
             return
         if scope["method"] == "OPTIONS" and hub is not None and stream_path(scope) is not None:
-            await _send_options(hub, scope, send_final_shielded)
+            await _send_options(hub, scope, send_final_shielded, STREAM_METHODS)
             return
         session_ids = stream_target(scope)
         if session_ids is not None and hub is not None:
             await serve_stream(hub, self.logger, session_ids, scope, receive, send_final_shielded)
             return
         await super().asgi_app(scope, receive, send_final_shielded)
+
+    async def _send_server_options(
+        self, hub: Hub, scope: HTTPScope, send: ASGISendCallable, cors: Iterable[tuple[str, str]]
+    ) -> None:
+        """Answer a request whose target is ``*``, the asterisk form, which only an ``OPTIONS``
+        of the server as a whole may have (RFC 9112 section 3.2.4, RFC 9110 section 9.3.7): as
+        an ``OPTIONS`` of a path is answered, with every method the server takes; any other
+        method is a 400 (it was a 404 of the path ``/*``)."""
+        if scope["method"] != "OPTIONS":
+            problem = Problem(
+                400,
+                "malformed-request",
+                "Bad Request",
+                "the target * is for OPTIONS only (RFC 9112 §3.2.4)",
+            )
+            await send_problem(send, problem, "*", cors)
+            return
+        methods = {method for rule in self.url_map.iter_rules() for method in rule.methods or ()}
+        await _send_options(hub, scope, send, sorted(methods | set(STREAM_METHODS)))
 
     async def make_default_options_response(self, ctx: AppContext) -> Response:
         """The answer to ``OPTIONS`` (:func:`options_answer`)."""
@@ -140,16 +172,19 @@ def options_answer(
     return answer.status, answer.headers
 
 
-async def _send_options(hub: Hub, scope: HTTPScope, send: ASGISendCallable) -> None:
-    """Answer ``OPTIONS`` of a stream route (which Quart has no route for) as Quart answers it
-    for every other route: see :func:`options_answer`."""
+async def _send_options(
+    hub: Hub, scope: HTTPScope, send: ASGISendCallable, methods: Iterable[str]
+) -> None:
+    """Answer ``OPTIONS`` of a stream route or of ``*`` (which Quart has no route for), whose
+    ``methods`` are those given, as Quart answers it for every other route: see
+    :func:`options_answer`."""
     request = admission.ScopeRequest(scope)
     try:
         status, headers = options_answer(
             hub,
             request.headers.get("Origin"),
             request.headers.get("Access-Control-Request-Method"),
-            STREAM_METHODS,
+            methods,
         )
     except Problem as refused:
         await send_problem(send, refused, scope["path"])
@@ -217,16 +252,32 @@ def _check_json_media_type() -> None:
         )
 
 
+def _check_content_coding() -> None:
+    """A 415 problem, with ``Accept-Encoding: identity``, when the body declares a content
+    coding (``Content-Encoding`` other than ``identity``): the hub decodes none, and would read
+    compressed bytes as the JSON text (RFC 9110 sections 8.4 and 12.5.3: a server that refuses
+    a request for its content coding ought to say so with a 415 and ``Accept-Encoding``)."""
+    sent = ", ".join(request.headers.getlist("Content-Encoding"))
+    codings = [c.strip().lower() for c in sent.split(",") if c.strip()]
+    if any(coding != "identity" for coding in codings):
+        raise Problem(
+            415,
+            "unsupported-media-type",
+            "Unsupported Media Type",
+            f"the body must be sent without a content coding, got Content-Encoding: {sent!r}",
+            headers={"Accept-Encoding": "identity"},
+        )
+
+
 async def json_body() -> Any:
-    """The request body parsed as JSON: 415 unless sent as ``application/json``, 413 above the
-    body limit, 408 when it has not all arrived within ``--body-timeout``, 400 if not UTF-8
-    (naming the first bad byte's offset) or not JSON."""
+    """The request body parsed as JSON: 415 unless sent as ``application/json`` without a
+    content coding, 413 above the body limit, 408 when it has not all arrived within
+    ``--body-timeout``, 400 if not UTF-8 (naming the first bad byte's offset), not JSON or
+    nested too deep (:func:`~server.bodies.parse_json`)."""
     _check_json_media_type()
+    _check_content_coding()
     body = await request.get_data(cache=True, as_text=False, parse_form_data=False)
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as error:
-        raise Problem(400, "invalid-json", "Invalid JSON", _not_json(body, error)) from None
+    return parse_json(body)
 
 
 def check_request(doc: Any, schema: str) -> dict[str, Any]:
@@ -250,19 +301,6 @@ def check_request(doc: Any, schema: str) -> dict[str, Any]:
         )
     checked: dict[str, Any] = doc
     return checked
-
-
-def _not_json(body: bytes, error: orjson.JSONDecodeError) -> str:
-    """What is wrong with a body orjson refused: its first byte that is not UTF-8, or the
-    JSON error."""
-    try:
-        body.decode()
-    except UnicodeDecodeError as bad:
-        return (
-            f"the body is not UTF-8: byte 0x{body[bad.start]:02x} at offset {bad.start} "
-            f"({bad.reason})"
-        )
-    return f"the body is not JSON: {error}"
 
 
 def json_response(doc: Any, status: int = 200, content_type: str = "application/json") -> Response:

@@ -3,6 +3,7 @@ session create/stats/clear, hub stats."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +23,9 @@ from .idempotency import request_claim, reused
 blueprint = Blueprint("sessions", __name__, url_prefix="/api")
 
 MAX_PAGE = 1000
+#: A page size as written in a URL: ASCII digits (``str.isdigit`` also takes ``²`` and ``٣``),
+#: leading zeros allowed, at most four digits after them (``int`` refuses over 4,300).
+_LIMIT = re.compile(r"0*([0-9]{1,4})")
 
 
 def _session(session_id: str, *, publish: bool = False) -> tuple[Hub, str]:
@@ -49,16 +53,19 @@ async def publish(session_id: str) -> Response:
 
 
 def _limit(raw: str | None) -> int:
+    """The ``limit=`` of a polling request: 100 without one; a 400 problem unless an integer
+    from 1 to ``MAX_PAGE`` written in ASCII digits."""
     if raw is None:
         return 100
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    match = _LIMIT.fullmatch(raw)
+    if match is None or not 1 <= int(match[1]) <= MAX_PAGE:
         raise Problem(
             400,
             "invalid-parameter",
             "Invalid parameter",
             f"limit= must be an integer from 1 to {MAX_PAGE}",
         )
-    return int(raw)
+    return int(match[1])
 
 
 @blueprint.get("/sessions/<session_id>/events")

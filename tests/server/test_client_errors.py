@@ -156,6 +156,8 @@ def test_retry_after_is_seconds_or_an_http_date() -> None:
     assert parse_retry_after("Thu, 01 Jan 2026 12:00:09 GMT", now) == 9.0
     assert parse_retry_after("Thu, 01 Jan 2026 11:00:00 GMT", now) == 0.0
     assert parse_retry_after("soon", now) is None and parse_retry_after(None) is None
+    for other_digits in ("²", "٣", "\uff13"):  # str.isdigit takes them; float() refuses "²"
+        assert parse_retry_after(other_digits, now) is None
 
 
 def test_a_key_is_checked_before_sending() -> None:

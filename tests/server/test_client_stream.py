@@ -115,3 +115,13 @@ def test_a_stream_that_ended_is_resumed_after_the_hint_or_a_few_seconds(
     for line in lines:
         resumer.feed(line)
     assert resumer.ended() == wait
+
+
+def test_a_retry_field_of_more_digits_than_int_reads_is_ignored() -> None:
+    """WHATWG HTML: a ``retry:`` of ASCII digits only sets the delay; one too long for
+    ``int()`` (over 4,300 digits) is ignored rather than ending the reading with an error."""
+    resumer = Resumer(Catalogue(), Retry(), None)
+    resumer.feed("retry: 2500")
+    resumer.feed("retry: " + "9" * 5000)
+    resumer.feed("retry: ²")
+    assert resumer.retry == 2.5

@@ -95,7 +95,11 @@ def test_an_options_request_that_is_no_preflight_gets_allow() -> None:
     policy = CorsPolicy([APP])
     for origin, method in ((None, "GET"), (APP, None)):
         answer = policy.options(origin, method, ["HEAD", "GET"])
-        assert (answer.status, answer.headers) == (204, [("Allow", "GET, HEAD, OPTIONS")])
+        allow = [("Allow", "GET, HEAD, OPTIONS")]
+        assert (answer.status, answer.headers) == (204, allow + policy.response_headers(origin))
+    assert dict(policy.options(None, "GET", ["GET"]).headers)["Vary"] == "Origin"
+    assert dict(policy.options(APP, None, ["GET"]).headers)["Access-Control-Allow-Origin"] == APP
+    assert CorsPolicy().options(APP, None, ["GET"]).headers == [("Allow", "GET, OPTIONS")]
 
 
 def test_stream_answers_get_the_headers_of_the_requests_origin() -> None:

@@ -17,14 +17,37 @@ from hub_client import Server, bearer, check_problem, message, running, settings
 from server.security.auth import SessionPattern
 
 
-def _unauthorized(response: object, detail: str) -> None:
+def _unauthorized(response: object, detail: str, *, refused: bool = True) -> None:
+    """A 401 whose detail says ``detail`` and whose challenge (RFC 6750 section 3) has
+    ``error="invalid_token"`` when the request's token was ``refused``, no error code when it
+    had none."""
     problem = check_problem(response, 401)  # type: ignore[arg-type]
     assert detail in problem["detail"]
-    assert response.headers["www-authenticate"].startswith("Bearer")  # type: ignore[attr-defined]
+    challenge = 'Bearer realm="sluice"' + (', error="invalid_token"' if refused else "")
+    assert response.headers["www-authenticate"] == challenge  # type: ignore[attr-defined]
 
 
 async def test_no_token_is_a_401(server: Server) -> None:
-    _unauthorized(await server.client.get("/sse/alice:chat"), "token is required")
+    _unauthorized(await server.client.get("/sse/alice:chat"), "token is required", refused=False)
+    basic = {"Authorization": "Basic YWxpY2U6cHc="}
+    response = await server.client.get("/api/stats", headers=basic)
+    _unauthorized(response, "must be 'Bearer <token>'", refused=False)
+
+
+async def test_a_refused_token_is_an_invalid_token_on_every_path(server: Server) -> None:
+    """A client told ``error="invalid_token"`` knows to get a new token (RFC 6750 §3.1): a
+    stream, a publish and a read, with the token in the header or the query."""
+    old = token(ttl=-10)
+    for response in (
+        await server.client.get("/sse/alice:chat", headers=bearer(old)),
+        await server.client.get(f"/sse/alice:chat?access_token={old}"),
+        await server.client.post(
+            "/api/sessions/alice:chat/events", json=message("m"), headers=bearer(old)
+        ),
+        await server.client.get("/api/stats", headers=bearer("not.a.jwt")),
+        await server.client.get("/api/stats", headers=bearer(token(""))),
+    ):
+        _unauthorized(response, "")
 
 
 async def test_bad_signature_is_a_401(server: Server) -> None:

@@ -3,6 +3,7 @@ writes a foreign page could forge (content type, token source, ``Origin``), refu
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -119,6 +120,31 @@ async def test_an_options_request_that_is_no_preflight_gets_allow(server: Server
     assert response.status_code == 204
     assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
     assert "content-type" not in response.headers and not response.content
+
+
+async def test_every_options_answer_but_a_preflight_carries_the_cors_headers(
+    cors_server: Server,
+) -> None:
+    """ "Every answer of a hub with listed origins carries Vary: Origin": an OPTIONS that is no
+    preflight (a stream's path, a route's, one of no path) had none, nor the origin's headers
+    a page needs to read it."""
+    client = cors_server.client
+    for path, status in (
+        ("/sse/alice:chat", 204),
+        ("/api/sessions/alice:chat/events", 204),
+        ("/api/stats", 204),
+        ("/nope", 404),
+    ):
+        plain = await client.options(path)
+        assert plain.status_code == status, path
+        assert plain.headers["vary"] == "Origin", path
+        listed = await client.options(path, headers={"Origin": APP})
+        assert listed.headers["vary"] == "Origin", path
+        assert listed.headers["access-control-allow-origin"] == APP, path
+        assert listed.headers["access-control-allow-credentials"] == "true", path
+        if status == 204:
+            assert "OPTIONS" in listed.headers["allow"].split(", ")
+            assert "access-control-allow-methods" not in listed.headers  # no preflight
 
 
 async def test_answers_carry_cors_headers_for_allowed_origins_errors_included(
@@ -238,6 +264,37 @@ async def test_a_write_with_a_body_needs_json(server: Server) -> None:
             content=body,
             headers={**auth, "Content-Type": content_type},
         )
+        assert response.status_code == 201, response.text
+
+
+async def test_a_write_with_a_content_coding_is_a_415_naming_it(server: Server) -> None:
+    """RFC 9110 §12.5.3: the hub decodes no content coding, so a compressed body is refused
+    with Accept-Encoding rather than read as JSON (``br`` over plain JSON was published, gzip
+    was a 400 about its bytes), on the front's publish path and through the app alike."""
+    auth = {**bearer(token()), "Content-Type": "application/json"}
+    body = orjson.dumps(message("hello"))
+    regenerate = orjson.dumps({"sessionId": "alice:chat", "query": "again"})
+    for coding, content in (
+        ("gzip", gzip.compress(body)),
+        ("br", body),
+        ("identity, gzip", gzip.compress(body)),
+        ("deflate", body),
+    ):
+        for path, sent in (
+            ("/api/sessions/alice:chat/events", content),
+            ("/api/chat_actions/regenerate", regenerate),
+        ):
+            headers = {**auth, "Content-Encoding": coding}
+            response = await server.client.post(path, content=sent, headers=headers)
+            problem = check_problem(response, 415)
+            assert problem["type"].endswith("/unsupported-media-type"), coding
+            assert repr(coding) in problem["detail"]
+            assert response.headers["accept-encoding"] == "identity"
+    assert server.app.hub.broadcaster.session_stats("alice:chat")["published"] == 0
+    for coding in ("identity", "Identity"):
+        path = "/api/sessions/alice:chat/events"
+        headers = {**auth, "Content-Encoding": coding}
+        response = await server.client.post(path, content=body, headers=headers)
         assert response.status_code == 201, response.text
 
 

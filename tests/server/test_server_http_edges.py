@@ -325,3 +325,112 @@ async def test_http_versions_other_than_1_x_are_a_505_and_a_later_1_x_is_answere
                 while b"event: connection" not in received:
                     received += await stream.receive_some()
         assert received.startswith(b"HTTP/1.1 200 "), received  # (Hypercorn: no reason phrase)
+
+
+@pytest.mark.parametrize("front", [True, False], ids=["front", "hypercorn"])
+async def test_a_websocket_handshake_is_a_404_problem_on_every_path(front: bool) -> None:
+    """RFC 6455 §4.2.1: no WebSocket service here is a 404; Quart answered an empty 500 and
+    logged an error for each handshake, on a stream's path and every other."""
+    upgrade = (
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version: 13",
+    )
+    async with running(front=front) as server:
+        with capture_logs() as records:
+            for path in ("/sse/alice:a", "/sse?session=alice:a", "/api/stats", "/nope"):
+                stream = await _connect(server)
+                async with stream:
+                    await stream.send_all(_request("GET", path, *upgrade))
+                    response = await _read_answer(stream)
+                assert response.startswith(b"HTTP/1.1 404 "), (path, response)
+                assert _head(response)["content-type"] == "application/problem+json"
+                problem = orjson.loads(response.split(b"\r\n\r\n", 1)[1])
+                assert problem["type"].endswith("/not-found") and "WebSocket" in problem["detail"]
+                assert problem["instance"] == path.partition("?")[0]
+        assert not [r for r in records if r.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize("front", [True, False], ids=["front", "hypercorn"])
+async def test_a_target_in_absolute_form_is_served_as_its_path(front: bool) -> None:
+    """RFC 9112 §3.2.2: a server must accept ``http://host/path``; a stream's path in that
+    form was a 404 while the REST routes took it."""
+    async with running(front=front) as server:
+        host = server.url.removeprefix("http://")
+        for target, answer in (
+            (f"http://{host}/sse/alice:a", b"event: connection"),
+            (f"http://{host}/sse?session=alice:a&session=alice:b", b"event: connection"),
+            (f"HTTP://{host}/agent_network_sse/alice:a", b"event: connection"),
+            (f"http://{host}/api/sessions/alice:a/events", b'"sessionId":"alice:a"'),
+        ):
+            stream = await _connect(server)
+            async with stream:
+                await stream.send_all(_request("GET", target))
+                received = b""
+                with trio.fail_after(10):
+                    while answer not in received and b"\r\n\r\n{" not in received:
+                        received += await stream.receive_some()
+            assert received.startswith(b"HTTP/1.1 200 "), (target, received)
+        stream = await _connect(server)
+        async with stream:
+            await stream.send_all(_request("GET", f"http://{host}/sse/a%20b"))
+            response = await _read_answer(stream)
+        assert response.startswith(b"HTTP/1.1 400 "), response
+        assert orjson.loads(response.split(b"\r\n\r\n", 1)[1])["instance"] == "/sse/a%20b"
+
+
+@pytest.mark.parametrize("front", [True, False], ids=["front", "hypercorn"])
+async def test_options_of_the_server_lists_its_methods_and_other_methods_of_it_are_a_400(
+    front: bool,
+) -> None:
+    """RFC 9110 §9.3.7 and RFC 9112 §3.2.4: ``OPTIONS *`` asks about the server as a whole
+    (it was a 404 of ``/*``); the asterisk form is for OPTIONS only."""
+    async with running(front=front) as server:
+        stream = await _connect(server)
+        async with stream:
+            await stream.send_all(_request("OPTIONS", "*", "Connection: close"))
+            response = await _read_until_closed(stream)
+        assert response.startswith(b"HTTP/1.1 204 "), response
+        allowed = set(_head(response)["allow"].split(", "))
+        assert allowed == {"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
+        stream = await _connect(server)
+        async with stream:
+            await stream.send_all(_request("GET", "*"))
+            response = await _read_answer(stream)
+        assert response.startswith(b"HTTP/1.1 400 "), response
+        problem = orjson.loads(response.split(b"\r\n\r\n", 1)[1])
+        assert problem["type"].endswith("/malformed-request") and problem["instance"] == "*"
+
+
+@pytest.mark.parametrize("front", [True, False], ids=["front", "hypercorn"])
+async def test_a_header_the_hub_reads_once_sent_twice_is_a_400_naming_it(front: bool) -> None:
+    """RFC 9110 §5.3: the hub took the first of two Authorization (or Content-Type, Origin,
+    Last-Event-ID) lines where another component may take the last; on a stream, a publish
+    (the front's and the app's) and a REST read, nothing published."""
+    body = orjson.dumps(message("twice"))
+    cases = {  # each a second line beside the request's own (_request sends Authorization)
+        "Authorization": [f"Authorization: Bearer {token('bob')}"],
+        "Content-Type": ["Content-Type: application/json", "Content-Type: text/plain"],
+        "Origin": ["Origin: http://x", "Origin: https://evil.example"],
+        "Last-Event-ID": ["Last-Event-ID: a", "Last-Event-ID: b"],
+    }
+    async with running(front=front) as server:
+        for name, extra in cases.items():
+            typed = [] if name == "Content-Type" else ["Content-Type: application/json"]
+            for method, path, head, content in (
+                ("GET", "/sse/alice:a", [], b""),
+                ("POST", "/api/sessions/alice:a/events", typed, body),
+                ("GET", "/api/stats", [], b""),
+            ):
+                length = [f"Content-Length: {len(content)}"] if content else []
+                stream = await _connect(server)
+                async with stream:
+                    sent = _request(method, path, *head, *length, *extra) + content
+                    await stream.send_all(sent)
+                    response = await _read_answer(stream)
+                assert response.startswith(b"HTTP/1.1 400 "), (name, path, response)
+                assert _head(response)["connection"] == "close"
+                problem = orjson.loads(response.split(b"\r\n\r\n", 1)[1])
+                assert problem["detail"].startswith(f"{name} may be sent only once"), problem
+        assert server.app.hub.broadcaster.session_stats("alice:a")["published"] == 0

@@ -18,6 +18,7 @@ from hub_client import (
 
 from protocol import hub_only_errors, validator
 from protocol.registry import HUB_EVENTS
+from server.bodies import MAX_DEPTH
 from server.web.app import create_app
 
 
@@ -111,6 +112,41 @@ async def test_malformed_json_is_a_400(server: Server) -> None:
     check_problem(response, 400)
 
 
+def _nested(levels: int) -> bytes:
+    """A message event whose content nests arrays so that the body is ``levels`` deep."""
+    inner = levels - 2  # the event's object and its data's
+    return b'{"type":"message","data":{"content":' + b"[" * inner + b"]" * inner + b"}}"
+
+
+async def test_a_body_nested_deeper_than_the_hub_writes_is_a_400(server: Server) -> None:
+    """orjson reads 1,024 levels but writes 254: a body between the two was a 500 once the hub
+    measured or fingerprinted it; past MAX_DEPTH it is the 400 of a body too deep to read, on
+    the front and through the app (an Idempotency-Key, a regenerate)."""
+    auth = {**bearer(token()), "Content-Type": "application/json"}
+    keyed = {**auth, "Idempotency-Key": "deep"}
+    deep = b'{"sessionId":"alice:chat","query":"q","messageId":' + b"[" * 300 + b"]" * 300 + b"}"
+    for path, body, headers in (
+        ("/api/sessions/alice:chat/events", _nested(300), auth),
+        ("/api/sessions/alice:chat/events", _nested(MAX_DEPTH + 1), auth),
+        ("/api/sessions/alice:chat/events", b"[" + _nested(300) + b"]", auth),
+        ("/api/sessions/alice:chat/events", _nested(300), keyed),
+        ("/api/chat_actions/regenerate", deep, auth),
+        ("/api/chat_actions/regenerate", deep, keyed),
+    ):
+        response = await server.client.post(path, content=body, headers=headers)
+        problem = check_problem(response, 400)
+        assert problem["type"].endswith("/invalid-json")
+        assert problem["detail"] == (
+            f"the body is not JSON this hub takes: its values nest more than {MAX_DEPTH} "
+            "levels deep"
+        )
+    for headers in (auth, keyed):  # as deep as taken: read, and refused by the schema
+        path = "/api/sessions/alice:chat/events"
+        response = await server.client.post(path, content=_nested(MAX_DEPTH), headers=headers)
+        assert check_problem(response, 422)["errors"][0]["pointer"] == "/data/content"
+    assert server.app.hub.broadcaster.session_stats("alice:chat")["published"] == 0
+
+
 async def test_polling_fallback(server: Server) -> None:
     auth = bearer(token())
     first, second, third = await server.publish(
@@ -153,6 +189,7 @@ async def test_session_create_stats_clear_and_global_stats(server: Server) -> No
         cleared = await server.client.delete("/api/sessions/alice:chat", headers=auth)
         assert cleared.status_code == 204
         assert "content-type" not in cleared.headers and cleared.content == b""
+        assert "content-length" not in cleared.headers  # RFC 9110 §8.6: MUST NOT
         assert server.app.hub.broadcaster.session_stats("alice:chat")["historySize"] == 0
         (later,) = await server.publish("alice:chat", message("after clear"), headers=auth)
         assert (await stream.next())["id"] == later  # still connected
@@ -168,6 +205,8 @@ async def test_body_too_large_is_a_413() -> None:
             "/api/sessions/alice:x/events", json=big, headers=bearer(token())
         )
         assert "1000 bytes" in check_problem(response, 413)["detail"]
+        # The body is left unread and the connection closed: the answer says so.
+        assert response.headers["connection"] == "close"
 
 
 async def test_event_too_large_is_a_413_naming_the_event() -> None:
@@ -278,3 +317,44 @@ async def test_json_that_is_no_event_is_a_422_with_a_pointer_on_every_path(serve
             assert problem["type"].endswith("/invalid-event"), problem
             assert [(e["pointer"], e["message"]) for e in problem["errors"]] == errors
     assert server.app.hub.broadcaster.session_stats("alice:x")["historySize"] == 0
+
+
+async def test_a_limit_is_written_in_ascii_digits(server: Server) -> None:
+    """``str.isdigit`` takes ``²`` (which ``int`` refuses: a 500) and ``٣`` (read as 3), and
+    ``int`` refuses over 4,300 digits: each is a 400 on both polling routes."""
+    auth = bearer(token())
+    await server.publish("alice:chat", [message("1"), message("2"), message("3")], headers=auth)
+    for url, query in (
+        ("/api/sessions/alice:chat/events", {}),
+        ("/api/events", {"session": "alice:chat"}),
+    ):
+        for limit in ("²", "①", "٣", "\uff13", "1" * 5000, "0" * 5000, "10000", "-1"):
+            params = {**query, "limit": limit}
+            response = await server.client.get(url, params=params, headers=auth)
+            problem = check_problem(response, 400)
+            assert problem["detail"] == "limit= must be an integer from 1 to 1000", limit
+        for limit, count in (("2", 2), ("0002", 2), ("0" * 5000 + "1", 1), ("1000", 3)):
+            params = {**query, "limit": limit}
+            response = await server.client.get(url, params=params, headers=auth)
+            assert len(orjson.loads(response.content)["events"]) == count, limit
+
+
+async def test_a_problems_instance_is_a_uri_reference(server: Server) -> None:
+    """RFC 9457 §3.1.5: ``instance`` is a URI reference, so a path is written percent-encoded
+    as it came, not decoded (a space, ``"`` or ``é`` is no URI character), on every path."""
+    auth = bearer(token())
+    cases = {
+        "/sse/%C3%A9": ("GET", 400),
+        "/sse/a%20b": ("GET", 400),
+        "/sse/a%22b": ("GET", 400),
+        "/sse/a%2Fb": ("GET", 400),
+        "/sse/a%25b": ("GET", 400),
+        "/api/sessions/a%20b/stats": ("GET", 400),
+        "/api/sessions/%C3%A9/events": ("POST", 400),
+        "/nope%20here": ("GET", 404),
+        "/api/sessions/alice:chat/events": ("PATCH", 405),
+    }
+    for path, (method, status) in cases.items():
+        response = await server.streams.request(method, path, headers=auth, json={})
+        problem = check_problem(response, status)
+        assert problem["instance"] == path, path

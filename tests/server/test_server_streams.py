@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from hub_client import Server, bearer, check_body, check_problem, message, settles, token
@@ -81,6 +82,28 @@ async def test_unknown_and_malformed_ids_start_with_stream_reset(server: Server)
             assert reset["type"] == "stream_reset"
             assert reset["data"]["reason"] == reason
             assert reset["data"]["lastEventId"] == last_id
+            assert (await stream.next())["id"] == only
+
+
+async def test_a_last_event_id_is_read_as_utf_8_as_an_event_source_sends_it(
+    server: Server,
+) -> None:
+    """WHATWG HTML: an EventSource sends the last id UTF-8 encoded; the header and the query
+    parameter give the same id back in stream_reset (the header's came as ISO-8859-1)."""
+    auth = bearer(token())
+    (only,) = await server.publish("alice:chat", message("kept"), headers=auth)
+    sent = "épreuve-✓"
+    for path, headers in (
+        ("/sse/alice:chat", {**auth, "Last-Event-ID": sent.encode()}),
+        (f"/sse/alice:chat?lastEventId={quote(sent)}", auth),
+    ):
+        async with server.stream(path, headers=headers) as stream:  # type: ignore[arg-type]
+            await stream.until("connection")
+            reset = await stream.next()
+            assert (reset["data"]["reason"], reset["data"]["lastEventId"]) == (
+                "malformed_id",
+                sent,
+            )
             assert (await stream.next())["id"] == only
 
 

@@ -1024,7 +1024,7 @@ export interface Problem {
    */
   detail?: string;
   /**
-   * The request path.
+   * The request path, as a URI reference (RFC 9457 section 3.1.5): percent-encoded.
    */
   instance?: string;
   /**

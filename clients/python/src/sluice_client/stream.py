@@ -8,6 +8,7 @@ connection sends, and how long to wait before it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -77,7 +78,8 @@ class Resumer:
         elif name == "id" and "\x00" not in value:
             self._event_id = value
         elif name == "retry" and value.isascii() and value.isdigit():
-            self.retry = int(value) / 1000
+            with contextlib.suppress(ValueError):  # more digits than int() accepts: ignored
+                self.retry = int(value) / 1000
         return None
 
     def _dispatch(self) -> StreamEvent | None:
