@@ -292,12 +292,18 @@ def load(directories: Sequence[str | Path], *, lenient: bool = False) -> Catalog
     catalogue = reader.catalogue()
     if lenient:
         return catalogue
+    classes: dict[str, str] = {}  # the name of every class of the models, to where it is
     for event_type in catalogue.custom_types:
         path = reader.events[event_type][0]
         try:
-            codegen.check_event_schema(event_type, catalogue)
+            places = codegen.class_places(event_type, catalogue)
+            for name, where in places:
+                if name in classes:
+                    message = f"{where}: its class name {name} is also that of {classes[name]}"
+                    raise CodegenError(message, rule="field-name")
         except CodegenError as error:
             raise _located(str(path), event_file(event_type), error) from None
+        classes.update(places)
     try:
         bundle.components(catalogue, "#/")
     except KeyError as error:  # two names that make one TypeScript and AsyncAPI name
