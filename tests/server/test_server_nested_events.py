@@ -6,11 +6,13 @@ and the TypeScript declarations."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cli_runner import Run
+from hub_client import Server, bearer, check_problem, running, settings, token
 
 ORDER_PLACED: dict[str, Any] = {
     "title": "Order placed",
@@ -95,6 +97,26 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "order_placed.json").write_text(json.dumps(ORDER_PLACED))
     (folder / "defs.json").write_text(json.dumps(DEFS))
     return folder
+
+
+@pytest.fixture
+async def hub(shop: Path) -> AsyncIterator[Server]:
+    async with running(settings(event_schemas=(str(shop),))) as server:
+        yield server
+
+
+async def test_publish_checks_inside_the_nested_values(hub: Server) -> None:
+    auth = bearer(token())
+    response = await hub.client.post(
+        "/api/sessions/alice:shop/events", json=[PLACED, WRONG], headers=auth
+    )
+    pointers = {e["pointer"] for e in check_problem(response, 422)["errors"]}
+    assert pointers == {"/1" + pointer for pointer in WRONG_POINTERS}
+    async with hub.stream("/sse/alice:shop", headers=auth) as stream:
+        assert (await stream.next())["type"] == "connection"
+        (event_id,) = await hub.publish("alice:shop", PLACED, headers=auth)
+        received = await stream.next()
+    assert (received["type"], received["id"], received["data"]) == ("order_placed", event_id, DATA)
 
 
 def test_sluice_validate_reads_nested_data(sluice: Run, shop: Path) -> None:
