@@ -5,14 +5,21 @@ and the TypeScript declarations."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+import attrs
 import pytest
+from cattrs.errors import ClassValidationError
 from cli_runner import Run
 from hub_client import Server, bearer, check_problem, running, settings, token
+from sluice_client import AsyncClient
+
+import protocol
 
 ORDER_PLACED: dict[str, Any] = {
     "title": "Order placed",
@@ -127,3 +134,88 @@ def test_sluice_validate_reads_nested_data(sluice: Run, shop: Path) -> None:
     assert said[-1] == "1 valid, 1 invalid"
     assert {line.split('"')[1] for line in said[:-1]} == WRONG_POINTERS
     assert all(line.startswith("line 2: ") for line in said[:-1])
+
+
+def _import(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"sluice_events_{id(path)}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def exported(sluice: Run, shop: Path, tmp_path: Path) -> ModuleType:
+    """``sluice schemas export --python`` of the nested catalogue, imported."""
+    status, _, err = sluice(
+        "schemas", "export", "--python", "--event-schemas", str(shop), str(tmp_path)
+    )
+    assert (status, err) == (0, "")
+    return _import(tmp_path / "sluice_events.py")
+
+
+def _order(m: ModuleType) -> Any:
+    """``DATA`` as the exported models."""
+    geo = m.OrderPlacedEventOrderShipToGeo(lat=45.75, lon=4.85)
+    return m.OrderPlacedEvent(
+        order=m.OrderPlacedEventOrder(
+            id="o-1", total=12.5, ship_to=m.OrderPlacedEventOrderShipTo(city="Lyon", geo=geo)
+        ),
+        items=[
+            m.OrderPlacedEventItemsItem(sku="a", qty=2),
+            m.OrderPlacedEventItemsItem(sku="b", qty=1),
+        ],
+    )
+
+
+def test_the_python_export_has_a_class_per_nested_object(exported: ModuleType) -> None:
+    m = exported
+    assert m.__all__ == [
+        "EVENT_CLASSES",
+        "Event",
+        "OrderPlacedEvent",
+        "OrderPlacedEventItemsItem",
+        "OrderPlacedEventOrder",
+        "OrderPlacedEventOrderShipTo",
+        "OrderPlacedEventOrderShipToGeo",
+        "converter",
+    ]
+    event = _order(m)
+    assert m.converter.unstructure(event) == DATA
+    assert m.converter.structure(DATA, m.OrderPlacedEvent) == event
+    assert protocol.to_wire(event) == PLACED
+    fields = attrs.fields(m.OrderPlacedEvent)
+    assert fields.items.type == list[m.OrderPlacedEventItemsItem]
+    assert attrs.fields(m.OrderPlacedEventOrder).ship_to.type == (
+        m.OrderPlacedEventOrderShipTo | None
+    )
+    assert "The order." in m.OrderPlacedEventOrder.__doc__
+    # a key a newer schema added, at any depth, is ignored, as at the top
+    newer = {**DATA, "order": {**DATA["order"], "coupon": "X"}}
+    assert m.converter.structure(newer, m.OrderPlacedEvent) == event
+
+
+def test_the_nested_models_check_their_constraints(exported: ModuleType) -> None:
+    m = exported
+    with pytest.raises(ValueError, match="qty"):
+        m.OrderPlacedEventItemsItem(sku="a", qty=0)
+    with pytest.raises(ValueError, match="total"):
+        m.OrderPlacedEventOrder(id="o-1", total=-1)
+    with pytest.raises(TypeError, match="order"):  # a dict is not the nested model
+        m.OrderPlacedEvent(order=DATA["order"], items=[])
+    with pytest.raises(TypeError, match="items"):
+        m.OrderPlacedEvent(order=_order(m).order, items=[{"sku": "a", "qty": 1}])
+    with pytest.raises(ClassValidationError):
+        m.converter.structure(WRONG["data"], m.OrderPlacedEvent)
+
+
+async def test_the_python_client_reads_a_nested_event_as_its_models(
+    hub: Server, exported: ModuleType
+) -> None:
+    event = _order(exported)
+    async with AsyncClient(hub.url, token=token(), models=[exported.OrderPlacedEvent]) as client:
+        await client.publish("alice:orders", event)
+        events = client.stream("alice:orders")
+        received = await anext(events)
+        await events.aclose()
+    assert (received.type, received.data) == ("order_placed", event)
