@@ -17,9 +17,12 @@ import pytest
 from cattrs.errors import ClassValidationError
 from cli_runner import Run
 from hub_client import Server, bearer, check_problem, running, settings, token
+from node_tools import tsc
 from sluice_client import AsyncClient
 
 import protocol
+from protocol.event_schemas import load
+from server.typescript import write_declarations
 
 ORDER_PLACED: dict[str, Any] = {
     "title": "Order placed",
@@ -219,3 +222,35 @@ async def test_the_python_client_reads_a_nested_event_as_its_models(
         received = await anext(events)
         await events.aclose()
     assert (received.type, received.data) == ("order_placed", event)
+
+
+TS_SAMPLE = """\
+import type { SluiceEventMap } from "./sluice-events";
+import type { OrderPlacedDataOrder, OrderPlacedDataItemsItem } from "./sluice-events";
+
+export function show(e: SluiceEventMap["order_placed"]): string {
+  const order: OrderPlacedDataOrder = e.data.order;
+  const first: OrderPlacedDataItemsItem = e.data.items[0];
+  const city: string = order.shipTo?.geo ? `${order.shipTo.city} ${order.shipTo.geo.lat}` : "";
+  return `${order.id}: ${order.total} (${first.sku} x ${first.qty}) ${city}`;
+}
+"""
+
+
+def test_the_typescript_declarations_have_the_nested_interfaces(shop: Path, tmp_path: Path) -> None:
+    declarations = write_declarations(tmp_path, load([shop])).read_text()
+    for name in ("OrderPlacedDataOrder", "OrderPlacedDataItemsItem", "Address", "AddressGeo"):
+        assert f"export interface {name} {{" in declarations
+    assert "  order: OrderPlacedDataOrder;" in declarations
+    assert "  shipTo?: Address;" in declarations
+    sample = tmp_path / "page.ts"
+    sample.write_text(TS_SAMPLE)
+    ok = tsc("--noEmit", "--strict", sample.name, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    sample.write_text(TS_SAMPLE.replace("first.qty", "first.quantity"))
+    wrong = tsc("--noEmit", "--strict", sample.name, cwd=tmp_path)
+    assert wrong.returncode != 0
+    assert "Property 'quantity' does not exist on type 'OrderPlacedDataItemsItem'" in wrong.stdout
+    sample.write_text(TS_SAMPLE.replace("shipTo.geo.lat", "shipTo.geo.latitude"))
+    wrong = tsc("--noEmit", "--strict", sample.name, cwd=tmp_path)
+    assert "Property 'latitude' does not exist on type 'AddressGeo'" in wrong.stdout
