@@ -19,9 +19,11 @@ from cli_runner import Run
 from hub_client import Server, bearer, check_problem, running, settings, token
 from node_tools import tsc
 from sluice_client import AsyncClient
+from test_server_contract_check import frame, serving, sluice_check
 
 import protocol
 from protocol.event_schemas import load
+from server import cli
 from server.typescript import write_declarations
 
 ORDER_PLACED: dict[str, Any] = {
@@ -254,3 +256,85 @@ def test_the_typescript_declarations_have_the_nested_interfaces(shop: Path, tmp_
     sample.write_text(TS_SAMPLE.replace("shipTo.geo.lat", "shipTo.geo.latitude"))
     wrong = tsc("--noEmit", "--strict", sample.name, cwd=tmp_path)
     assert "Property 'latitude' does not exist on type 'AddressGeo'" in wrong.stdout
+
+
+async def test_schemas_and_asyncapi_serve_the_nested_schema_as_written(hub: Server) -> None:
+    body = (await hub.client.get("/schemas/events/order_placed.json")).json()
+    assert {k: v for k, v in body.items() if k not in ("$id", "$schema")} == ORDER_PLACED
+    defs = (await hub.client.get("/schemas/events/defs.json")).json()
+    assert defs["$defs"] == DEFS["$defs"]
+    components = (await hub.client.get("/asyncapi.json")).json()["components"]["schemas"]
+    data = components["OrderPlacedData"]
+    assert data["properties"]["items"] == ORDER_PLACED["properties"]["items"]
+    assert data["properties"]["order"]["properties"]["shipTo"] == {
+        "description": "Where it goes.",
+        "$ref": "#/components/schemas/Address",
+    }
+    assert components["Address"] == DEFS["$defs"]["address"]
+
+
+async def test_sluice_check_checks_the_nested_data(
+    hub: Server, shop: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await hub.publish("alice:checked", PLACED, headers=bearer(token()))
+    url = f"{hub.url}/sse/alice:checked"
+    assert await sluice_check(capsys, url, "--token", token(), "--count", "1") == (
+        0,
+        ["2 events, 1 with an id: 0 violations"],
+        "",
+    )
+    body = [frame("order_placed", "e-000000000001", **WRONG["data"])]
+    async with serving(body) as fake:
+        argv = [f"{fake}/sse/s", "--event-schemas", str(shop), "--count", "1"]
+        status, out, err = await sluice_check(capsys, *argv)
+    assert (status, err) == (1, "")
+    assert {line.split('"')[1] for line in out[:-1]} == WRONG_POINTERS
+    assert out[-1] == "1 event, 1 with an id: 3 violations"
+
+
+def _diff(tmp_path: Path, name: str, schema: dict[str, Any], defs: dict[str, Any]) -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "order_placed.json").write_text(json.dumps(schema))
+    (folder / "defs.json").write_text(json.dumps(defs))
+    return folder
+
+
+def test_schemas_diff_reports_nested_changes_with_their_sides(
+    shop: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    changed = json.loads(json.dumps(ORDER_PLACED))
+    order = changed["properties"]["order"]
+    order["properties"]["coupon"] = {"description": "A coupon.", "type": "string"}
+    del order["properties"]["total"]
+    order["required"] = ["id"]
+    line = changed["properties"]["items"]["items"]
+    line["properties"]["price"] = {"description": "Unit price.", "type": "number"}
+    line["required"] = [*line["required"], "price"]
+    defs = json.loads(json.dumps(DEFS))
+    defs["$defs"]["address"]["properties"]["geo"]["properties"]["lat"]["maximum"] = 90
+    new = _diff(tmp_path, "new", changed, defs)
+    assert cli.main(["schemas", "diff", str(shop), str(new)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    order_at = "order_placed#/properties/order/properties"
+    assert out == [
+        f"{order_at}/total: required field removed (breaks consumers and publishers)",
+        f"{order_at}/coupon: optional field added (compatible)",
+        f"{order_at}/shipTo/properties/geo/properties/lat/maximum: range narrows"
+        " ((-inf, inf) -> (-inf, 90]) (breaks publishers)",
+        "order_placed#/properties/items/items/properties/price: required field added"
+        " (breaks publishers)",
+        "4 changes, 3 breaking (breaks consumers and publishers)",
+    ]
+    compatible = json.loads(json.dumps(ORDER_PLACED))
+    compatible["properties"]["order"]["properties"]["coupon"] = {
+        "description": "C.",
+        "type": "string",
+    }
+    assert (
+        cli.main(["schemas", "diff", str(shop), str(_diff(tmp_path, "ok", compatible, DEFS))]) == 0
+    )
+    assert capsys.readouterr().out.splitlines() == [
+        f"{order_at}/coupon: optional field added (compatible)",
+        "1 change, 0 breaking (compatible)",
+    ]
