@@ -305,11 +305,32 @@ def load(directories: Sequence[str | Path], *, lenient: bool = False) -> Catalog
             raise _located(str(path), event_file(event_type), error) from None
         classes.update(places)
     try:
-        bundle.components(catalogue, "#/")
+        components = bundle.components(catalogue, "#/")
     except KeyError as error:  # two names that make one TypeScript and AsyncAPI name
         files = [path for path, _ in [*reader.defs_files, *reader.events.values()]]
         raise CatalogueError(str(files[-1]), "", error.args[0], "no-redefinition") from None
+    _check_interface_names(reader, set(components))
     return catalogue
+
+
+def _check_interface_names(reader: _Reader, components: set[str]) -> None:
+    """Each object nested in a team's schema declares a TypeScript interface of a name no
+    component nor other nested object has (:func:`protocol.bundle.nested_objects`)."""
+    places: list[tuple[Path, str, tuple[str, ...], Any]] = [
+        (path, bundle.data_component(t), (), body) for t, (path, body) in reader.events.items()
+    ]
+    places += [
+        (path, bundle.definition_component(key), ("$defs", key), body)
+        for key, (path, body) in reader.definitions.items()
+    ]
+    taken = {name: "the name of another schema's" for name in components}
+    for path, component, under, body in sorted(places, key=lambda p: (str(p[0]), p[2])):
+        for name, inner in bundle.nested_objects(body, component):
+            where = pointer_to((*under, *inner))
+            if name in taken:
+                message = f"its TypeScript interface name {name} is also {taken[name]}"
+                raise CatalogueError(str(path), where, message, "field-name")
+            taken[name] = f"that of the object at {path.name}#{where}"
 
 
 def _located(file: str, name: str, error: CodegenError) -> CatalogueError:

@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from . import constraints
+from .bundle import camel
 from .pointer import pointer_to
 from .source_text import INDENT, WIDTH, Call, Expr, Seq, lines, literal
 
@@ -146,11 +147,6 @@ class Nesting:
             )
         self.taken[nested.name] = nested.where
         self.found.append(nested)
-
-
-def camel(text: str) -> str:
-    """``shipTo`` and ``ship_to`` alike as ``ShipTo``: a part of a class name."""
-    return "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", text))
 
 
 def value_checks(schema: Any, where: str, nesting: Nesting) -> tuple[str, list[Expr]]:

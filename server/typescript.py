@@ -19,7 +19,6 @@ from typing import Any
 
 from protocol import Catalogue, builtin, bundle
 from protocol.catalogue import CUSTOM_DEFS
-from protocol.model_fields import camel
 
 #: The file :func:`write_declarations` writes.
 DECLARATIONS = "sluice-events.d.ts"
@@ -59,42 +58,25 @@ def _type_refs(node: Any) -> Any:
     return node
 
 
-def _name_nested(node: Any, name: str) -> Any:
-    """``node`` (a component's schema) with every object nested in it titled after its path,
-    as the Python models name them: ``OrderPlacedData``'s field ``order`` is
-    ``OrderPlacedDataOrder``, the items of ``items`` are ``OrderPlacedDataItemsItem``.
-
-    json-schema-to-typescript declares a titled object as an interface of that name, where it
-    would write an untitled one inline, with no name to use it by; a title of the schema's own
-    gives way, so that two types' nested objects of one title make no ``Line1``.
-    """
-    if not isinstance(node, dict):
-        return node
-    out = dict(node)
-    if isinstance(node.get("properties"), dict):
-        out["properties"] = {
-            key: _name_nested(value, name + camel(key)) for key, value in node["properties"].items()
-        }
-    if isinstance(node.get("items"), dict):
-        out["items"] = _name_nested(node["items"], name + "Item")
-    if node.get("type") == "object" and "properties" in node:
-        out["title"] = name
-    return out
-
-
 def declarations_schema(catalogue: Catalogue) -> dict[str, Any]:
     """The one schema handed to json-schema-to-typescript.
 
     Its root is ``SluiceEventMap`` (each event type with its envelope); every component of
     :func:`protocol.bundle.components` is a definition, declared under its own name. The
-    objects nested in a team's data objects and definitions are declared too, each under
-    the name :func:`_name_nested` gives it.
+    objects nested in a team's data objects and definitions are declared too, each under the
+    name :func:`protocol.bundle.nested_objects` gives it (json-schema-to-typescript declares
+    a titled object as an interface of that name, and writes an untitled one inline, with no
+    name to use it by; a title of the schema's own gives way, so that objects of one title in
+    two types make no ``Line1``). The built-in components are left as they are.
     """
     teams = {bundle.data_component(t) for t in catalogue.custom_types}
     if catalogue.custom_types:
         teams |= {bundle.definition_component(k) for k in catalogue.schema(CUSTOM_DEFS)["$defs"]}
     definitions = {
-        name: {**_type_refs(_name_nested(schema, name) if name in teams else schema), "title": name}
+        name: {
+            **_type_refs(bundle.titled(schema, name) if name in teams else schema),
+            "title": name,
+        }
         for name, schema in bundle.components(catalogue, _DEFS).items()
     }
     types = list(catalogue.event_types)

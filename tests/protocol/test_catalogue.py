@@ -493,6 +493,30 @@ def test_two_types_making_one_class_name_are_refused(tmp_path: Path) -> None:
     )
 
 
+def test_a_nested_interface_named_like_another_schema_is_refused(tmp_path: Path) -> None:
+    """``order_placed``'s field ``order`` is the interface ``OrderPlacedDataOrder``: a
+    definition ``orderPlacedDataOrder`` would be declared under the same name."""
+    defs = copy.deepcopy(NESTED_DEFS)
+    defs["$defs"]["orderPlacedDataOrder"] = {"description": "Clash.", "type": "string"}
+    error = _refusal(tmp_path / "events", {"order_placed.json": ORDER_PLACED, "defs.json": defs})
+    assert (error.file, error.pointer, error.rule) == (
+        str(tmp_path / "events" / "order_placed.json"),
+        "/properties/order",
+        "field-name",
+    )
+    assert "its TypeScript interface name OrderPlacedDataOrder is also the name of another" in str(
+        error
+    )
+    defs = copy.deepcopy(NESTED_DEFS)
+    defs["$defs"]["addressGeo"] = {"description": "Clash.", "type": "string"}
+    error = _refusal(tmp_path / "again", {"order_placed.json": ORDER_PLACED, "defs.json": defs})
+    assert (error.file, error.pointer, error.rule) == (
+        str(tmp_path / "again" / "defs.json"),
+        "/$defs/address/properties/geo",
+        "field-name",
+    )
+
+
 def test_the_lenient_mode_skips_the_generators_rules_only(tmp_path: Path) -> None:
     opened = {"type": "object", "properties": {"x": {"type": "integer", "multipleOf": 3}}}
     folder = _write(tmp_path / "events", {"a.json": opened, "defs.json": {"$defs": {}}})
