@@ -167,7 +167,7 @@ def components(catalogue: Catalogue, ref_prefix: str) -> dict[str, dict[str, Any
 
 
 def _is_object(schema: Any) -> bool:
-    return isinstance(schema, dict) and schema.get("type") == "object" and "properties" in schema
+    return isinstance(schema, dict) and schema.get("type") == "object"
 
 
 def _below(schema: Any) -> Iterator[tuple[str, tuple[str, ...], Any]]:

@@ -517,6 +517,28 @@ def test_a_nested_interface_named_like_another_schema_is_refused(tmp_path: Path)
     )
 
 
+def test_every_nested_object_has_a_declared_name_empty_ones_too() -> None:
+    schema = copy.deepcopy(ORDER_PLACED)
+    schema["properties"]["gift"] = {
+        "description": "No options yet.",
+        "type": "object",
+        "additionalProperties": False,
+    }
+    assert list(bundle.nested_objects(schema, "OrderPlacedData")) == [
+        ("OrderPlacedDataOrder", ("properties", "order")),
+        ("OrderPlacedDataItemsItem", ("properties", "items", "items")),
+        ("OrderPlacedDataGift", ("properties", "gift")),
+    ]
+    titled = bundle.titled(schema, "OrderPlacedData")
+    assert titled["properties"]["gift"]["title"] == "OrderPlacedDataGift"
+    assert titled["properties"]["items"]["items"]["title"] == "OrderPlacedDataItemsItem"
+    assert "title" not in titled["properties"]["order"]["properties"]["shipTo"]  # a $ref's own
+    assert schema == {
+        **ORDER_PLACED,
+        "properties": {**ORDER_PLACED["properties"], "gift": schema["properties"]["gift"]},
+    }
+
+
 def test_the_lenient_mode_skips_the_generators_rules_only(tmp_path: Path) -> None:
     opened = {"type": "object", "properties": {"x": {"type": "integer", "multipleOf": 3}}}
     folder = _write(tmp_path / "events", {"a.json": opened, "defs.json": {"$defs": {}}})
