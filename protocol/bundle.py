@@ -11,12 +11,16 @@ Names: ``MessageData`` (``events/message.json``), ``MessageEnvelope`` and ``Mess
 (one type's envelope and publish input), ``SluiceEvent`` and ``SluiceEventInput`` (their
 unions), ``EventType`` (the enum of types), ``SessionId`` (``defs.json#/$defs/sessionId``; a
 team's own definitions likewise, from ``events/defs.json``), ``PublishRequest``
-(``rest/publish-request.json``), and so on.
+(``rest/publish-request.json``), and so on. An object nested in a component (a field's, or an
+array's ``items``, at any depth) may be declared under a name of its own, the component's then
+each field's in CamelCase, ``Item`` for an array's items: ``OrderPlacedDataOrder``,
+``OrderPlacedDataItemsItem``, ``AddressGeo`` (:func:`nested_objects`, :func:`titled`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
@@ -34,23 +38,24 @@ _SPLIT = {
 _DROPPED_KEYWORDS = ("$schema", "$id", "$defs")
 
 
-def _camel(text: str) -> str:
+def camel(text: str) -> str:
+    """A name's part of a component or class name: ``shipTo`` and ``ship_to`` are ``ShipTo``."""
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", text))
 
 
 def definition_component(key: str) -> str:
     """The component of a shared definition, e.g. ``SessionId`` for ``$defs/sessionId``."""
-    return _camel(key)
+    return camel(key)
 
 
 def data_component(event_type: str) -> str:
     """The component of an event type's data object, e.g. ``MessageData``."""
-    return _camel(event_type) + "Data"
+    return camel(event_type) + "Data"
 
 
 def envelope_component(event_type: str) -> str:
     """The component of an event type's envelope, e.g. ``MessageEnvelope``."""
-    return _camel(event_type) + _SPLIT["envelope.json"][1]
+    return camel(event_type) + _SPLIT["envelope.json"][1]
 
 
 def _definitions_only(name: str) -> bool:
@@ -73,7 +78,7 @@ def file_component(name: str) -> str:
     if folder == "events":
         return data_component(stem)
     if folder == "rest":
-        return _camel(stem)
+        return camel(stem)
     raise KeyError(f"{name} is not a component of its own")
 
 
@@ -149,13 +154,57 @@ def components(catalogue: Catalogue, ref_prefix: str) -> dict[str, dict[str, Any
         # the dispatch on type that allOf brings in is made explicit by the branches
         body = _rewrite({k: v for k, v in schema.items() if k != "allOf"}, base, ref_prefix)
         for event_type in types:
-            add(_camel(event_type) + suffix, _branch(body, event_type, ref_prefix))
+            add(camel(event_type) + suffix, _branch(body, event_type, ref_prefix))
         add(
             union,
             {
                 "title": body["title"],
                 "description": body["description"],
-                "oneOf": [{"$ref": ref_prefix + _camel(t) + suffix} for t in types],
+                "oneOf": [{"$ref": ref_prefix + camel(t) + suffix} for t in types],
             },
         )
     return found
+
+
+def _is_object(schema: Any) -> bool:
+    return isinstance(schema, dict) and schema.get("type") == "object"
+
+
+def _below(schema: Any) -> Iterator[tuple[str, tuple[str, ...], Any]]:
+    """The schemas right below ``schema`` that may hold objects: (the part of a name they add,
+    their path from ``schema``, the schema), for each property and the ``items``."""
+    if not isinstance(schema, dict):
+        return
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        for key, value in properties.items():
+            yield camel(key), ("properties", key), value
+    if isinstance(schema.get("items"), dict):
+        yield "Item", ("items",), schema["items"]
+
+
+def nested_objects(schema: Any, name: str) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """Each object nested in ``schema`` (the component ``name``) with the name it is declared
+    under and its path from ``schema``, outer ones first: ``("OrderPlacedDataOrder",
+    ("properties", "order"))``. An object behind a ``$ref`` is its definition's, not here."""
+    for part, path, value in _below(schema):
+        if _is_object(value):
+            yield name + part, path
+        for inner, rest in nested_objects(value, name + part):
+            yield inner, (*path, *rest)
+
+
+def titled(schema: Any, name: str) -> Any:
+    """A copy of ``schema`` (the component ``name``) with each object nested in it titled by
+    the name :func:`nested_objects` gives it (a title of its own gives way)."""
+    if not isinstance(schema, dict):
+        return schema
+    out = dict(schema)
+    for part, path, value in _below(schema):
+        if path == ("items",):
+            out["items"] = titled(value, name + part)
+        else:
+            out["properties"] = {**out["properties"], path[1]: titled(value, name + part)}
+    if _is_object(schema):
+        out["title"] = name
+    return out

@@ -4,7 +4,9 @@ Run ``python -m protocol.codegen`` (``nox -s codegen``). Each event type of the 
 (``schemas/events/<type>.json``) becomes a frozen, slotted, keyword-only class
 ``<CamelType>Event`` whose fields are the data object's properties in snake_case (the camelCase
 wire key in the field's ``metadata["wire"]``), guarded by attrs validators that mirror the
-schema (:mod:`protocol.model_fields`); ``envelope.json`` becomes ``Envelope``; and each type
+schema (:mod:`protocol.model_fields`), each object nested in it a class of its own defined
+before it (``<CamelType>Event`` and the path's field names, ``Item`` for an array's items:
+``OrderPlacedEventOrder``); ``envelope.json`` becomes ``Envelope``; and each type
 gets a builder, a static method of ``EventBuilders`` named after it. The same generator writes
 the module of a team's own types for ``sluice schemas export --python`` (:func:`generate_export`).
 Output is already as ``ruff format`` writes it, so a test compares the checked-in modules with
@@ -26,6 +28,8 @@ from .model_fields import (
     ANNOTATIONS,
     CodegenError,
     Field,
+    Nested,
+    Nesting,
     class_name,
     description,
     fields,
@@ -114,9 +118,29 @@ _EVENT_DECORATOR = "@attrs.frozen(kw_only=True)"
 
 @attrs.frozen
 class _Model:
+    """A class to write: its ``name``, ``fields`` and ``source``, and the classes of the
+    objects nested in it (``nested``, innermost first: each is defined before its use)."""
+
     name: str
     fields: list[Field]
     source: list[str]
+    nested: list[_Model] = attrs.field(factory=list)
+    where: str = ""
+
+    def sources(self) -> list[list[str]]:
+        """The source of the nested classes then of this one, one list of lines each."""
+        return [*(model.source for model in self.nested), self.source]
+
+    def names(self) -> list[str]:
+        """The class names it defines, nested ones first."""
+        return [*(model.name for model in self.nested), self.name]
+
+    def places(self) -> list[tuple[str, str]]:
+        """Each class it defines with where its schema is, nested ones first."""
+        return [(model.name, model.where) for model in [*self.nested, self]]
+
+    def annotations(self) -> list[str]:
+        return [f.annotation for model in [*self.nested, self] for f in model.fields]
 
 
 def _model(name: str, members: list[Field], paragraphs: list[str], head: list[str]) -> _Model:
@@ -130,21 +154,38 @@ def _model(name: str, members: list[Field], paragraphs: list[str], head: list[st
     return _Model(name, members, source)
 
 
+def _nested_class(nested: Nested) -> _Model:
+    """The class of an object nested in an event's data."""
+    document, _, pointer = nested.where.partition(".json")
+    model = _model(
+        nested.name,
+        list(nested.fields),
+        [nested.description, f"The object at ``{document}.json#{pointer}``."],
+        [],
+    )
+    return attrs.evolve(model, where=nested.where)
+
+
 def _event_class(event_type: str, catalogue: Catalogue) -> _Model:
-    """The model of one event type's data object."""
+    """The model of one event type's data object, with the classes of its nested objects."""
     name = event_file(event_type)
     schema = self_contained(name, catalogue)
-    return _model(
-        class_name(event_type),
-        list(fields(schema, name)),
+    nesting = Nesting(class_name(event_type), class_name(event_type))
+    members = list(fields(schema, name, nesting=nesting))
+    model = _model(
+        nesting.name,
+        members,
         [description(schema, name), f"Wire type ``{event_type}``; the data object of ``{name}``."],
         [f"{INDENT}TYPE: ClassVar[str] = {literal(event_type)}"],
     )
+    return attrs.evolve(model, nested=[_nested_class(n) for n in nesting.found], where=name)
 
 
-def check_event_schema(event_type: str, catalogue: Catalogue) -> None:
-    """Raise :class:`CodegenError` unless the generator can model ``event_type``'s schema."""
-    _event_class(event_type, catalogue)
+def class_places(event_type: str, catalogue: Catalogue) -> list[tuple[str, str]]:
+    """Each class the model of ``event_type`` defines, nested ones first, with where its
+    schema is (``events/<type>.json``, ``events/<type>.json/properties/order``). Raises
+    :class:`CodegenError` unless the generator can model ``event_type``'s schema."""
+    return _event_class(event_type, catalogue).places()
 
 
 def _envelope_class(catalogue: Catalogue) -> _Model:
@@ -164,9 +205,13 @@ def _envelope_class(catalogue: Catalogue) -> _Model:
         Field(key, key, annotation, (check,), True, description(properties[key], name))
         for key, annotation, check in tagged
     ]
+    nesting = Nesting("Envelope", "Envelope")
+    own = list(fields(schema, name, special=("type", "data"), nesting=nesting))
+    if nesting.found:
+        raise CodegenError(f"{nesting.found[0].where}: the envelope's own fields hold no object")
     return _model(
         "Envelope",
-        [*event, *fields(schema, name, special=("type", "data"))],
+        [*event, *own],
         [description(schema, name), f"Schema ``{name}``; ``type`` is always ``data.TYPE``."],
         [],
     )
@@ -186,8 +231,9 @@ def _models_module(
     """A module of event classes, their union ``Event`` and ``EVENT_CLASSES``, then the
     ``tail`` section (the name it defines, its lines)."""
     names = [event.name for event in events]
-    annotations = [f.annotation for model in events for f in model.fields]
-    exported = sorted(["EVENT_CLASSES", "Event", *names, tail[0]], key=_export_order)
+    annotations = [a for model in events for a in model.annotations()]
+    classes = [name for event in events for name in event.names()]
+    exported = sorted(["EVENT_CLASSES", "Event", *classes, tail[0]], key=_export_order)
     typing = "ClassVar, Literal" if any("Literal[" in a for a in annotations) else "ClassVar"
     mapping = Seq("{}", tuple(f"{literal(t)}: {n}" for t, n in zip(types, names, strict=True)))
     sections = [
@@ -201,7 +247,7 @@ def _models_module(
             "",
             *lines(Seq("[]", tuple(literal(n) for n in exported)), "__all__ = ", "", ""),
         ],
-        *(event.source for event in events),
+        *(source for event in events for source in event.sources()),
         ["#: Any event: the union of the classes above.", *_union("Event", names)],
         [
             "#: The model of each wire type.",
@@ -258,7 +304,8 @@ def generate_export(catalogue: Catalogue, package: str = "protocol") -> str:
     if not types:
         raise CodegenError("the catalogue has no event types of its own to export")
     header = _docstring_module(
-        "The typed events of this team's own catalogue: one attrs class per event type.\n\n"
+        "The typed events of this team's own catalogue: one attrs class per event type, and one\n"
+        "per object nested in one (``<Event><Field>``, ``<Event><Field>Item`` for an array's).\n\n"
         f"Generated by ``sluice schemas export DIR --event-schemas ... {_EXPORT_FLAG[package]}``.\n"
         "Do not edit: change the schemas and run it again. ``converter.unstructure(event)`` gives "
         f"the\nwire data (camelCase), ``converter.structure(data, {class_name(types[0])})`` the "

@@ -32,7 +32,7 @@ from . import bundle, codegen, constraints, registry, validation
 from .catalogue import CUSTOM_DEFS, DIALECT, TYPE_NAME, Catalogue, assemble, builtin, event_file
 from .errors import ProtocolError
 from .model_fields import CodegenError
-from .pointer import pointer_to
+from .pointer import pointer_to, tokens
 
 #: The rules of the accepted subset, each refusal names one (the README's table lists them).
 #: A lenient :func:`load` keeps the first six (the layout) and, of ``pattern``, that every
@@ -134,21 +134,28 @@ def _refs(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[str, str]]:
             yield from _refs(item, (*path, index))
 
 
+def _target(name: str, ref: str) -> tuple[str, str | None]:
+    """The document (its URI) ``ref`` (written in the schema ``name``) points into, and the
+    key of the ``$defs`` entry it names (None when it names none)."""
+    document, fragment = urldefrag(urljoin(registry.uri(name), ref))
+    match = re.fullmatch(r"/\$defs/([^/]+)", fragment)
+    return document, None if match is None else match[1]
+
+
 def _check_refs(
     path: Path, name: str, body: dict[str, Any], definitions: dict[str, dict[str, Any]]
 ) -> None:
     """Each ``$ref`` names a definition of the built-in or the team's ``defs.json``."""
     for where, ref in _refs(body):
-        document, fragment = urldefrag(urljoin(registry.uri(name), ref))
-        match = re.fullmatch(r"/\$defs/([^/]+)", fragment)
-        if document not in _REF_TARGETS or match is None:
+        document, key = _target(name, ref)
+        if document not in _REF_TARGETS or key is None:
             message = (
                 f"$ref {ref!r} leaves the catalogue: refer to defs.json#/$defs/<name> (yours) "
                 "or ../defs.json#/$defs/<name> (Sluice's)"
             )
             raise CatalogueError(str(path), where, message, "refs")
-        if match[1] not in definitions[document]:
-            message = f"$ref {ref!r} leaves the catalogue: no definition {match[1]!r} there"
+        if key not in definitions[document]:
+            message = f"$ref {ref!r} leaves the catalogue: no definition {key!r} there"
             raise CatalogueError(str(path), where, message, "refs")
 
 
@@ -292,25 +299,76 @@ def load(directories: Sequence[str | Path], *, lenient: bool = False) -> Catalog
     catalogue = reader.catalogue()
     if lenient:
         return catalogue
+    classes: dict[str, str] = {}  # the name of every class of the models, to where it is
     for event_type in catalogue.custom_types:
-        path = reader.events[event_type][0]
         try:
-            codegen.check_event_schema(event_type, catalogue)
+            places = codegen.class_places(event_type, catalogue)
+            for name, where in places:
+                if name in classes:
+                    message = f"{where}: its class name {name} is also that of {classes[name]}"
+                    raise CodegenError(message, rule="field-name")
         except CodegenError as error:
-            raise _located(str(path), event_file(event_type), error) from None
+            raise _located(reader, event_type, error) from None
+        classes.update(places)
     try:
-        bundle.components(catalogue, "#/")
+        components = bundle.components(catalogue, "#/")
     except KeyError as error:  # two names that make one TypeScript and AsyncAPI name
         files = [path for path, _ in [*reader.defs_files, *reader.events.values()]]
         raise CatalogueError(str(files[-1]), "", error.args[0], "no-redefinition") from None
+    _check_interface_names(reader, set(components))
     return catalogue
 
 
-def _located(file: str, name: str, error: CodegenError) -> CatalogueError:
-    """The generator's complaint about ``name`` (``events/<type>.json/properties/x: ...``)
-    as a :class:`CatalogueError` of ``file`` with its pointer."""
+def _check_interface_names(reader: _Reader, components: set[str]) -> None:
+    """Each object nested in a team's schema declares a TypeScript interface of a name no
+    component nor other nested object has (:func:`protocol.bundle.nested_objects`)."""
+    places: list[tuple[Path, str, tuple[str, ...], Any]] = [
+        (path, bundle.data_component(t), (), body) for t, (path, body) in reader.events.items()
+    ]
+    places += [
+        (path, bundle.definition_component(key), ("$defs", key), body)
+        for key, (path, body) in reader.definitions.items()
+    ]
+    taken = {name: "the name of another schema's" for name in components}
+    for path, component, under, body in sorted(places, key=lambda p: (str(p[0]), p[2])):
+        for name, inner in bundle.nested_objects(body, component):
+            where = pointer_to((*under, *inner))
+            if name in taken:
+                message = f"its TypeScript interface name {name} is also {taken[name]}"
+                raise CatalogueError(str(path), where, message, "field-name")
+            taken[name] = f"that of the object at {path.name}#{where}"
+
+
+def _located(reader: _Reader, event_type: str, error: CodegenError) -> CatalogueError:
+    """The generator's complaint about ``event_type`` (``events/<type>.json/properties/x:
+    ...``, a pointer into its schema with the ``$ref``\\ s inlined) as a
+    :class:`CatalogueError` of the file that holds what it points at: the type's own, or past
+    a ``$ref`` the team's ``defs.json`` (``#/$defs/address/properties/geo``)."""
+    name = event_file(event_type)
+    path, body = reader.events[event_type]
     text = str(error).removesuffix(f" (rule: {error.rule})")
     where, _, message = text.removeprefix(name).partition(": ")
     if not text.startswith(name):
         where, message = "", text
-    return CatalogueError(file, where, message, error.rule or "schema")
+    file, pointer = _written_at(reader, (path, name, body), where)
+    return CatalogueError(str(file), pointer, message, error.rule or "schema")
+
+
+def _written_at(reader: _Reader, schema: tuple[Path, str, Any], where: str) -> tuple[Path, str]:
+    """The file and pointer where the schema at ``where`` is written. ``where`` points into
+    the event schema ``schema`` (its file, its name in the catalogue, its body) read with its
+    ``$ref``\\ s inlined; it is followed through each ``$ref`` to a team's definition that
+    holds the rest of the way. ``(file, where)`` when ``where`` is in the file itself, or goes
+    past a built-in definition."""
+    path, name, node = schema
+    file, walked = path, []
+    for token in tokens(where):
+        if isinstance(node, dict) and token not in node and isinstance(node.get("$ref"), str):
+            document, key = _target(name, node["$ref"])
+            if document != registry.uri(CUSTOM_DEFS) or key not in reader.definitions:
+                return path, where
+            (file, node), name, walked = reader.definitions[key], CUSTOM_DEFS, ["$defs", key]
+        if not isinstance(node, dict) or token not in node:
+            return path, where
+        node, walked = node[token], [*walked, token]
+    return file, pointer_to(walked)

@@ -1,9 +1,12 @@
 """JSON Schemas to the fields of attrs models: the subset of JSON Schema the generator accepts.
 
 A data schema is a closed object whose properties each become one field, guarded by attrs
-validators that mirror the schema. Anything outside the subset raises :class:`CodegenError`
-naming the rule it breaks (the README's "Your own events" lists the rules), so a schema never
-says more than its model checks.
+validators that mirror the schema. A field (or an array's ``items``) that is itself a closed
+object becomes a class of its own, a :class:`Nested`, at any depth, named after the path to
+it: ``OrderPlacedEvent``'s field ``order`` is ``OrderPlacedEventOrder``, the items of its
+field ``items`` are ``OrderPlacedEventItemsItem``. Anything outside the subset raises
+:class:`CodegenError` naming the rule it breaks (the README's "Your own events" lists the
+rules), so a schema never says more than its model checks.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 import attrs
 
 from . import constraints
+from .bundle import camel
 from .pointer import pointer_to
 from .source_text import INDENT, WIDTH, Call, Expr, Seq, lines, literal
 
@@ -89,6 +93,8 @@ _TYPES: dict[str, tuple[str, str, frozenset[str]]] = {
         frozenset({"items", "minItems", "maxItems", "uniqueItems"}),
     ),
 }
+#: The kinds of value a field may hold: the scalars, ``array`` and ``object`` (a nested class).
+KINDS = (*_TYPES, "object")
 _ENUM_TYPES = {"string": str, "integer": int}
 _BOUNDS = {
     "minimum": "v.ge",
@@ -101,15 +107,60 @@ _COUNTS = {"minItems": "v.min_len", "maxItems": "v.max_len"}
 _FORMATS = {"date-time": "constraints.date_time"}
 
 
-def value_checks(schema: Any, where: str) -> tuple[str, list[Expr]]:
-    """The annotation of a JSON value and the attrs validators that mirror its schema."""
+@attrs.frozen
+class Nested:
+    """The class of a nested object: its ``name``, its ``fields``, the docstring's
+    ``description`` and ``where`` its schema is (``events/<type>.json/properties/order``)."""
+
+    name: str
+    fields: tuple[Field, ...]
+    description: str
+    where: str
+
+
+@attrs.frozen
+class Nesting:
+    """Where the class of an object found below a model goes: ``name`` is the class name it
+    takes, ``label`` names the value in a docstring (``OrderPlacedEvent.items``), ``found``
+    collects every class of the model, innermost first, and ``taken`` maps each class name
+    given so far to where its schema is."""
+
+    name: str
+    label: str
+    found: list[Nested] = attrs.field(factory=list)
+    taken: dict[str, str] = attrs.field(factory=dict)
+
+    def field(self, wire: str, python: str) -> Nesting:
+        """The nesting of the value of this class's field ``wire`` (attribute ``python``)."""
+        return Nesting(self.name + camel(wire), f"{self.name}.{python}", self.found, self.taken)
+
+    def item(self) -> Nesting:
+        """The nesting of the items of an array held here."""
+        return Nesting(self.name + "Item", f"an item of {self.label}", self.found, self.taken)
+
+    def add(self, nested: Nested) -> None:
+        other = self.taken.get(nested.name)
+        if other is not None:
+            raise CodegenError(
+                f"{nested.where}: its class name {nested.name} is also that of {other}",
+                rule="field-name",
+            )
+        self.taken[nested.name] = nested.where
+        self.found.append(nested)
+
+
+def value_checks(schema: Any, where: str, nesting: Nesting) -> tuple[str, list[Expr]]:
+    """The annotation of a JSON value and the attrs validators that mirror its schema; an
+    object's class (and those of the objects it holds) is added to ``nesting``."""
     if not isinstance(schema, dict):
         raise CodegenError(
             f"{where}: expected a schema object, got {json.dumps(schema)}", rule="field-types"
         )
     kind = schema.get("type")
-    if not isinstance(kind, str) or kind not in _TYPES:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise CodegenError(f"{where}: {_type_refusal(schema)}", rule="field-types")
+    if kind == "object":
+        return _object(schema, where, nesting)
     annotation, type_check, allowed = _TYPES[kind]
     unknown = sorted(set(schema) - allowed - ANNOTATIONS - {"type"})
     if unknown:
@@ -152,8 +203,21 @@ def value_checks(schema: Any, where: str) -> tuple[str, list[Expr]]:
             )
         checks.append(_FORMATS[schema["format"]])
     if kind == "array":
-        return _array(schema, checks, where)
+        return _array(schema, checks, where, nesting)
     return annotation, checks
+
+
+def _object(schema: dict[str, Any], where: str, nesting: Nesting) -> tuple[str, list[Expr]]:
+    """A nested object: a class of its own (the rules of the data object's own), its
+    docstring the object's description (an array's item may go without one)."""
+    members = tuple(fields(schema, where, nesting=nesting))
+    text = schema.get("description")
+    if isinstance(text, str) and text.strip():
+        summary = " ".join(text.split())
+    else:
+        summary = f"{nesting.label[:1].upper()}{nesting.label[1:]}."
+    nesting.add(Nested(nesting.name, members, summary, where))
+    return nesting.name, [f"v.instance_of({nesting.name})"]
 
 
 #: Keywords that give a value a schema without one ``type``; the generators carry none.
@@ -162,7 +226,7 @@ _UNTYPED = ("oneOf", "anyOf", "allOf", "not", "if", "const")
 
 def _type_refusal(schema: dict[str, Any]) -> str:
     """Why a field's ``type`` is outside the subset, naming what to write instead."""
-    kinds = f"one of {', '.join(_TYPES)}"
+    kinds = f"one of {', '.join(KINDS)}"
     if "type" not in schema:
         standing_in = [key for key in _UNTYPED if key in schema]
         instead = f"; keyword(s) not supported: {', '.join(standing_in)}" if standing_in else ""
@@ -171,20 +235,22 @@ def _type_refusal(schema: dict[str, Any]) -> str:
     said = f"type {json.dumps(kind)} is not supported ({kinds})"
     if kind == "null" or (isinstance(kind, list) and "null" in kind):
         return f'{said}: a field that may be missing is left out of "required", not null'
-    if kind == "object" or (isinstance(kind, list) and "object" in kind):
-        return f"{said}: only the event's data itself is an object"
     return said
 
 
-def _array(schema: dict[str, Any], checks: list[Expr], where: str) -> tuple[str, list[Expr]]:
+def _array(
+    schema: dict[str, Any], checks: list[Expr], where: str, nesting: Nesting
+) -> tuple[str, list[Expr]]:
     if "items" not in schema:
         raise CodegenError(f"{where}: an array needs items", rule="array")
-    item_annotation, item_checks = value_checks(schema["items"], pointer_to(["items"], where))
+    items = schema["items"]
+    item_annotation, item_checks = value_checks(items, pointer_to(["items"], where), nesting.item())
     for key, func in _COUNTS.items():
         if key in schema:
             checks.append(Call(func, (_count(schema[key], pointer_to([key], where)),)))
     unique = schema.get("uniqueItems", False)
-    if unique not in (True, False) or (unique and item_annotation.startswith("list")):
+    scalar = items.get("type") not in ("array", "object")
+    if unique not in (True, False) or (unique and not scalar):
         raise CodegenError(
             f"{where}: uniqueItems is supported for arrays of scalars only", rule="array"
         )
@@ -239,8 +305,11 @@ def _snake(wire: str, where: str) -> str:
 _OBJECT_KEYWORDS = frozenset({"type", "properties", "required", "additionalProperties"})
 
 
-def fields(schema: dict[str, Any], where: str, special: Sequence[str] = ()) -> Iterator[Field]:
-    """The fields of a closed object schema, in schema order; ``special`` ones are skipped."""
+def fields(
+    schema: dict[str, Any], where: str, special: Sequence[str] = (), *, nesting: Nesting
+) -> Iterator[Field]:
+    """The fields of a closed object schema, in schema order; ``special`` ones are skipped.
+    ``nesting`` is the class's own: the classes of the objects its fields hold go there."""
     unknown = sorted(set(schema) - _OBJECT_KEYWORDS - ANNOTATIONS)
     if unknown:
         raise CodegenError(
@@ -267,7 +336,7 @@ def fields(schema: dict[str, Any], where: str, special: Sequence[str] = ()) -> I
                 f"{here}: {name!r} is the Python name of two properties", rule="field-name"
             )
         names.add(name)
-        annotation, checks = value_checks(sub, here)
+        annotation, checks = value_checks(sub, here, nesting.field(wire, name))
         yield Field(name, wire, annotation, tuple(checks), wire in required, description(sub, here))
 
 

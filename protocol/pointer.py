@@ -27,6 +27,12 @@ def pointer_to(path: Iterable[str | int], under: str = ROOT) -> str:
     return under + "".join("/" + escape(token) for token in path)
 
 
+def tokens(pointer: str) -> list[str]:
+    """The reference tokens of ``pointer``, unescaped (RFC 6901 section 4): ``/a~1b/0`` is
+    ``["a/b", "0"]``; ``""`` is ``[]``."""
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+
+
 def shown(value: str) -> str:
     """How a line of text shows the pointer ``value``: as a JSON string (``"/data/progress"``,
     ``""`` for the whole document), so that no key, whatever it holds (``: ``, a line break),

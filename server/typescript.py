@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from protocol import Catalogue, builtin, bundle
+from protocol.catalogue import CUSTOM_DEFS
 
 #: The file :func:`write_declarations` writes.
 DECLARATIONS = "sluice-events.d.ts"
@@ -61,10 +62,21 @@ def declarations_schema(catalogue: Catalogue) -> dict[str, Any]:
     """The one schema handed to json-schema-to-typescript.
 
     Its root is ``SluiceEventMap`` (each event type with its envelope); every component of
-    :func:`protocol.bundle.components` is a definition, declared under its own name.
+    :func:`protocol.bundle.components` is a definition, declared under its own name. The
+    objects nested in a team's data objects and definitions are declared too, each under the
+    name :func:`protocol.bundle.nested_objects` gives it (json-schema-to-typescript declares
+    a titled object as an interface of that name, and writes an untitled one inline, with no
+    name to use it by; a title of the schema's own gives way, so that objects of one title in
+    two types make no ``Line1``). The built-in components are left as they are.
     """
+    teams = {bundle.data_component(t) for t in catalogue.custom_types}
+    if catalogue.custom_types:
+        teams |= {bundle.definition_component(k) for k in catalogue.schema(CUSTOM_DEFS)["$defs"]}
     definitions = {
-        name: {**_type_refs(schema), "title": name}
+        name: {
+            **_type_refs(bundle.titled(schema, name) if name in teams else schema),
+            "title": name,
+        }
         for name, schema in bundle.components(catalogue, _DEFS).items()
     }
     types = list(catalogue.event_types)

@@ -1,8 +1,9 @@
 """Fixtures shared by every test folder: a Redis server of the tests' own, the command line,
-the compiled TypeScript client."""
+the compiled TypeScript client; the root logger as each test found it."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,18 @@ import pytest
 from cli_runner import Run, runner
 from node_tools import compile_client
 from redis_process import redis_server_process
+
+
+@pytest.fixture(autouse=True)
+def root_logger_kept() -> Iterator[None]:
+    """The root logger's handlers and level put back after each test: ``sluice serve`` run in
+    the test process (``server.cli.main``) sends them to the ``sys.stderr`` of its moment, a
+    capture closed once that test ends, where a later test's in-process hub would log."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")

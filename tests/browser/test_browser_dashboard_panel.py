@@ -2,7 +2,8 @@
 is drawn once per frame (the newest rows kept, in order, a bounded number of layouts); the
 event types and the session-id rule are what the hub's schemas say; a refused token, a refused
 stream and a malformed session id are said plainly; a panel shows one ``connection`` row however
-often the shared stream is opened again."""
+often the shared stream is opened again; a team's type with nested objects is published as JSON
+in its fields, an error inside one shown under it with its pointer there."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jwt
 from conftest import Hub, Page
-from test_browser import SECRET, STATE, TEXT, event, publish, token
+from test_browser import FIELD_ERRORS, SECRET, STATE, TEXT, event, publish, token
 
 #: The rows a panel's table keeps (``MAX_ROWS`` of ``panel.ts``).
 MAX_ROWS = 500
@@ -180,3 +182,69 @@ async def test_a_panel_shows_one_connection_however_often_the_stream_is_opened_a
     (sent,) = await publish(hub, "a", event("message", content="after the re-opens"))
     rows = await page.wait_for(ROWS_UNTIL, ["a", sent])
     assert [row[0] for row in rows] == ["connection", "message"], rows
+
+
+async def test_the_publish_form_takes_a_nested_object_as_json_and_shows_errors_inside_it(
+    hubs: Any, page: Page, tmp_path: Path
+) -> None:
+    line = {
+        "type": "object",
+        "properties": {
+            "sku": {"description": "The product.", "type": "string"},
+            "qty": {"description": "How many.", "type": "integer", "minimum": 1},
+        },
+        "required": ["sku", "qty"],
+        "additionalProperties": False,
+    }
+    schema = {
+        "description": "An order was placed.",
+        "type": "object",
+        "properties": {
+            "order": {
+                "description": "The order.",
+                "type": "object",
+                "properties": {
+                    "id": {"description": "Order id.", "type": "string"},
+                    "total": {"description": "Total.", "type": "number", "minimum": 0},
+                },
+                "required": ["id", "total"],
+                "additionalProperties": False,
+            },
+            "items": {"description": "The lines.", "type": "array", "items": line},
+        },
+        "required": ["order"],
+        "additionalProperties": False,
+    }
+    (tmp_path / "order_placed.json").write_text(json.dumps(schema))
+    hub: Hub = await hubs("--no-auth", "--event-schemas", str(tmp_path))
+    await page.call("goto", url=f"{hub.url}/?session=shop")
+    await page.wait_for(STATE, ["shop", "connected"])
+    panel = 'article[data-session="shop"]'
+    form = f"{panel} form.publish"
+    await page.call("click", selector=f"{panel} details summary")
+    await page.call("select", selector=f"{form} select[name=type]", value="order_placed")
+    assert await page.text(f'{form} label[data-field="order"] .hint') == "The order."
+    wrong = {"order": '{"id": "o-1", "total": -1}', "items": '[{"sku": "a", "qty": 0}]'}
+    for name, text in wrong.items():
+        await page.call("fill", selector=f"{form} textarea[name={name}]", value=text)
+    await page.call("click", selector=f"{form} button[type=submit]")
+    assert await page.wait_for(FIELD_ERRORS, [form, 2]) == {
+        "order": '"/total": -1 is less than the minimum of 0',
+        "items": '"/0/qty": 0 is less than the minimum of 1',
+    }
+    await page.call("screenshot", name="dashboard-publish-nested-errors.png")
+    assert await page.call("errors") == [
+        "console: Failed to load resource: the server responded with a status of 422 ()"
+    ]
+    right = {"order": '{"id": "o-1", "total": 12.5}', "items": '[{"sku": "a", "qty": 2}]'}
+    for name, text in right.items():
+        await page.call("fill", selector=f"{form} textarea[name={name}]", value=text)
+    await page.call("click", selector=f"{form} button[type=submit]")
+    await page.wait_for("(s) => document.querySelector(s)", f"{panel} tr.event-order_placed")
+    async with httpx.AsyncClient(base_url=hub.url) as client:
+        history = await client.get("/api/sessions/shop/events")
+    (sent,) = history.json()["events"]
+    assert sent["data"] == {
+        "order": {"id": "o-1", "total": 12.5},
+        "items": [{"sku": "a", "qty": 2}],
+    }

@@ -3,10 +3,12 @@ the built-in ones go; a catalogue the tools cannot carry is refused, naming file
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import json
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,74 @@ ALONE = {
     },
 }
 DEFS = {"$defs": {"cents": {"description": "Cents.", "type": "integer", "minimum": 0}}}
+
+
+#: A type with nested objects: a field, the items of an array, and one by $ref, three deep.
+ORDER_PLACED = {
+    "title": "Order placed",
+    "description": "A customer placed an order.",
+    "type": "object",
+    "properties": {
+        "order": {
+            "description": "The order.",
+            "type": "object",
+            "properties": {
+                "id": {"description": "Order id.", "type": "string", "minLength": 1},
+                "total": {"description": "Total, in euros.", "type": "number", "minimum": 0},
+                "shipTo": {"description": "Where it goes.", "$ref": "defs.json#/$defs/address"},
+            },
+            "required": ["id", "total"],
+            "additionalProperties": False,
+        },
+        "items": {
+            "description": "The order's lines.",
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "sku": {"description": "The product.", "type": "string"},
+                    "qty": {"description": "How many.", "type": "integer", "minimum": 1},
+                },
+                "required": ["sku", "qty"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": ["order", "items"],
+    "additionalProperties": False,
+}
+NESTED_DEFS = {
+    "$defs": {
+        "address": {
+            "description": "A postal address.",
+            "type": "object",
+            "properties": {
+                "city": {"description": "The city.", "type": "string", "minLength": 1},
+                "geo": {
+                    "description": "Where on the map.",
+                    "type": "object",
+                    "properties": {
+                        "lat": {"description": "Latitude.", "type": "number"},
+                        "lon": {"description": "Longitude.", "type": "number"},
+                    },
+                    "required": ["lat", "lon"],
+                    "additionalProperties": False,
+                },
+            },
+            "required": ["city"],
+            "additionalProperties": False,
+        }
+    }
+}
+ORDER = {
+    "order": {
+        "id": "o-1",
+        "total": 12.5,
+        "shipTo": {"city": "Lyon", "geo": {"lat": 45.7, "lon": 4.8}},
+    },
+    "items": [{"sku": "a", "qty": 2}, {"sku": "b", "qty": 1}],
+}
 
 
 def _write(folder: Path, files: dict[str, Any]) -> Path:
@@ -257,22 +327,22 @@ def test_a_bad_catalogue_is_refused_naming_file_pointer_and_rule(
             {"oneOf": [{"type": "string"}, {"type": "integer"}]},
             "/properties/x",
             "field-types",
-            'a field needs one "type" (one of string, integer, number, boolean, array);'
-            " keyword(s) not supported: oneOf",
+            'a field needs one "type" (one of string, integer, number, boolean, array,'
+            " object); keyword(s) not supported: oneOf",
         ),
         (
             {"type": ["string", "null"]},
             "/properties/x",
             "field-types",
             'type ["string", "null"] is not supported (one of string, integer, number, boolean,'
-            ' array): a field that may be missing is left out of "required", not null',
+            ' array, object): a field that may be missing is left out of "required", not null',
         ),
         (
-            {"type": "array", "items": {"type": "object", "properties": {}}},
-            "/properties/x/items",
+            {"type": ["object", "null"], "properties": {}, "additionalProperties": False},
+            "/properties/x",
             "field-types",
-            'type "object" is not supported (one of string, integer, number, boolean, array):'
-            " only the event's data itself is an object",
+            'type ["object", "null"] is not supported (one of string, integer, number, boolean,'
+            ' array, object): a field that may be missing is left out of "required", not null',
         ),
         (
             {"type": "string", "format": "email"},
@@ -292,6 +362,182 @@ def test_valid_json_schema_outside_the_subset_is_refused_saying_what_to_write(
     error = _refusal(tmp_path / "events", {"a.json": schema})
     assert (error.pointer, error.rule) == (pointer, rule)
     assert str(error).endswith(f": {says} (rule: {rule})")
+
+
+def test_nested_objects_are_accepted_at_any_depth_and_validated_inside(tmp_path: Path) -> None:
+    folder = _write(
+        tmp_path / "events", {"order_placed.json": ORDER_PLACED, "defs.json": NESTED_DEFS}
+    )
+    loaded = event_schemas.load([folder])
+    assert loaded.custom_types == ("order_placed",)
+    loaded.check_event_input({"type": "order_placed", "data": ORDER})
+    bad = copy.deepcopy(ORDER)
+    bad["order"]["total"] = -1
+    del bad["order"]["shipTo"]["geo"]["lon"]
+    bad["items"][0]["colour"] = "red"
+    bad["items"][1]["qty"] = 0
+    errors = loaded.validator("event-input.json").errors({"type": "order_placed", "data": bad})
+    assert {e.pointer for e in errors} == {
+        "/data/order/total",
+        "/data/order/shipTo/geo",
+        "/data/items/0",
+        "/data/items/1/qty",
+    }
+
+
+def _nested(edit: Callable[[dict[str, Any], dict[str, Any]], object]) -> dict[str, Any]:
+    """The files of the nested catalogue after ``edit(schema, defs)`` changed copies of them."""
+    schema, defs = copy.deepcopy(ORDER_PLACED), copy.deepcopy(NESTED_DEFS)
+    edit(schema, defs)
+    return {"order_placed.json": schema, "defs.json": defs}
+
+
+def _order(schema: dict[str, Any]) -> dict[str, Any]:
+    order: dict[str, Any] = schema["properties"]["order"]
+    return order
+
+
+@pytest.mark.parametrize(
+    ("files", "pointer", "rule", "says"),
+    [
+        (
+            _nested(lambda s, d: _order(s).pop("additionalProperties")),
+            "/properties/order",
+            "closed-object",
+            "only closed objects (additionalProperties: false) are models",
+        ),
+        (
+            _nested(
+                lambda s, d: s["properties"]["items"]["items"].update(additionalProperties=True)
+            ),
+            "/properties/items/items",
+            "closed-object",
+            "only closed objects",
+        ),
+        (
+            _nested(lambda s, d: _order(s)["properties"].update(total={"description": "T."})),
+            "/properties/order/properties/total",
+            "field-types",
+            'a field needs one "type"',
+        ),
+        (
+            _nested(lambda s, d: _order(s)["properties"]["id"].pop("description")),
+            "/properties/order/properties/id",
+            "description",
+            "a description is required",
+        ),
+        (
+            _nested(lambda s, d: _order(s).update(minProperties=1)),
+            "/properties/order",
+            "closed-object",
+            "keyword(s) not supported for an object: minProperties",
+        ),
+        (
+            _nested(
+                lambda s, d: d["$defs"]["address"]["properties"]["geo"]["properties"]["lat"].update(
+                    type=["number", "null"]
+                )
+            ),
+            "defs.json#/$defs/address/properties/geo/properties/lat",  # where it is written
+            "field-types",
+            "not null",
+        ),
+        (
+            _nested(
+                lambda s, d: _order(s)["properties"].update(
+                    extra={"description": "E.", "oneOf": [{"type": "string"}, {"type": "integer"}]}
+                )
+            ),
+            "/properties/order/properties/extra",
+            "field-types",
+            "keyword(s) not supported: oneOf",
+        ),
+        (
+            _nested(
+                lambda s, d: s["properties"].update(orderShipTo=NESTED_DEFS["$defs"]["address"])
+            ),
+            "/properties/orderShipTo/properties/geo",  # the innermost class first
+            "field-name",
+            "its class name OrderPlacedEventOrderShipToGeo is also that of "
+            "events/order_placed.json/properties/order/properties/shipTo/properties/geo",
+        ),
+    ],
+)
+def test_a_nested_object_keeps_the_rules_of_the_data_object(
+    tmp_path: Path, files: dict[str, Any], pointer: str, rule: str, says: str
+) -> None:
+    error = _refusal(tmp_path / "events", files)
+    file, _, pointer = pointer.rpartition("#")
+    assert (error.file, error.pointer, error.rule) == (
+        str(tmp_path / "events" / (file or "order_placed.json")),
+        pointer,
+        rule,
+    )
+    assert says in str(error)
+    assert str(error).endswith(f"(rule: {rule})")
+
+
+def test_two_types_making_one_class_name_are_refused(tmp_path: Path) -> None:
+    holder = {
+        **ALONE,
+        "properties": {"bEvent": {**NESTED_DEFS["$defs"]["address"], "description": "B."}},
+        "required": [],
+    }
+    error = _refusal(tmp_path / "events", {"a.json": holder, "a_event_b.json": ALONE})
+    assert (error.file, error.pointer, error.rule) == (
+        str(tmp_path / "events" / "a_event_b.json"),
+        "",
+        "field-name",
+    )
+    assert "its class name AEventBEvent is also that of events/a.json/properties/bEvent" in str(
+        error
+    )
+
+
+def test_a_nested_interface_named_like_another_schema_is_refused(tmp_path: Path) -> None:
+    """``order_placed``'s field ``order`` is the interface ``OrderPlacedDataOrder``: a
+    definition ``orderPlacedDataOrder`` would be declared under the same name."""
+    defs = copy.deepcopy(NESTED_DEFS)
+    defs["$defs"]["orderPlacedDataOrder"] = {"description": "Clash.", "type": "string"}
+    error = _refusal(tmp_path / "events", {"order_placed.json": ORDER_PLACED, "defs.json": defs})
+    assert (error.file, error.pointer, error.rule) == (
+        str(tmp_path / "events" / "order_placed.json"),
+        "/properties/order",
+        "field-name",
+    )
+    assert "its TypeScript interface name OrderPlacedDataOrder is also the name of another" in str(
+        error
+    )
+    defs = copy.deepcopy(NESTED_DEFS)
+    defs["$defs"]["addressGeo"] = {"description": "Clash.", "type": "string"}
+    error = _refusal(tmp_path / "again", {"order_placed.json": ORDER_PLACED, "defs.json": defs})
+    assert (error.file, error.pointer, error.rule) == (
+        str(tmp_path / "again" / "defs.json"),
+        "/$defs/address/properties/geo",
+        "field-name",
+    )
+
+
+def test_every_nested_object_has_a_declared_name_empty_ones_too() -> None:
+    schema = copy.deepcopy(ORDER_PLACED)
+    schema["properties"]["gift"] = {
+        "description": "No options yet.",
+        "type": "object",
+        "additionalProperties": False,
+    }
+    assert list(bundle.nested_objects(schema, "OrderPlacedData")) == [
+        ("OrderPlacedDataOrder", ("properties", "order")),
+        ("OrderPlacedDataItemsItem", ("properties", "items", "items")),
+        ("OrderPlacedDataGift", ("properties", "gift")),
+    ]
+    titled = bundle.titled(schema, "OrderPlacedData")
+    assert titled["properties"]["gift"]["title"] == "OrderPlacedDataGift"
+    assert titled["properties"]["items"]["items"]["title"] == "OrderPlacedDataItemsItem"
+    assert "title" not in titled["properties"]["order"]["properties"]["shipTo"]  # a $ref's own
+    assert schema == {
+        **ORDER_PLACED,
+        "properties": {**ORDER_PLACED["properties"], "gift": schema["properties"]["gift"]},
+    }
 
 
 def test_the_lenient_mode_skips_the_generators_rules_only(tmp_path: Path) -> None:

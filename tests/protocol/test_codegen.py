@@ -152,7 +152,25 @@ def _with_property(wire: str, schema: Any) -> Any:
     [
         ({"type": "integer", "multipleOf": 2, "description": "d"}, "multipleOf"),
         ({"type": "string", "const": "x", "description": "d"}, "const"),
-        ({"type": "object", "description": "d"}, 'type "object"'),
+        ({"type": "object", "description": "d"}, "only closed objects"),
+        (
+            {
+                "type": "object",
+                "properties": {"y": {"type": "string"}},
+                "additionalProperties": False,
+                "description": "d",
+            },
+            "extra/properties/y: a description is required",
+        ),
+        (
+            {
+                "type": "array",
+                "items": {"type": "object", "additionalProperties": False},
+                "uniqueItems": True,
+                "description": "d",
+            },
+            "uniqueItems is supported for arrays of scalars only",
+        ),
         ({"type": ["string", "null"], "description": "d"}, 'type ["string", "null"]'),
         ({"type": "string", "format": "uri", "description": "d"}, 'format "uri"'),
         ({"type": "string", "pattern": "^\\d+$", "description": "d"}, "\\d"),

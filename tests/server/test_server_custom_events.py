@@ -165,6 +165,23 @@ def test_sluice_validate_takes_the_catalogue(
             ),
             "many.json#/properties/x: keyword(s) not supported",
         ),
+        (
+            "nested.json",
+            json.dumps(
+                {
+                    **SCHEMA,
+                    "properties": {
+                        "x": {
+                            "description": "An open object.",
+                            "type": "object",
+                            "properties": {"y": {"type": "string", "description": "d"}},
+                        }
+                    },
+                    "required": [],
+                }
+            ),
+            "nested.json#/properties/x: only closed objects",
+        ),
     ],
 )
 def test_a_bad_catalogue_never_starts_a_server(

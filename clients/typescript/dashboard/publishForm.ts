@@ -1,6 +1,7 @@
 /**
  * The publish form of one session, built from the catalogue: a field per property of the chosen
- * event type's data, and each schema error of a 422 answer shown under its field.
+ * event type's data (an object or an array is written as JSON), and each schema error of a 422
+ * answer shown under its field (one inside an object or array with its pointer there).
  */
 
 import { postJson, ProblemError } from "./api.js";
@@ -114,8 +115,11 @@ export class PublishForm {
         general.push(`${JSON.stringify(error.pointer)}: ${error.message}`); // "" is the whole event (RFC 6901)
         continue;
       }
+      // an error inside a field's object or array names where in it: "/total": ... under order
+      const inner = error.pointer.startsWith(`/data/${name}/`) ? error.pointer.slice(`/data/${name}`.length) : "";
+      const message = inner ? `${JSON.stringify(inner)}: ${error.message}` : error.message;
       slot.hidden = false;
-      slot.textContent = slot.textContent ? `${slot.textContent}; ${error.message}` : error.message;
+      slot.textContent = slot.textContent ? `${slot.textContent}; ${message}` : message;
     }
     this.result.className = "result error";
     this.result.textContent = general.length ? general.join("; ") : "not published: fix the fields marked";

@@ -533,8 +533,10 @@ var PublishForm = class {
         general.push(`${JSON.stringify(error.pointer)}: ${error.message}`);
         continue;
       }
+      const inner = error.pointer.startsWith(`/data/${name}/`) ? error.pointer.slice(`/data/${name}`.length) : "";
+      const message = inner ? `${JSON.stringify(inner)}: ${error.message}` : error.message;
       slot.hidden = false;
-      slot.textContent = slot.textContent ? `${slot.textContent}; ${error.message}` : error.message;
+      slot.textContent = slot.textContent ? `${slot.textContent}; ${message}` : message;
     }
     this.result.className = "result error";
     this.result.textContent = general.length ? general.join("; ") : "not published: fix the fields marked";
