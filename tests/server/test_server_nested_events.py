@@ -149,11 +149,12 @@ def _import(path: Path) -> ModuleType:
     return module
 
 
-@pytest.fixture
-def exported(sluice: Run, shop: Path, tmp_path: Path) -> ModuleType:
-    """``sluice schemas export --python`` of the nested catalogue, imported."""
+@pytest.fixture(params=["--python", "--python-client"])
+def exported(request: pytest.FixtureRequest, sluice: Run, shop: Path, tmp_path: Path) -> ModuleType:
+    """``sluice schemas export --python`` (or ``--python-client``) of the nested catalogue,
+    imported."""
     status, _, err = sluice(
-        "schemas", "export", "--python", "--event-schemas", str(shop), str(tmp_path)
+        "schemas", "export", request.param, "--event-schemas", str(shop), str(tmp_path)
     )
     assert (status, err) == (0, "")
     return _import(tmp_path / "sluice_events.py")
