@@ -18,7 +18,7 @@ from sse_core.idempotency import Claim
 from . import logs
 from .hub import Hub
 from .problems import Problem
-from .security.access import Request, authenticate, check_open, forbid_unless
+from .security.access import Request, authenticate, check_open, require_right
 from .security.auth import Principal
 from .security.limits import check_session_id, event_too_large
 
@@ -43,7 +43,7 @@ def check_publisher(hub: Hub, session_id: str, request: Request) -> tuple[str, P
     session_id = check_session_id(session_id)
     check_open(hub)
     principal = authenticate(hub, request, write=True)
-    forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
+    require_right(principal.may_publish(session_id), f"no right to publish to {session_id}")
     return session_id, principal
 
 

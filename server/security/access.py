@@ -138,3 +138,14 @@ def forbid_unless(allowed: bool, detail: str) -> None:
     """Raise a 403 problem with ``detail`` unless ``allowed``."""
     if not allowed:
         raise Problem(403, "forbidden", "Forbidden", detail)
+
+
+def require_right(allowed: bool, detail: str) -> None:
+    """Raise a 403 problem with ``detail`` unless ``allowed``: the caller's token does not
+    give the right asked for, so the answer carries the Bearer challenge with
+    ``error="insufficient_scope"`` (RFC 6750 section 3.1: another token may)."""
+    if not allowed:
+        challenge = 'Bearer realm="sluice", error="insufficient_scope"'
+        raise Problem(
+            403, "forbidden", "Forbidden", detail, headers={"WWW-Authenticate": challenge}
+        )

@@ -24,7 +24,7 @@ from werkzeug.sansio.request import Request as WerkzeugRequest
 
 from ..hub import Hub
 from ..problems import query_parameter
-from ..security.access import Request, authenticate, check_backplane, check_open, forbid_unless
+from ..security.access import Request, authenticate, check_backplane, check_open, require_right
 from ..security.auth import Principal
 from ..security.limits import check_session_list, too_many_connections, too_many_streams
 
@@ -226,9 +226,9 @@ def admit_sessions(
     check_open(hub)
     principal = authenticate(hub, request)
     for session_id in session_ids:
-        forbid_unless(principal.may_subscribe(session_id), f"no right to subscribe to {session_id}")
+        require_right(principal.may_subscribe(session_id), f"no right to subscribe to {session_id}")
         if publish:
-            forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
+            require_right(principal.may_publish(session_id), f"no right to publish to {session_id}")
     if hub.connections.full(principal.subject):
         raise too_many_connections(hub.connections.limit)
     if hub.connections.at_capacity():

@@ -17,7 +17,7 @@ from sse_core.idempotency import KeyReused, check
 
 from ..agent import AgentRequest, check_query, run_agent
 from ..problems import Problem
-from ..security.access import check_backplane, forbid_unless
+from ..security.access import check_backplane, require_right
 from ..security.limits import query_too_large
 from .context import caller, check_request, current_hub, json_body, json_response
 from .idempotency import request_claim, reused
@@ -41,7 +41,7 @@ async def regenerate() -> Response:
     principal = caller(hub, write=True)
     doc = check_request(await json_body(), "rest/regenerate-request.json")
     session_id = doc["sessionId"]
-    forbid_unless(principal.may_publish(session_id), f"no right to publish to {session_id}")
+    require_right(principal.may_publish(session_id), f"no right to publish to {session_id}")
     hub = current_hub()  # still open after reading the body?
     check_backplane(hub, "regenerate")  # a run started now could store none of its events
     message_id, task_id = str(uuid.uuid4()), str(uuid.uuid4())

@@ -29,7 +29,7 @@ from sse_core import EventTooLarge
 from ..agent import AgentRequest, check_query, run_agent
 from ..hub import Hub
 from ..problems import Problem, query_parameter
-from ..security.access import check_start_work, forbid_unless
+from ..security.access import check_start_work, require_right
 from ..security.auth import Principal
 from ..security.limits import query_too_large
 from ..streaming.admission import admit_stream
@@ -102,7 +102,7 @@ async def adk_run(app_name: str, user_id: str, session_id: str) -> Response:
     """
     hub, session_id, principal = _open(session_id, publish=True)
     check_start_work(hub, request)
-    forbid_unless(
+    require_right(
         principal.anonymous or user_id == principal.subject, "user_id must be the token's subject"
     )
     query = (query_parameter(request.args, "query") or "").strip()

@@ -30,7 +30,7 @@ from ..logs import RESPONSE_SENT
 from ..metrics import HubCollector
 from ..problems import Problem, http_version_not_supported, method_not_allowed
 from ..publishing import check_publisher
-from ..security.access import authenticate, check_open, forbid_unless
+from ..security.access import authenticate, check_open, require_right
 from ..security.auth import Principal
 from ..security.framing import framing_problem
 from ..security.limits import check_session_id
@@ -220,7 +220,7 @@ def session_access(session_id: str, *, publish: bool = False) -> tuple[Hub, str,
     session_id = check_session_id(session_id)
     hub = current_hub()
     principal = caller(hub)
-    forbid_unless(principal.may_subscribe(session_id), f"no right to read {session_id}")
+    require_right(principal.may_subscribe(session_id), f"no right to read {session_id}")
     return hub, session_id, principal
 
 

@@ -15,7 +15,7 @@ from sse_core.idempotency import KeyReused
 from ..hub import Hub
 from ..problems import Problem, query_parameter
 from ..publishing import publish_events
-from ..security.access import check_backplane, forbid_unless
+from ..security.access import check_backplane, require_right
 from ..security.limits import check_session_list
 from .context import caller, current_hub, json_body, json_response, session_access
 from .idempotency import request_claim, reused
@@ -109,7 +109,7 @@ async def poll_sessions() -> Response:
     )
     principal = caller(hub)
     for session_id in session_ids:
-        forbid_unless(principal.may_subscribe(session_id), f"no right to read {session_id}")
+        require_right(principal.may_subscribe(session_id), f"no right to read {session_id}")
     after = query_parameter(request.args, "after") or None
     limit = _limit(query_parameter(request.args, "limit"))
     pages = await hub.broadcaster.backplane.replay_sessions(session_ids, after, limit)

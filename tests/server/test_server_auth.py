@@ -96,6 +96,40 @@ async def test_publishing_without_the_right_is_a_403(server: Server) -> None:
     check_problem(response, 403)
 
 
+async def test_a_right_the_token_lacks_is_named_in_the_challenge_on_every_path(
+    server: Server,
+) -> None:
+    """A 403 for a right the token does not give carries ``error="insufficient_scope"`` (RFC
+    6750 §3.1: another token may do); a 403 for anything else (a foreign origin) does not."""
+    alice, reader = bearer(token("alice")), bearer(token("alice", publish=[]))
+    client = server.client
+    regenerate = {"sessionId": "bob:chat", "messageId": "m-1", "query": "q"}
+    refused = [
+        await client.get("/sse/bob:chat", headers=alice),
+        await client.get("/sse?session=alice:chat&session=bob:chat", headers=alice),
+        await client.get("/api/sessions/bob:chat/events", headers=alice),
+        await client.get("/api/events?session=bob:chat", headers=alice),
+        await client.get("/api/sessions/bob:chat/stats", headers=alice),
+        await client.post("/api/sessions/alice:chat/events", json=message("m"), headers=reader),
+        await client.put("/api/sessions/alice:chat", headers=reader),
+        await client.delete("/api/sessions/alice:chat", headers=reader),
+        await client.post("/api/chat_actions/regenerate", json=regenerate, headers=alice),
+        await client.get("/apps/demo/users/bob/sessions/alice:chat/run?query=q", headers=alice),
+    ]
+    for response in refused:
+        check_problem(response, 403)
+        assert response.headers["www-authenticate"] == (
+            'Bearer realm="sluice", error="insufficient_scope"'
+        ), response.request.url
+    foreign = await client.post(
+        "/api/sessions/alice:chat/events",
+        json=message("m"),
+        headers={**alice, "Origin": "https://elsewhere.example"},
+    )
+    check_problem(foreign, 403)
+    assert "www-authenticate" not in foreign.headers
+
+
 async def test_token_in_the_cookie(server: Server) -> None:
     server.streams.cookies.set("sluice_token", token())
     async with server.stream("/sse/alice:chat") as stream:
