@@ -61,6 +61,11 @@ async def test_regenerate_checks_the_request_and_the_right(server: Server) -> No
     auth = bearer(token())
     problem = check_problem(await server.client.post(url, json={"query": ""}, headers=auth), 422)
     assert {e["pointer"] for e in problem["errors"]} >= {"", "/query"}
+    for blank in ("   ", "\n\t"):  # nothing to answer, as the run endpoint's query= says too
+        body = {"sessionId": "alice:chat", "query": blank}
+        problem = check_problem(await server.client.post(url, json=body, headers=auth), 422)
+        assert [e["pointer"] for e in problem["errors"]] == ["/query"]
+    assert server.app.hub.broadcaster.sessions() == []  # no run started
     other = {"sessionId": "bob:chat", "query": "q"}
     check_problem(await server.client.post(url, json=other, headers=auth), 403)
     check_problem(await server.client.post(url, json=other), 401)

@@ -1078,7 +1078,7 @@ export interface RegenerateRequest {
    */
   messageId?: MessageId;
   /**
-   * The user query to answer.
+   * The user query to answer; not blank (at least one character that is not white space).
    */
   query: string;
 }
