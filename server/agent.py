@@ -84,7 +84,8 @@ class DemoAgent:
 
     async def __call__(self, request: AgentRequest) -> AsyncIterator[Update]:
         """Think about ``request.query`` and answer it, always with the same updates."""
-        answer = f"You asked: {request.query.strip()}. This is the demo agent's answer."
+        # The query last: a sentence around it would double its own final "?" or "."
+        answer = f"This is the demo agent's answer to: {request.query.strip()}"
         words = answer.split()
         yield Thought("Query understanding", f"Reading the question: {request.query.strip()}")
         await trio.sleep(self.delay)

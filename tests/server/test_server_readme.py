@@ -4,6 +4,7 @@ their output checked (see readme_blocks); its set-up finds Python 3.13; it lists
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,6 +68,55 @@ def test_readme_blocks_run_as_written(terminal: Terminal) -> None:
             if envelope is not None and envelope["type"] == "message":
                 break
     assert envelope["data"] == {"content": "hello"}
+
+
+def _commands(block: Block) -> list[str]:
+    """The block's command lines, a line continued with a backslash joined to the next."""
+    return re.sub(r"\\\n\s*", " ", block.text).splitlines()
+
+
+def test_background_jobs_after_the_first_session_are_stopped_by_their_pid() -> None:
+    """A reader who follows the README in one terminal has started more background jobs by
+    the time a later section starts one (the servers of the client example, of the tutorial, the
+    page server) than that section can know: job numbers are right only in the first session
+    (``%1``, ``%2``). Every later ``&`` keeps its ``$!`` in a variable, and each ``kill $NAME`` the
+    README gives names one of them."""
+    text = README.read_text()
+    blocks = [b for b in parse(text) if b.info == "sh"]
+    (first,) = [i for i, b in enumerate(blocks) if "sluice serve 2>sluice.log &" in b.text]
+    kept: set[str] = set()
+    for block in blocks[first + 1 :]:
+        for command in _commands(block):
+            background = re.search(r"&(?!&)\s*(?:(\w+)=\$!)?\s*(?:#.*)?$", command)
+            if background is not None and not command.rstrip().endswith("&&"):
+                assert background[1], f"{block.where}: `{command}` keeps no $!"
+                kept.add(background[1])
+    assert not re.findall(r"%[3-9]", re.sub(r"%[0-9A-F]{2}", "", text)), "a job named by number"
+    killed = set(re.findall(r"kill((?: \$\w+)+)", text))
+    named = {name for names in killed for name in names.split(" $") if name.strip()}
+    assert named and {n.strip() for n in named} <= kept, named - kept
+
+
+def test_every_json_answer_a_block_prints_ends_its_line() -> None:
+    """A JSON answer has no newline of its own: without ``-w '\\n'`` the reader's prompt is
+    glued to it. Every ``curl`` that prints an answer (not a stream, ``-N``, nor ``-o``) adds one;
+    ``/metrics`` ends its lines itself and a ``DELETE`` answers no body."""
+    for block in parse(README.read_text()):
+        if block.info != "sh":
+            continue
+        for command in _commands(block):
+            if not re.match(r"curl\b", command.strip()):
+                continue
+            if re.search(r" -s?N\b| -o |/metrics\b| -X DELETE ", command):
+                continue
+            assert "-w '\\n'" in command, f"{block.where}: `{command}`"
+
+
+def test_the_set_up_installs_what_a_plain_pytest_needs() -> None:
+    """The tests of the TypeScript client run the checkout's pinned node tools (``npm ci``); the
+    README's set-up installs them, as nox does, so that a plain ``pytest`` passes."""
+    (setup, *_) = [b for b in parse(README.read_text()) if b.info == "sh"]
+    assert "npm ci" in _commands(setup)[-1]
 
 
 # --- the runner itself --------------------------------------------------------------------------
