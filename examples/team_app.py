@@ -55,7 +55,7 @@ async def write(session_id: str, message_id: str, pause: float = 0.05) -> None:
         for number, (title, reasoning) in enumerate(SECTIONS, 1):
             await thoughts.add_step(title, reasoning)
             text += f"## {title}\n"
-            await progress.update_progress(100 * number / len(SECTIONS), title, text)
+            await progress.update_progress(round(100 * number / len(SECTIONS), 1), title, text)
             await trio.sleep(pause)
     except Exception as error:
         await progress.error(str(error))

@@ -11,6 +11,9 @@ import httpx
 from conftest import Hub, Page
 from test_browser import PANEL_ROWS, SECRET, STATE, TEXT, event, publish, token
 
+#: The hub's totals above the sessions table, once they hold ``text``.
+TOTALS = "(text) => document.querySelector('#totals')?.innerText.includes(text)"
+
 #: Counts the page's EventSources: ``window.sources`` = {opened, open (not yet closed by the
 #: page), most open at once, urls}.
 COUNT_SOURCES = """
@@ -75,6 +78,8 @@ async def test_eight_panels_share_one_stream_and_a_panel_opened_later_gets_its_h
     assert {s: figures["sessionStats"][s]["subscribers"] for s in sessions} == dict.fromkeys(
         sessions, 1
     )
+    # the totals count in words: one subscriber is singular, the sessions plural
+    assert await page.wait_for(TOTALS, " sessions, 1 subscriber, ")
     await page.call("screenshot", name="dashboard-one-stream.png")
 
     # a ninth panel: the stream of nine resumes after s8's event, where s9's first event is

@@ -126,6 +126,11 @@ function statsRow(sessionId: string, stats: SessionFigures, open: (id: string) =
   return el("tr", {}, el("td", {}, link), ...cells.map((n) => el("td", {}, String(n))));
 }
 
+/** "1 session", "2 sessions": a count with its noun. */
+function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 async function refreshStats(dashboard: Dashboard): Promise<void> {
   const error = find<HTMLElement>(document, "#sessions-error");
   try {
@@ -133,7 +138,7 @@ async function refreshStats(dashboard: Dashboard): Promise<void> {
     const rows = Object.entries(stats.sessionStats).map(([id, s]) => statsRow(id, s, (opened) => dashboard.open(opened)));
     find<HTMLElement>(document, "#session-table tbody").replaceChildren(...rows);
     find<HTMLElement>(document, "#totals").textContent =
-      `${stats.sessions} sessions, ${stats.subscribers} subscribers, ${stats.published} published, ` +
+      `${counted(stats.sessions, "session")}, ${counted(stats.subscribers, "subscriber")}, ${stats.published} published, ` +
       `${stats.delivered} delivered, ${stats.memoryUsageMb.toFixed(2)} MiB of history`;
     error.hidden = true;
   } catch (failure) {

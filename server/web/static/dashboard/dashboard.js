@@ -977,13 +977,16 @@ function statsRow(sessionId, stats, open) {
   const cells = [stats.subscribers, stats.historySize, stats.published, stats.delivered, stats.overflowed];
   return el("tr", {}, el("td", {}, link), ...cells.map((n) => el("td", {}, String(n))));
 }
+function counted(count, noun) {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
 async function refreshStats(dashboard) {
   const error = find(document, "#sessions-error");
   try {
     const stats = await getJson("api/stats");
     const rows = Object.entries(stats.sessionStats).map(([id, s]) => statsRow(id, s, (opened) => dashboard.open(opened)));
     find(document, "#session-table tbody").replaceChildren(...rows);
-    find(document, "#totals").textContent = `${stats.sessions} sessions, ${stats.subscribers} subscribers, ${stats.published} published, ${stats.delivered} delivered, ${stats.memoryUsageMb.toFixed(2)} MiB of history`;
+    find(document, "#totals").textContent = `${counted(stats.sessions, "session")}, ${counted(stats.subscribers, "subscriber")}, ${stats.published} published, ${stats.delivered} delivered, ${stats.memoryUsageMb.toFixed(2)} MiB of history`;
     error.hidden = true;
   } catch (failure) {
     error.hidden = false;
