@@ -528,6 +528,55 @@ def test_a_nested_interface_named_like_another_schema_is_refused(tmp_path: Path)
     )
 
 
+@pytest.mark.parametrize(
+    ("key", "inner", "pointer", "says"),
+    [
+        (
+            "3d",
+            None,
+            "/$defs/3d",
+            "'3d' makes the TypeScript name '3d', which does not start with a letter",
+        ),
+        (
+            "sluice_event_map",
+            None,
+            "/$defs/sluice_event_map",
+            "'sluice_event_map' makes the TypeScript name SluiceEventMap, that of the "
+            "declarations' map of event types",
+        ),
+        (
+            "sluice",
+            "eventMap",
+            "/$defs/sluice/properties/eventMap",
+            "its TypeScript interface name SluiceEventMap is also that of the declarations' map",
+        ),
+    ],
+)
+def test_a_definition_the_typescript_declarations_cannot_name_is_refused(
+    tmp_path: Path, key: str, inner: str | None, pointer: str, says: str
+) -> None:
+    """A definition is declared under its name in CamelCase: ``3d`` is no TypeScript name
+    (json-schema-to-typescript failed on it), and ``SluiceEventMap`` is the declarations' own
+    root (a field of that definition was typed as the map of event types, the definition
+    declared as ``SluiceEventMap1``)."""
+    definition = copy.deepcopy(NESTED_DEFS["$defs"]["address"])
+    if inner is not None:
+        definition["properties"] = {inner: definition["properties"]["geo"]}
+        definition["required"] = []
+    schema = {
+        **ALONE,
+        "properties": {"at": {"description": "Where.", "$ref": f"defs.json#/$defs/{key}"}},
+        "required": [],
+    }
+    error = _refusal(tmp_path, {"a.json": schema, "defs.json": {"$defs": {key: definition}}})
+    assert (error.file, error.pointer, error.rule) == (
+        str(tmp_path / "defs.json"),
+        pointer,
+        "field-name",
+    )
+    assert says in str(error)
+
+
 def _class_body_reads(source: str) -> set[str]:
     """The lower-case names the class bodies of a generated module read."""
     read: set[str] = set()
