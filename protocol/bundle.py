@@ -29,6 +29,9 @@ from .catalogue import CUSTOM_DEFS, Catalogue
 
 #: Component of the enum of event types.
 EVENT_TYPE = "EventType"
+#: The root of the TypeScript declarations (each event type with its envelope): declared
+#: beside the components, so no component nor nested object may take its name.
+EVENT_MAP = "SluiceEventMap"
 
 # Schemas that are "event.json plus fields": (union name, suffix of one type's branch).
 _SPLIT = {
@@ -46,6 +49,18 @@ def camel(text: str) -> str:
 def definition_component(key: str) -> str:
     """The component of a shared definition, e.g. ``SessionId`` for ``$defs/sessionId``."""
     return camel(key)
+
+
+def undeclarable(name: str) -> str | None:
+    """Why a component or nested object name (:func:`camel`'s) cannot be declared in the
+    TypeScript declarations, or ``None`` when it can: it must start with an ASCII letter (an
+    identifier: ``3d`` is none, and json-schema-to-typescript fails on it) and must not be
+    :data:`EVENT_MAP`, which the declarations already declare."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", name):
+        return f"makes the TypeScript name {name!r}, which does not start with a letter"
+    if name == EVENT_MAP:
+        return f"makes the TypeScript name {name}, that of the declarations' map of event types"
+    return None
 
 
 def data_component(event_type: str) -> str:

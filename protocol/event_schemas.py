@@ -250,6 +250,9 @@ class _Reader:
             if bundle.definition_component(key) in taken and not self.lenient:
                 message = f"{key!r} is (or is named like) a built-in definition"
                 raise CatalogueError(str(path), where, message, "no-redefinition")
+            why = bundle.undeclarable(bundle.definition_component(key))
+            if why is not None and not self.lenient:
+                raise CatalogueError(str(path), where, f"{key!r} {why}", "field-name")
             if key in self.definitions:
                 message = f"{key!r} is defined twice (also in {self.definitions[key][0]})"
                 raise CatalogueError(str(path), where, message, "no-redefinition")
@@ -330,6 +333,7 @@ def _check_interface_names(reader: _Reader, components: set[str]) -> None:
         for key, (path, body) in reader.definitions.items()
     ]
     taken = {name: "the name of another schema's" for name in components}
+    taken[bundle.EVENT_MAP] = "that of the declarations' map of event types"
     for path, component, under, body in sorted(places, key=lambda p: (str(p[0]), p[2])):
         for name, inner in bundle.nested_objects(body, component):
             where = pointer_to((*under, *inner))

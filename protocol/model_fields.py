@@ -293,11 +293,29 @@ def _count(value: Any, where: str) -> str:
     return literal(value)
 
 
+#: The lower-case names a generated model's class body reads, beside its fields: the modules
+#: its fields' validators come from (``attrs``, ``v``, ``constraints``) and the built-in types
+#: its annotations and checks name. A field of one of these names would take its place in the
+#: class body for the fields after it (``str: str | None`` reads the field just defined), and
+#: the module would not import; upper-case names (``ClassVar``, ``Literal``, the classes) are
+#: safe, a field's name being lower case.
+CLASS_BODY_NAMES = frozenset({"attrs", "v", "constraints", "str", "int", "float", "bool", "list"})
+
+
 def _snake(wire: str, where: str) -> str:
+    """The Python attribute of the property ``wire``: snake_case (``paidAt`` is ``paid_at``),
+    an identifier that is no keyword, starts with no ``_`` and is none of
+    :data:`CLASS_BODY_NAMES`; else a :class:`CodegenError` (rule ``field-name``)."""
     name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", wire).lower()
     if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
         raise CodegenError(
             f"{where}: {wire!r} does not make a Python attribute name", rule="field-name"
+        )
+    if name in CLASS_BODY_NAMES:
+        raise CodegenError(
+            f"{where}: {wire!r} would be the Python attribute {name}, a name the model's class "
+            f"body uses ({', '.join(sorted(CLASS_BODY_NAMES))})",
+            rule="field-name",
         )
     return name
 

@@ -81,7 +81,7 @@ def declarations_schema(catalogue: Catalogue) -> dict[str, Any]:
     }
     types = list(catalogue.event_types)
     return {
-        "title": "SluiceEventMap",
+        "title": bundle.EVENT_MAP,
         "description": "Each event type with its envelope: what JSON.parse gives for the data "
         "of an SSE event of that name.",
         "type": "object",

@@ -418,7 +418,7 @@ class RedisBackplane(Backplane):
                 first = await self._scripts[script](keys=keys, args=args)
             except ResponseError as error:
                 if "SLUICE_BEHIND" in str(error):  # Redis went back: a new epoch
-                    await self._went_back(client, self._epoch)
+                    await self._went_back(client, args[0])  # (the epoch found behind)
                 elif "SLUICE_EPOCH" in str(error):  # Redis lost its data: a new epoch
                     await self._join(client)
                 else:
@@ -428,9 +428,10 @@ class RedisBackplane(Backplane):
         self._accepted()
         if (found := redis_keys.recorded(first)) is not None:
             raise AlreadyRecorded(found)
-        first = int(first)
-        self._issued = max(self._issued, first + len(drafts))
-        return [format_event_id(self._epoch, first + n) for n in range(1, len(drafts) + 1)]
+        first, epoch = int(first), args[0]  # (the epoch the events were appended in)
+        if epoch == self._epoch:  # (not one this process left while the script ran)
+            self._issued = max(self._issued, first + len(drafts))
+        return [format_event_id(epoch, first + n) for n in range(1, len(drafts) + 1)]
 
     async def record(self, claim: Claim, result: tuple[str, ...]) -> Recorded | None:
         client = self._require_client()
@@ -447,9 +448,11 @@ class RedisBackplane(Backplane):
     def reader(self, session_id: str) -> WindowReader:
         async def read(after: int | None, limit: int | None) -> Window:
             self._require_client()
-            known = self._known
+            epoch, known = self._epoch, self._known
             window = await self._window(session_id, after, limit)
-            if window.epoch == self._epoch and window.issued < known:  # Redis went back
+            # Redis went back, unless this process took another epoch while the read ran
+            # (what it knew was of the epoch it left: a new epoch's counter starts below it)
+            if window.epoch == epoch == self._epoch and window.issued < known:
                 with self._reaching():
                     await self._went_back(self._require_client(), window.epoch)
             if window.epoch != self._epoch:  # Redis lost its data: the ids start a new epoch

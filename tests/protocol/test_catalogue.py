@@ -3,6 +3,7 @@ the built-in ones go; a catalogue the tools cannot carry is refused, naming file
 
 from __future__ import annotations
 
+import ast
 import copy
 import importlib.util
 import json
@@ -16,7 +17,16 @@ import attrs
 import pytest
 
 import schemas
-from protocol import InvalidEvent, asyncapi, builtin, bundle, catalogue, codegen, event_schemas
+from protocol import (
+    InvalidEvent,
+    asyncapi,
+    builtin,
+    bundle,
+    catalogue,
+    codegen,
+    event_schemas,
+    model_fields,
+)
 from protocol.event_schemas import CatalogueError
 from server.typescript import generate_declarations
 
@@ -516,6 +526,132 @@ def test_a_nested_interface_named_like_another_schema_is_refused(tmp_path: Path)
         "/$defs/address/properties/geo",
         "field-name",
     )
+
+
+@pytest.mark.parametrize(
+    ("key", "inner", "pointer", "says"),
+    [
+        (
+            "3d",
+            None,
+            "/$defs/3d",
+            "'3d' makes the TypeScript name '3d', which does not start with a letter",
+        ),
+        (
+            "sluice_event_map",
+            None,
+            "/$defs/sluice_event_map",
+            "'sluice_event_map' makes the TypeScript name SluiceEventMap, that of the "
+            "declarations' map of event types",
+        ),
+        (
+            "sluice",
+            "eventMap",
+            "/$defs/sluice/properties/eventMap",
+            "its TypeScript interface name SluiceEventMap is also that of the declarations' map",
+        ),
+    ],
+)
+def test_a_definition_the_typescript_declarations_cannot_name_is_refused(
+    tmp_path: Path, key: str, inner: str | None, pointer: str, says: str
+) -> None:
+    """A definition is declared under its name in CamelCase: ``3d`` is no TypeScript name
+    (json-schema-to-typescript failed on it), and ``SluiceEventMap`` is the declarations' own
+    root (a field of that definition was typed as the map of event types, the definition
+    declared as ``SluiceEventMap1``)."""
+    definition = copy.deepcopy(NESTED_DEFS["$defs"]["address"])
+    if inner is not None:
+        definition["properties"] = {inner: definition["properties"]["geo"]}
+        definition["required"] = []
+    schema = {
+        **ALONE,
+        "properties": {"at": {"description": "Where.", "$ref": f"defs.json#/$defs/{key}"}},
+        "required": [],
+    }
+    error = _refusal(tmp_path, {"a.json": schema, "defs.json": {"$defs": {key: definition}}})
+    assert (error.file, error.pointer, error.rule) == (
+        str(tmp_path / "defs.json"),
+        pointer,
+        "field-name",
+    )
+    assert says in str(error)
+
+
+def _class_body_reads(source: str) -> set[str]:
+    """The lower-case names the class bodies of a generated module read."""
+    read: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ClassDef):
+            for inner in node.body:
+                read |= {
+                    n.id
+                    for n in ast.walk(inner)
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id.islower()
+                }
+    return read
+
+
+#: A type with a field of every kind the models carry, each with the checks it can have.
+EVERY_KIND = {
+    **ALONE,
+    "properties": {
+        "s": {
+            "description": "S.",
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 3,
+            "pattern": "^a",
+            "format": "date-time",
+        },
+        "e": {"description": "E.", "type": "string", "enum": ["a", "b"]},
+        "i": {"description": "I.", "type": "integer", "minimum": 0, "exclusiveMaximum": 9},
+        "n": {"description": "N.", "type": "number", "maximum": 1.5, "exclusiveMinimum": 0},
+        "b": {"description": "B.", "type": "boolean"},
+        "tags": {
+            "description": "T.",
+            "type": "array",
+            "items": {"type": "string"},
+            "minItems": 1,
+            "maxItems": 3,
+            "uniqueItems": True,
+        },
+        "grid": {
+            "description": "G.",
+            "type": "array",
+            "items": {"type": "array", "items": NESTED_DEFS["$defs"]["address"]},
+        },
+        "at": {"description": "A.", "$ref": "defs.json#/$defs/address"},
+    },
+    "required": ["s"],
+}
+
+
+@pytest.mark.parametrize("package", sorted(codegen.EXPORT_IMPORTS))
+def test_no_field_takes_a_name_the_model_class_body_reads(tmp_path: Path, package: str) -> None:
+    """A field named ``str`` (or ``list``, ``v``, ``attrs``...) would stand for that name in
+    the class body after it, and the exported module would not import: such a field is
+    refused (rule ``field-name``), and :data:`CLASS_BODY_NAMES` holds every lower-case name
+    a class body reads."""
+    files = {"every_kind.json": EVERY_KIND, "defs.json": NESTED_DEFS}
+    source = codegen.generate_export(event_schemas.load([_write(tmp_path / "e", files)]), package)
+    assert _class_body_reads(source) <= model_fields.CLASS_BODY_NAMES
+    for name in sorted(model_fields.CLASS_BODY_NAMES):
+        schema = copy.deepcopy(EVERY_KIND)
+        schema["properties"] = {
+            name: {"description": "D.", "type": "string"},
+            **EVERY_KIND["properties"],
+        }
+        nested = copy.deepcopy(NESTED_DEFS)
+        nested["$defs"]["address"]["properties"][name] = {"description": "D.", "type": "string"}
+        for folder, files in (
+            (tmp_path / name / "top", {"every_kind.json": schema, "defs.json": NESTED_DEFS}),
+            (tmp_path / name / "nested", {"every_kind.json": EVERY_KIND, "defs.json": nested}),
+        ):
+            error = _refusal(folder, files)
+            assert error.rule == "field-name"
+            assert f"would be the Python attribute {name}, a name the model's class body" in str(
+                error
+            )
 
 
 def test_every_nested_object_has_a_declared_name_empty_ones_too() -> None:

@@ -89,6 +89,29 @@ async def test_history_is_read_page_by_page(open_server: Server, under: Under) -
     assert (await trio.to_thread.run_sync(first)).events[0].data == MessageEvent(content="0")
 
 
+async def test_a_reset_page_without_events_reads_from_the_start_next(
+    open_server: Server, under: Under
+) -> None:
+    """An ``after`` the hub cannot resume from (another epoch's, say) on a session without
+    events: the page is reset and empty, and its ``lastEventId`` null, to read from the start.
+    The client kept the useless ``after`` instead: each next page was reset again, and told
+    its reader to refetch its state, until an event was published."""
+
+    async def poll() -> list[HistoryPage]:
+        async with AsyncClient(open_server.url) as client:
+            pages = [await client.history("empty", after="0123456789ab-000000000001")]
+            pages.append(await client.history("empty", after=pages[-1].last_event_id))
+            published = await client.publish("empty", MessageEvent(content="x"))
+            pages.append(await client.history("empty", after=pages[-1].last_event_id))
+            assert [e.id for e in pages[-1].events] == published.ids
+            return pages
+
+    reset, quiet, first = await under(poll)
+    assert (reset.reset, reset.events, reset.last_event_id) == (True, [], None)
+    assert (quiet.reset, quiet.events, quiet.last_event_id) == (False, [], None)
+    assert not first.reset and first.last_event_id == first.events[-1].id
+
+
 async def test_sessions_stats_clear_and_hub_stats(server: Server, under: Under) -> None:
     async def manage() -> tuple[dict[str, Any], ...]:
         async with AsyncClient(server.url, token=token()) as client:

@@ -109,6 +109,29 @@ async def test_without_eventsource_the_client_polls(server: Server, client_modul
     assert [line["id"] for line in c.lines if line.get("type") == "message"] == [first, second]
 
 
+async def test_a_reset_poll_without_events_polls_from_the_start_next(
+    server: Server, client_module: str
+) -> None:
+    """A poll after an id of another epoch, of a session without events, is reset and empty,
+    its ``lastEventId`` null (read from the start): the client kept the useless id, and every
+    poll after it was reset again, a ``stream_reset`` each time, until events came."""
+    auth = bearer(token())
+    options = {
+        "url": f"{server.url}/sse/alice:quiet",
+        "transport": "poll",
+        "pollUrl": f"{server.url}/api/sessions/alice:quiet/events",
+        "pollHeaders": auth,
+        "pollInterval": 20,
+        "lastEventId": "0123456789ab-000000000001",
+    }
+    async with driven(client_module, **options) as c:
+        reset = await c.event("stream_reset")
+        assert reset["data"]["reason"] == "unknown_epoch"
+        (first,) = await server.publish("alice:quiet", message("after"), headers=auth)
+        assert (await c.event("message"))["id"] == first
+    assert [line.get("type") for line in c.lines if "type" in line] == ["stream_reset", "message"]
+
+
 async def test_a_stream_that_keeps_failing_falls_back_on_polling(
     server: Server, client_module: str
 ) -> None:

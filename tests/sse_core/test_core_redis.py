@@ -693,3 +693,75 @@ async def test_a_redis_gone_back_to_an_older_copy_starts_a_new_epoch(
     went_back = [r for r in caplog.records if "went back to an older copy" in r.getMessage()]
     assert went_back and {r.levelno for r in went_back} == {logging.WARNING}
     assert len(went_back) <= 2  # once per process that noticed
+
+
+@pytest.mark.parametrize("during", ["read", "append"])
+async def test_an_epoch_taken_while_a_call_runs_is_not_taken_for_redis_gone_back(
+    url: str, prefix: str, during: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis lost its data while a history read or a publish of this process was under way,
+    and another task of the process (its live reader, a publish) took the new epoch before
+    the call's answer came: what the call knew (or gave) was of the epoch left. Taken for the
+    new epoch's, the new counter was "behind" it: the new epoch was replaced at once (streams
+    ended a second time, a warning that Redis went back), and the publish's ids named the new
+    epoch though given in the old one."""
+    caplog.set_level(logging.INFO, "sluice.core")
+    backplane = RedisBackplane(url, prefix=prefix, block=0.2)
+    async with open_broadcaster(BroadcasterConfig(), backplane) as bc:
+        seen = [await bc.publish("s1", message(n)) for n in range(5)]
+        old_epoch = bc.epoch
+        client: coredis.Redis[bytes] = coredis.Redis.from_url(url)
+        async with client:
+            script = backplane._scripts[during]
+
+            async def lost_meanwhile(**call: Any) -> Any:
+                answer = await script(**call) if during == "append" else None
+                await client.delete([f"{prefix}{key}" for key in ("epoch", "seq", "s:s1", "m:s1")])
+                await backplane._join(client)  # as the live reader would, on a new epoch's event
+                return answer if during == "append" else await script(**call)
+
+            backplane._scripts[during] = lost_meanwhile
+            if during == "read":
+                page = await bc.events_after("s1", after=seen[-1])
+                assert page.reset_reason == "unknown_epoch"
+            else:
+                racing = await bc.publish("s1", message("under way"))
+                assert parse_event_id(racing).epoch == old_epoch  # type: ignore[union-attr]
+            backplane._scripts[during] = script
+            new_epoch = bc.epoch
+            assert new_epoch != old_epoch
+            after = await bc.publish("s1", message("after"))
+            assert parse_event_id(after).epoch == bc.epoch == new_epoch  # type: ignore[union-attr]
+            assert await client.get(f"{prefix}epoch") == new_epoch.encode()
+    assert not [r for r in caplog.records if "went back to an older copy" in r.getMessage()]
+
+
+async def test_two_processes_finding_redis_gone_back_at_once_replace_its_epoch_once(
+    url: str, prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A publish finds Redis's counter behind (it went back to an older copy), but before its
+    answer is handled another process, having found the same, has replaced the epoch, and
+    this process has taken the new one: the epoch found behind is the old one, and only it is
+    replaced; the new one, replaced too, ended every stream a second time."""
+    caplog.set_level(logging.INFO, "sluice.core")
+    backplane = RedisBackplane(url, prefix=prefix, block=0.2)
+    async with open_broadcaster(BroadcasterConfig(), backplane) as bc:
+        seen = [await bc.publish("s1", message(n)) for n in range(4)]
+        await _go_back(url, prefix, "s1", 2)
+        client: coredis.Redis[bytes] = coredis.Redis.from_url(url)
+        async with client:
+            script, replace = backplane._scripts["append"], backplane._scripts["replace_epoch"]
+
+            async def replaced_meanwhile(**call: Any) -> Any:
+                try:
+                    return await script(**call)
+                finally:  # the other process's replacement, and this one's reader joining it
+                    backplane._scripts["append"] = script
+                    await replace(keys=[f"{prefix}epoch"], args=[bc.epoch, "0123456789ab"])
+                    await backplane._join(client)
+
+            backplane._scripts["append"] = replaced_meanwhile
+            after = await bc.publish("s1", message("after"))
+            assert parse_event_id(after).epoch == bc.epoch == "0123456789ab"  # type: ignore[union-attr]
+            assert await client.get(f"{prefix}epoch") == b"0123456789ab"
+            assert parse_event_id(seen[-1]).epoch != bc.epoch  # type: ignore[union-attr]

@@ -442,7 +442,10 @@ export class SluiceStream<M extends EventMapLike<M> = SluiceEventMap> {
         this.update({ state: "connected", reconnectAttempt: 0, error: undefined });
         for (const [sessionId, reason] of resetsOf(page)) this.dispatch(this.resetEvent(sessionId, reason, page));
         for (const event of page.events) this.dispatch(event);
-        if (page.lastEventId !== null) this.update({ lastEventId: page.lastEventId });
+        // The page's lastEventId is the next poll's `after`: the one sent when the page is
+        // empty, null to read from the start (a reset page without events: the `after` sent
+        // would be reset again on every poll).
+        this.update({ lastEventId: page.lastEventId ?? undefined });
         this.timer = setTimeout(() => {
           this.timer = undefined;
           if (this.wanted) this.poll();

@@ -63,8 +63,10 @@ class HistoryPage:
     """A page of a session's history (``schemas/rest/history-response.json``).
 
     ``events``: the :class:`~sluice_client.StreamEvent` s after the ``after`` asked for, oldest
-    first. ``last_event_id``: what to pass as ``after`` for the next page (the ``after`` given
-    when the page is empty; None when nothing was ever read). ``reset`` (bool) and
+    first. ``last_event_id``: what to pass as ``after`` for the next page, the hub's
+    ``lastEventId`` (the ``after`` given when the page is empty; None to read from the start:
+    nothing read yet, or a reset page without events, whose ``after`` is of no use and would
+    be reset again on every page). ``reset`` (bool) and
     ``reset_reason`` (``history_exhausted``, ``unknown_epoch``, ``malformed_id``,
     ``foreign_id`` or None): history could not cover the events after ``after`` exactly, as a
     stream's ``stream_reset`` says: refetch your state.
@@ -176,7 +178,7 @@ def history(
         return HistoryPage(
             answer["sessionId"],
             [catalogue.event(envelope) for envelope in answer["events"]],
-            answer["lastEventId"] if answer["lastEventId"] is not None else after,
+            answer["lastEventId"],
             bool(answer["reset"]),
             answer["resetReason"],
         )

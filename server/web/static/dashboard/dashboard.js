@@ -265,7 +265,7 @@ var SluiceStream = class {
       this.update({ state: "connected", reconnectAttempt: 0, error: void 0 });
       for (const [sessionId, reason] of resetsOf(page)) this.dispatch(this.resetEvent(sessionId, reason, page));
       for (const event of page.events) this.dispatch(event);
-      if (page.lastEventId !== null) this.update({ lastEventId: page.lastEventId });
+      this.update({ lastEventId: page.lastEventId ?? void 0 });
       this.timer = setTimeout(() => {
         this.timer = void 0;
         if (this.wanted) this.poll();
