@@ -17,6 +17,7 @@ import pytest
 from cattrs.errors import ClassValidationError
 from cli_runner import Run
 from hub_client import Server, bearer, check_problem, running, settings, token
+from nested_catalogue import DEFS, ORDER_PLACED
 from node_tools import tsc
 from sluice_client import AsyncClient
 from test_server_contract_check import frame, serving, sluice_check
@@ -26,63 +27,6 @@ from protocol.event_schemas import load
 from server import cli
 from server.typescript import write_declarations
 
-ORDER_PLACED: dict[str, Any] = {
-    "title": "Order placed",
-    "description": "A customer placed an order.",
-    "type": "object",
-    "properties": {
-        "order": {
-            "description": "The order.",
-            "type": "object",
-            "properties": {
-                "id": {"description": "Order id.", "type": "string", "minLength": 1},
-                "total": {"description": "Total, in euros.", "type": "number", "minimum": 0},
-                "shipTo": {"description": "Where it goes.", "$ref": "defs.json#/$defs/address"},
-            },
-            "required": ["id", "total"],
-            "additionalProperties": False,
-        },
-        "items": {
-            "description": "The order's lines.",
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "properties": {
-                    "sku": {"description": "The product.", "type": "string"},
-                    "qty": {"description": "How many.", "type": "integer", "minimum": 1},
-                },
-                "required": ["sku", "qty"],
-                "additionalProperties": False,
-            },
-        },
-    },
-    "required": ["order", "items"],
-    "additionalProperties": False,
-}
-DEFS = {
-    "$defs": {
-        "address": {
-            "description": "A postal address.",
-            "type": "object",
-            "properties": {
-                "city": {"description": "The city.", "type": "string", "minLength": 1},
-                "geo": {
-                    "description": "Where on the map.",
-                    "type": "object",
-                    "properties": {
-                        "lat": {"description": "Latitude.", "type": "number"},
-                        "lon": {"description": "Longitude.", "type": "number"},
-                    },
-                    "required": ["lat", "lon"],
-                    "additionalProperties": False,
-                },
-            },
-            "required": ["city"],
-            "additionalProperties": False,
-        }
-    }
-}
 DATA = {
     "order": {
         "id": "o-1",
