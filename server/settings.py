@@ -10,6 +10,7 @@ wins over its environment variable, which wins over the default. A bad value rai
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -69,18 +70,27 @@ def _bool(raw: str) -> bool:
     raise ValueError("expected true or false (1/0, yes/no, on/off)")
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
+
+
 def _int(raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError("expected an integer") from None
+    """A whole number in ASCII digits (``int()`` alone would also take ``"1_0"`` and other
+    scripts' digits, such as ``"٨٠"``, which no operator means as a port)."""
+    text = raw.strip()
+    if not _INTEGER.fullmatch(text):
+        raise ValueError("expected an integer")
+    return int(text)
 
 
 def _float(raw: str) -> float:
-    try:
-        return float(raw)
-    except ValueError:
-        raise ValueError("expected a number") from None
+    """A finite decimal number in ASCII (``3``, ``0.5``, ``1e3``); ``inf``, ``nan``, a value
+    too large for a float (``1e400``), ``1_0`` and other scripts' digits are refused."""
+    text = raw.strip()
+    value = float(text) if _NUMBER.fullmatch(text) else math.nan
+    if not math.isfinite(value):
+        raise ValueError("expected a finite number")
+    return value
 
 
 def _optional_str(raw: str) -> str | None:
@@ -125,6 +135,7 @@ def _between(
         _check(
             not isinstance(value, bool)
             and isinstance(value, int | float)
+            and math.isfinite(value)
             and value >= low
             and (high is None or value <= high),
             attribute.name,
@@ -136,9 +147,12 @@ def _between(
 
 def _positive(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     _check(
-        not isinstance(value, bool) and isinstance(value, int | float) and value > 0,
+        not isinstance(value, bool)
+        and isinstance(value, int | float)
+        and math.isfinite(value)
+        and value > 0,
         attribute.name,
-        f"must be a number greater than 0, got {value!r}",
+        f"must be a finite number greater than 0, got {value!r}",
     )
 
 
@@ -447,6 +461,13 @@ class Settings:
             "workers",
             "more than 1 worker needs --backplane redis (with the memory backplane each process "
             "would hold sessions of its own)",
+        )
+        # The broadcaster checks this too, but names the other field by its Python name.
+        _check(
+            self.memory_warning_threshold_mb <= self.memory_critical_threshold_mb,
+            "memory_warning_threshold_mb",
+            f"must not exceed {option('memory_critical_threshold_mb').flag} "
+            f"({self.memory_warning_threshold_mb!r} > {self.memory_critical_threshold_mb!r})",
         )
         self.broadcaster_config()
 

@@ -106,6 +106,52 @@ def test_bad_settings_name_the_setting(
     assert raised.value.name == named
 
 
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("port", "\u0668\u0660"),  # Arabic-Indic 80: int() takes it
+        ("port", "8_0"),
+        ("max_streams", "\uff15"),  # fullwidth 5
+        ("keepalive", "inf"),
+        ("keepalive", "nan"),
+        ("send_timeout", "1e400"),  # float() reads it as inf
+        ("event_ttl", "-Infinity"),
+        ("session_ttl", "\u0663\u0660"),
+        ("body_timeout", "1_0"),
+        ("redis_timeout", "0x10"),
+    ],
+)
+def test_a_number_is_ascii_decimal_and_finite(name: str, raw: str) -> None:
+    flag = options()[name].flag
+    with pytest.raises(InvalidSetting) as raised:
+        load({name: raw, "no_auth": "true"}, {})
+    assert (raised.value.name, raw) == (flag, raw)
+    assert raised.value.message.startswith(("expected an integer", "expected a finite number"))
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "value"),
+    [("port", " 8080 ", 8080), ("keepalive", ".5e1", 5.0), ("retry", "+250", 250)],
+)
+def test_a_number_in_ascii_decimal_is_taken(name: str, raw: str, value: float) -> None:
+    assert getattr(load({name: raw, "no_auth": "true"}, {}), name) == value
+
+
+@pytest.mark.parametrize("name", ["keepalive", "graceful_timeout", "idempotency_ttl"])
+def test_an_infinite_value_is_refused_when_built_directly(name: str) -> None:
+    with pytest.raises(InvalidSetting) as raised:
+        Settings(no_auth=True, **{name: float("inf")})
+    assert raised.value.name == name
+
+
+def test_the_memory_thresholds_name_each_other_by_flag() -> None:
+    with pytest.raises(InvalidSetting) as raised:
+        load({"no_auth": "true", "memory_warning_threshold_mb": "300"}, {})
+    assert raised.value.report("serve") == (
+        "sluice serve: --memory-warning-mb: must not exceed --memory-critical-mb (300.0 > 200.0)"
+    )
+
+
 def test_serve_exits_2_with_one_line_for_a_bad_setting(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
