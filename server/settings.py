@@ -380,9 +380,10 @@ class Settings:
     gc_threshold: int = _setting(
         50_000,
         "allocations between the garbage collector's youngest-generation passes (0: Python's "
-        "default); objects alive at start-up are frozen out of collection too",
+        "default; at most 2147483647, the collector's C int); objects alive at start-up are "
+        "frozen out of collection too",
         _int,
-        validator=_between(0),
+        validator=_between(0, 2**31 - 1),
     )
     dashboard: bool = _setting(
         True,

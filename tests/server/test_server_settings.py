@@ -93,6 +93,7 @@ def test_every_setting_has_a_flag_and_a_variable() -> None:
             {},
             "--memory-warning-mb",
         ),
+        ({"no_auth": "true", "gc_threshold": "2147483648"}, {}, "--gc-threshold"),
         ({"no_auth": "true", "workers": "2"}, {}, "--workers"),
         ({"no_auth": "true", "backplane": "memory"}, {"SLUICE_WORKERS": "4"}, "SLUICE_WORKERS"),
         ({"no_auth": "true", "backplane": "redis", "workers": "0"}, {}, "--workers"),
