@@ -85,7 +85,9 @@ class Broadcaster:
         ``ttl`` (seconds in history) overrides the event's own. Returns the event's id.
         Raises, and then nothing is stored or sent: :class:`~sse_core.EventTooLarge` for an
         event over ``max_event_bytes`` as JSON; ``protocol.InvalidEvent`` listing every
-        problem (a JSON value that is not an object is one, at pointer ``""``);
+        problem (a JSON value that is not an object is one, at pointer ``""``; so is a type
+        only the hub sends, ``connection``, ``keepalive``, ``stream_overflow`` or
+        ``stream_reset``, at ``/type``);
         ``TypeError`` for a Python object that is neither a model nor a mapping, or a value
         JSON cannot hold; ``ValueError`` for a malformed session id; ``RuntimeError`` when
         not open.
@@ -151,7 +153,7 @@ class Broadcaster:
         frames); its envelope has id ``""`` (so no ``id:`` line and the client's last event id
         stays) and a fresh timestamp; ``ttl`` is dropped.
         """
-        draft = draft_of(event, None, utc_now(), self.catalogue)
+        draft = draft_of(event, None, utc_now(), self.catalogue, kept=False)
         return encode_envelope(
             build_envelope(draft.type, draft.data, id="", timestamp=draft.timestamp)
         )

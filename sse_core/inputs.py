@@ -11,6 +11,7 @@ from protocol import (
     Catalogue,
     InvalidEvent,
     SchemaError,
+    hub_only_errors,
     is_session_id,
     pointer_to,
     session_id_rule,
@@ -56,12 +57,18 @@ def draft_of(
     timestamp: str,
     catalogue: Catalogue,
     max_bytes: int | None = None,
+    *,
+    kept: bool = True,
 ) -> Draft:
     """``event`` validated against ``catalogue`` and made a draft accepted at ``timestamp``;
-    ``ttl`` (seconds) overrides the event's own.
+    ``ttl`` (seconds) overrides the event's own. ``kept``: the event is published (kept in
+    history, with an id), so a type only the hub sends, outside history
+    (``protocol.registry.HUB_EVENTS``: ``connection``, ``keepalive``, ``stream_overflow``,
+    ``stream_reset``), is refused, as the publish route refuses it.
 
     Raises ``protocol.InvalidEvent`` listing every problem (a JSON value that is not an
-    object, say ``42``, is an invalid event at pointer ``""``); :class:`EventTooLarge` when
+    object, say ``42``, is an invalid event at pointer ``""``; a hub-only type when ``kept``,
+    at ``/type``); :class:`EventTooLarge` when
     its ``{"type", "data", "ttl"?}`` is more than ``max_bytes`` bytes as JSON (None: no
     limit), measured before it is validated; ``TypeError`` for a Python object that is neither
     an event model nor a mapping, or a value JSON cannot hold.
@@ -87,6 +94,8 @@ def draft_of(
             named = f"the {event_type} event" if known else "the event"
             message = f"{named} is {size} bytes as JSON, at most {max_bytes}"
             raise EventTooLarge([SchemaError("", message)], max_bytes)
+    if kept and (reserved := hub_only_errors(item)):
+        raise InvalidEvent(reserved)
     catalogue.check_event_input(item)
     return Draft(type=item["type"], data=item["data"], timestamp=timestamp, ttl=item.get("ttl"))
 

@@ -11,6 +11,7 @@ import trio
 from sse_frames import envelopes, pending_envelopes
 
 from protocol import event_types
+from protocol.registry import HUB_EVENTS
 from sse_core import (
     BroadcasterConfig,
     EnhancedSSEBroadcaster,
@@ -169,10 +170,16 @@ async def test_every_event_type_has_a_builder(broadcaster: EnhancedSSEBroadcaste
         b.stream_overflow(session_id="s", max_queue_size=3, last_event_id="e-1"),
     ]
     assert sorted(type(e).TYPE for e in built) == sorted(event_types())
-    await broadcaster.publish_many("test_session", built)
+    published = [e for e in built if type(e).TYPE not in HUB_EVENTS]
+    await broadcaster.publish_many("test_session", published)
     history = await broadcaster.get_event_history("test_session", limit=50)
-    assert [e.type for e in history] == [type(e).TYPE for e in built]
+    assert [e.type for e in history] == [type(e).TYPE for e in published]
     assert all(e.data["timestamp"].endswith("Z") for e in history)
+    # the hub's own, sent outside history
+    for event in (e for e in built if type(e).TYPE in HUB_EVENTS):
+        (envelope,) = envelopes(broadcaster.encode_ephemeral(event))
+        assert envelope["type"] == type(event).TYPE
+        assert envelope["data"]["timestamp"].endswith("Z")
 
 
 async def test_helper_trackers(broadcaster: EnhancedSSEBroadcaster) -> None:

@@ -7,8 +7,14 @@ import trio
 import trio.testing
 from sse_frames import envelopes, message, pending, pending_envelopes
 
-from protocol import InvalidEvent, SchemaError, check_envelope
-from sse_core import Broadcaster, get_sse_broadcaster, open_broadcaster
+from protocol import InvalidEvent, SchemaError, check_envelope, to_wire
+from sse_core import (
+    Broadcaster,
+    SSEEventBuilder,
+    get_sse_broadcaster,
+    open_broadcaster,
+)
+from sse_core.inputs import EventInput
 
 RFC3339_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
@@ -69,6 +75,35 @@ async def test_publish_many_is_all_or_nothing_and_prefixes_pointers(bc: Broadcas
     assert await bc.get_event_history("s1") == []
     ids = await bc.publish_many("s1", [message(1), message(2), message(3)])
     assert [e.id for e in await bc.get_event_history("s1")] == ids
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"type": "keepalive", "data": {"timestamp": "2026-01-31T12:00:00Z"}},
+        SSEEventBuilder.keepalive(),
+        SSEEventBuilder.connection(status="connected", session_id="s1"),
+        SSEEventBuilder.stream_reset(session_id="s1", reason="history_exhausted"),
+        SSEEventBuilder.stream_overflow(session_id="s1", max_queue_size=1),
+    ],
+)
+async def test_a_type_only_the_hub_sends_is_never_published(
+    bc: Broadcaster, event: EventInput
+) -> None:
+    sub = await bc.add_subscriber("s1")
+    kind = event["type"] if isinstance(event, dict) else to_wire(event)["type"]
+    said = f'"{kind}" is sent by the hub only'
+    with pytest.raises(InvalidEvent, match=said) as caught:
+        await bc.publish("s1", event)
+    assert [e.pointer for e in caught.value.errors] == ["/type"]
+    with pytest.raises(InvalidEvent, match=said) as caught:
+        await bc.publish_many("s1", [message(1), event])
+    assert [e.pointer for e in caught.value.errors] == ["/1/type"]
+    with pytest.raises(InvalidEvent, match=said):
+        bc.check_event(event)
+    assert await bc.get_event_history("s1") == []
+    assert sub.qsize() == 0
+    bc.encode_ephemeral(event)  # the hub's own frames, outside history
 
 
 async def test_ttl_argument_overrides_the_events_own(bc: Broadcaster) -> None:
