@@ -44,6 +44,7 @@ def start_background(name: str, fn: Callable[..., Awaitable[Any]], *args: Any) -
     """Run ``fn(*args)`` in the hub's nursery, past the end of the current request.
 
     Shutdown cancels it (before the streams end); an exception it raises is logged
-    (``task_error``), never propagated. Raises a 503 problem while the server shuts down.
+    (``task_error``), never propagated. Raises a 503 problem while the server shuts down, and
+    ``TypeError`` when ``fn`` is no async function (``fn(*args)`` passed for ``fn, *args``).
     """
     current_hub().start_soon(name, fn, *args)

@@ -8,6 +8,7 @@ broadcaster down, which ends every open stream with a clean final frame.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
@@ -58,15 +59,39 @@ class Hub:
         return self._stop.is_set()
 
     def start_soon(self, name: str, fn: Callable[..., Awaitable[Any]], *args: Any) -> None:
-        """Run ``fn(*args)`` as background work; a failure is logged, never propagated."""
+        """Run ``fn(*args)`` as background work; a failure is logged, never propagated.
+
+        ``fn`` is an async function, called here: a ``TypeError`` is raised at once, in the
+        caller, when it is something else (a coroutine, ``fn(*args)`` passed for ``fn, *args``;
+        a plain function, whose result cannot be awaited), as ``trio``'s own ``start_soon`` does,
+        rather than logged later as a failure of work that never ran.
+        """
+        if inspect.isawaitable(fn):
+            if inspect.iscoroutine(fn):
+                fn.close()  # never run: no "was never awaited" warning besides this error
+            raise TypeError(
+                f"background work {name!r} takes an async function and its arguments "
+                f"(fn, *args), not an awaitable such as fn(*args): got {fn!r}"
+            )
+        work = fn(*args)
+        if not inspect.isawaitable(work):
+            raise TypeError(
+                f"background work {name!r} takes an async function: {fn!r} returned "
+                f"{type(work).__name__}, which cannot be awaited"
+            )
 
         async def guarded() -> None:
             try:
-                await fn(*args)
+                await work
             except Exception as error:
                 logs.event(log, "task_error", logging.ERROR, task=name, error=repr(error))
 
-        self._work.start_soon(guarded, name=name)
+        try:
+            self._work.start_soon(guarded, name=name)
+        except BaseException:
+            if inspect.iscoroutine(work):
+                work.close()
+            raise
 
     def stream(
         self,

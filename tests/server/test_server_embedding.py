@@ -12,8 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 import trio
-from hub_client import SECRET, Stream, bearer, check_body, check_problem, token
+from hub_client import SECRET, Stream, bearer, check_body, check_problem, settings, token
 from readme_blocks import free_port
+
+from server.embedding import create_app, start_background
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "team_app.py"
 
@@ -109,3 +111,26 @@ def test_the_example_needs_only_the_public_names() -> None:
         "from sse_core import ProgressTracker, SSEEventBuilder, ThoughtProcessTracker, "
         "get_sse_broadcaster",
     ]
+
+
+async def test_start_background_refuses_what_is_no_async_function_at_the_call(
+    recwarn: pytest.WarningsRecorder,
+) -> None:
+    """Passing ``fn(*args)`` for ``fn, *args``, or a plain function, is a ``TypeError`` in the
+    route that did it, not work that never runs and a ``task_error`` logged later."""
+    app = create_app(settings())
+    done = trio.Event()
+
+    async def write(session_id: str) -> None:
+        assert session_id == "alice:report"
+        done.set()
+
+    async with app.test_app(), app.app_context():
+        with pytest.raises(TypeError, match=r"not an awaitable such as fn\(\*args\)"):
+            start_background("report", write("alice:report"))  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="returned NoneType, which cannot be awaited"):
+            start_background("report", print, "alice:report")  # type: ignore[arg-type]
+        start_background("report", write, "alice:report")
+        with trio.fail_after(5):
+            await done.wait()
+    assert not [w for w in recwarn if "never awaited" in str(w.message)]
