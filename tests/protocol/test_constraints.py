@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from protocol.builders import EventBuilders
 from protocol.constraints import is_date_time, python_pattern
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -78,3 +79,15 @@ def test_patterns_the_dialects_read_differently_are_refused(ecma: str) -> None:
 def test_patterns_python_cannot_compile_are_refused(ecma: str) -> None:
     with pytest.raises(ValueError, match="Python's re cannot compile it"):
         python_pattern(ecma)
+
+
+def test_a_value_off_its_pattern_is_one_message_naming_the_field() -> None:
+    with pytest.raises(ValueError) as raised:
+        EventBuilders.connection(status="connected", session_id="bad id")
+    assert raised.value.args == (
+        "'session_id' must match the pattern "
+        "'^(?!(?:[^:]*:)*\\\\.\\\\.?(?::|$))[A-Za-z0-9._:-]{1,128}$': 'bad id'",
+    )
+    with pytest.raises(ValueError, match="'session_id' must match the pattern"):
+        EventBuilders.connection(status="connected", session_id="s\n")  # ECMA $: no newline
+    assert EventBuilders.connection(status="connected", session_id="alice:x").session_id

@@ -23,7 +23,6 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
-from attrs import validators as v
 
 _DATE_TIME = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))",
@@ -138,8 +137,19 @@ def unique_items(instance: object, attribute: attrs.Attribute[list[Any]], value:
 
 
 def pattern(ecma: str) -> Validator[str]:
-    """A validator: the string contains a match of the ECMA-262 ``pattern`` (not anchored)."""
-    return v.matches_re(python_pattern(ecma), func=re.search)
+    """A validator: the string contains a match of the ECMA-262 ``pattern`` (not anchored).
+
+    Raises ``ValueError`` with one message naming the field, the schema's pattern and the
+    value, as :func:`date_time` does (attrs' ``matches_re`` puts the attribute's whole repr
+    into the error's text).
+    """
+    compiled = re.compile(python_pattern(ecma))
+
+    def check(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+        if not compiled.search(value):
+            raise ValueError(f"'{attribute.name}' must match the pattern {ecma!r}: {value!r}")
+
+    return check
 
 
 def type_of(field: str) -> Validator[str]:
